@@ -1,0 +1,283 @@
+"""The virtual phone as a whole: configuration, state and lifecycle (boot, reboot, kill).
+
+It owns the parts — storage, properties, the Android side (`system`), the ADB daemon and the
+emulator console — and starts and stops them in order. Wire formats live in `adbd`, `sync` and
+`console`; commands in `shell` and `system`. Not for anything a host-side client does.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .props import Properties, default_props
+from .storage import EXTERNAL_STORAGE, Storage
+
+log = logging.getLogger(__name__)
+
+FIRST_CONSOLE_PORT = 5554  # emulator console ports are even, 5554..5584; adb is console + 1
+LAST_CONSOLE_PORT = 5584
+
+
+def parse_size(text: str | int) -> int:
+    """'8G', '512M', '1.5GB', '1000000' -> bytes (binary units, as the emulator's -partition-size)."""
+    if isinstance(text, int):
+        return text
+    value = text.strip().upper().removesuffix("B").removesuffix("I")
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    try:
+        if value and value[-1] in units:
+            return int(float(value[:-1]) * units[value[-1]])
+        return int(value)
+    except ValueError:
+        raise ValueError(f"cannot read storage size {text!r}: use a number of bytes or e.g. 512M, 8G") from None
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+            return True
+        except OSError:
+            return False
+
+
+def find_free_console_port(start: int = FIRST_CONSOLE_PORT, stop: int = LAST_CONSOLE_PORT) -> int:
+    """First even port P in [start, stop] with P and P+1 free on loopback."""
+    for port in range(start + (start % 2), stop + 1, 2):
+        if port_is_free(port) and port_is_free(port + 1):
+            return port
+    raise OSError(f"no free emulator port pair in {start}..{stop + 1}; stop some emulators or pass another --port")
+
+
+@dataclass
+class PhoneConfig:
+    """How a virtual phone looks and behaves. Every field has a believable default."""
+
+    console_port: int | None = None  # even; None = first free pair from 5554
+    adb_port: int | None = None  # default console_port + 1
+    api: int = 34
+    storage_bytes: int = 8 * 1024**3
+    data_dir: Path | None = None  # the phone's files; None = a temporary folder removed on stop
+    boot_delay: float = 0.0  # seconds until sys.boot_completed=1 (simulate slow boots)
+    reboot_downtime: float = 1.0  # seconds the device is gone during `adb reboot`
+    presents_as: str = "emulator"  # or "hardware": no ro.kernel.qemu, not an emulator-* serial
+    auth: bool = False  # require adb RSA auth (token / signature / public key)
+    authorized_keys: Path | None = None  # adb_keys file; None with auth = accept any key offered
+    register_with_adb: bool = True  # send host:emulator:PORT to the adb server on start/boot
+    avd_name: str = "virtual_phone"
+    extra_props: dict[str, str] = field(default_factory=dict)
+
+
+class VirtualPhone:
+    """An Android device in a Python process, reachable by the real adb on 127.0.0.1.
+
+    Use as a context manager:
+
+        with VirtualPhone(PhoneConfig(storage_bytes=parse_size("2G"))) as phone:
+            print(phone.serial)   # emulator-5554
+    """
+
+    def __init__(self, config: PhoneConfig | None = None, **overrides):
+        self.config = config or PhoneConfig()
+        for key, value in overrides.items():
+            setattr(self.config, key, value)
+        cfg = self.config
+        if cfg.console_port is None:
+            cfg.console_port = find_free_console_port()
+        if cfg.adb_port is None:
+            cfg.adb_port = cfg.console_port + 1
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        if cfg.data_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="virtual-phone-")
+            cfg.data_dir = Path(self._tmp.name)
+        self.data_dir = Path(cfg.data_dir)
+        self.state_dir = self.data_dir / "state"  # device state that is not part of the file tree
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.storage = Storage(self.data_dir / "root", cfg.storage_bytes)
+        self.props = Properties(default_props(cfg.api, self.serial, cfg.presents_as) | cfg.extra_props,
+                                self.state_dir / "persist-props.json")
+        self.boot_count = 0
+        self.root = False  # adbd running as root (`adb root`)
+        self.booted = threading.Event()
+        self.killed = threading.Event()
+        self._lock = threading.Lock()
+        self._ports: dict[str, tuple[str, int]] = {}  # device socket name -> host (addr, port)
+        self._boot_timer: threading.Timer | None = None
+
+        from .system import AndroidSystem
+
+        self.system = AndroidSystem(self)
+        self.adbd = None
+        self.console = None
+
+    # -- identity ----------------------------------------------------------------------------
+    @property
+    def serial(self) -> str:
+        if self.config.presents_as == "emulator":
+            return f"emulator-{self.config.console_port}"
+        return f"127.0.0.1:{self.config.adb_port}"
+
+    @property
+    def console_port(self) -> int:
+        assert self.config.console_port is not None
+        return self.config.console_port
+
+    @property
+    def adb_port(self) -> int:
+        assert self.config.adb_port is not None
+        return self.config.adb_port
+
+    def default_env(self) -> dict[str, str]:
+        return {
+            "PATH": "/product/bin:/apex/com.android.runtime/bin:/apex/com.android.art/bin:"
+                    "/system_ext/bin:/system/bin:/system/xbin:/odm/bin:/vendor/bin:/vendor/xbin",
+            "HOME": "/",
+            "EXTERNAL_STORAGE": "/sdcard",
+            "ANDROID_DATA": "/data",
+            "ANDROID_ROOT": "/system",
+            "ANDROID_STORAGE": "/storage",
+            "TMPDIR": "/data/local/tmp",
+            "HOSTNAME": self.props.get("ro.product.device", "localhost"),
+            "USER": "root" if self.root else "shell",
+            "LOGNAME": "root" if self.root else "shell",
+            "SHELL": "/bin/sh",
+            "TERM": "dumb",
+        }
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> VirtualPhone:
+        from .adbd import AdbDaemon
+        from .console import EmulatorConsole
+
+        if self.config.presents_as == "emulator":
+            self.console = EmulatorConsole(self)
+            self.console.start()
+        self.adbd = AdbDaemon(self)
+        self.adbd.start()
+        self._boot()
+        return self
+
+    def _boot(self) -> None:
+        self.boot_count += 1
+        self.booted.clear()
+        self.props.set("sys.boot_completed", "")
+        self.props.set("dev.bootcomplete", "")
+        self.props.set("init.svc.bootanim", "running")
+        self.system.on_boot_started()
+        if self.config.register_with_adb and self.adbd is not None:
+            self.adbd.register_with_adb_server()
+
+        def finish() -> None:
+            if self.killed.is_set():
+                return
+            self.props.set("sys.boot_completed", "1")
+            self.props.set("dev.bootcomplete", "1")
+            self.props.set("init.svc.bootanim", "stopped")
+            self.system.on_boot_completed()
+            self.booted.set()
+
+        if self.config.boot_delay > 0:
+            self._boot_timer = threading.Timer(self.config.boot_delay, finish)
+            self._boot_timer.daemon = True
+            self._boot_timer.start()
+        else:
+            finish()
+
+    def reboot(self, target: str = "") -> None:
+        """`adb reboot`: drop every connection, stay away a moment, come back with storage intact."""
+
+        def cycle() -> None:
+            with self._lock:
+                self.system.on_shutdown()
+                if self.adbd is not None:
+                    self.adbd.stop()
+                self.booted.clear()
+                self.killed.wait(self.config.reboot_downtime)
+                if self.killed.is_set():
+                    return
+                self.root = False
+                from .adbd import AdbDaemon
+
+                self.adbd = AdbDaemon(self)
+                self.adbd.start()
+                self._boot()
+
+        threading.Thread(target=cycle, name=f"reboot-{self.serial}", daemon=True).start()
+
+    def restart_adbd(self) -> None:
+        """`adb root` / `adb unroot` / `adb tcpip`: adbd restarts, the phone stays up."""
+
+        def cycle() -> None:
+            with self._lock:
+                if self.adbd is not None:
+                    self.adbd.stop()
+                time.sleep(0.2)
+                from .adbd import AdbDaemon
+
+                self.adbd = AdbDaemon(self)
+                self.adbd.start()
+                if self.config.register_with_adb:
+                    self.adbd.register_with_adb_server()
+
+        threading.Thread(target=cycle, name=f"adbd-restart-{self.serial}", daemon=True).start()
+
+    def kill(self) -> None:
+        """`adb emu kill` or the console's `kill`: stop everything and let the owner exit."""
+        self.killed.set()
+        threading.Thread(target=self.stop, name=f"kill-{self.serial}", daemon=True).start()
+
+    def stop(self) -> None:
+        self.killed.set()
+        if self._boot_timer is not None:
+            self._boot_timer.cancel()
+        with self._lock:
+            self.system.on_shutdown()
+            if self.adbd is not None:
+                self.adbd.stop()
+            if self.console is not None:
+                self.console.stop()
+
+    def close(self) -> None:
+        self.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def wait_killed(self, timeout: float | None = None) -> bool:
+        return self.killed.wait(timeout)
+
+    def __enter__(self) -> VirtualPhone:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sockets the phone serves (what `adb forward tcp:X tcp:Y` reaches) ---------------------
+    def serve_port(self, name: str, host_address: tuple[str, int]) -> None:
+        """Publish a device socket ('tcp:6790', 'localabstract:foo') backed by a loopback server."""
+        self._ports[name] = host_address
+
+    def unserve_port(self, name: str) -> None:
+        self._ports.pop(name, None)
+
+    def lookup_port(self, name: str) -> tuple[str, int] | None:
+        return self._ports.get(name)
+
+    # -- convenience for in-process callers and tests ------------------------------------------
+    def sh(self, command: str, stdin: bytes = b"") -> tuple[int, bytes, bytes]:
+        """Run a shell command in-process: (status, stdout, stderr). Not through ADB."""
+        from .shell import BytesInput, BytesOutput, Shell
+
+        out, err = BytesOutput(), BytesOutput()
+        status = Shell(self).run(command, BytesInput(stdin), out, err)
+        return status, out.getvalue(), err.getvalue()
+
+    @property
+    def external_storage(self) -> str:
+        return EXTERNAL_STORAGE

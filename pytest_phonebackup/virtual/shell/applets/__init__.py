@@ -1,0 +1,3 @@
+"""Toybox-compatible applets. Importing this package registers every applet."""
+
+from . import basic  # noqa: F401

@@ -1,0 +1,89 @@
+"""The first applets: echo, cat, ls (names only), rm, mkdir, getprop."""
+
+from __future__ import annotations
+
+from ..api import Context, applet
+
+
+@applet("echo")
+def echo(ctx: Context, argv: list[str]) -> int:
+    args = argv[1:]
+    newline = True
+    if args and args[0] == "-n":
+        newline, args = False, args[1:]
+    ctx.out(" ".join(args) + ("\n" if newline else ""))
+    return 0
+
+
+@applet("cat")
+def cat(ctx: Context, argv: list[str]) -> int:
+    status = 0
+    for path in argv[1:] or ["-"]:
+        if path == "-":
+            while chunk := ctx.stdin.read(65536):
+                ctx.stdout.write(chunk)
+            continue
+        try:
+            with ctx.storage.open_read(path, ctx.cwd) as src:
+                while chunk := src.read(65536):
+                    ctx.stdout.write(chunk)
+        except OSError as exc:
+            status = ctx.fail(f"{path}: {exc.strerror}")
+    return status
+
+
+@applet("ls")
+def ls(ctx: Context, argv: list[str]) -> int:
+    status = 0
+    for path in argv[1:] or ["."]:
+        try:
+            for entry in ctx.storage.listdir(path, ctx.cwd):
+                if not entry.name.startswith("."):
+                    ctx.out(entry.name + "\n")
+        except OSError as exc:
+            status = ctx.fail(f"{path}: {exc.strerror}")
+    return status
+
+
+@applet("rm")
+def rm(ctx: Context, argv: list[str]) -> int:
+    flags = {a for a in argv[1:] if a.startswith("-")}
+    recursive = any("r" in f or "R" in f for f in flags)
+    force = any("f" in f for f in flags)
+    status = 0
+    for path in (a for a in argv[1:] if not a.startswith("-")):
+        try:
+            if recursive:
+                ctx.storage.remove_tree(path, ctx.cwd)
+            else:
+                ctx.storage.unlink(path, ctx.cwd)
+        except OSError as exc:
+            if not (force and exc.errno == 2):
+                status = ctx.fail(f"{path}: {exc.strerror}")
+    return status
+
+
+@applet("mkdir")
+def mkdir(ctx: Context, argv: list[str]) -> int:
+    parents = "-p" in argv[1:]
+    status = 0
+    for path in (a for a in argv[1:] if not a.startswith("-")):
+        try:
+            if parents:
+                ctx.storage.makedirs(path, ctx.cwd)
+            else:
+                ctx.storage.mkdir(path, ctx.cwd)
+        except OSError as exc:
+            status = ctx.fail(f"{path}: {exc.strerror}")
+    return status
+
+
+@applet("getprop")
+def getprop(ctx: Context, argv: list[str]) -> int:
+    props = ctx.phone.props
+    if len(argv) > 1:
+        ctx.out(props.get(argv[1], argv[2] if len(argv) > 2 else "") + "\n")
+        return 0
+    for key in sorted(props.keys()):
+        ctx.out(f"[{key}]: [{props.get(key)}]\n")
+    return 0

@@ -1,0 +1,399 @@
+"""The virtual phone's file system: a host folder that holds the phone's files.
+
+Device paths are resolved here component by component, following the phone's own symlinks in
+*device* space, so no path (`/sdcard/../../../etc/passwd`, a hostile symlink pushed over sync) can
+reach outside the phone's folder. Every write goes through here so the phone's capacity is
+enforced (`No space left on device`), as on a full phone. Not for parsing commands or protocols.
+
+Rule for every caller: never hand a host path that may be a symlink to the OS to follow (no
+`open`, `os.stat` with following, `shutil.copytree` on it). Resolve through `Storage`, list with
+`os.scandir(...)` + `follow_symlinks=False`, and open with the helpers here.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import posixpath
+import stat as statmod
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+# The shared-storage tree Android exposes to adb; the other names are symlinks to it, as on a phone.
+EXTERNAL_STORAGE = "/storage/emulated/0"
+STANDARD_FOLDERS = ("Alarms", "DCIM", "Documents", "Download", "Movies", "Music", "Notifications",
+                    "Pictures", "Podcasts", "Ringtones", "Android/data", "Android/media")
+DEVICE_SYMLINKS = {
+    "/sdcard": "/storage/self/primary",
+    "/storage/self/primary": "/mnt/user/0/primary",
+    "/mnt/user/0/primary": EXTERNAL_STORAGE,
+    "/mnt/sdcard": "/sdcard",
+    "/etc": "/system/etc",
+}
+DEVICE_FOLDERS = ("/data/local/tmp", "/data/system", "/system/bin", "/system/etc", "/vendor",
+                  "/proc", "/dev", "/mnt/user/0", "/storage/self", "/acct", "/cache", "/config")
+MAX_SYMLINK_HOPS = 40  # Linux's MAXSYMLINKS
+
+
+def device_error(code: int, path: str) -> OSError:
+    """An OSError carrying the *device* path, so messages never show the host folder."""
+    return OSError(code, os.strerror(code), path)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A device path and the host path that holds it."""
+
+    device: str  # canonical absolute device path, symlinks resolved as asked
+    host: str
+
+
+class Storage:
+    """A phone's files under one host folder, with a capacity.
+
+    `capacity` counts the apparent size of regular files (what `df` shows as used on the data
+    partition). Writes past it fail with ENOSPC after filling what fits, like a real full disk.
+    """
+
+    def __init__(self, root: str | Path, capacity: int = 8 * 1024**3):
+        self.root = str(Path(root).resolve())
+        self.capacity = int(capacity)
+        self._lock = threading.Lock()
+        self._used = 0
+        self.on_full: list = []  # callbacks(device_path) when a write hits ENOSPC (logcat, apps)
+        os.makedirs(self.root, exist_ok=True)
+        self._lay_out()
+        self.recount()
+
+    # -- layout ------------------------------------------------------------------------------
+    def _lay_out(self) -> None:
+        for folder in DEVICE_FOLDERS + (EXTERNAL_STORAGE,):
+            os.makedirs(self.root + folder, exist_ok=True)
+        for folder in STANDARD_FOLDERS:
+            os.makedirs(self.root + EXTERNAL_STORAGE + "/" + folder, exist_ok=True)
+        for link, target in DEVICE_SYMLINKS.items():
+            host = self.root + link
+            if not os.path.lexists(host):
+                os.makedirs(os.path.dirname(host), exist_ok=True)
+                os.symlink(target, host)
+
+    # -- path resolution ---------------------------------------------------------------------
+    def resolve(self, path: str, cwd: str = "/", follow: bool = True) -> Resolved:
+        """Map a device path to its host path; symlinks are followed inside the phone only.
+
+        `follow=False` leaves the last component alone (lstat/unlink/readlink semantics).
+        Missing components are fine (the caller gets ENOENT when it uses the path).
+        """
+        if not path:
+            raise device_error(errno.ENOENT, path)
+        if "\0" in path:
+            raise device_error(errno.EINVAL, path)
+        full = path if path.startswith("/") else posixpath.join(cwd or "/", path)
+        pending = [c for c in full.split("/") if c]
+        pending.reverse()
+        parts: list[str] = []
+        hops = 0
+        while pending:
+            name = pending.pop()
+            if name == ".":
+                continue
+            if name == "..":
+                if parts:
+                    parts.pop()
+                continue
+            host = self.root + "/" + "/".join(parts + [name])
+            is_last = not pending
+            if (follow or not is_last) and os.path.islink(host):
+                hops += 1
+                if hops > MAX_SYMLINK_HOPS:
+                    raise device_error(errno.ELOOP, path)
+                target = os.readlink(host)
+                if target.startswith("/"):
+                    parts = []
+                more = [c for c in target.split("/") if c]
+                more.reverse()
+                pending.extend(more)
+                continue
+            parts.append(name)
+        device = "/" + "/".join(parts)
+        return Resolved(device, self.root + ("" if device == "/" else device))
+
+    def host(self, path: str, cwd: str = "/", follow: bool = True) -> str:
+        return self.resolve(path, cwd, follow).host
+
+    def to_device(self, host_path: str) -> str:
+        """The device path of a host path under the root (for walkers that list host folders)."""
+        rel = os.path.relpath(host_path, self.root)
+        if rel == "." :
+            return "/"
+        if rel.startswith(".."):
+            raise ValueError(f"{host_path} is outside the phone's storage")
+        return "/" + rel.replace(os.sep, "/")
+
+    # -- reading -----------------------------------------------------------------------------
+    def lstat(self, path: str, cwd: str = "/") -> os.stat_result:
+        return self._stat(self.resolve(path, cwd, follow=False), path)
+
+    def stat(self, path: str, cwd: str = "/") -> os.stat_result:
+        return self._stat(self.resolve(path, cwd, follow=True), path)
+
+    @staticmethod
+    def _stat(res: Resolved, shown: str) -> os.stat_result:
+        try:
+            return os.lstat(res.host)
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, shown) from None
+
+    def exists(self, path: str, cwd: str = "/") -> bool:
+        try:
+            self.stat(path, cwd)
+            return True
+        except OSError:
+            return False
+
+    def open_read(self, path: str, cwd: str = "/"):
+        """Open a regular file for binary reading (refuses folders with EISDIR)."""
+        res = self.resolve(path, cwd)
+        try:
+            fd = os.open(res.host, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, path) from None
+        if statmod.S_ISDIR(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise device_error(errno.EISDIR, path)
+        return os.fdopen(fd, "rb")
+
+    def listdir(self, path: str, cwd: str = "/") -> list[os.DirEntry]:
+        res = self.resolve(path, cwd)
+        try:
+            with os.scandir(res.host) as it:
+                return sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, path) from None
+
+    def readlink(self, path: str, cwd: str = "/") -> str:
+        try:
+            return os.readlink(self.resolve(path, cwd, follow=False).host)
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, path) from None
+
+    # -- capacity ----------------------------------------------------------------------------
+    @property
+    def used(self) -> int:
+        return self._used
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self._used)
+
+    def recount(self) -> int:
+        """Recompute used bytes by walking the tree (after changes made behind the phone's back)."""
+        total = 0
+        for dirpath, _dirs, files in os.walk(self.root):
+            for name in files:
+                try:
+                    st = os.lstat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                if statmod.S_ISREG(st.st_mode):
+                    total += st.st_size
+        with self._lock:
+            self._used = total
+        return total
+
+    def reserve(self, nbytes: int, device_path: str = "") -> int:
+        """Claim up to `nbytes` of free space; returns how many were granted (0..nbytes)."""
+        with self._lock:
+            granted = max(0, min(nbytes, self.capacity - self._used))
+            self._used += granted
+        if granted < nbytes:
+            for callback in list(self.on_full):
+                try:
+                    callback(device_path)
+                except Exception:  # noqa: BLE001 - a listener must not break the write path
+                    pass
+        return granted
+
+    def release(self, nbytes: int) -> None:
+        with self._lock:
+            self._used = max(0, self._used - nbytes)
+
+    # -- writing -----------------------------------------------------------------------------
+    def open_write(self, path: str, cwd: str = "/", append: bool = False, mode: int = 0o666,
+                   make_parents: bool = False) -> CountedWriter:
+        """Open (create or truncate, or append) a regular file, counting bytes against capacity."""
+        res = self.resolve(path, cwd)
+        if make_parents:
+            self.makedirs(posixpath.dirname(res.device) or "/")
+        old_size = 0
+        try:
+            st = os.lstat(res.host)
+            if statmod.S_ISDIR(st.st_mode):
+                raise device_error(errno.EISDIR, path)
+            if statmod.S_ISREG(st.st_mode) and not append:
+                old_size = st.st_size
+        except FileNotFoundError:
+            pass
+        flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        flags |= os.O_APPEND if append else os.O_TRUNC
+        try:
+            fd = os.open(res.host, flags, mode)
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, path) from None
+        self.release(old_size)
+        return CountedWriter(self, fd, res.device)
+
+    def write_bytes(self, path: str, data: bytes, cwd: str = "/", make_parents: bool = False) -> None:
+        with self.open_write(path, cwd, make_parents=make_parents) as out:
+            out.write(data)
+
+    def makedirs(self, path: str, cwd: str = "/", mode: int = 0o771) -> None:
+        res = self.resolve(path, cwd)
+        try:
+            os.makedirs(res.host, mode=mode, exist_ok=True)
+        except FileExistsError:
+            raise device_error(errno.EEXIST, path) from None
+        except NotADirectoryError:
+            raise device_error(errno.ENOTDIR, path) from None
+
+    def mkdir(self, path: str, cwd: str = "/", mode: int = 0o771) -> None:
+        res = self.resolve(path, cwd, follow=False)
+        try:
+            os.mkdir(res.host, mode)
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, path) from None
+
+    def unlink(self, path: str, cwd: str = "/") -> None:
+        res = self.resolve(path, cwd, follow=False)
+        try:
+            st = os.lstat(res.host)
+            if statmod.S_ISDIR(st.st_mode):
+                raise device_error(errno.EISDIR, path)
+            os.unlink(res.host)
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, path) from None
+        if statmod.S_ISREG(st.st_mode) and st.st_nlink <= 1:
+            self.release(st.st_size)
+
+    def rmdir(self, path: str, cwd: str = "/") -> None:
+        res = self.resolve(path, cwd, follow=False)
+        if res.device == "/":
+            raise device_error(errno.EBUSY, path)
+        try:
+            os.rmdir(res.host)
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, path) from None
+
+    def remove_tree(self, path: str, cwd: str = "/") -> None:
+        """rm -rf: symlinks inside are removed, never followed."""
+        res = self.resolve(path, cwd, follow=False)
+        st = os.lstat(res.host)
+        if not statmod.S_ISDIR(st.st_mode):
+            self.unlink(res.device)
+            return
+        for dirpath, dirs, files in os.walk(res.host, topdown=False):
+            for name in files + [d for d in dirs if os.path.islink(os.path.join(dirpath, d))]:
+                self.unlink(self.to_device(os.path.join(dirpath, name)))
+            for name in dirs:
+                full = os.path.join(dirpath, name)
+                if not os.path.islink(full):
+                    os.rmdir(full)
+        os.rmdir(res.host)
+
+    def rename(self, src: str, dst: str, cwd: str = "/") -> None:
+        a = self.resolve(src, cwd, follow=False)
+        b = self.resolve(dst, cwd, follow=True)
+        replaced = 0
+        try:
+            st = os.lstat(b.host)
+            if statmod.S_ISREG(st.st_mode) and st.st_nlink <= 1:
+                replaced = st.st_size
+        except FileNotFoundError:
+            pass
+        try:
+            os.rename(a.host, b.host)
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, src) from None
+        self.release(replaced)
+
+    def symlink(self, target: str, path: str, cwd: str = "/") -> None:
+        """Create a symlink whose target is device text (never interpreted on the host)."""
+        res = self.resolve(path, cwd, follow=False)
+        try:
+            os.symlink(target, res.host)
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, path) from None
+
+    def utime(self, path: str, mtime: float, atime: float | None = None, cwd: str = "/",
+              follow: bool = True) -> None:
+        res = self.resolve(path, cwd, follow=follow)
+        try:
+            os.utime(res.host, (mtime if atime is None else atime, mtime), follow_symlinks=False)
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, path) from None
+
+    def chmod(self, path: str, mode: int, cwd: str = "/") -> None:
+        res = self.resolve(path, cwd)
+        try:
+            os.chmod(res.host, mode, follow_symlinks=False)
+        except (OSError, NotImplementedError) as exc:
+            raise device_error(getattr(exc, "errno", None) or errno.EIO, path) from None
+
+    def walk(self, path: str, cwd: str = "/") -> Iterator[tuple[str, list[os.DirEntry], list[os.DirEntry]]]:
+        """Like os.walk over device paths, never following symlinks: (device_dir, dirs, others)."""
+        start = self.resolve(path, cwd)
+        stack = [start.host]
+        while stack:
+            host_dir = stack.pop()
+            try:
+                with os.scandir(host_dir) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError:
+                continue
+            dirs = [e for e in entries if e.is_dir(follow_symlinks=False)]
+            others = [e for e in entries if not e.is_dir(follow_symlinks=False)]
+            yield self.to_device(host_dir), dirs, others
+            stack.extend(e.path for e in reversed(dirs))
+
+
+class CountedWriter:
+    """A binary file writer that counts bytes against the phone's capacity."""
+
+    def __init__(self, storage: Storage, fd: int, device_path: str):
+        self._storage = storage
+        self._fd = fd
+        self.device_path = device_path
+        self.written = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        view = memoryview(data)
+        granted = self._storage.reserve(len(view), self.device_path)
+        done = 0
+        while done < granted:
+            done += os.write(self._fd, view[done:granted])
+        self.written += done
+        if granted < len(view):
+            raise device_error(errno.ENOSPC, self.device_path)
+        return done
+
+    def truncate(self, size: int) -> None:
+        current = os.fstat(self._fd).st_size
+        if size < current:
+            os.ftruncate(self._fd, size)
+            self._storage.release(current - size)
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> CountedWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
