@@ -1,0 +1,97 @@
+"""The Manifest: what a seeded gallery is expected to hold, item by item. It crosses every
+boundary (media -> seeding -> verification -> report) and has a JSON form. Not for making files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST_VERSION = 1
+
+
+@dataclass
+class MediaItem:
+    """One seeded file and everything the harness must be able to check about it."""
+
+    path: str  # device path relative to shared storage, e.g. "DCIM/Camera/IMG_0001.jpg"
+    kind: str  # "photo" | "video" | "other"
+    mime: str  # what the content is (not what the name says), e.g. "image/jpeg"
+    size: int  # bytes
+    sha256: str
+    mtime: float  # file modification time, epoch seconds (set to capture time)
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None  # seconds, videos only
+    format: str = ""  # container/codec family: jpeg, png, heic, webp, gif, tiff, dng, mp4, mov, 3gp, ...
+    taken: str | None = None  # capture time, ISO 8601 with offset, e.g. "2024-05-01T10:00:00+02:00"
+    metadata: dict[str, str] = field(default_factory=dict)  # EXIF/container fields by name
+    indexed: bool = True  # MediaStore should list it after a scan (.nomedia, hidden, damaged: no)
+    limits: list[str] = field(default_factory=list)  # reference-policy limits it crosses
+    tags: list[str] = field(default_factory=list)  # edge-case labels, e.g. "bytes:75MB+1", "name:emoji"
+    id: str = ""  # stable id within the profile
+
+    @property
+    def pixels(self) -> int | None:
+        return self.width * self.height if self.width and self.height else None
+
+    @property
+    def min_side(self) -> int | None:
+        return min(self.width, self.height) if self.width and self.height else None
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def folder(self) -> str:
+        return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
+
+
+@dataclass
+class Manifest:
+    """The expected state of a phone's gallery after seeding."""
+
+    profile: str
+    seed: int
+    items: list[MediaItem] = field(default_factory=list)
+    root: str = "/sdcard"  # device folder the item paths are relative to
+    serial: str = ""  # the phone it was seeded on (empty for `media generate`)
+    created: str = ""  # ISO time of seeding
+    preexisting: list[str] = field(default_factory=list)  # files on the phone before seeding (never extras, never wiped)
+    version: int = MANIFEST_VERSION
+
+    def device_path(self, item: MediaItem) -> str:
+        return f"{self.root.rstrip('/')}/{item.path}"
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(i.size for i in self.items)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False, sort_keys=False)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(self.to_json(), encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        if data.get("version", MANIFEST_VERSION) != MANIFEST_VERSION:
+            raise ValueError(f"manifest version {data.get('version')} is not supported (expected {MANIFEST_VERSION})")
+        items = [MediaItem(**item) for item in data.get("items", [])]
+        rest = {k: v for k, v in data.items() if k != "items"}
+        return cls(items=items, **rest)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Manifest:
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as exc:
+            raise ValueError(f"cannot read manifest {path}: {exc}") from None

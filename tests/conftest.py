@@ -1,0 +1,79 @@
+"""Shared fixtures: a private adb server (the real binary from the adbutils wheel) and virtual
+phones it can see. Every test talks to phones through real clients, never through mocks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pytest_phonebackup.hosttools import adb_path
+from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class AdbServer:
+    """A private adb server for this test session (its own port, killed at the end)."""
+
+    port: int
+    binary: str
+
+    def run(self, *args: str, serial: str | None = None, check: bool = True, input: bytes | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess:
+        cmd = [self.binary, "-P", str(self.port)] + (["-s", serial] if serial else []) + list(args)
+        proc = subprocess.run(cmd, input=input, capture_output=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout.decode(errors='replace')}"
+                                 f"{proc.stderr.decode(errors='replace')}")
+        return proc
+
+    def devices(self) -> dict[str, str]:
+        out = self.run("devices").stdout.decode()
+        rows = [line.split("\t") for line in out.splitlines()[1:] if "\t" in line]
+        return {serial: state for serial, state in rows}
+
+    def wait_for(self, serial: str, state: str = "device", timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.devices().get(serial) == state:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{serial} never reached state {state!r}; adb devices: {self.devices()}")
+
+
+@pytest.fixture(scope="session")
+def adb_server() -> AdbServer:
+    port = free_port()
+    os.environ["ANDROID_ADB_SERVER_PORT"] = str(port)  # adbutils, adb and the phones' registration use it
+    server = AdbServer(port, adb_path())
+    server.run("start-server")
+    yield server
+    server.run("kill-server", check=False)
+
+
+@pytest.fixture
+def phone_config(tmp_path: Path) -> PhoneConfig:
+    """Override in a test module to change how `virtual_phone` is built."""
+    return PhoneConfig(data_dir=tmp_path / "phone", storage_bytes=2 * 1024**3)
+
+
+@pytest.fixture
+def virtual_phone(adb_server: AdbServer, phone_config: PhoneConfig) -> VirtualPhone:
+    """A started virtual phone, listed by the private adb server in state `device`."""
+    phone = VirtualPhone(phone_config).start()
+    try:
+        adb_server.wait_for(phone.serial)
+        yield phone
+    finally:
+        phone.close()
