@@ -15,6 +15,9 @@ class AndroidSystem:
     def __init__(self, phone: Any):
         self.phone = phone
 
+    def log(self, tag: str, message: str, priority: str = "I", pid: int = 0) -> None:
+        """Append a line to the phone's logcat (the main buffer)."""
+
     def on_boot_started(self) -> None:
         """The kernel is up: services start, nothing is complete yet."""
 

@@ -7,6 +7,7 @@ Applets live in `applets/` (toybox) and in `..system` (Android tools) and regist
 from __future__ import annotations
 
 import shlex
+import threading
 
 from .api import APPLETS, Context, applet
 from .streams import BytesInput, BytesOutput, EmptyInput, Input, NullOutput, Output, Pipe
@@ -26,7 +27,7 @@ class Shell:
         self.cwd = cwd
 
     def run(self, command: str, stdin: Input | None = None, stdout: Output | None = None,
-            stderr: Output | None = None) -> int:
+            stderr: Output | None = None, cancelled: threading.Event | None = None) -> int:
         """Run one command line; returns its exit status."""
         from . import applets as _applets  # noqa: F401 - registers the applets
 
@@ -44,5 +45,6 @@ class Shell:
         if func is None:
             stderr.write(f"/system/bin/sh: {argv[0]}: inaccessible or not found\n".encode())
             return NOT_FOUND_STATUS
-        ctx = Context(self.phone, stdin, stdout, stderr, self.env, self.cwd, argv[0], self)
+        ctx = Context(self.phone, stdin, stdout, stderr, self.env, self.cwd, argv[0], self,
+                      cancelled or threading.Event())
         return func(ctx, argv)

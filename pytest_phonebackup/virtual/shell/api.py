@@ -5,6 +5,7 @@ the applet modules, not here.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,9 @@ class Context:
     cwd: str = "/"
     argv0: str = ""
     shell: Any = None  # the Shell running this command (for `xargs`, `find -exec`, `sh -c`)
+    #: Set when the client went away or the phone shuts down; long-running commands
+    #: (logcat, am instrument -w, sleep) must return soon after it is set.
+    cancelled: threading.Event = field(default_factory=threading.Event)
 
     @property
     def storage(self) -> Storage:
