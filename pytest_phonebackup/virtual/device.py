@@ -56,6 +56,20 @@ def find_free_console_port(start: int = FIRST_CONSOLE_PORT, stop: int = LAST_CON
 
 
 @dataclass
+class EmulatorState:
+    """What the emulator console controls (`network speed|delay`, `power ...`); apps and dumpsys read it."""
+
+    network_speed: str = "full"  # console `network speed`: gsm, hscsd, gprs, edge, umts, hsdpa, lte, evdo, full, or "up:down" kbps
+    network_delay: str = "none"  # console `network delay`: gprs, edge, umts, none, or "min:max" ms
+    battery_capacity: int = 100
+    ac_online: bool = True
+    battery_status: str = "charging"  # unknown, charging, discharging, not-charging, full
+    battery_health: str = "good"
+    battery_present: bool = True
+    display_on: bool = True
+
+
+@dataclass
 class PhoneConfig:
     """How a virtual phone looks and behaves. Every field has a believable default."""
 
@@ -109,6 +123,7 @@ class VirtualPhone:
         self._lock = threading.Lock()
         self._ports: dict[str, tuple[str, int]] = {}  # device socket name -> host (addr, port)
         self._boot_timer: threading.Timer | None = None
+        self.emulator_state = EmulatorState()
 
         from .system import AndroidSystem
 

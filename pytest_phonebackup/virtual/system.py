@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .shell.api import Context, applet
+
 
 class AndroidSystem:
     """Android's system services for one phone. Lives as long as the phone; reboots go through
@@ -26,3 +28,14 @@ class AndroidSystem:
 
     def on_shutdown(self) -> None:
         """Going down (reboot, kill): save state, stop apps."""
+
+
+@applet("getprop")
+def getprop(ctx: Context, argv: list[str]) -> int:
+    props = ctx.phone.props
+    if len(argv) > 1:
+        ctx.out(props.get(argv[1], argv[2] if len(argv) > 2 else "") + "\n")
+        return 0
+    for key in sorted(props.keys()):
+        ctx.out(f"[{key}]: [{props.get(key)}]\n")
+    return 0

@@ -1,4 +1,4 @@
-"""The first applets: echo, cat, ls (names only), rm, mkdir, getprop."""
+"""The first applets: echo, cat, ls (names only), rm, mkdir. Replaced by `text` and `files`."""
 
 from __future__ import annotations
 
@@ -76,14 +76,3 @@ def mkdir(ctx: Context, argv: list[str]) -> int:
         except OSError as exc:
             status = ctx.fail(f"{path}: {exc.strerror}")
     return status
-
-
-@applet("getprop")
-def getprop(ctx: Context, argv: list[str]) -> int:
-    props = ctx.phone.props
-    if len(argv) > 1:
-        ctx.out(props.get(argv[1], argv[2] if len(argv) > 2 else "") + "\n")
-        return 0
-    for key in sorted(props.keys()):
-        ctx.out(f"[{key}]: [{props.get(key)}]\n")
-    return 0
