@@ -61,6 +61,7 @@ class Manifest:
     serial: str = ""  # the phone it was seeded on (empty for `media generate`)
     created: str = ""  # ISO time of seeding
     preexisting: list[str] = field(default_factory=list)  # files on the phone before seeding (never extras, never wiped)
+    source_dir: str = ""  # host folder holding the generated files by item path (for diagnosis of differences)
     version: int = MANIFEST_VERSION
 
     def device_path(self, item: MediaItem) -> str:
