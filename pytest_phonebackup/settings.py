@@ -1,0 +1,197 @@
+"""The plugin's settings and the one rule that resolves them: command-line option > environment
+variable > ini key > default, remembering which one won. Usable without pytest (the CLI and library
+users build `PhoneSettings` from a dict); the pytest wiring lives in `plugin.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .virtual.device import parse_size
+
+TRUE_WORDS = {"1", "true", "yes", "on", "y"}
+FALSE_WORDS = {"0", "false", "no", "off", "n", ""}
+ARTIFACT_MODES = ("only-on-failure", "on", "off")
+
+
+def _bool(text: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError(f"{text!r} is not a yes/no value: use 1/0, true/false, yes/no or on/off")
+
+
+def _serials(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(" ", ",").split(",") if part.strip()]
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise ValueError(f"{text!r} must be a positive number of seconds")
+    return value
+
+
+def _artifacts(text: str) -> str:
+    if text not in ARTIFACT_MODES:
+        raise ValueError(f"{text!r} is not one of {', '.join(ARTIFACT_MODES)}")
+    return text
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its option, environment variable and ini key, and how text becomes a value."""
+
+    name: str  # attribute of PhoneSettings
+    help: str
+    parse: Callable[[str], Any] = str
+    default: Any = None
+    flag: bool = False  # a switch: present on the command line means True
+
+    @property
+    def option(self) -> str:
+        return "--phone-" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return "PHONEBACKUP_" + self.name.upper()
+
+    @property
+    def ini(self) -> str:
+        return "phone_" + self.name
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("emulator", "start phones for the tests: bare or 'virtual' = the embedded virtual phone; "
+            "'avd:NAME' = boot that AVD from the Android SDK", str),
+    Setting("serial", "use a phone already attached (a serial from `adb devices`, or host:port to "
+            "`adb connect`); repeatable", _serials, default=()),
+    Setting("api", "API level of started virtual phones (e.g. 34)", int),
+    Setting("storage", "storage size of started virtual phones (e.g. 4G, 512M)", parse_size),
+    Setting("boot_timeout", "seconds a phone may take to become ready", _positive_float, default=180.0),
+    Setting("snapshot", "AVD snapshot to boot from (avd phones); 'none' = cold boot", str),
+    Setting("keep", "leave the phones running after the session (for debugging)", _bool, False, flag=True),
+    Setting("allow_wipe", "allow destructive actions (wiping the gallery, clearing app data) on real "
+            "hardware; never needed for emulators or the virtual phone", _bool, False, flag=True),
+    Setting("artifacts", "keep screenshot and logcat of a test: only-on-failure (default), on, off",
+            _artifacts, default="only-on-failure"),
+    Setting("output", "folder for phone artifacts (screenshots, logcat, emulator logs)", Path,
+            default=Path("phone-artifacts")),
+)
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+@dataclass(frozen=True)
+class EmulatorSpec:
+    """What `--phone-emulator` asked for: the embedded virtual phone, or an AVD by name."""
+
+    kind: str  # "virtual" or "avd"
+    name: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> EmulatorSpec:
+        spec = text.strip()
+        if spec in ("", "virtual", "1", "true", "yes"):
+            return cls("virtual")
+        if spec.startswith("avd:") and spec[4:].strip():
+            return cls("avd", spec[4:].strip())
+        raise ValueError(f"--phone-emulator={text!r} is not understood: pass it bare (or 'virtual') for "
+                         "the embedded virtual phone, or 'avd:NAME' for an AVD of the Android SDK")
+
+    def __str__(self) -> str:
+        return "virtual" if self.kind == "virtual" else f"avd:{self.name}"
+
+
+@dataclass
+class PhoneSettings:
+    """Resolved settings; `sources` says where each one came from ("--phone-api", "env ...", ...)."""
+
+    emulator: EmulatorSpec | None = None
+    serial: tuple[str, ...] = ()
+    api: int | None = None
+    storage: int | None = None
+    boot_timeout: float = 180.0
+    snapshot: str | None = None
+    keep: bool = False
+    allow_wipe: bool = False
+    artifacts: str = "only-on-failure"
+    output: Path = Path("phone-artifacts")
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def wants_phones(self) -> bool:
+        return self.emulator is not None or bool(self.serial)
+
+    def describe(self) -> list[str]:
+        """Lines for the report header: each non-default setting and where it came from."""
+        lines = []
+        for setting in SETTINGS:
+            source = self.sources.get(setting.name, "default")
+            value = getattr(self, setting.name)
+            if source == "default" and setting.name not in ("emulator", "serial"):
+                continue
+            shown = ", ".join(value) if isinstance(value, tuple) else ("-" if value is None else value)
+            lines.append(f"{setting.name}={shown} (from {source})")
+        return lines
+
+
+def resolve(options: Mapping[str, Any], env: Mapping[str, str] | None = None,
+            ini: Mapping[str, Any] | None = None) -> PhoneSettings:
+    """Apply option > environment > ini > default to every setting.
+
+    `options` holds values already parsed from the command line (None or missing = not given;
+    repeatable options are lists), `env` defaults to os.environ, `ini` maps ini keys to text.
+    A bad value raises ValueError naming the option, variable or key it came from.
+    """
+    env = os.environ if env is None else env
+    ini = ini or {}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for setting in SETTINGS:
+        raw, source = _pick(setting, options, env, ini)
+        if source == "default":
+            values[setting.name] = setting.default
+        else:
+            try:
+                values[setting.name] = _convert(setting, raw)
+            except ValueError as exc:
+                raise ValueError(f"{source}: {exc}") from None
+        sources[setting.name] = source
+    if values["emulator"] is not None and not isinstance(values["emulator"], EmulatorSpec):
+        values["emulator"] = None
+    values["serial"] = tuple(values["serial"] or ())
+    return PhoneSettings(**values, sources=sources)
+
+
+def _pick(setting: Setting, options: Mapping[str, Any], env: Mapping[str, str],
+          ini: Mapping[str, Any]) -> tuple[Any, str]:
+    given = options.get(setting.name)
+    if given not in (None, [], (), False):
+        return given, setting.option
+    if env.get(setting.env, "") != "":
+        return env[setting.env], f"env {setting.env}"
+    from_ini = ini.get(setting.ini)
+    if from_ini not in (None, "", []):
+        return from_ini, f"ini {setting.ini}"
+    return None, "default"
+
+
+def _convert(setting: Setting, raw: Any) -> Any:
+    if setting.name == "emulator":
+        if isinstance(raw, str) and raw.strip().lower() in FALSE_WORDS - {""}:
+            return None  # PHONEBACKUP_EMULATOR=0 switches it off
+        return EmulatorSpec.parse(raw if isinstance(raw, str) else "virtual")
+    if setting.name == "serial":
+        items = raw if isinstance(raw, (list, tuple)) else [raw]
+        return tuple(serial for item in items for serial in _serials(str(item)))
+    if isinstance(raw, str):
+        return setting.parse(raw)
+    if setting.flag or isinstance(raw, (int, float, Path)):
+        return raw
+    return setting.parse(str(raw))
