@@ -67,6 +67,7 @@ class EmulatorState:
     battery_health: str = "good"
     battery_present: bool = True
     display_on: bool = True
+    paused: bool = False  # console `avd pause` / `avd resume`; `avd status` says stopped while paused
 
 
 @dataclass
