@@ -1,0 +1,71 @@
+"""Backup apps under test: load one from a scenario YAML by name or path.
+
+`load_app("adb-mirror")` looks in the built-in scenarios; `load_app("my-tool.yaml")` reads a file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ScenarioError
+from ..yamlfile import LocatedDict, load_yaml, where
+from .base import BackupApp, Policy
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+KINDS = ("command", "appium")
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Built-in scenario names and their files."""
+    if not SCENARIO_DIR.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
+
+
+def find_scenario(name_or_path: str | Path) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        if not candidate.is_file():
+            raise ScenarioError(f"no scenario file {candidate}; give a YAML path or one of: "
+                                + ", ".join(builtin_scenarios()))
+        return candidate
+    known = builtin_scenarios()
+    if str(name_or_path) in known:
+        return known[str(name_or_path)]
+    raise ScenarioError(f"no backup app named {name_or_path!r}; built-in: {', '.join(known) or '(none)'}; "
+                        "or pass the path of a scenario YAML file")
+
+
+def load_app(name_or_path: str | Path) -> BackupApp:
+    path = find_scenario(name_or_path)
+    data = load_yaml(path)
+    if not isinstance(data, LocatedDict):
+        raise ScenarioError(f"{path}: a scenario is a mapping with name, kind, policy and the steps")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise ScenarioError(f"{where(data, 'kind') or path}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    name = str(data.get("name") or path.stem)
+    policy_node = data.get("policy") or {}
+    try:
+        policy = Policy.from_dict(policy_node, where=f"{where(data, 'policy') or path}: policy")
+    except ScenarioError as exc:
+        raise ScenarioError(f"{exc}") from None
+    if kind == "command":
+        from .command import CommandApp
+
+        for key in ("backup", "restore"):
+            if not isinstance(data.get(key), str):
+                raise ScenarioError(f"{where(data, key) or path}: `{key}:` must be a command line")
+        allowed = {"name", "kind", "policy", "backup", "restore", "prepare", "timeout", "env", "description"}
+        unknown = sorted(set(map(str, data)) - allowed)
+        if unknown:
+            raise ScenarioError(f"{where(data, unknown[0])}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+        timeout = data.get("timeout", 600)
+        if not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ScenarioError(f"{where(data, 'timeout')}: timeout must be a positive number of seconds")
+        env = data.get("env") or {}
+        return CommandApp(name, policy, data["backup"], data["restore"], prepare=data.get("prepare"),
+                          timeout=float(timeout), env={str(k): str(v) for k, v in env.items()}, source=path)
+    from .scenario import load_appium_app  # type: ignore[import-not-found]
+
+    return load_appium_app(name, policy, data, path)

@@ -1,0 +1,275 @@
+"""Deliberate defects for the reference tool: each breaks a restore in exactly one way, so tests
+can prove the harness reports that kind of loss with the right verdict (the detection matrix).
+Each fault works on the staged copy of a backup, never on the backup itself.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import struct
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REFERENCE_MAX_PHOTO_BYTES = 75 * 1000**2  # the limit a "silently skips big photos" tool applies
+REFERENCE_MIN_SIDE = 256
+JPEG_EXT = (".jpg", ".jpeg")
+IMAGE_EXT = JPEG_EXT + (".png", ".webp", ".gif", ".heic", ".tif", ".tiff", ".dng")
+
+# Which verdict each fault must produce (the detection matrix's expectation).
+EXPECTED_VERDICT = {
+    "drop": "missing",
+    "truncate": "corrupted",
+    "bitflip": "corrupted",
+    "strip-datetime": "metadata-lost",
+    "strip-gps": "metadata-lost",
+    "recompress": "recompressed",
+    "rename-copy-suffix": "renamed",
+    "move": "moved",
+    "reset-mtime": "timestamp-changed",
+    "skip-over-limit": "missing",
+    "skip-tiny": "missing",
+    "duplicate": "duplicated",
+    "add-file": "extra",
+}
+
+
+def _unshare(path: Path) -> None:
+    """Staged files are hard links to the backup: copy before changing one."""
+    tmp = path.with_name(path.name + ".fault-tmp")
+    shutil.copy2(path, tmp)
+    os.replace(tmp, path)
+
+
+def _first(staging: Path, rels: list[str], accept: Callable[[str, Path], bool]) -> str:
+    for rel in sorted(rels):
+        if accept(rel, staging / rel):
+            return rel
+    raise RuntimeError("no file in this backup suits the fault; seed a profile with photos (smoke or edge)")
+
+
+def _is_plain_jpeg(rel: str, path: Path) -> bool:
+    if not rel.lower().endswith(JPEG_EXT) or path.stat().st_size < 1024:
+        return False
+    try:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            im.verify()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _has_exif_tag(path: Path, tag: int, ifd: int | None = None) -> bool:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            exif = im.getexif()
+            if ifd is not None:
+                return bool(exif.get_ifd(ifd))
+            return tag in exif.get_ifd(0x8769) or tag in exif
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def replace_exif(path: Path, edit: Callable) -> None:
+    """Rewrite a JPEG's EXIF segment without re-encoding its pixels."""
+    from PIL import Image
+
+    data = path.read_bytes()
+    with Image.open(io.BytesIO(data)) as im:
+        exif = im.getexif()
+    edit(exif)
+    raw = exif.tobytes()
+    new_app1 = raw if raw.startswith(b"Exif\x00\x00") else b"Exif\x00\x00" + raw
+    out = bytearray(data[:2])
+    pos, replaced = 2, False
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xDA:  # start of scan: the rest is entropy-coded data
+            break
+        length = struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        segment = data[pos:pos + 2 + length]
+        if marker == 0xE1 and segment[4:10] == b"Exif\x00\x00" and not replaced:
+            out += b"\xff\xe1" + struct.pack(">H", len(new_app1) + 2) + new_app1
+            replaced = True
+        else:
+            out += segment
+        pos += 2 + length
+    out += data[pos:]
+    path.write_bytes(bytes(out))
+
+
+def drop(staging: Path, rels: list[str]) -> list[str]:
+    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0)
+    (staging / victim).unlink()
+    return [r for r in rels if r != victim]
+
+
+def truncate(staging: Path, rels: list[str]) -> list[str]:
+    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 1024)
+    path = staging / victim
+    _unshare(path)
+    mtime = path.stat().st_mtime
+    with path.open("r+b") as f:
+        f.truncate(path.stat().st_size // 2)
+    os.utime(path, (mtime, mtime))
+    return rels
+
+
+def bitflip(staging: Path, rels: list[str]) -> list[str]:
+    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 1024)
+    path = staging / victim
+    _unshare(path)
+    mtime = path.stat().st_mtime
+    with path.open("r+b") as f:
+        f.seek(path.stat().st_size // 2)
+        byte = f.read(1)[0]
+        f.seek(-1, 1)
+        f.write(bytes([byte ^ 0x10]))
+    os.utime(path, (mtime, mtime))
+    return rels
+
+
+def strip_datetime(staging: Path, rels: list[str]) -> list[str]:
+    victim = _first(staging, rels, lambda r, p: _is_plain_jpeg(r, p) and _has_exif_tag(p, 0x9003))
+    path = staging / victim
+    _unshare(path)
+    mtime = path.stat().st_mtime
+
+    def edit(exif) -> None:
+        sub = exif.get_ifd(0x8769)
+        sub.pop(0x9003, None)  # DateTimeOriginal
+        sub.pop(0x9011, None)  # OffsetTimeOriginal
+
+    replace_exif(path, edit)
+    os.utime(path, (mtime, mtime))
+    return rels
+
+
+def strip_gps(staging: Path, rels: list[str]) -> list[str]:
+    victim = _first(staging, rels, lambda r, p: _is_plain_jpeg(r, p) and _has_exif_tag(p, 0, ifd=0x8825))
+    path = staging / victim
+    _unshare(path)
+    mtime = path.stat().st_mtime
+
+    def edit(exif) -> None:
+        exif.get_ifd(0x8825).clear()
+        exif.pop(0x8825, None)
+
+    replace_exif(path, edit)
+    os.utime(path, (mtime, mtime))
+    return rels
+
+
+def recompress(staging: Path, rels: list[str]) -> list[str]:
+    from PIL import Image
+
+    victim = _first(staging, rels, lambda r, p: _is_plain_jpeg(r, p) and p.stat().st_size < 20 * 1000**2)
+    path = staging / victim
+    mtime = path.stat().st_mtime
+    with Image.open(path) as im:
+        exif = im.getexif()
+        im.load()
+        buffer = io.BytesIO()
+        im.save(buffer, "JPEG", quality=60, exif=exif.tobytes())
+    path.unlink()
+    path.write_bytes(buffer.getvalue())
+    os.utime(path, (mtime, mtime))
+    return rels
+
+
+def rename_copy_suffix(staging: Path, rels: list[str]) -> list[str]:
+    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0 and "." in r.rsplit("/", 1)[-1])
+    stem, ext = os.path.splitext(victim)
+    renamed = f"{stem} (1){ext}"
+    os.rename(staging / victim, staging / renamed)
+    return [renamed if r == victim else r for r in rels]
+
+
+def move(staging: Path, rels: list[str]) -> list[str]:
+    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0 and "/" in r)
+    moved = "Restored/" + victim.rsplit("/", 1)[-1]
+    (staging / "Restored").mkdir(exist_ok=True)
+    os.rename(staging / victim, staging / moved)
+    return [moved if r == victim else r for r in rels]
+
+
+def reset_mtime(staging: Path, rels: list[str]) -> list[str]:
+    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0)
+    path = staging / victim
+    _unshare(path)
+    now = time.time()
+    os.utime(path, (now, now))
+    return rels
+
+
+def _image_min_side(path: Path) -> int | None:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return min(im.size)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def skip_over_limit(staging: Path, rels: list[str]) -> list[str]:
+    kept = []
+    for rel in rels:
+        path = staging / rel
+        if rel.lower().endswith(IMAGE_EXT) and path.stat().st_size > REFERENCE_MAX_PHOTO_BYTES:
+            path.unlink()
+        else:
+            kept.append(rel)
+    if len(kept) == len(rels):
+        raise RuntimeError("no photo over 75 MB in this backup; use the edge profile")
+    return kept
+
+
+def skip_tiny(staging: Path, rels: list[str]) -> list[str]:
+    kept = []
+    for rel in rels:
+        side = _image_min_side(staging / rel) if rel.lower().endswith(IMAGE_EXT) else None
+        if side is not None and side < REFERENCE_MIN_SIDE:
+            (staging / rel).unlink()
+        else:
+            kept.append(rel)
+    if len(kept) == len(rels):
+        raise RuntimeError("no image under 256 pixels in this backup; use the edge profile")
+    return kept
+
+
+def duplicate(staging: Path, rels: list[str]) -> list[str]:
+    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0 and "." in r.rsplit("/", 1)[-1])
+    stem, ext = os.path.splitext(victim)
+    copy = f"{stem}-copy{ext}"
+    shutil.copy2(staging / victim, staging / copy)
+    return rels + [copy]
+
+
+def add_file(staging: Path, rels: list[str]) -> list[str]:
+    extra = "Download/restore-report.txt"
+    (staging / "Download").mkdir(exist_ok=True)
+    (staging / extra).write_text("restored by adb-mirror\n")
+    return rels + [extra]
+
+
+FAULTS: dict[str, Callable[[Path, list[str]], list[str]]] = {
+    "drop": drop, "truncate": truncate, "bitflip": bitflip, "strip-datetime": strip_datetime,
+    "strip-gps": strip_gps, "recompress": recompress, "rename-copy-suffix": rename_copy_suffix, "move": move,
+    "reset-mtime": reset_mtime, "skip-over-limit": skip_over_limit, "skip-tiny": skip_tiny,
+    "duplicate": duplicate, "add-file": add_file,
+}
+
+
+def apply_fault(name: str, staging: Path, rels: list[str]) -> list[str]:
+    try:
+        fault = FAULTS[name]
+    except KeyError:
+        raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}") from None
+    return fault(staging, rels)
