@@ -1,0 +1,1035 @@
+"""Runs parsed command lines the way Android's mksh does: expansion (parameters, command
+substitution, arithmetic, field splitting, globs against the phone's storage), redirections
+through `Storage`, pipelines whose stages run concurrently over bounded pipes, and the
+shell's own builtins (cd, export, exit, ...). Applets are looked up in `APPLETS`.
+Not for output formats of applets, and never touches host paths directly.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import posixpath
+import random
+import re
+import threading
+from dataclasses import dataclass
+
+from . import parser as p
+from .api import APPLETS, Context
+from .patterns import GLOB_CHARS, translate
+from .streams import BrokenPipe, BytesInput, BytesOutput, EmptyInput, Input, NullOutput, Output, Pipe
+
+log = logging.getLogger(__name__)
+
+SH = "/system/bin/sh"  # the name mksh prefixes its messages with on Android
+NOT_FOUND = 127
+SIGPIPE_STATUS = 141  # 128 + SIGPIPE: a writer whose reader went away
+MAX_CALL_DEPTH = 100  # function nesting; mksh would crash, we report it instead
+APPLET_DIRS = ("/system/bin/", "/system/xbin/", "/vendor/bin/", "/bin/", "/usr/bin/")
+IFS_WHITESPACE = re.compile(r"[ \t\n]+")
+
+
+class ExitShell(Exception):
+    def __init__(self, status: int):
+        self.status = status
+
+
+class LoopControl(Exception):
+    def __init__(self, kind: str, levels: int):
+        self.kind = kind  # 'break' | 'continue'
+        self.levels = levels
+
+
+class ReturnFromFunction(Exception):
+    def __init__(self, status: int):
+        self.status = status
+
+
+class ShellError(Exception):
+    """An error the shell reports as `/system/bin/sh: message` (a non-interactive shell then stops)."""
+
+    def __init__(self, message: str, status: int = 1, fatal: bool = True):
+        super().__init__(message)
+        self.status = status
+        self.fatal = fatal
+
+
+class CommandCancelled(Exception):
+    """The client went away or the phone shut down."""
+
+
+@dataclass
+class IO:
+    stdin: Input
+    stdout: Output
+    stderr: Output
+
+
+class FileOutput:
+    """A redirection target on the phone's storage (counts bytes against its capacity)."""
+
+    def __init__(self, writer):
+        self._writer = writer
+
+    def write(self, data: bytes) -> int:
+        return self._writer.write(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+class FileInput:
+    def __init__(self, handle):
+        self._handle = handle
+
+    def read(self, n: int = -1) -> bytes:
+        return self._handle.read(n)
+
+    def readline(self) -> bytes:
+        return self._handle.readline()
+
+    def __iter__(self):
+        return iter(self._handle)
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class ZeroInput:
+    """/dev/zero, /dev/urandom: endless input (readers stop on their own limits)."""
+
+    def __init__(self, random_bytes: bool = False):
+        self._random = random_bytes
+
+    def read(self, n: int = -1) -> bytes:
+        n = 65536 if n is None or n < 0 else n
+        return os.urandom(n) if self._random else bytes(n)
+
+    def readline(self) -> bytes:
+        return self.read(4096)
+
+
+class FullOutput:
+    """/dev/full: every write fails with ENOSPC."""
+
+    def write(self, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def flush(self) -> None:
+        pass
+
+
+def open_special_input(path: str) -> Input | None:
+    """The phone's character devices that commands read (`</dev/null`, `dd if=/dev/zero`)."""
+    return {"/dev/null": EmptyInput, "/dev/zero": ZeroInput,
+            "/dev/urandom": lambda: ZeroInput(True), "/dev/random": lambda: ZeroInput(True)}.get(
+        posixpath.normpath(path), lambda: None)()
+
+
+def open_special_output(path: str) -> Output | None:
+    return {"/dev/null": NullOutput, "/dev/zero": NullOutput, "/dev/full": FullOutput}.get(
+        posixpath.normpath(path), lambda: None)()
+
+
+class Interp:
+    """One shell: variables, positional parameters, functions, current folder, last status."""
+
+    def __init__(self, phone, env: dict[str, str], cwd: str = "/", name: str = SH,
+                 args: list[str] | None = None, cancelled: threading.Event | None = None):
+        self.phone = phone
+        self.vars: dict[str, str] = dict(env)
+        self.exported: set[str] = set(env)
+        self.cwd = cwd
+        self.name = name  # $0
+        self.args: list[str] = list(args or [])
+        self.functions: dict[str, p.Node] = {}
+        self.status = 0
+        self.pid = random.randint(2000, 32000)
+        self.last_bg_pid = 0
+        self.cancelled = cancelled or threading.Event()
+        self.call_depth = 0
+        self.background: list[threading.Thread] = []
+        self.vars.setdefault("IFS", " \t\n")
+        self.vars["PWD"] = cwd
+
+    # -- entry points --------------------------------------------------------------------------
+    def run(self, command: str, stdin: Input | None = None, stdout: Output | None = None,
+            stderr: Output | None = None, cancelled: threading.Event | None = None) -> int:
+        """Parse and run a command line; returns its exit status (the `Shell.run` contract)."""
+        io = IO(stdin or EmptyInput(), stdout or NullOutput(), stderr or NullOutput())
+        if cancelled is not None:
+            self.cancelled = cancelled
+        try:
+            tree = p.parse(command)
+        except p.ShellSyntaxError as exc:
+            self.say(io, str(exc))
+            return 1
+        except RecursionError:
+            self.say(io, "syntax error: nested too deeply")
+            return 1
+        try:
+            self.status = self.execute(tree, io)
+        except ExitShell as exc:
+            self.status = exc.status
+        except ReturnFromFunction as exc:
+            self.status = exc.status
+        except LoopControl:
+            pass
+        except ShellError as exc:
+            self.say(io, str(exc))
+            self.status = exc.status
+        except CommandCancelled:
+            self.status = 130
+        except RecursionError:
+            self.say(io, "too much recursion")
+            self.status = 1
+        for thread in self.background:
+            thread.join()
+        return self.status
+
+    def run_argv(self, argv: list[str], stdin: Input, stdout: Output, stderr: Output,
+                 cwd: str | None = None) -> int:
+        """Run one command from an argv (no parsing): for `xargs`, `find -exec`, `env CMD`."""
+        sub = self.subshell()
+        if cwd is not None:
+            sub.cwd = cwd
+        try:
+            return sub.dispatch(argv, IO(stdin, stdout, stderr), {})
+        except ExitShell as exc:
+            return exc.status
+        except ShellError as exc:
+            sub.say(IO(stdin, stdout, stderr), str(exc))
+            return exc.status
+
+    def say(self, io: IO, message: str) -> None:
+        try:
+            io.stderr.write(f"{SH}: {message}\n".encode("utf-8", "surrogateescape"))
+        except OSError:
+            pass
+
+    def subshell(self) -> Interp:
+        sub = Interp.__new__(Interp)
+        sub.__dict__.update(self.__dict__)
+        sub.vars = dict(self.vars)
+        sub.exported = set(self.exported)
+        sub.args = list(self.args)
+        sub.functions = dict(self.functions)
+        sub.background = []
+        return sub
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in self.vars.items() if k in self.exported}
+        env["PWD"] = self.cwd
+        return env
+
+    # -- commands ------------------------------------------------------------------------------
+    def execute(self, node: p.Node, io: IO) -> int:
+        if self.cancelled.is_set():
+            raise CommandCancelled()
+        method = getattr(self, "exec_" + type(node).__name__.lower())
+        status = method(node, io)
+        self.status = status
+        return status
+
+    def exec_sequence(self, node: p.Sequence, io: IO) -> int:
+        status = 0
+        for item in node.items:
+            status = self.execute(item, io)
+        return status
+
+    def exec_andor(self, node: p.AndOr, io: IO) -> int:
+        status = self.execute(node.first, io)
+        for op, item in node.rest:
+            if (op == "&&") == (status == 0):
+                status = self.execute(item, io)
+        return status
+
+    def exec_pipeline(self, node: p.Pipeline, io: IO) -> int:
+        if len(node.commands) == 1:
+            status = self.execute(node.commands[0], io)
+        else:
+            status = self.run_pipeline(node.commands, io)
+        return (1 if status == 0 else 0) if node.negate else status
+
+    def run_pipeline(self, commands: list[p.Node], io: IO) -> int:
+        """Every stage runs at once, joined by bounded pipes, so data streams through."""
+        pipes = [Pipe(1 << 16) for _ in commands[:-1]]
+        threads = []
+        statuses: list[int] = [0] * len(commands)
+
+        def stage(index: int, sub: Interp, stage_io: IO) -> None:
+            try:
+                statuses[index] = sub.run_stage(commands[index], stage_io)
+            finally:
+                if index < len(pipes):
+                    pipes[index].close_write()
+                if index > 0:
+                    pipes[index - 1].close_read()
+
+        for index in range(len(commands) - 1):
+            stage_io = IO(io.stdin if index == 0 else pipes[index - 1], pipes[index], io.stderr)
+            thread = threading.Thread(target=stage, args=(index, self.subshell(), stage_io),
+                                      name=f"sh-pipe-{index}", daemon=True)
+            thread.start()
+            threads.append(thread)
+        last = len(commands) - 1
+        try:
+            stage(last, self, IO(pipes[-1], io.stdout, io.stderr))
+        finally:
+            for thread in threads:
+                thread.join()
+        return statuses[last]
+
+    def run_stage(self, node: p.Node, io: IO) -> int:
+        try:
+            return self.execute(node, io)
+        except ExitShell as exc:
+            return exc.status
+        except BrokenPipe:
+            return SIGPIPE_STATUS
+        except ShellError as exc:
+            self.say(io, str(exc))
+            return exc.status
+
+    def exec_group(self, node: p.Group, io: IO) -> int:
+        if not node.subshell:
+            return self.execute(node.body, io)
+        sub = self.subshell()
+        try:
+            return sub.execute(node.body, io)
+        except ExitShell as exc:
+            return exc.status
+        except ShellError as exc:
+            sub.say(io, str(exc))
+            return exc.status
+
+    def exec_compound(self, node: p.Compound, io: IO) -> int:
+        opened: list = []
+        try:
+            new_io = self.apply_redirects(node.redirects, io, opened)
+        except ShellError as exc:
+            self.say(io, str(exc))
+            return exc.status
+        try:
+            return self.execute(node.body, new_io)
+        finally:
+            close_all(opened)
+
+    def exec_if(self, node: p.If, io: IO) -> int:
+        for cond, body in node.branches:
+            if self.execute(cond, io) == 0:
+                return self.execute(body, io)
+        if node.otherwise is not None:
+            return self.execute(node.otherwise, io)
+        return 0
+
+    def exec_for(self, node: p.For, io: IO) -> int:
+        items = list(self.args) if node.items is None else self.expand_words(node.items, io)
+        status = 0
+        for value in items:
+            self.vars[node.name] = value
+            try:
+                status = self.execute(node.body, io)
+            except LoopControl as ctl:
+                if ctl.levels > 1:
+                    ctl.levels -= 1
+                    raise
+                if ctl.kind == "break":
+                    break
+        return status
+
+    def exec_while(self, node: p.While, io: IO) -> int:
+        status = 0
+        while True:
+            cond = self.execute(node.cond, io)
+            if (cond == 0) == node.until:
+                break
+            try:
+                status = self.execute(node.body, io)
+            except LoopControl as ctl:
+                if ctl.levels > 1:
+                    ctl.levels -= 1
+                    raise
+                if ctl.kind == "break":
+                    break
+        return status
+
+    def exec_case(self, node: p.Case, io: IO) -> int:
+        subject = self.expand_string(node.subject, io)
+        for patterns, body in node.arms:
+            for pattern in patterns:
+                chars = self.expand_chars(pattern, io)
+                if re.fullmatch(translate(chars), subject, re.S):
+                    return self.execute(body, io)
+        return 0
+
+    def exec_funcdef(self, node: p.FuncDef, io: IO) -> int:
+        self.functions[node.name] = node.body
+        return 0
+
+    def exec_simple(self, node: p.Simple, io: IO) -> int:
+        self.cmdsub_status: int | None = None
+        try:
+            argv = self.expand_words(node.words, io)
+            assigns = {name: self.expand_string(word, io) for name, word in node.assigns}
+        except ShellError as exc:
+            if exc.fatal:
+                raise
+            self.say(io, str(exc))
+            return exc.status
+        opened: list = []
+        try:
+            try:
+                new_io = self.apply_redirects(node.redirects, io, opened)
+            except ShellError as exc:
+                self.say(io, str(exc))
+                return exc.status
+            if not argv:
+                self.vars.update(assigns)
+                for name in assigns:
+                    if "a" in self.vars.get("-", ""):
+                        self.exported.add(name)
+                return self.cmdsub_status or 0
+            return self.dispatch(argv, new_io, assigns, node.redirects)
+        finally:
+            close_all(opened)
+
+    def dispatch(self, argv: list[str], io: IO, assigns: dict[str, str],
+                 redirects: list[p.Redirect] | None = None) -> int:
+        name = argv[0]
+        if name in self.functions:
+            return self.call_function(name, argv, io, assigns)
+        builtin = BUILTINS.get(name)
+        if builtin is not None:
+            if name == "exec" and len(argv) == 1 and redirects is not None:
+                return self.exec_redirect_only(redirects, io)
+            saved = {k: self.vars.get(k) for k in assigns}
+            self.vars.update(assigns)
+            try:
+                return builtin(self, argv, io)
+            finally:
+                if name not in ("export", "exec"):
+                    for key, value in saved.items():
+                        if value is None:
+                            self.vars.pop(key, None)
+                        else:
+                            self.vars[key] = value
+        func = self.lookup_applet(name)
+        if func is None:
+            self.say(io, f"{name}: inaccessible or not found")
+            return NOT_FOUND
+        env = self.environment() | assigns
+        ctx = Context(self.phone, io.stdin, io.stdout, io.stderr, env, self.cwd, posixpath.basename(name),
+                      self, self.cancelled)
+        try:
+            return func(ctx, [posixpath.basename(name)] + argv[1:]) or 0
+        except BrokenPipe:
+            return SIGPIPE_STATUS
+        except (ExitShell, LoopControl, ReturnFromFunction, CommandCancelled):
+            raise
+        except OSError as exc:
+            # A write to a redirection failed (ENOSPC, /dev/full): toybox reports it like this.
+            message = f"{ctx.argv0}: write: {exc.strerror or exc}\n"
+            try:
+                io.stderr.write(message.encode())
+            except OSError:
+                pass
+            return 1
+
+    @staticmethod
+    def lookup_applet(name: str):
+        if "/" in name:
+            for folder in APPLET_DIRS:
+                if name.startswith(folder) and "/" not in name[len(folder):]:
+                    return APPLETS.get(name[len(folder):])
+            return None
+        return APPLETS.get(name)
+
+    def call_function(self, name: str, argv: list[str], io: IO, assigns: dict[str, str]) -> int:
+        if self.call_depth >= MAX_CALL_DEPTH:
+            raise ShellError(f"{name}: function nested too deeply")
+        saved_args = self.args
+        self.args = argv[1:]
+        self.vars.update(assigns)
+        self.call_depth += 1
+        try:
+            return self.execute(self.functions[name], io)
+        except ReturnFromFunction as ret:
+            return ret.status
+        finally:
+            self.call_depth -= 1
+            self.args = saved_args
+
+    # -- redirections --------------------------------------------------------------------------
+    def apply_redirects(self, redirects: list[p.Redirect], io: IO, opened: list) -> IO:
+        fds: dict[int, object] = {0: io.stdin, 1: io.stdout, 2: io.stderr}
+        storage = self.phone.storage
+        for r in redirects:
+            if r.op == "<<":
+                body = self.expand_string(r.heredoc or p.Word(), io) if r.heredoc else ""
+                fds[r.fd] = BytesInput(body.encode("utf-8", "surrogateescape"))
+                continue
+            target = self.expand_string(r.target, io)
+            if r.op in (">&", "<&"):
+                if target == "-":
+                    fds[r.fd] = NullOutput() if r.op == ">&" else EmptyInput()
+                elif target.isdigit() and int(target) in fds:
+                    fds[r.fd] = fds[int(target)]
+                else:
+                    raise ShellError(f"{target}: bad file descriptor" if target.isdigit()
+                                     else f"{target}: illegal file descriptor name", fatal=False)
+                continue
+            if r.op == "<":
+                special = open_special_input(absolute(self.cwd, target))
+                if special is not None:
+                    fds[r.fd] = special
+                    continue
+                try:
+                    handle = FileInput(storage.open_read(target, self.cwd))
+                except OSError as exc:
+                    raise ShellError(f"{target}: open: {os.strerror(exc.errno or errno.EIO)}",
+                                     fatal=False) from None
+                opened.append(handle)
+                fds[r.fd] = handle
+                continue
+            special = open_special_output(absolute(self.cwd, target))
+            if special is not None:
+                fds[r.fd] = special
+                continue
+            try:
+                writer = storage.open_write(target, self.cwd, append=(r.op == ">>"))
+            except OSError as exc:
+                raise ShellError(f"{target}: create: {os.strerror(exc.errno or errno.EIO)}",
+                                 fatal=False) from None
+            handle = FileOutput(writer)
+            opened.append(handle)
+            fds[r.fd] = handle
+        return IO(fds[0], fds[1], fds[2])  # type: ignore[arg-type]
+
+    def exec_redirect_only(self, redirects: list[p.Redirect], io: IO) -> int:
+        """`exec 2>&1` with no command: the redirections stay for the rest of the shell."""
+        # The streams are owned by the caller's IO object; mutate it in place.
+        new_io = self.apply_redirects(redirects, io, [])
+        io.stdin, io.stdout, io.stderr = new_io.stdin, new_io.stdout, new_io.stderr
+        return 0
+
+    # -- expansion -----------------------------------------------------------------------------
+    def expand_words(self, words: list[p.Word], io: IO) -> list[str]:
+        out: list[str] = []
+        for word in words:
+            out.extend(self.expand_fields(word, io))
+        return out
+
+    def expand_fields(self, word: p.Word, io: IO) -> list[str]:
+        """Parameter/command/arithmetic expansion, field splitting, then globbing."""
+        fields: list[list[tuple[str, bool]]] = [[]]
+        keep: list[bool] = [False]  # a field with a quoted part survives even when empty
+
+        def new_field() -> None:
+            fields.append([])
+            keep.append(False)
+
+        for part in word.parts:
+            if isinstance(part, p.Lit):
+                fields[-1].extend((c, part.quoted) for c in part.text)
+                keep[-1] = keep[-1] or part.quoted
+                continue
+            if isinstance(part, p.Param) and part.name in "@*" and not part.op and not part.length:
+                values = list(self.args)
+                if part.quoted and part.name == "@":
+                    for n, value in enumerate(values):
+                        if n:
+                            new_field()
+                        fields[-1].extend((c, True) for c in value)
+                        keep[-1] = True
+                    continue
+                if part.quoted:
+                    sep = self.vars.get("IFS", " ")[:1]
+                    fields[-1].extend((c, True) for c in sep.join(values))
+                    keep[-1] = True
+                    continue
+                text = " ".join(values)
+            else:
+                text = self.expand_part(part, io)
+            if part.quoted:
+                fields[-1].extend((c, True) for c in text)
+                keep[-1] = True
+                continue
+            pieces = IFS_WHITESPACE.split(text)
+            for n, piece in enumerate(pieces):
+                if n:
+                    new_field()
+                fields[-1].extend((c, False) for c in piece)
+        result: list[str] = []
+        for chars, kept in zip(fields, keep, strict=True):
+            if not chars and not kept:
+                continue
+            if any(c in GLOB_CHARS and not quoted for c, quoted in chars):
+                matched = self.glob(chars)
+                if matched:
+                    result.extend(matched)
+                    continue
+            result.append("".join(c for c, _ in chars))
+        return result
+
+    def expand_string(self, word: p.Word, io: IO) -> str:
+        """Expansion without field splitting or globbing (assignments, redirect targets, case)."""
+        return "".join(c for c, _ in self.expand_chars(word, io))
+
+    def expand_chars(self, word: p.Word, io: IO) -> list[tuple[str, bool]]:
+        chars: list[tuple[str, bool]] = []
+        for part in word.parts:
+            if isinstance(part, p.Lit):
+                chars.extend((c, part.quoted) for c in part.text)
+            else:
+                chars.extend((c, True) for c in self.expand_part(part, io))
+        return chars
+
+    def expand_part(self, part: p.Part, io: IO) -> str:
+        if isinstance(part, p.Param):
+            return self.expand_param(part, io)
+        if isinstance(part, p.CmdSub):
+            return self.command_substitution(part.body, io)
+        if isinstance(part, p.Arith):
+            return str(arith(self.expand_string(part.expr, io), self))
+        return part.text  # type: ignore[union-attr]
+
+    def param_value(self, name: str) -> str | None:
+        if name == "?":
+            return str(self.status)
+        if name == "$":
+            return str(self.pid)
+        if name == "#":
+            return str(len(self.args))
+        if name == "!":
+            return str(self.last_bg_pid) if self.last_bg_pid else ""
+        if name == "-":
+            return self.vars.get("-", "")
+        if name in "@*":
+            return " ".join(self.args)
+        if name.isdigit():
+            index = int(name)
+            if index == 0:
+                return self.name
+            return self.args[index - 1] if index <= len(self.args) else None
+        if name == "PWD":
+            return self.cwd
+        return self.vars.get(name)
+
+    def expand_param(self, part: p.Param, io: IO) -> str:
+        value = self.param_value(part.name)
+        if part.length:
+            return str(len(value or ""))
+        op = part.op
+        if not op:
+            return value or ""
+        unset = value is None or (op.startswith(":") and value == "")
+        if op in (":-", "-"):
+            return self.expand_string(part.arg, io) if unset and part.arg else (value or "")
+        if op in (":=", "="):
+            if unset:
+                value = self.expand_string(part.arg, io) if part.arg else ""
+                self.vars[part.name] = value
+            return value or ""
+        if op in (":+", "+"):
+            return "" if unset else (self.expand_string(part.arg, io) if part.arg else "")
+        if op in (":?", "?"):
+            if unset:
+                message = self.expand_string(part.arg, io) if part.arg and part.arg.parts else None
+                raise ShellError(f"{part.name}: {message or 'parameter null or not set'}")
+            return value or ""
+        # Pattern removal: #, ##, %, %%
+        value = value or ""
+        chars = self.expand_chars(part.arg, io) if part.arg else []
+        regex = re.compile(translate(chars), re.S)
+        candidates = range(len(value) + 1)
+        if op in ("#", "##"):
+            order = candidates if op == "#" else reversed(candidates)
+            for cut in order:
+                if regex.fullmatch(value[:cut]):
+                    return value[cut:]
+        else:
+            order = reversed(candidates) if op == "%" else candidates
+            for cut in order:
+                if regex.fullmatch(value[cut:]):
+                    return value[:cut]
+        return value
+
+    def command_substitution(self, body: p.Node, io: IO) -> str:
+        out = BytesOutput()
+        sub = self.subshell()
+        try:
+            status = sub.execute(body, IO(io.stdin, out, io.stderr))
+        except ExitShell as exc:
+            status = exc.status
+        except ShellError as exc:
+            sub.say(io, str(exc))
+            status = exc.status
+        self.cmdsub_status = status
+        self.status = status
+        return out.getvalue().decode("utf-8", "surrogateescape").rstrip("\n")
+
+    def glob(self, chars: list[tuple[str, bool]]) -> list[str]:
+        """Expand a pattern against the phone's storage; [] when nothing matches."""
+        components: list[list[tuple[str, bool]]] = [[]]
+        for c, quoted in chars:
+            if c == "/" :
+                components.append([])
+            else:
+                components[-1].append((c, quoted))
+        absolute_path = not components[0]
+        prefixes = ["/" if absolute_path else ""]
+        storage = self.phone.storage
+        parts = components[1:] if absolute_path else components
+        for n, comp in enumerate(parts):
+            last = n == len(parts) - 1
+            if not comp:
+                prefixes = [pre + ("" if last else "") for pre in prefixes]
+                if not last:
+                    continue
+                prefixes = [pre if pre.endswith("/") else pre + "/" for pre in prefixes]
+                continue
+            text = "".join(c for c, _ in comp)
+            if not any(c in GLOB_CHARS and not quoted for c, quoted in comp):
+                prefixes = [join(pre, text) for pre in prefixes]
+                continue
+            regex = re.compile(translate(comp, slash_special=True), re.S)
+            dot_ok = comp[0][0] == "."
+            found = []
+            for pre in prefixes:
+                try:
+                    entries = storage.listdir(pre or ".", self.cwd)
+                except OSError:
+                    continue
+                for entry in entries:
+                    if entry.name.startswith(".") and not dot_ok:
+                        continue
+                    if regex.fullmatch(entry.name):
+                        if not last:
+                            try:
+                                if not os.path.isdir(storage.host(join(pre, entry.name), self.cwd)):
+                                    continue
+                            except OSError:
+                                continue
+                        found.append(join(pre, entry.name))
+            prefixes = found
+            if not prefixes:
+                return []
+        results = []
+        for path in prefixes:
+            try:
+                storage.lstat(path.rstrip("/") or "/", self.cwd)
+                results.append(path)
+            except OSError:
+                continue
+        return sorted(results, key=lambda s: s.encode("utf-8", "surrogateescape"))
+
+
+def join(prefix: str, name: str) -> str:
+    if not prefix:
+        return name
+    return prefix + name if prefix.endswith("/") else prefix + "/" + name
+
+
+def absolute(cwd: str, path: str) -> str:
+    return path if path.startswith("/") else posixpath.join(cwd, path)
+
+
+def close_all(handles: list) -> None:
+    for handle in handles:
+        try:
+            handle.close()
+        except OSError:
+            pass
+
+
+# -- arithmetic ----------------------------------------------------------------------------
+_ARITH_TOKEN = re.compile(r"\s*(?:(0[xX][0-9a-fA-F]+|\d+)|([A-Za-z_][A-Za-z0-9_]*)|"
+                          r"(<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%()<>!~&|^?:]))")
+_BINARY = {"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6, "<": 7, ">": 7, "<=": 7,
+           ">=": 7, "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10}
+
+
+def arith(text: str, interp: Interp, depth: int = 0) -> int:
+    """$((...)): C-like integer arithmetic over shell variables."""
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _ARITH_TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise ShellError(f"{text}: unexpected '{text[pos:].strip()[:1]}'")
+        number, name, op = m.groups()
+        tokens.append(("n", number) if number else ("v", name) if name else ("o", op))
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    index = 0
+
+    def value_of(name: str) -> int:
+        raw = interp.vars.get(name, "") or "0"
+        try:
+            return int(raw, 0) if raw.lower().startswith("0x") else int(raw)
+        except ValueError:
+            if depth > 10:
+                raise ShellError(f"{name}: expression recurses on parameter") from None
+            return arith(raw, interp, depth + 1)
+
+    def primary() -> int:
+        nonlocal index
+        if index >= len(tokens):
+            raise ShellError(f"{text}: unexpected end of expression")
+        kind, tok = tokens[index]
+        index += 1
+        if kind == "n":
+            return int(tok, 16) if tok.lower().startswith("0x") else int(tok)
+        if kind == "v":
+            return value_of(tok)
+        if tok == "(":
+            result = expression(0)
+            if index >= len(tokens) or tokens[index][1] != ")":
+                raise ShellError(f"{text}: missing )")
+            index += 1
+            return result
+        if tok == "-":
+            return -primary()
+        if tok == "+":
+            return primary()
+        if tok == "!":
+            return int(not primary())
+        if tok == "~":
+            return ~primary()
+        raise ShellError(f"{text}: unexpected '{tok}'")
+
+    def expression(min_prec: int) -> int:
+        nonlocal index
+        left = primary()
+        while index < len(tokens):
+            kind, tok = tokens[index]
+            if kind == "o" and tok == "?" and min_prec == 0:
+                index += 1
+                a = expression(0)
+                index += 1  # ':'
+                b = expression(0)
+                left = a if left else b
+                continue
+            prec = _BINARY.get(tok) if kind == "o" else None
+            if prec is None or prec <= min_prec:
+                break
+            index += 1
+            right = expression(prec)
+            left = _apply(tok, left, right, text)
+        return left
+
+    result = expression(0)
+    if index != len(tokens):
+        raise ShellError(f"{text}: unexpected '{tokens[index][1]}'")
+    return result
+
+
+def _apply(op: str, a: int, b: int, text: str) -> int:
+    if op in "/%" and b == 0:
+        raise ShellError(f"{text}: zero divisor")
+    if op == "/":
+        return abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
+    if op == "%":
+        return a - b * _apply("/", a, b, text)
+    return {
+        "||": lambda: int(bool(a) or bool(b)), "&&": lambda: int(bool(a) and bool(b)),
+        "|": lambda: a | b, "^": lambda: a ^ b, "&": lambda: a & b, "==": lambda: int(a == b),
+        "!=": lambda: int(a != b), "<": lambda: int(a < b), ">": lambda: int(a > b),
+        "<=": lambda: int(a <= b), ">=": lambda: int(a >= b), "<<": lambda: a << b,
+        ">>": lambda: a >> b, "+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+    }[op]()
+
+
+# -- builtins (mksh's own commands: they change the shell itself) ------------------------------
+def _cd(sh: Interp, argv: list[str], io: IO) -> int:
+    args = [a for a in argv[1:] if a not in ("-L", "-P")]
+    target = args[0] if args else sh.vars.get("HOME", "/")
+    if target == "-":
+        target = sh.vars.get("OLDPWD", sh.cwd)
+    storage = sh.phone.storage
+    new = posixpath.normpath(absolute(sh.cwd, target))
+    new = "/" + new.lstrip("/")
+    try:
+        st = storage.stat(new, "/")
+    except OSError as exc:
+        sh.say(io, f"cd: {target}: {os.strerror(exc.errno or errno.ENOENT)}")
+        return 2
+    import stat as statmod
+
+    if not statmod.S_ISDIR(st.st_mode):
+        sh.say(io, f"cd: {target}: {os.strerror(errno.ENOTDIR)}")
+        return 2
+    sh.vars["OLDPWD"] = sh.cwd
+    sh.cwd = new
+    sh.vars["PWD"] = new
+    return 0
+
+
+def _pwd(sh: Interp, argv: list[str], io: IO) -> int:
+    cwd = sh.cwd
+    if "-P" in argv[1:]:
+        cwd = sh.phone.storage.resolve(cwd, "/").device
+    io.stdout.write((cwd + "\n").encode("utf-8", "surrogateescape"))
+    return 0
+
+
+def _export(sh: Interp, argv: list[str], io: IO) -> int:
+    args = [a for a in argv[1:] if a != "-p"]
+    if not args:
+        for key in sorted(sh.exported):
+            if key in sh.vars:
+                io.stdout.write(f"export {key}={quote(sh.vars[key])}\n".encode("utf-8", "surrogateescape"))
+        return 0
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if eq:
+            sh.vars[name] = value
+        sh.exported.add(name)
+    return 0
+
+
+def _unset(sh: Interp, argv: list[str], io: IO) -> int:
+    for name in argv[1:]:
+        if name in ("-v", "-f"):
+            continue
+        sh.vars.pop(name, None)
+        sh.exported.discard(name)
+        sh.functions.pop(name, None)
+    return 0
+
+
+def _number(sh: Interp, name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ShellError(f"{name}: bad number: {text}") from None
+
+
+def _exit(sh: Interp, argv: list[str], io: IO) -> int:
+    raise ExitShell(_number(sh, "exit", argv[1]) & 0xFF if len(argv) > 1 else sh.status)
+
+
+def _return(sh: Interp, argv: list[str], io: IO) -> int:
+    raise ReturnFromFunction(_number(sh, "return", argv[1]) & 0xFF if len(argv) > 1 else sh.status)
+
+
+def _break(sh: Interp, argv: list[str], io: IO) -> int:
+    raise LoopControl(argv[0], _number(sh, argv[0], argv[1]) if len(argv) > 1 else 1)
+
+
+def _exec(sh: Interp, argv: list[str], io: IO) -> int:
+    if len(argv) == 1:
+        return 0
+    raise ExitShell(sh.dispatch(argv[1:], io, {}))
+
+
+def _set(sh: Interp, argv: list[str], io: IO) -> int:
+    args = argv[1:]
+    if not args:
+        for key in sorted(sh.vars):
+            io.stdout.write(f"{key}={quote(sh.vars[key])}\n".encode("utf-8", "surrogateescape"))
+        return 0
+    while args and args[0].startswith(("-", "+")) and args[0] != "--":
+        flag = args.pop(0)
+        current = set(sh.vars.get("-", ""))
+        if flag.startswith("-"):
+            current |= set(flag[1:])
+        else:
+            current -= set(flag[1:])
+        sh.vars["-"] = "".join(sorted(current))
+    if args and args[0] == "--":
+        args.pop(0)
+        sh.args = args
+    elif args:
+        sh.args = args
+    return 0
+
+
+def _shift(sh: Interp, argv: list[str], io: IO) -> int:
+    n = _number(sh, "shift", argv[1]) if len(argv) > 1 else 1
+    if n > len(sh.args):
+        sh.say(io, f"shift: {n}: bad number")
+        return 1
+    sh.args = sh.args[n:]
+    return 0
+
+
+def _read(sh: Interp, argv: list[str], io: IO) -> int:
+    raw = False
+    names = []
+    for arg in argv[1:]:
+        if arg == "-r":
+            raw = True
+        elif not arg.startswith("-"):
+            names.append(arg)
+    names = names or ["REPLY"]
+    line = b""
+    while True:
+        chunk = io.stdin.readline()
+        if not chunk:
+            break
+        line += chunk
+        if raw or not line.endswith(b"\\\n"):
+            break
+        line = line[:-2]
+    if not line:
+        for name in names:
+            sh.vars[name] = ""
+        return 1
+    text = line.decode("utf-8", "surrogateescape").rstrip("\n")
+    if not raw:
+        text = re.sub(r"\\(.)", r"\1", text)
+    if names == ["REPLY"]:
+        sh.vars["REPLY"] = text
+        return 0
+    fields = text.strip(" \t").split(None, len(names) - 1) if text.strip() else []
+    for n, name in enumerate(names):
+        sh.vars[name] = fields[n] if n < len(fields) else ""
+    if len(fields) == len(names):
+        sh.vars[names[-1]] = sh.vars[names[-1]].rstrip(" \t")
+    return 0
+
+
+def _eval(sh: Interp, argv: list[str], io: IO) -> int:
+    tree = p.parse(" ".join(argv[1:]))
+    return sh.execute(tree, io)
+
+
+def _colon(sh: Interp, argv: list[str], io: IO) -> int:
+    return 0
+
+
+def _local(sh: Interp, argv: list[str], io: IO) -> int:
+    for arg in argv[1:]:
+        name, eq, value = arg.partition("=")
+        sh.vars[name] = value if eq else sh.vars.get(name, "")
+    return 0
+
+
+def _wait(sh: Interp, argv: list[str], io: IO) -> int:
+    for thread in sh.background:
+        thread.join()
+    sh.background.clear()
+    return 0
+
+
+def quote(value: str) -> str:
+    if value and all(c.isalnum() or c in "@%+=:,./-_" for c in value):
+        return value
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+BUILTINS = {
+    "cd": _cd, "chdir": _cd, "pwd": _pwd, "export": _export, "unset": _unset, "exit": _exit,
+    "return": _return, "break": _break, "continue": _break, "exec": _exec, "set": _set,
+    "shift": _shift, "read": _read, "eval": _eval, ":": _colon, "local": _local, "typeset": _local,
+    "wait": _wait,
+}
