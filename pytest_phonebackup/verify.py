@@ -21,6 +21,7 @@ from typing import Any
 
 from .apps.base import Policy
 from .manifest import Manifest, MediaItem
+from .media.probe import Probe, probe
 
 #: Every verdict, from best to worst; a report's severity is its worst failing verdict.
 VERDICTS = ["intact", "skipped-as-promised", "renamed", "moved", "recompressed", "timestamp-changed",
@@ -144,29 +145,13 @@ class Found:
 # Comparing file contents (host side, on pulled copies)
 
 
-@dataclass
-class ContentFacts:
-    """What the harness could read from one file: does it decode, its size in pixels, metadata."""
-
-    decodes: bool
-    error: str = ""
-    width: int | None = None
-    height: int | None = None
-    duration: float | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-
-
-def read_facts(path: Path) -> ContentFacts:
-    """Decode a file with the independent readers of media/probe.py."""
-    from .media.probe import probe_file
-
+def read_facts(path: Path) -> Probe:
+    """Decode a file with the independent readers of media/probe.py (never raises on bad files)."""
     try:
-        facts = probe_file(path)
-    except Exception as exc:  # noqa: BLE001 - any decoder failure means "does not decode"
-        return ContentFacts(decodes=False, error=f"{type(exc).__name__}: {exc}")
-    return ContentFacts(decodes=bool(getattr(facts, "decodes", True)), error=getattr(facts, "error", "") or "",
-                        width=getattr(facts, "width", None), height=getattr(facts, "height", None),
-                        duration=getattr(facts, "duration", None), metadata=dict(getattr(facts, "metadata", {}) or {}))
+        return probe(path)
+    except Exception as exc:  # noqa: BLE001 - any reader failure means "does not decode"
+        return Probe(size=path.stat().st_size, sha256="", format="unknown", decodes=False,
+                     error=f"{type(exc).__name__}: {exc}")
 
 
 def pixel_distance(a: Path, b: Path, size: int = 64) -> float | None:
@@ -439,7 +424,7 @@ class Verifier:
             problems.append(("timestamp-changed", not pol.file_time, f"file time off by {_human_seconds(drift)}"))
         return self._combine(item, f.rel, problems, details)
 
-    def lost_metadata(self, item: MediaItem, facts: ContentFacts) -> dict[str, dict[str, str | None]]:
+    def lost_metadata(self, item: MediaItem, facts: Probe) -> dict[str, dict[str, str | None]]:
         keep = set(self.policy.preserves.exif)
         if not self.policy.preserves.capture_time:
             keep -= {"DateTimeOriginal", "OffsetTimeOriginal", "creation_time"}
