@@ -78,6 +78,14 @@ class StorageUsage:
     free: int
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """What the harness had created on a phone at one moment (see Phone.checkpoint)."""
+
+    created: frozenset[str]
+    installed: frozenset[str]
+
+
 class NotReadyError(PhoneError):
     """A phone did not finish one readiness phase in its budget."""
 
@@ -357,9 +365,38 @@ class Phone:
                 raise SafetyError(f"{self.serial}: refusing to delete {path}: this harness did not create "
                                   "it, and it may be someone's data")
         if doomed:
-            self.require_wipe_allowed(f"delete {len(doomed)} file(s)")
             self._run_with_paths(doomed, "rm -rf --")
             self.created.difference_update(doomed)
+
+    def checkpoint(self) -> Checkpoint:
+        """What the harness has created so far; `cleanup(checkpoint)` undoes what came after."""
+        return Checkpoint(frozenset(self.created), frozenset(self.installed))
+
+    def cleanup(self, since: Checkpoint) -> None:
+        """Delete the files and uninstall the packages the harness created after `since`."""
+        for package in sorted(self.installed - since.installed):
+            self.uninstall(package)
+        new = sorted(self.created - since.created)
+        # a folder created after `since` takes its contents with it
+        roots = [path for path in new if not any(path.startswith(other + "/") for other in new)]
+        if roots:
+            self.remove(roots)
+        self.created -= set(new)
+
+    def save_artifacts(self, folder: Path, since: str | None = None) -> list[Path]:
+        """Screenshot and logcat (from `since`, a `clock()` value) into `folder`, for a failed test.
+        A part that cannot be taken is replaced by a note saying why."""
+        folder.mkdir(parents=True, exist_ok=True)
+        saved = []
+        for name, take in (("screenshot.png", self.screenshot), ("logcat.txt", lambda: _b(self.logcat(since)))):
+            path = folder / name
+            try:
+                path.write_bytes(take())
+            except PhoneError as exc:
+                path = path.with_suffix(path.suffix + ".error.txt")
+                path.write_text(f"{exc}\n")
+            saved.append(path)
+        return saved
 
     def harness_created(self, path: str) -> bool:
         """True when `path` (or a folder above it) was created by this harness."""

@@ -1,0 +1,187 @@
+"""pytest wiring of pytest-phonebackup: options (each also an environment variable and an ini key),
+the report header, the `phone` marker and the fixtures `phone`, `phones` and `phone_factory`.
+Hooks only: settings, provisioners and Phone do the work and are usable without pytest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .errors import PhoneError
+from .phone import Phone
+from .provision import Provisioner, provisioner_for
+from .settings import SETTINGS, PhoneSettings, resolve
+
+SETTINGS_KEY = pytest.StashKey[PhoneSettings]()
+PROVISIONER_KEY = pytest.StashKey[Provisioner | None]()
+REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
+NO_PHONE = ("this test needs a phone: pass --phone-emulator (the embedded virtual phone), "
+            "--phone-emulator=avd:NAME (an Android SDK emulator) or --phone-serial SERIAL (an attached phone)")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("phonebackup", "phones for backup tests (pytest-phonebackup)")
+    for setting in SETTINGS:
+        help_text = f"{setting.help} [env {setting.env}, ini {setting.ini}]"
+        if setting.name == "emulator":
+            group.addoption(setting.option, nargs="?", const="virtual", default=None, metavar="SPEC",
+                            dest="phone_emulator", help=help_text)
+        elif setting.name == "serial":
+            group.addoption(setting.option, action="append", default=None, metavar="SERIAL",
+                            dest="phone_serial", help=help_text)
+        elif setting.flag:
+            group.addoption(setting.option, action="store_true", default=None, dest=setting.ini, help=help_text)
+        else:
+            group.addoption(setting.option, default=None, dest=setting.ini, help=help_text)
+        parser.addini(setting.ini, setting.help, default=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "phone(api=None, storage=None, count=1): what the test needs from its "
+                            "phone(s): an API level, a storage size (e.g. '2G'), how many phones (`phones` fixture)")
+    options = {setting.name: config.getoption(setting.ini) for setting in SETTINGS}
+    ini = {setting.ini: config.getini(setting.ini) for setting in SETTINGS}
+    try:
+        settings = resolve(options, ini=ini)
+    except ValueError as exc:
+        raise pytest.UsageError(f"pytest-phonebackup: {exc}") from None
+    if not settings.output.is_absolute():
+        settings.output = Path(config.rootpath) / settings.output
+    config.stash[SETTINGS_KEY] = settings
+    config.stash[PROVISIONER_KEY] = None
+    config.stash[REPORTS_KEY] = {}
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    settings = config.stash[SETTINGS_KEY]
+    if not settings.wants_phones:
+        return ["phonebackup: no phones (pass --phone-emulator or --phone-serial to run phone tests)"]
+    return ["phonebackup: " + "; ".join(settings.describe())]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # A safety net for interrupted sessions: fixtures normally released everything already.
+    provisioner = config.stash.get(PROVISIONER_KEY, None)
+    if provisioner is not None:
+        config.stash[PROVISIONER_KEY] = None
+        provisioner.release()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    item.config.stash[REPORTS_KEY][f"{item.nodeid}::{report.when}"] = report
+    return report
+
+
+# -- fixtures (override `phone_provisioner` in a conftest to bring phones from elsewhere) ----------
+@pytest.fixture(scope="session")
+def phone_settings(pytestconfig: pytest.Config) -> PhoneSettings:
+    """The resolved settings (option > environment > ini)."""
+    return pytestconfig.stash[SETTINGS_KEY]
+
+
+@pytest.fixture(scope="session")
+def phone_provisioner(pytestconfig: pytest.Config, phone_settings: PhoneSettings) -> Iterator[Provisioner | None]:
+    """Where this worker's phones come from; None when no phones were asked for."""
+    provisioner = provisioner_for(phone_settings, phone_settings.output)
+    pytestconfig.stash[PROVISIONER_KEY] = provisioner
+    yield provisioner
+    if provisioner is not None:
+        pytestconfig.stash[PROVISIONER_KEY] = None
+        provisioner.release()
+
+
+@pytest.fixture(scope="session")
+def session_phone(phone_provisioner: Provisioner | None) -> Phone:
+    """This worker's phone, started once and reused by every test."""
+    if phone_provisioner is None:
+        pytest.skip(NO_PHONE)
+    return phone_provisioner.acquire()
+
+
+@pytest.fixture
+def phone_factory(phone_provisioner: Provisioner | None) -> Iterator[Callable[..., Phone]]:
+    """`phone_factory(api=..., storage=...)` -> one more ready phone; all released after the test."""
+    if phone_provisioner is None:
+        pytest.skip(NO_PHONE)
+    made: list[Phone] = []
+
+    def make(**options: Any) -> Phone:
+        if "storage" in options and isinstance(options["storage"], str):
+            from .virtual.device import parse_size
+
+            options["storage"] = parse_size(options["storage"])
+        phone = phone_provisioner.acquire(**options)
+        made.append(phone)
+        return phone
+
+    yield make
+    for phone in reversed(made):
+        phone_provisioner.release(phone)
+
+
+@pytest.fixture
+def phone(request: pytest.FixtureRequest, phone_settings: PhoneSettings,
+          phone_provisioner: Provisioner | None, phone_factory: Callable[..., Phone]) -> Iterator[Phone]:
+    """A ready phone. Files and apps the test creates through it are removed afterwards; on
+    failure a screenshot and the test's logcat are kept in the output folder."""
+    wanted = _marker_needs(request)
+    phone = request.getfixturevalue("session_phone")
+    if wanted and not _fits(phone, wanted):
+        if phone_provisioner is None or phone_provisioner.name != "virtual":
+            pytest.skip(f"needs a phone with {wanted}; {phone.serial} does not have it")
+        phone = phone_factory(**wanted)
+    yield from _watched(request, phone_settings, phone)
+
+
+@pytest.fixture
+def phones(request: pytest.FixtureRequest, phone: Phone, phone_factory: Callable[..., Phone]) -> list[Phone]:
+    """`count` phones (from @pytest.mark.phone(count=N)); the first is `phone`."""
+    marker = request.node.get_closest_marker("phone")
+    count = int(marker.kwargs.get("count", 1)) if marker else 1
+    wanted = _marker_needs(request)
+    return [phone] + [phone_factory(**wanted) for _ in range(count - 1)]
+
+
+def _marker_needs(request: pytest.FixtureRequest) -> dict[str, Any]:
+    marker = request.node.get_closest_marker("phone")
+    if marker is None:
+        return {}
+    return {key: value for key, value in marker.kwargs.items() if key in ("api", "storage") and value is not None}
+
+
+def _fits(phone: Phone, wanted: dict[str, Any]) -> bool:
+    if "api" in wanted and phone.getprop("ro.build.version.sdk") != str(wanted["api"]):
+        return False
+    if "storage" in wanted:
+        from .virtual.device import parse_size
+
+        if phone.storage_usage().total < parse_size(wanted["storage"]) * 0.9:
+            return False
+    return True
+
+
+def _watched(request: pytest.FixtureRequest, settings: PhoneSettings, phone: Phone) -> Iterator[Phone]:
+    checkpoint = phone.checkpoint()
+    started = phone.clock() if settings.artifacts != "off" else None
+    yield phone
+    reports = request.config.stash[REPORTS_KEY]
+    failed = any(getattr(reports.get(f"{request.node.nodeid}::{when}"), "failed", False)
+                 for when in ("setup", "call"))
+    if settings.artifacts == "on" or (settings.artifacts == "only-on-failure" and failed):
+        folder = settings.output / _slug(request.node.nodeid) / _slug(phone.serial)
+        try:
+            phone.save_artifacts(folder, since=started)
+        except (PhoneError, OSError) as exc:
+            (folder / "artifacts.error.txt").write_text(f"{exc}\n")
+    phone.cleanup(checkpoint)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:120]
