@@ -1,0 +1,85 @@
+"""The generation cache on the host: files that are slow to encode (big pictures, videos, HEIC) are
+kept by content key, so a second run copies them instead of encoding again. Not for cheap items
+(making them costs less than caching) nor for files on a phone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from .catalog import MediaSpec
+from .probe import Probe
+
+# Below this many encoded pixels (all frames) a file is made faster than it is copied and checked.
+CACHE_MIN_PIXELS = 8_000_000
+
+
+def default_cache_dir() -> Path:
+    """$PHONEBACKUP_MEDIA_CACHE, else $XDG_CACHE_HOME/pytest-phonebackup/media (~/.cache/...)."""
+    if os.environ.get("PHONEBACKUP_MEDIA_CACHE"):
+        return Path(os.environ["PHONEBACKUP_MEDIA_CACHE"])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "pytest-phonebackup" / "media"
+
+
+def worth_caching(spec: MediaSpec) -> bool:
+    if spec.bytes is not None or spec.damage or spec.format in ("empty", "text"):
+        return False  # padding and damage are cheap; the padded gigabytes are better not copied
+    if spec.format == "heic":
+        return True  # x265 is slow even for small pictures
+    frames = max(1, round((spec.duration or 0) * spec.fps)) if spec.kind == "video" else spec.frames if spec.format == "gif" else 1
+    return (spec.width or 0) * (spec.height or 0) * frames >= CACHE_MIN_PIXELS
+
+
+class Cache:
+    """Files by content key in `root/<key[:2]>/<key>`, with their probe beside them as JSON."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root is not None else default_cache_dir()
+        self.hits = 0
+        self.misses = 0
+
+    def _entry(self, spec: MediaSpec) -> tuple[Path, Path]:
+        key = spec.content_key()
+        folder = self.root / key[:2]
+        return folder / key, folder / f"{key}.json"
+
+    def fetch(self, spec: MediaSpec, dest: Path) -> Probe | None:
+        """Copy the cached file to `dest` and return its recorded probe, or None on a miss."""
+        data, facts = self._entry(spec)
+        try:
+            probe = Probe(**json.loads(facts.read_text(encoding="utf-8")))
+            if data.stat().st_size != probe.size:
+                raise ValueError("size differs from the recorded one")
+        except (OSError, ValueError, TypeError):
+            self.misses += 1
+            return None
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(data, dest)
+        self.hits += 1
+        return probe
+
+    def store(self, spec: MediaSpec, made: Path, probe: Probe) -> None:
+        """Keep a copy of a freshly made file. Written under a temporary name and renamed, so parallel
+        runs (xdist workers) never see half a file."""
+        data, facts = self._entry(spec)
+        data.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=data.parent, delete=False) as tmp:
+            pass
+        try:
+            shutil.copyfile(made, tmp.name)
+            os.replace(tmp.name, data)
+            facts_tmp = Path(tmp.name + ".json")
+            facts_tmp.write_text(json.dumps(asdict(probe)), encoding="utf-8")
+            os.replace(facts_tmp, facts)
+        finally:
+            for leftover in (Path(tmp.name), Path(tmp.name + ".json")):
+                leftover.unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,314 @@
+"""Writers: turn one MediaSpec into a real file (JPEG, PNG, HEIC, WebP, GIF, TIFF/DNG, MP4/MOV/3GP)
+with EXIF, exact-size padding and deliberate damage. Deterministic: same spec, same bytes.
+Not for deciding what to make (catalog.py) or checking what was made (probe.py).
+"""
+
+from __future__ import annotations
+
+import colorsys
+import functools
+import io
+import os
+import random
+import struct
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+import av
+import numpy as np
+import pillow_heif
+from PIL import Image, ImageDraw, ImageFont, TiffImagePlugin, TiffTags
+
+if TYPE_CHECKING:
+    from .catalog import MediaSpec
+
+# Bump when the bytes a writer produces change, so cached files made by older code are not reused.
+GENERATOR_VERSION = 1
+
+# JPEG segment limits (ITU T.81 B.1.1.4): the length field is 16 bits and counts itself.
+JPEG_SEGMENT_MAX_PAYLOAD = 65535 - 2
+JPEG_PAD_MARKER = b"\xff\xef"  # APP15: applications ignore APPn segments they do not know
+JPEG_PAD_IDENT = b"PHONEBACKUP-PAD\x00"
+
+# EXIF tags (EXIF 2.32, tables 4-7).
+TAG_MAKE, TAG_MODEL, TAG_ORIENTATION, TAG_DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
+TAG_EXIF_IFD, TAG_GPS_IFD = 0x8769, 0x8825
+TAG_DATETIME_ORIGINAL, TAG_DATETIME_DIGITIZED = 0x9003, 0x9004
+TAG_OFFSET_TIME, TAG_OFFSET_TIME_ORIGINAL = 0x9010, 0x9011
+TAG_GPS_LAT_REF, TAG_GPS_LAT, TAG_GPS_LON_REF, TAG_GPS_LON = 1, 2, 3, 4
+TAG_DNG_VERSION = 50706  # Adobe DNG 1.4 spec, "DNGVersion"
+
+_heif_registered = False
+
+
+class MakeError(ValueError):
+    """A spec asks for a file that cannot exist (e.g. a target size below the encoded size)."""
+
+
+def make(spec: MediaSpec, dest: Path) -> None:
+    """Write `spec` to `dest` (parent folders created). The caller sets the mtime and hashes."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    writer = WRITERS.get(spec.format)
+    if writer is None:
+        raise MakeError(f"{spec.id}: no writer for format {spec.format!r}; known: {', '.join(sorted(WRITERS))}")
+    writer(spec, dest)
+    if spec.damage == "truncate":
+        truncate(dest, spec.truncate_to)
+
+
+# --- pictures -------------------------------------------------------------------------------------
+
+
+def item_colour(seed: int) -> tuple[int, int, int]:
+    """A saturated colour picked by the seed: neighbouring items look clearly different."""
+    rng = random.Random(seed)
+    r, g, b = colorsys.hsv_to_rgb(rng.random(), 0.55 + 0.4 * rng.random(), 0.55 + 0.4 * rng.random())
+    return int(r * 255), int(g * 255), int(b * 255)
+
+
+def picture(spec: MediaSpec, width: int | None = None, height: int | None = None, frame: int = 0) -> Image.Image:
+    """A colour field with the item's label in big letters, so a human tells thumbnails apart."""
+    width, height = width or spec.width, height or spec.height
+    colour = item_colour(spec.content_seed + frame * 7919)
+    image = Image.new("RGB", (width, height), colour)
+    draw = ImageDraw.Draw(image)
+    # A darker band and the label; sizes follow the short side so tiny and huge images both show it.
+    short = min(width, height)
+    band = max(1, short // 5)
+    shade = tuple(c // 2 for c in colour)
+    draw.rectangle((0, height // 2 - band // 2, width, height // 2 + band // 2), fill=shade)
+    if short >= 16:
+        font = _font(max(8, short // 6))
+        draw.text((width // 2, height // 2), spec.label, fill=(255, 255, 255), font=font, anchor="mm")
+    if frame:
+        x = (frame * 13) % max(1, width)
+        draw.rectangle((x, 0, x + max(1, width // 20), height), fill=(255, 255, 255))
+    return image
+
+
+@functools.lru_cache(maxsize=64)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+def exif_for(spec: MediaSpec) -> Image.Exif:
+    exif = Image.Exif()
+    if not spec.exif:
+        return exif
+    if spec.make:
+        exif[TAG_MAKE] = spec.make
+    if spec.model:
+        exif[TAG_MODEL] = spec.model
+    if spec.orientation:
+        exif[TAG_ORIENTATION] = spec.orientation
+    stamp = spec.taken.strftime("%Y:%m:%d %H:%M:%S")
+    exif[TAG_DATETIME] = stamp
+    sub = exif.get_ifd(TAG_EXIF_IFD)
+    sub[TAG_DATETIME_ORIGINAL] = stamp
+    sub[TAG_DATETIME_DIGITIZED] = stamp
+    sub[TAG_OFFSET_TIME] = spec.offset
+    sub[TAG_OFFSET_TIME_ORIGINAL] = spec.offset
+    if spec.gps:
+        lat, lon = spec.gps
+        gps = exif.get_ifd(TAG_GPS_IFD)
+        gps[TAG_GPS_LAT_REF] = "N" if lat >= 0 else "S"
+        gps[TAG_GPS_LAT] = dms(lat)
+        gps[TAG_GPS_LON_REF] = "E" if lon >= 0 else "W"
+        gps[TAG_GPS_LON] = dms(lon)
+    return exif
+
+
+def dms(value: float) -> tuple[Fraction, Fraction, Fraction]:
+    """Decimal degrees -> EXIF degrees, minutes, seconds (seconds to 1/10000)."""
+    value = abs(value)
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = round(((value - degrees) * 60 - minutes) * 60 * 10000)
+    return Fraction(degrees), Fraction(minutes), Fraction(seconds, 10000)
+
+
+def write_jpeg(spec: MediaSpec, dest: Path) -> None:
+    encoded = io.BytesIO()
+    picture(spec).save(encoded, "JPEG", quality=spec.quality, progressive=spec.progressive,
+                       exif=exif_for(spec).tobytes() if spec.exif else b"")
+    data = encoded.getvalue()
+    if spec.bytes is None:
+        dest.write_bytes(data)
+        return
+    with open(dest, "wb") as out:
+        pad_jpeg(data, spec.bytes, out, spec.content_seed)
+
+
+def pad_jpeg(data: bytes, target: int, out: BinaryIO, seed: int) -> None:
+    """Write the JPEG `data` grown to exactly `target` bytes with APP15 segments placed after the
+    existing APPn segments (EXIF stays where readers look for it); decoders skip them."""
+    need = target - len(data)
+    if need < 0:
+        raise MakeError(f"the encoded JPEG is {len(data)} bytes, more than the target {target}; "
+                        "make the picture smaller or the target larger")
+    if 0 < need < 4:
+        raise MakeError(f"a JPEG cannot grow by {need} bytes (a segment is at least 4); choose another target")
+    cut = jpeg_header_end(data)
+    out.write(data[:cut])
+    for payload in pad_payloads(need, seed):
+        out.write(JPEG_PAD_MARKER + struct.pack(">H", len(payload) + 2) + payload)
+    out.write(data[cut:])
+
+
+def pad_payloads(need: int, seed: int) -> Iterator[bytes]:
+    """Payload sizes of APP15 segments adding exactly `need` bytes (each costs 4 + payload)."""
+    full = JPEG_SEGMENT_MAX_PAYLOAD + 4
+    sizes = [JPEG_SEGMENT_MAX_PAYLOAD] * (need // full)
+    rest = need % full
+    if rest >= 4:
+        sizes.append(rest - 4)
+    elif rest:  # 1..3 bytes left: shorten one full segment and add an empty one
+        sizes[-1] -= 4 - rest
+        sizes.append(0)
+    rng = np.random.default_rng(seed)
+    for size in sizes:
+        body = JPEG_PAD_IDENT + rng.bytes(max(0, size - len(JPEG_PAD_IDENT)))
+        yield body[:size]
+
+
+def jpeg_header_end(data: bytes) -> int:
+    """Offset of the first segment after SOI and the APPn segments that follow it."""
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF and 0xE0 <= data[pos + 1] <= 0xEF:
+        pos += 2 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
+    return pos
+
+
+def write_png(spec: MediaSpec, dest: Path) -> None:
+    picture(spec).save(dest, "PNG", compress_level=1, exif=exif_for(spec) if spec.exif else None)
+
+
+def write_webp(spec: MediaSpec, dest: Path) -> None:
+    picture(spec).save(dest, "WEBP", quality=spec.quality, method=0,
+                       exif=exif_for(spec).tobytes() if spec.exif else b"")
+
+
+def write_heic(spec: MediaSpec, dest: Path) -> None:
+    global _heif_registered
+    if not _heif_registered:
+        pillow_heif.register_heif_opener()
+        _heif_registered = True
+    picture(spec).save(dest, "HEIF", quality=spec.quality, exif=exif_for(spec).tobytes() if spec.exif else None)
+
+
+def write_gif(spec: MediaSpec, dest: Path) -> None:
+    frames = [picture(spec, frame=i).quantize(64, dither=Image.Dither.NONE) for i in range(spec.frames)]
+    frames[0].save(dest, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+
+def write_tiff(spec: MediaSpec, dest: Path, dng: bool = False) -> None:
+    """TIFF with EXIF, GPS and (for DNG-like files) DNGVersion in its first IFD. Uncompressed: libtiff
+    refuses private tags and sub-IFDs, Pillow's own writer keeps them."""
+    info = TiffImagePlugin.ImageFileDirectory_v2()
+    exif = exif_for(spec)
+    for tag, value in exif.items():
+        info[tag] = value
+    for sub in (TAG_EXIF_IFD, TAG_GPS_IFD):
+        if exif.get_ifd(sub):
+            info[sub] = dict(exif.get_ifd(sub))
+    if dng:
+        info[TAG_DNG_VERSION] = b"\x01\x04\x00\x00"
+        info.tagtype[TAG_DNG_VERSION] = TiffTags.BYTE
+    picture(spec).save(dest, "TIFF", compression="raw", tiffinfo=info)
+
+
+def write_dng(spec: MediaSpec, dest: Path) -> None:
+    """A TIFF that says it is a DNG (DNGVersion, Make/Model): what RAW-aware backup code looks for."""
+    write_tiff(spec, dest, dng=True)
+
+
+# --- videos ---------------------------------------------------------------------------------------
+
+VIDEO_CONTAINERS = {"mp4": "mp4", "mov": "mov", "3gp": "3gp"}
+
+
+def write_video(spec: MediaSpec, dest: Path) -> None:
+    # bitexact keeps the muxer from writing version strings: same spec, same bytes on every machine
+    # that has the same codec builds.
+    with av.open(str(dest), "w", format=VIDEO_CONTAINERS[spec.format],
+                 options={"fflags": "+bitexact"}) as container:
+        container.metadata["creation_time"] = spec.taken_utc_iso
+        video = container.add_stream("libx264", rate=spec.fps)
+        video.width, video.height, video.pix_fmt = spec.width, spec.height, "yuv420p"
+        video.codec_context.thread_count = 1  # one thread: x264 output does not depend on scheduling
+        video.options = {"preset": "ultrafast", "crf": "28"}
+        audio = container.add_stream("aac", rate=44100)
+        audio.layout = "mono"
+        total = max(1, round(spec.duration * spec.fps))
+        for index in range(total):
+            frame = av.VideoFrame.from_image(picture(spec, frame=index + 1))
+            frame.pts = index
+            for packet in video.encode(frame):
+                container.mux(packet)
+        for packet in video.encode():
+            container.mux(packet)
+        samples = round(spec.duration * 44100)
+        tone = 220 + (spec.content_seed % 440)
+        t = np.arange(samples) / 44100
+        wave = (0.2 * np.sin(2 * np.pi * tone * t)).astype(np.float32)
+        for start in range(0, samples, 1024):
+            chunk = wave[start:start + 1024].reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+            frame.sample_rate, frame.pts = 44100, start
+            for packet in audio.encode(frame):
+                container.mux(packet)
+        for packet in audio.encode():
+            container.mux(packet)
+    if spec.bytes is not None:
+        pad_mp4(dest, spec.bytes, large=spec.bytes - dest.stat().st_size >= 1 << 32)
+
+
+def pad_mp4(path: Path, target: int, large: bool = False) -> None:
+    """Grow an MP4/MOV to exactly `target` bytes with a top-level `free` box at the end (ISO 14496-12
+    8.1.2: players skip it). The body is a hole in the file: no RAM and almost no disk for gigabytes."""
+    size = path.stat().st_size
+    need = target - size
+    header = 16 if large else 8
+    if need < 0:
+        raise MakeError(f"{path.name}: the encoded video is {size} bytes, more than the target {target}; "
+                        "shorten it or raise the target")
+    if need == 0:
+        return
+    if need < header:
+        raise MakeError(f"a video cannot grow by {need} bytes (a free box is at least {header}); choose another target")
+    with open(path, "r+b") as out:
+        out.seek(size)
+        # ISO 14496-12 4.2: size 1 means a 64-bit largesize follows the type.
+        out.write(struct.pack(">I4sQ", 1, b"free", need) if large else struct.pack(">I4s", need, b"free"))
+        out.truncate(target)
+
+
+# --- other files and damage -----------------------------------------------------------------------
+
+
+def write_empty(spec: MediaSpec, dest: Path) -> None:
+    dest.write_bytes(b"")
+
+
+def write_text(spec: MediaSpec, dest: Path) -> None:
+    dest.write_text(spec.label + "\n", encoding="utf-8")
+
+
+def truncate(path: Path, fraction: float) -> None:
+    """Cut a file to `fraction` of its size: the start decodes, the end is missing (a broken transfer)."""
+    size = path.stat().st_size
+    with open(path, "r+b") as out:
+        out.truncate(max(1, int(size * fraction)))
+
+
+WRITERS = {
+    "jpeg": write_jpeg, "png": write_png, "webp": write_webp, "heic": write_heic, "gif": write_gif,
+    "tiff": write_tiff, "dng": write_dng, "mp4": write_video, "mov": write_video, "3gp": write_video,
+    "empty": write_empty, "text": write_text,
+}
+
+
+def set_mtime(path: Path, mtime: float) -> None:
+    os.utime(path, (mtime, mtime))
