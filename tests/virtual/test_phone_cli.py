@@ -1,0 +1,154 @@
+"""`phonebackup phone up` / `python -m pytest_phonebackup.virtual` as real processes: they print the
+serial, the real adb lists the phone, and Ctrl-C, SIGTERM or `adb emu kill` end them cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pytest_phonebackup.virtual.console import TOKEN_FILE_NAME
+from pytest_phonebackup.virtual.device import port_is_free
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_console_port() -> int:
+    import random
+
+    for _ in range(500):
+        port = random.randrange(30000, 40000, 2)
+        if port_is_free(port) and port_is_free(port + 1):
+            return port
+    raise RuntimeError("no free port pair for a test phone")
+
+
+@pytest.fixture
+def env(tmp_path: Path, adb_server, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Environment of the phone and of the adb clients: private HOME (console token) and adb server."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / TOKEN_FILE_NAME).write_text("cli-test-token")
+    monkeypatch.setenv("HOME", str(home))  # `adb emu` (adb_server.run) reads the token from here too
+    return {**os.environ, "HOME": str(home), "PYTHONPATH": str(REPO),
+            "ANDROID_ADB_SERVER_PORT": str(adb_server.port)}
+
+
+class PhoneUp:
+    """A `phone up` process and what it printed."""
+
+    def __init__(self, args: list[str], env: dict[str, str], module: str = "pytest_phonebackup.cli"):
+        prefix = ["phone", "up"] if module == "pytest_phonebackup.cli" else []
+        self.proc = subprocess.Popen([sys.executable, "-m", module, *prefix, *args], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.lines: list[str] = []
+
+    def read_until_ready(self, timeout: float = 20) -> dict:
+        deadline = time.monotonic() + timeout
+        buffer = b""
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if not ready:
+                continue
+            chunk = os.read(self.proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            buffer += chunk
+            *complete, buffer = buffer.split(b"\n")
+            for line in complete:
+                self.lines.append(line.decode())
+                if line.startswith(b"ready "):
+                    return json.loads(line[len(b"ready "):])
+        self.proc.kill()
+        raise AssertionError(f"phone up never got ready; stdout {self.lines}, stderr {self.proc.stderr.read()!r}")
+
+    def wait(self, timeout: float = 15) -> int:
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def refuses_connections(port: int, within: float = 5) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except ConnectionRefusedError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_phone_up_prints_the_serial_adb_lists_it_and_ctrl_c_exits_0_and_frees_its_ports(adb_server, env, tmp_path):
+    port = free_console_port()
+    up = PhoneUp(["--port", str(port), "--api", "30", "--storage", "1G", "--data", str(tmp_path / "files"),
+                  "--avd-name", "Pixel_API_30"], env)
+    info = up.read_until_ready()
+    serial = f"emulator-{port}"
+    assert up.lines[0] == serial, "the first line is the serial alone, for scripts"
+    assert info == {"serial": serial, "console_port": port, "adb_port": port + 1, "pid": up.proc.pid,
+                    "data_dir": str(tmp_path / "files"), "avd_name": "Pixel_API_30", "api": 30}
+    adb_server.wait_for(serial)
+    assert adb_server.run("emu", "avd", "name", serial=serial).stdout == b"Pixel_API_30\r\nOK\r\n"
+    listed = subprocess.run([sys.executable, "-m", "pytest_phonebackup.cli", "phone", "list", "--json"],
+                            env=env, capture_output=True, timeout=30, check=True).stdout.decode()
+    assert serial in [json.loads(line)["serial"] for line in listed.splitlines()]
+
+    up.proc.send_signal(signal.SIGINT)
+    assert up.wait() == 0
+    assert refuses_connections(port) and refuses_connections(port + 1)
+    assert (tmp_path / "files" / "root" / "storage" / "emulated" / "0" / "DCIM").is_dir(), "--data files are kept"
+    listed = subprocess.run([sys.executable, "-m", "pytest_phonebackup.cli", "phone", "list", "--json"],
+                            env=env, capture_output=True, timeout=30, check=True).stdout.decode()
+    assert serial not in listed
+
+
+def test_adb_emu_kill_ends_python_m_virtual(adb_server, env):
+    port = free_console_port()
+    up = PhoneUp(["--port", str(port)], env, module="pytest_phonebackup.virtual")
+    info = up.read_until_ready()
+    adb_server.wait_for(info["serial"])
+    data_dir = Path(info["data_dir"])
+    assert data_dir.is_dir()
+    answer = adb_server.run("emu", "kill", serial=info["serial"]).stdout
+    assert answer.startswith(b"OK: killing emulator, bye bye\r\n")
+    assert up.wait() == 0
+    assert refuses_connections(port + 1)
+    assert not data_dir.exists(), "the temporary files of a phone without --data are removed"
+
+
+def test_sigterm_stops_phone_up_with_status_0(env):
+    up = PhoneUp(["--port", str(free_console_port())], env)
+    info = up.read_until_ready()
+    up.proc.terminate()
+    assert up.wait() == 0
+    assert refuses_connections(info["console_port"])
+
+
+def test_phone_up_refuses_an_odd_port_and_says_why(env):
+    result = subprocess.run([sys.executable, "-m", "pytest_phonebackup.cli", "phone", "up", "--port", "5555"],
+                            env=env, capture_output=True, timeout=30)
+    assert result.returncode != 0
+    assert b"not an even port" in result.stderr
+
+
+def test_phone_up_reports_a_busy_port(env):
+    port = free_console_port()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen(1)
+        result = subprocess.run([sys.executable, "-m", "pytest_phonebackup.cli", "phone", "up", "--port", str(port)],
+                                env=env, capture_output=True, timeout=30)
+    assert result.returncode == 1
+    assert f"console port {port} is already in use".encode() in result.stderr
