@@ -1,0 +1,214 @@
+"""One ADB stream (an OPENed service) as the service sees it: read what the host writes, write
+back with one unacknowledged WRTE at a time, close. Flow control lives here; services do not
+see packets. Not for the connection handshake (`adbd`) or for what a service says (`services`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .protocol import A_CLSE, A_OKAY, A_WRTE, ProtocolError
+from .shell.streams import BrokenPipe
+
+if TYPE_CHECKING:
+    from .adbd import Connection
+
+#: Bytes a stream may hold from the host before its OKAYs are held back. Two full payloads let
+#: the next WRTE travel while the service consumes the current one; memory stays bounded.
+INBOUND_WINDOW = 2 * 1024 * 1024
+
+
+class AdbStream:
+    """The device end of one stream. Thread-safe: the connection's reader delivers, a service
+    thread reads and writes."""
+
+    def __init__(self, connection: Connection, local_id: int, remote_id: int, service: str):
+        self.connection = connection
+        self.local_id = local_id
+        self.remote_id = remote_id
+        self.service = service
+        #: Set when the host closed the stream or the connection went away: long-running
+        #: services (logcat, am instrument -w, forwards) stop when they see it.
+        self.cancelled = threading.Event()
+        self._cond = threading.Condition()
+        self._send_lock = threading.Lock()  # one writer's packets are never interleaved with another's
+        self._inbound: deque[memoryview] = deque()
+        self._inbound_bytes = 0
+        self._okay_owed = False  # a WRTE is held without OKAY because the window is full
+        self._can_send = True  # our last WRTE was acknowledged
+        self._accepted = False
+        self._closed_by_host = False
+        self._closed_here = False
+
+    @property
+    def max_payload(self) -> int:
+        return self.connection.max_payload
+
+    @property
+    def closed(self) -> bool:
+        return self._closed_by_host or self._closed_here
+
+    # -- opening ------------------------------------------------------------------------------
+    def accept(self) -> None:
+        """Answer the host's OPEN with OKAY: the service exists and runs."""
+        self._accepted = True
+        self.connection.send_packet(A_OKAY, self.local_id, self.remote_id)
+
+    def refuse(self) -> None:
+        """Answer the host's OPEN with CLSE(0, host id): no such service, or it could not start."""
+        with self._cond:
+            self._closed_here = True
+            self._cond.notify_all()
+        self.connection.forget(self)
+        self.connection.send_packet(A_CLSE, 0, self.remote_id)
+
+    # -- called by the connection's reader thread --------------------------------------------------
+    def deliver(self, payload: memoryview) -> None:
+        """A WRTE from the host. OKAY at once while the window has room, else once consumed."""
+        with self._cond:
+            if self._okay_owed:
+                raise ProtocolError(f"host sent WRTE on stream {self.local_id} before its OKAY")
+            if self.closed:
+                return
+            self._inbound.append(payload)
+            self._inbound_bytes += len(payload)
+            owe = self._inbound_bytes > INBOUND_WINDOW
+            self._okay_owed = owe
+            self._cond.notify_all()
+        if not owe:
+            self.connection.send_packet(A_OKAY, self.local_id, self.remote_id)
+
+    def host_acknowledged(self) -> None:
+        """OKAY from the host: our last WRTE was consumed, the next may go."""
+        with self._cond:
+            self._can_send = True
+            self._cond.notify_all()
+
+    def host_closed(self) -> bool:
+        """CLSE from the host; returns True if it must be echoed (we had not closed first)."""
+        with self._cond:
+            echo = not self._closed_here
+            self._closed_by_host = True
+            self._closed_here = True
+            self._cond.notify_all()
+        self.cancelled.set()
+        return echo and self._accepted
+
+    def connection_lost(self) -> None:
+        with self._cond:
+            self._closed_by_host = True
+            self._cond.notify_all()
+        self.cancelled.set()
+
+    # -- reading (service side) ------------------------------------------------------------------
+    def _wait_data(self) -> bool:
+        """Block until data is queued (True) or the stream is closed and drained (False)."""
+        while not self._inbound:
+            if self.closed:
+                return False
+            self._cond.wait()
+        return True
+
+    def _consumed(self, nbytes: int) -> None:
+        """Account consumed bytes; send the held OKAY once the window has room again."""
+        self._inbound_bytes -= nbytes
+        if self._okay_owed and self._inbound_bytes <= INBOUND_WINDOW and not self.closed:
+            self._okay_owed = False
+            send = True
+        else:
+            send = False
+        if send:
+            self.connection.send_packet(A_OKAY, self.local_id, self.remote_id)
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to `n` bytes (all queued when n < 0); b"" once the host closed the stream."""
+        with self._cond:
+            if not self._wait_data():
+                return b""
+            parts = []
+            want = n if n >= 0 else self._inbound_bytes
+            got = 0
+            while self._inbound and got < want:
+                head = self._inbound[0]
+                take = min(len(head), want - got)
+                parts.append(head[:take].tobytes())
+                if take == len(head):
+                    self._inbound.popleft()
+                else:
+                    self._inbound[0] = head[take:]
+                got += take
+            self._consumed(got)
+        return b"".join(parts)
+
+    def read_exact(self, n: int) -> bytes:
+        """Exactly `n` bytes; EOFError if the stream ends first."""
+        parts = []
+        need = n
+        while need:
+            chunk = self.read(need)
+            if not chunk:
+                raise EOFError(f"stream closed with {need} of {n} bytes missing")
+            parts.append(chunk)
+            need -= len(chunk)
+        return b"".join(parts) if len(parts) != 1 else parts[0]
+
+    def read_into(self, n: int, sink: Callable[[memoryview], object]) -> None:
+        """Pass exactly `n` bytes to `sink` as views of the received payloads (no copies)."""
+        need = n
+        while need:
+            with self._cond:
+                if not self._wait_data():
+                    raise EOFError(f"stream closed with {need} of {n} bytes missing")
+                head = self._inbound[0]
+                take = min(len(head), need)
+                piece = head[:take]
+                if take == len(head):
+                    self._inbound.popleft()
+                else:
+                    self._inbound[0] = head[take:]
+            sink(piece)  # outside the lock: writing to disk must not stall the reader thread
+            need -= take
+            with self._cond:
+                self._consumed(take)
+
+    # -- writing (service side) ----------------------------------------------------------------
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Send `data` in WRTEs of at most max_payload, each after the previous one's OKAY.
+
+        Returns once the last WRTE is on the socket (not acknowledged), so the caller can prepare
+        the next chunk while the host consumes this one. Raises BrokenPipe once the stream closed.
+        """
+        view = memoryview(data).cast("B")
+        size = self.max_payload
+        with self._send_lock:
+            for start in range(0, len(view), size):
+                with self._cond:
+                    while not self._can_send and not self.closed:
+                        self._cond.wait()
+                    if self.closed:
+                        raise BrokenPipe(32, "Broken pipe")
+                    self._can_send = False
+                self.connection.send_packet(A_WRTE, self.local_id, self.remote_id, view[start:start + size])
+        return len(view)
+
+    def wait_sent(self, timeout: float | None = None) -> bool:
+        """Wait until the host acknowledged our last WRTE (or the stream closed)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._can_send or self.closed, timeout)
+
+    def close(self) -> None:
+        """Close from our side: CLSE(local, remote) once; the host's echo is ignored."""
+        with self._cond:
+            if self._closed_here:
+                return
+            self._closed_here = True
+            self._inbound.clear()
+            self._inbound_bytes = 0
+            self._cond.notify_all()
+        self.connection.forget(self)
+        if not self._closed_by_host:
+            self.connection.send_packet(A_CLSE, self.local_id, self.remote_id)
+        self.cancelled.set()
