@@ -1,41 +1,124 @@
-"""The Android side of the virtual phone: settings, packages, activities, MediaStore, network,
-input, screen and logcat, and the commands that reach them (pm, am, cmd, content, svc, dumpsys...).
+"""The Android side of the virtual phone: `AndroidSystem` composes the system services (settings,
+logcat, network, activity manager, screen, packages, MediaStore), runs their boot and shutdown
+hooks, and owns getprop/setprop. Each service's commands live in its own module.
 Not for toybox applets (see `shell/applets`) or for the ADB wire format.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from . import dumpsys as _dumpsys  # noqa: F401 - registers dumpsys, cmd, service
+from .activity import SYSTEM_SERVER_PID, ActivityManager
+from .apps import SYSTEM_APPS, Intent
+from .logcat import LogBuffers
+from .mediastore import MediaStore
+from .network import Network
+from .packages import PackageManager
+from .screen import Screen
+from .settings import Settings
 from .shell.api import Context, applet
+
+PROP_VALUE_MAX = 92  # bionic's PROP_VALUE_MAX (91 characters + NUL) for non-ro properties
 
 
 class AndroidSystem:
     """Android's system services for one phone. Lives as long as the phone; reboots go through
-    `on_shutdown` / `on_boot_started` / `on_boot_completed`."""
+    `on_shutdown` / `on_boot_started` / `on_boot_completed`, which every service may implement."""
+
+    SYSTEM_SERVER_PID = SYSTEM_SERVER_PID
 
     def __init__(self, phone: Any):
         self.phone = phone
+        self.logcat = LogBuffers()
+        android_id = hashlib.sha256(phone.serial.encode()).hexdigest()[:16]
+        self.settings = Settings(phone.state_dir / "settings.json", android_id=android_id)
+        self.network = Network(self)
+        self.activity = ActivityManager(self)
+        for package, app_class in SYSTEM_APPS.items():
+            self.activity.builtin[package] = app_class
+        self.screen = Screen(self)
+        self.packages = PackageManager(phone)
+        self.media = MediaStore(phone)
+        phone.storage.on_full.append(self._storage_full)
 
-    def log(self, tag: str, message: str, priority: str = "I", pid: int = 0) -> None:
-        """Append a line to the phone's logcat (the main buffer)."""
+    def services(self) -> list[Any]:
+        """Every service, in boot order (the activity manager last: it starts apps)."""
+        names = ("logcat", "settings", "network", "packages", "media", "screen", "activity")
+        return [getattr(self, name) for name in names if getattr(self, name, None) is not None]
 
+    # -- what every part uses ---------------------------------------------------------------------
+    def log(self, tag: str, message: str, priority: str = "I", pid: int = 0, buffer: str = "main") -> None:
+        """Append a line to the phone's logcat (pid 0 = system_server)."""
+        self.logcat.write(tag, message, priority, pid or SYSTEM_SERVER_PID, buffer=buffer)
+
+    def broadcast_system(self, action: str, extras: dict[str, Any] | None = None) -> None:
+        """A broadcast the system itself sends (connectivity change, airplane mode, boot)."""
+        activity = getattr(self, "activity", None)
+        if activity is not None:
+            activity.broadcast(Intent(action=action, extras=dict(extras or {})))
+
+    def _storage_full(self, device_path: str) -> None:
+        self.log("DeviceStorageMonitorService", f"Write to {device_path} failed: No space left on device; "
+                 f"free {self.phone.storage.free()} bytes", "W", buffer="system")
+
+    # -- lifecycle ---------------------------------------------------------------------------
     def on_boot_started(self) -> None:
         """The kernel is up: services start, nothing is complete yet."""
+        self.logcat.clear()  # logd starts empty after a reboot
+        self.log("AndroidRuntime", ">>>>>> START com.android.internal.os.ZygoteInit uid 0 <<<<<<", "D", 360)
+        self.log("SystemServer", "Entered the Android system server!", "I", buffer="system")
+        self.logcat.write("boot_progress_system_run", str(self.phone.boot_count), "I", SYSTEM_SERVER_PID,
+                          buffer="events")
+        self._call("on_boot_started")
 
     def on_boot_completed(self) -> None:
         """sys.boot_completed=1: the boot broadcast goes out, MediaStore rescans."""
+        self.log("ActivityManager", "System now ready", "I", buffer="system")
+        self.logcat.write("boot_progress_enable_screen", "1", "I", SYSTEM_SERVER_PID, buffer="events")
+        self._call("on_boot_completed")
+        self.log("ActivityManager", "Finished processing BOOT_COMPLETED for u0", "I", buffer="system")
 
     def on_shutdown(self) -> None:
         """Going down (reboot, kill): save state, stop apps."""
+        self.log("ShutdownThread", "Shutting down activity manager...", "I", buffer="system")
+        for service in reversed(self.services()):
+            hook = getattr(service, "on_shutdown", None)
+            if callable(hook):
+                hook()
+
+    def _call(self, hook_name: str) -> None:
+        for service in self.services():
+            hook = getattr(service, hook_name, None)
+            if callable(hook):
+                hook()
 
 
 @applet("getprop")
 def getprop(ctx: Context, argv: list[str]) -> int:
     props = ctx.phone.props
-    if len(argv) > 1:
-        ctx.out(props.get(argv[1], argv[2] if len(argv) > 2 else "") + "\n")
+    args = [a for a in argv[1:] if a != "-T"]
+    if args:
+        ctx.out(props.get(args[0], args[1] if len(args) > 1 else "") + "\n")
         return 0
     for key in sorted(props.keys()):
         ctx.out(f"[{key}]: [{props.get(key)}]\n")
+    return 0
+
+
+@applet("setprop")
+def setprop(ctx: Context, argv: list[str]) -> int:
+    if len(argv) != 3:
+        ctx.stderr.write(b"usage: setprop NAME VALUE\n\nSets an Android system property.\n\n")
+        return 1
+    name, value = argv[1], argv[2]
+    props = ctx.phone.props
+    # init refuses to change a set ro.* property and values over PROP_VALUE_MAX (except ro.*)
+    refused = (name.startswith("ro.") and props.get(name) != "") or (
+        not name.startswith("ro.") and len(value.encode()) >= PROP_VALUE_MAX) or not name
+    if refused:
+        ctx.stderr.write(f"Failed to set property '{name}' to '{value}'.\nSee dmesg for error reason.\n".encode())
+        return 1
+    props.set(name, value)
     return 0
