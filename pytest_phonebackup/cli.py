@@ -13,6 +13,7 @@ from . import __version__
 # Modules that contribute sub-commands, in the order `phonebackup --help` lists them.
 COMMAND_MODULES = [
     "pytest_phonebackup.virtual.cli",
+    "pytest_phonebackup.media.cli",
 ]
 
 

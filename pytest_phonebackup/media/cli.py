@@ -1,0 +1,118 @@
+"""`phonebackup media ...`: list profiles, generate a profile into a folder (files + manifest.json),
+seed one onto a phone and wipe it again. Not for verifying restores (`phonebackup verify`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import PhoneBackupError
+from ..manifest import Manifest
+from .cache import Cache
+from .catalog import builtin_profiles, load_profile
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    media = subparsers.add_parser("media", help="generate media profiles, seed and wipe phone galleries",
+                                  description="Generated gallery content, deterministic from a profile and a seed.")
+    actions = media.add_subparsers(dest="media_command", metavar="ACTION")
+
+    profiles = actions.add_parser("profiles", help="list the built-in profiles")
+    profiles.set_defaults(func=run_profiles)
+
+    gen = actions.add_parser("generate", help="write a profile's files and manifest.json into a folder",
+                             description="Write every item of a profile under --out (a tree mirroring "
+                                         "/sdcard) and --out/manifest.json.")
+    _profile_arguments(gen)
+    gen.add_argument("--out", type=Path, required=True, help="folder to write (created if missing)")
+    gen.set_defaults(func=run_generate)
+
+    seed = actions.add_parser("seed", help="seed a profile onto a phone; prints or saves the manifest",
+                              description="Push a profile onto the phone, scan, wait until MediaStore "
+                                          "lists it, and save the manifest (needed by `media wipe`).")
+    seed.add_argument("--serial", required=True, help="the phone, as `adb devices` lists it")
+    _profile_arguments(seed)
+    seed.add_argument("--manifest", type=Path, default=None,
+                      help="where to save the manifest (default: print it on stdout)")
+    seed.set_defaults(func=run_seed)
+
+    wipe = actions.add_parser("wipe", help="remove what `media seed` put on a phone, and nothing else")
+    wipe.add_argument("--serial", required=True, help="the phone, as `adb devices` lists it")
+    wipe.add_argument("--manifest", type=Path, required=True, help="the manifest `media seed` saved")
+    wipe.add_argument("--allow-wipe", action="store_true",
+                      help="allow wiping on real hardware (never needed for emulators and virtual phones)")
+    wipe.set_defaults(func=run_wipe)
+    media.set_defaults(func=lambda args: media.print_help() or 2)
+
+
+def _profile_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", required=True,
+                        help=f"built-in profile ({', '.join(builtin_profiles())}) or the path of a YAML file")
+    parser.add_argument("--seed", type=int, default=0, help="same seed, same bytes (default 0)")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="generation cache folder (default $PHONEBACKUP_MEDIA_CACHE or ~/.cache/pytest-phonebackup/media)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def _fail(command: str, exc: Exception) -> int:
+    print(f"phonebackup media {command}: {exc}", file=sys.stderr)
+    return 1
+
+
+def run_profiles(args: argparse.Namespace) -> int:
+    for name in builtin_profiles():
+        profile = load_profile(name)
+        print(f"{name:10} {len(profile.specs):6} items  {profile.description}")
+    return 0
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from .generate import generate
+
+    try:
+        manifest = generate(args.profile, args.seed, args.out, cache=Cache(args.cache), progress=not args.quiet)
+    except (PhoneBackupError, ValueError, OSError) as exc:
+        return _fail("generate", exc)
+    path = manifest.save(args.out / "manifest.json")
+    print(f"{len(manifest.items)} items, {manifest.total_bytes / 1e6:.1f} MB in {args.out}; manifest: {path}")
+    return 0
+
+
+def _attach(serial: str, allow_wipe: bool = False):
+    from ..provision.attached import AttachedProvisioner
+
+    return AttachedProvisioner([serial], allow_wipe=allow_wipe).attach(serial)
+
+
+def run_seed(args: argparse.Namespace) -> int:
+    from .gallery import Gallery
+
+    try:
+        phone = _attach(args.serial)
+        manifest = Gallery(phone, cache=Cache(args.cache), progress=not args.quiet).seed(args.profile, args.seed)
+    except (PhoneBackupError, ValueError, OSError) as exc:
+        return _fail("seed", exc)
+    if args.manifest:
+        manifest.save(args.manifest)
+        print(f"seeded {len(manifest.items)} items ({manifest.total_bytes / 1e6:.1f} MB) on {args.serial}; "
+              f"manifest: {args.manifest}")
+    else:
+        print(manifest.to_json())
+    return 0
+
+
+def run_wipe(args: argparse.Namespace) -> int:
+    from .gallery import Gallery
+
+    try:
+        manifest = Manifest.load(args.manifest)
+        result = Gallery(_attach(args.serial, args.allow_wipe)).wipe(manifest)
+    except (PhoneBackupError, ValueError, OSError) as exc:
+        return _fail("wipe", exc)
+    print(f"removed {len(result.removed)}, already gone {len(result.missing)}, "
+          f"left alone (changed since seeding) {len(result.refused)}")
+    for path in result.refused:
+        print(f"  kept {path}")
+    return 0

@@ -1,0 +1,190 @@
+"""Seed a phone's gallery with a generated profile and take it away again: push through sync with
+the capture times as mtimes, scan, wait until MediaStore agrees, and wipe exactly what was seeded.
+Standard commands only (works on real phones). Not for generating files or verifying restores.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..errors import PhoneError, SafetyError
+from ..manifest import Manifest
+from ..phone import Phone
+from .cache import Cache
+from .catalog import Profile
+from .generate import Progress, generate
+
+log = logging.getLogger(__name__)
+
+ROOT = "/sdcard"
+IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "webp", "heic", "heif", "gif", "tif", "tiff", "dng", "bmp"}
+VIDEO_EXTENSIONS = {"mp4", "mov", "3gp", "3gpp", "mkv", "webm", "avi"}
+COLLECTIONS = {  # MediaStore collection of a file, chosen by extension as Android's scanner does
+    "images": "content://media/external/images/media",
+    "video": "content://media/external/video/media",
+}
+SCAN_ONE_BY_ONE_MAX = 200  # beyond this many files one volume scan beats a broadcast per file
+ROW_COLUMNS = ["_id", "_display_name", "relative_path", "mime_type", "_size", "width", "height", "date_modified",
+               "datetaken", "duration"]
+
+
+def collection_of(path: str) -> str | None:
+    """'images', 'video' or None (not in the gallery), from the name's extension as MediaStore does."""
+    name = path.rsplit("/", 1)[-1]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return "images" if ext in IMAGE_EXTENSIONS else "video" if ext in VIDEO_EXTENSIONS else None
+
+
+@dataclass
+class WipeResult:
+    """What `Gallery.wipe` did: removed files, files it refused to touch (their bytes changed, so
+    they may be the user's now) and seeded files that were already gone."""
+
+    removed: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+class Gallery:
+    """Generated media on one phone.
+
+        gallery = Gallery(phone)
+        expected = gallery.seed("edge", seed=7)   # Manifest of what is now on the phone
+        ...
+        gallery.wipe(expected)                    # only those files, only if still unchanged
+    """
+
+    def __init__(self, phone: Phone, cache: Cache | None = None, workdir: str | Path | None = None,
+                 progress: bool = True, scan_timeout: float = 120):
+        self.phone = phone
+        self.cache = cache
+        self.workdir = Path(workdir) if workdir is not None else None
+        self.progress = progress
+        self.scan_timeout = scan_timeout
+
+    # -- seeding ---------------------------------------------------------------------------------
+    def seed(self, profile: str | Path | Profile, seed: int = 0, root: str = ROOT) -> Manifest:
+        """Put `profile` (built-in name, YAML path or Profile) on the phone and return its Manifest
+        after MediaStore lists every item that should be indexed and none that should not."""
+        before = self.phone.list_tree(root) if self.phone.exists(root) else []
+        preexisting = sorted(posixpath.relpath(item.path, root) for item in before if not item.is_dir)
+        staging = Path(tempfile.mkdtemp(prefix="phonebackup-seed-", dir=self.workdir))
+        try:
+            manifest = generate(profile, seed, staging, cache=self.cache, progress=self.progress)
+            clashes = sorted(set(preexisting) & {item.path for item in manifest.items})
+            if clashes:
+                raise SafetyError(f"{self.phone.serial}: seeding {manifest.profile!r} would overwrite "
+                                  f"{len(clashes)} file(s) that were already on the phone, e.g. {root}/{clashes[0]}; "
+                                  "wipe the earlier gallery first or seed another profile")
+            self._push(staging, manifest, root)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        manifest.root, manifest.serial, manifest.preexisting = root, self.phone.serial, preexisting
+        manifest.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._scan(manifest)
+        self.wait_indexed(manifest)
+        return manifest
+
+    def _push(self, staging: Path, manifest: Manifest, root: str) -> None:
+        bar = Progress(f"pushing {manifest.profile} to {self.phone.serial}", len(manifest.items)) \
+            if self.progress else None
+        pushed = 0
+
+        def advance(done: int, total: int, path: str) -> None:
+            nonlocal pushed
+            if bar is not None:
+                bar.advance(0, done - pushed)
+            pushed = done
+
+        # One sync session for the whole tree; files keep their host mtimes (the capture times).
+        self.phone.push_tree(staging, root, progress=advance)
+        if bar is not None:
+            bar.advance(len(manifest.items), 0)
+
+    def _scan(self, manifest: Manifest) -> None:
+        paths = [manifest.device_path(item) for item in manifest.items]
+        if len(paths) > SCAN_ONE_BY_ONE_MAX:
+            self.phone.media_scan(None)
+        else:
+            self.phone.media_scan(paths)
+
+    def indexed_paths(self, root: str = ROOT) -> dict[str, dict[str, str]]:
+        """MediaStore rows of images and videos by path relative to shared storage."""
+        rows: dict[str, dict[str, str]] = {}
+        for uri in COLLECTIONS.values():
+            for row in self.phone.query_media(uri, ROW_COLUMNS):
+                folder = row.get("relative_path", "").strip("/")
+                name = row.get("_display_name", "")
+                rows[f"{folder}/{name}" if folder else name] = row
+        return rows
+
+    def wait_indexed(self, manifest: Manifest) -> dict[str, dict[str, str]]:
+        """Wait until MediaStore shows exactly the items that should be indexed (and none of the
+        others); returns the rows by item path. Raises PhoneError naming what is missing or extra."""
+        wanted = {item.path for item in manifest.items if item.indexed and collection_of(item.path)}
+        unwanted = {item.path for item in manifest.items if not item.indexed or not collection_of(item.path)}
+        deadline = time.monotonic() + self.scan_timeout
+        while True:
+            rows = self.indexed_paths(manifest.root)
+            missing, extra = wanted - rows.keys(), unwanted & rows.keys()
+            if not missing and not extra:
+                return {path: rows[path] for path in wanted}
+            if time.monotonic() > deadline:
+                problems = []
+                if missing:
+                    problems.append(f"{len(missing)} item(s) not indexed, e.g. {sorted(missing)[0]}")
+                if extra:
+                    problems.append(f"{len(extra)} item(s) indexed that should not be, e.g. {sorted(extra)[0]}")
+                raise PhoneError(f"{self.phone.serial}: MediaStore does not match the seeded gallery after "
+                                 f"{self.scan_timeout:.0f}s: {'; '.join(problems)}. Is the media provider "
+                                 "running? Try `adb shell content query --uri content://media/external/images/media`")
+            time.sleep(0.5)
+
+    # -- wiping ----------------------------------------------------------------------------------
+    def wipe(self, manifest: Manifest) -> WipeResult:
+        """Remove the seeded files that still hold the seeded bytes, and their MediaStore rows (a scan
+        of the removed paths). A file whose bytes changed is left alone and listed in `refused`.
+        Folders stay: an empty folder may have been there before."""
+        self.phone.require_wipe_allowed("wipe seeded media")
+        result = WipeResult()
+        by_path = {manifest.device_path(item): item for item in manifest.items}
+        present = self.phone.hash_files(by_path)
+        for path, item in by_path.items():
+            digest = present.get(path)
+            if digest is None:
+                result.missing.append(path)
+            elif digest != item.sha256:
+                result.refused.append(path)
+            else:
+                result.removed.append(path)
+        for path in result.refused:
+            log.warning("%s: not wiping %s: its bytes changed since seeding (it may be the user's now)",
+                        self.phone.serial, path)
+        if result.removed:
+            # The hashes prove these are the files we made, even when another process seeded them.
+            self.phone.created.update(result.removed)
+            self.phone.remove(result.removed)
+            if len(result.removed) > SCAN_ONE_BY_ONE_MAX:
+                self.phone.media_scan(None)
+            else:
+                self.phone.media_scan(result.removed)
+        return result
+
+    def wait_unindexed(self, manifest: Manifest, paths: list[str]) -> None:
+        """Wait until MediaStore no longer lists `paths` (device paths) after a wipe."""
+        relative = {posixpath.relpath(path, manifest.root) for path in paths}
+        deadline = time.monotonic() + self.scan_timeout
+        while relative & self.indexed_paths(manifest.root).keys():
+            if time.monotonic() > deadline:
+                left = sorted(relative & self.indexed_paths(manifest.root).keys())
+                raise PhoneError(f"{self.phone.serial}: MediaStore still lists {len(left)} wiped item(s), "
+                                 f"e.g. {left[0]}")
+            time.sleep(0.5)
+
