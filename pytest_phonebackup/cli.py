@@ -14,6 +14,7 @@ from . import __version__
 COMMAND_MODULES = [
     "pytest_phonebackup.virtual.cli",
     "pytest_phonebackup.media.cli",
+    "pytest_phonebackup.hosttools",
 ]
 
 
