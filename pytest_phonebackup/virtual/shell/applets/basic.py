@@ -1,35 +1,8 @@
-"""The first applets: echo, cat, ls (names only), rm, mkdir. Replaced by `text` and `files`."""
+"""The first applets: ls (names only), rm, mkdir. Replaced by `files`."""
 
 from __future__ import annotations
 
 from ..api import Context, applet
-
-
-@applet("echo")
-def echo(ctx: Context, argv: list[str]) -> int:
-    args = argv[1:]
-    newline = True
-    if args and args[0] == "-n":
-        newline, args = False, args[1:]
-    ctx.out(" ".join(args) + ("\n" if newline else ""))
-    return 0
-
-
-@applet("cat")
-def cat(ctx: Context, argv: list[str]) -> int:
-    status = 0
-    for path in argv[1:] or ["-"]:
-        if path == "-":
-            while chunk := ctx.stdin.read(65536):
-                ctx.stdout.write(chunk)
-            continue
-        try:
-            with ctx.storage.open_read(path, ctx.cwd) as src:
-                while chunk := src.read(65536):
-                    ctx.stdout.write(chunk)
-        except OSError as exc:
-            status = ctx.fail(f"{path}: {exc.strerror}")
-    return status
 
 
 @applet("ls")

@@ -1,0 +1,340 @@
+"""Toybox's byte-level applets on the virtual phone: md5sum and the sha*sum family (with -c),
+base64, cmp and xxd. They stream files in chunks through the phone's storage, so hashing a
+gigabyte never loads it; output and error texts follow toybox 0.8.9.
+"""
+
+from __future__ import annotations
+
+import binascii
+import errno
+import hashlib
+
+from ..api import Context, applet
+from .options import CHUNK, Inputs, UsageError, chunks, lines, number, parse
+
+HASHES = {"md5sum": "md5", "sha1sum": "sha1", "sha224sum": "sha224", "sha256sum": "sha256",
+          "sha384sum": "sha384", "sha512sum": "sha512"}
+
+
+def _digest(algorithm: str, stream) -> str:
+    hasher = hashlib.new(algorithm)
+    for data in chunks(stream):
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def _open_for_hash(ctx: Context, name: str):
+    """A file to hash; toybox reads a folder as empty rather than refusing it."""
+    try:
+        return ctx.storage.open_read(name, ctx.cwd)
+    except OSError as exc:
+        if exc.errno == errno.EISDIR:
+            from ..streams import EmptyInput
+
+            return _Closing(EmptyInput())
+        raise
+
+
+class _Closing:
+    def __init__(self, stream):
+        self.stream = stream
+
+    def read(self, n: int = -1) -> bytes:
+        return self.stream.read(n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@applet(*HASHES)
+def hashsum(ctx: Context, argv: list[str]) -> int:
+    name = argv[0].rsplit("/", 1)[-1]
+    algorithm = HASHES.get(name, "md5")
+    try:
+        opts = parse(argv, "bcs", "", {"check": "c", "status": "s"})
+        if "s" in opts and "c" not in opts:
+            raise UsageError("-s only with -c")
+    except UsageError as exc:
+        return ctx.fail(str(exc))
+    if "c" in opts:
+        return _check(ctx, algorithm, opts.operands, "s" in opts)
+    status = 0
+    for path in opts.operands or ["-"]:
+        if path == "-":
+            digest = _digest(algorithm, ctx.stdin)
+        else:
+            try:
+                with _open_for_hash(ctx, path) as stream:
+                    digest = _digest(algorithm, stream)
+            except OSError as exc:
+                status = ctx.fail(f"{path}: {exc.strerror}")
+                continue
+        ctx.out(digest + "\n" if "b" in opts else f"{digest}  {path}\n")
+    return status
+
+
+def _check(ctx: Context, algorithm: str, lists: list[str], silent: bool) -> int:
+    """-c: each line `HASH  NAME` of each list file is checked: `NAME: OK` or `NAME: FAILED`."""
+    inputs = Inputs(ctx, lists)
+    status = 0
+    if not lists:
+        return 0
+    for list_name, stream in inputs:
+        saw_line = False
+        for raw in lines(stream):
+            line = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
+            expected, _, target = _split_check_line(line)
+            if not expected or not target:
+                ctx.err(f"bad line {line}")
+                status = 1
+                continue
+            saw_line = True
+            actual = ""
+            try:
+                if target == "-":
+                    actual = _digest(algorithm, ctx.stdin)
+                else:
+                    with _open_for_hash(ctx, target) as data:
+                        actual = _digest(algorithm, data)
+            except OSError as exc:
+                ctx.err(f"{target}: {exc.strerror}")
+                status = 1
+            failed = actual.lower() != expected.lower()
+            if failed:
+                status = 1
+            if not silent:
+                ctx.out(f"{target}: {'FAILED' if failed else 'OK'}\n")
+        if not saw_line:
+            ctx.err(f"{list_name}: no lines")
+            status = 1
+    return status or inputs.status
+
+
+def _split_check_line(line: str) -> tuple[str, str, str]:
+    """'HASH<whitespace>NAME' -> (HASH, whitespace, NAME), as toybox splits it."""
+    end = 0
+    while end < len(line) and not line[end].isspace():
+        end += 1
+    gap = end
+    while gap < len(line) and line[gap].isspace():
+        gap += 1
+    return line[:end], line[end:gap], line[gap:]
+
+
+# -- base64 -----------------------------------------------------------------------------------
+_B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64_INDEX = {c: i for i, c in enumerate(_B64)}
+
+
+@applet("base64")
+def base64(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "di", "w", {"decode": "d", "ignore-garbage": "i", "wrap": "w"})
+        wrap = number(opts.get("w", "76"))
+    except UsageError as exc:
+        return ctx.fail(str(exc))
+    inputs = Inputs(ctx, opts.operands)
+    for _name, stream in inputs:
+        if "d" in opts:
+            _decode(ctx, stream, "i" in opts)
+        else:
+            _encode(ctx, stream, wrap)
+    return inputs.status
+
+
+def _encode(ctx: Context, stream, wrap: int) -> None:
+    column = 0
+    carry = b""
+    for data in chunks(stream):
+        data = carry + data
+        cut = len(data) - len(data) % 3
+        carry = data[cut:]
+        column = _write_wrapped(ctx, binascii.b2a_base64(data[:cut], newline=False), wrap, column)
+    if carry:
+        column = _write_wrapped(ctx, binascii.b2a_base64(carry, newline=False), wrap, column)
+    if column:
+        ctx.out(b"\n")
+
+
+def _write_wrapped(ctx: Context, text: bytes, wrap: int, column: int) -> int:
+    if not wrap:
+        ctx.stdout.write(text)
+        return column + len(text)
+    out = bytearray()
+    pos = 0
+    while pos < len(text):
+        take = min(wrap - column, len(text) - pos)
+        out += text[pos:pos + take]
+        pos += take
+        column += take
+        if column == wrap:
+            out += b"\n"
+            column = 0
+    ctx.stdout.write(bytes(out))
+    return column
+
+
+def _decode(ctx: Context, stream, ignore_garbage: bool) -> None:
+    """Decode until '=' or (without -i) the first byte outside the alphabet, as toybox does."""
+    bits = value = 0
+    for data in chunks(stream):
+        out = bytearray()
+        for c in data:
+            if c == 61:  # '='
+                ctx.stdout.write(bytes(out))
+                return
+            index = _B64_INDEX.get(c)
+            if index is None:
+                if c == 10 or ignore_garbage:
+                    continue
+                ctx.stdout.write(bytes(out))
+                return
+            value = (value << 6) | index
+            bits += 6
+            if bits >= 8:
+                bits -= 8
+                out.append(value >> bits)
+                value &= (1 << bits) - 1
+        ctx.stdout.write(bytes(out))
+
+
+# -- cmp --------------------------------------------------------------------------------------
+@applet("cmp")
+def cmp(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "ls", "n", {"verbose": "l", "silent": "s", "quiet": "s", "bytes": "n"})
+        names = opts.operands
+        if not 1 <= len(names) <= 4:
+            raise UsageError("Needs 1-4 arguments (see \"cmp --help\")")
+        if len(names) == 1:
+            names = names + ["-"]
+        skips = [number(s) for s in names[2:]] + [0, 0]
+        limit = number(opts.get("n")) if "n" in opts else None
+    except UsageError as exc:
+        return ctx.fail(str(exc), 2)
+    silent, verbose = "s" in opts, "l" in opts
+    streams = []
+    try:
+        for name in names[:2]:
+            if name == "-":
+                streams.append(ctx.stdin)
+                continue
+            try:
+                streams.append(ctx.storage.open_read(name, ctx.cwd))
+            except OSError as exc:
+                if silent:
+                    return 1
+                ctx.err(f"{name}: {exc.strerror}")
+                return 2
+        for stream, skip in zip(streams, skips[:2], strict=True):
+            _skip(stream, skip)
+        return _compare(ctx, streams, names[:2], silent, verbose, limit)
+    finally:
+        for stream in streams:
+            if stream is not ctx.stdin:
+                stream.close()
+
+
+def _skip(stream, count: int) -> None:
+    while count > 0:
+        data = stream.read(min(count, CHUNK))
+        if not data:
+            return
+        count -= len(data)
+
+
+def _read_full(stream, size: int) -> bytes:
+    parts = []
+    while size > 0:
+        data = stream.read(size)
+        if not data:
+            break
+        parts.append(data)
+        size -= len(data)
+    return b"".join(parts)
+
+
+def _compare(ctx: Context, streams, names, silent: bool, verbose: bool, limit: int | None) -> int:
+    byte_no = line_no = 1
+    status = 0
+    while limit is None or limit > 0:
+        size = CHUNK if limit is None else min(CHUNK, limit)
+        if limit is not None:
+            limit -= size
+        a, b = _read_full(streams[0], size), _read_full(streams[1], size)
+        common = min(len(a), len(b))
+        if a[:common] != b[:common]:
+            for i in range(common):
+                if a[i] != b[i]:
+                    status = 1
+                    if verbose:
+                        ctx.out(f"{byte_no + i} {a[i]:o} {b[i]:o}\n")
+                    else:
+                        if not silent:
+                            line = line_no + a[:i].count(b"\n")
+                            ctx.out(f"{names[0]} {names[1]} differ: char {byte_no + i}, line {line}\n")
+                        return 1
+        byte_no += common
+        line_no += a[:common].count(b"\n")
+        if len(a) != len(b):
+            if silent:
+                return 1
+            shorter = names[0] if len(a) < len(b) else names[1]
+            where = f"byte {byte_no - 1}" + ("" if verbose else f", line {line_no - 1}")
+            ctx.err(f"EOF on {shorter} after {where}")
+            return 2
+        if not a:
+            break
+    return status
+
+
+# -- xxd --------------------------------------------------------------------------------------
+@applet("xxd")
+def xxd(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "pr", "clsg", {})
+        columns = number(opts.get("c", "30" if "p" in opts else "16"))
+        limit = number(opts.get("l")) if "l" in opts else None
+        seek = number(opts.get("s", "0"))
+        group = number(opts.get("g", "2"))
+        if len(opts.operands) > 1:
+            raise UsageError("Max 1 argument (see \"xxd --help\")")
+    except UsageError as exc:
+        return ctx.fail(str(exc))
+    inputs = Inputs(ctx, opts.operands)
+    for _name, stream in inputs:
+        _skip(stream, seek)
+        offset = seek
+        pending = b""
+        left = limit
+        while True:
+            want = CHUNK if left is None else min(CHUNK, left)
+            data = stream.read(want) if want else b""
+            if left is not None:
+                left -= len(data)
+            pending += data
+            done = not data
+            while len(pending) >= columns or (done and pending):
+                row, pending = pending[:columns], pending[columns:]
+                ctx.out(_xxd_row(row, offset, columns, group, "p" in opts))
+                offset += len(row)
+            if done:
+                break
+    return inputs.status
+
+
+def _xxd_row(row: bytes, offset: int, columns: int, group: int, plain: bool) -> str:
+    if plain:
+        return row.hex() + "\n"
+    hexes = []
+    for start in range(0, columns, group or columns):
+        piece = row[start:start + (group or columns)]
+        hexes.append(piece.hex().ljust(2 * (group or columns)))
+    text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
+    return f"{offset:08x}: {' '.join(hexes)}  {text}\n"

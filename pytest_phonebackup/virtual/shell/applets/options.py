@@ -1,0 +1,156 @@
+"""Toybox-style command-line parsing and input reading shared by the text and utility applets.
+
+Short flags bundle (`-lwc`), option arguments attach or follow (`-n5`, `-n 5`), options may come
+after operands unless the applet stops at the first operand, `--` ends options. Not a general CLI library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..api import Context
+
+CHUNK = 65536
+
+
+class UsageError(Exception):
+    """A bad command line; the message is what toybox prints after `NAME: `."""
+
+
+@dataclass
+class Options:
+    """Parsed options: flag letter -> list of values (True for plain flags), plus operands."""
+
+    values: dict[str, list] = field(default_factory=dict)
+    operands: list[str] = field(default_factory=list)
+
+    def __contains__(self, letter: str) -> bool:
+        return letter in self.values
+
+    def get(self, letter: str, default=None):
+        found = self.values.get(letter)
+        return found[-1] if found else default
+
+    def all(self, letter: str) -> list:
+        return list(self.values.get(letter, []))
+
+    def count(self, letter: str) -> int:
+        return len(self.values.get(letter, []))
+
+
+def parse(argv: list[str], flags: str = "", with_arg: str = "", longs: dict[str, str] | None = None,
+          stop_at_operand: bool = False) -> Options:
+    """Parse argv[1:]. `flags` are letters without argument, `with_arg` letters that take one;
+    `longs` maps `--name` (or `--name=`) to a letter."""
+    name = argv[0].rsplit("/", 1)[-1]
+    opts = Options()
+    args = argv[1:]
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            opts.operands.extend(args[i:])
+            break
+        if arg.startswith("--") and longs is not None:
+            key, eq, value = arg[2:].partition("=")
+            letter = longs.get(key)
+            if letter is None:
+                raise UsageError(f"Unknown option '{key}' (see \"{name} --help\")")
+            if letter in with_arg:
+                if not eq:
+                    if i >= len(args):
+                        raise UsageError(f"Missing argument to --{key} (see \"{name} --help\")")
+                    value, i = args[i], i + 1
+                opts.values.setdefault(letter, []).append(value)
+            else:
+                opts.values.setdefault(letter, []).append(True)
+            continue
+        if len(arg) < 2 or not arg.startswith("-"):
+            opts.operands.append(arg)
+            if stop_at_operand:
+                opts.operands.extend(args[i:])
+                break
+            continue
+        pos = 1
+        while pos < len(arg):
+            letter = arg[pos]
+            pos += 1
+            if letter in with_arg:
+                value = arg[pos:]
+                if not value:
+                    if i >= len(args):
+                        raise UsageError(f"Missing argument to -{letter} (see \"{name} --help\")")
+                    value, i = args[i], i + 1
+                opts.values.setdefault(letter, []).append(value)
+                break
+            if letter not in flags:
+                raise UsageError(f"Unknown option '{letter}' (see \"{name} --help\")")
+            opts.values.setdefault(letter, []).append(True)
+    return opts
+
+
+def number(text: str, what: str = "integer") -> int:
+    """An integer argument, with toybox's `not integer: X` complaint."""
+    try:
+        return int(text.strip(), 0 if text.strip().lower().startswith("0x") else 10)
+    except ValueError:
+        raise UsageError(f"not {what}: {text}") from None
+
+
+class Inputs:
+    """Opens each operand (`-` or none = stdin) through the phone's storage, reporting errors
+    the toybox way (`NAME: FILE: No such file or directory`) and remembering the exit status."""
+
+    def __init__(self, ctx: Context, names: list[str], error_status: int = 1, quiet: bool = False):
+        self.ctx = ctx
+        self.names = names or ["-"]
+        self.error_status = error_status
+        self.quiet = quiet
+        self.status = 0
+
+    def __iter__(self) -> Iterator[tuple[str, object]]:
+        for name in self.names:
+            if name == "-":
+                yield name, self.ctx.stdin
+                continue
+            stream = self.open(name)
+            if stream is None:
+                continue
+            with stream:
+                yield name, stream
+
+    def open(self, name: str):
+        try:
+            return self.ctx.storage.open_read(name, self.ctx.cwd)
+        except OSError as exc:
+            self.failed(name, exc)
+            return None
+
+    def failed(self, name: str, exc: OSError) -> None:
+        if not self.quiet:
+            self.ctx.err(f"{name}: {exc.strerror}")
+        self.status = self.error_status
+
+
+def lines(stream) -> Iterator[bytes]:
+    """Lines with their newline (the last one may lack it), read as they arrive."""
+    while True:
+        line = stream.readline()
+        if not line:
+            return
+        yield line
+
+
+def chunks(stream, size: int = CHUNK) -> Iterator[bytes]:
+    while True:
+        data = stream.read(size)
+        if not data:
+            return
+        yield data
+
+
+def arg_bytes(text: str) -> bytes:
+    """A command-line argument as the bytes the phone received."""
+    return text.encode("utf-8", "surrogateescape")

@@ -1,0 +1,182 @@
+"""POSIX regular expressions (basic and extended, with the GNU extensions bionic and glibc
+accept) translated to Python `re` byte patterns, for grep and sed. Not a regex engine: matching
+is Python's, so alternation picks the first alternative rather than the longest.
+"""
+
+from __future__ import annotations
+
+import re
+
+# [:class:] names of POSIX bracket expressions, as byte ranges in the C locale.
+CLASSES = {
+    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "0-9a-zA-Z", "upper": "A-Z", "lower": "a-z",
+    "space": " \\t\\n\\r\\f\\v", "blank": " \\t", "xdigit": "0-9A-Fa-f",
+    "punct": "!-/:-@\\[-`{-~", "print": " -~", "graph": "!-~", "cntrl": "\\x00-\\x1f\\x7f",
+    "word": "0-9a-zA-Z_",
+}
+WORD_ESCAPES = {"w": "[0-9a-zA-Z_]", "W": "[^0-9a-zA-Z_]", "s": "[ \\t\\n\\r\\f\\v]",
+                "S": "[^ \\t\\n\\r\\f\\v]", "b": "\\b", "B": "\\B", "<": "\\b(?=\\w)", ">": "\\b(?<=\\w)",
+                "`": "\\A", "'": "\\Z"}
+
+
+class RegexError(ValueError):
+    """The pattern is not a valid POSIX regular expression."""
+
+
+def _bracket(pattern: str, i: int) -> tuple[str, int]:
+    """Translate the bracket expression starting at pattern[i] == '['; returns (text, next index)."""
+    j = i + 1
+    out = ["["]
+    if j < len(pattern) and pattern[j] == "^":
+        out.append("^")
+        j += 1
+    first = True
+    while True:
+        if j >= len(pattern):
+            raise RegexError("Unmatched [, [^, [:, [., or [=")
+        c = pattern[j]
+        if c == "]" and not first:
+            out.append("]")
+            return "".join(out), j + 1
+        first = False
+        if c == "[" and j + 1 < len(pattern) and pattern[j + 1] in ":.=":
+            kind = pattern[j + 1]
+            end = pattern.find(kind + "]", j + 2)
+            if end < 0:
+                raise RegexError("Unmatched [, [^, [:, [., or [=")
+            name = pattern[j + 2:end]
+            if kind == ":":
+                if name not in CLASSES:
+                    raise RegexError("Invalid character class name")
+                out.append(CLASSES[name])
+            else:
+                out.append(re.escape(name))
+            j = end + 2
+            continue
+        if c == "-" and len(out) > 1 and j + 1 < len(pattern) and pattern[j + 1] != "]":
+            out.append("-")
+        elif c in "\\[]^-&~|":
+            out.append("\\" + c)
+        else:
+            out.append(c)
+        j += 1
+
+
+def translate(pattern: str, extended: bool) -> str:
+    """A POSIX BRE (or ERE) as a Python pattern string (compile it as bytes with latin-1)."""
+    out: list[str] = []
+    i = 0
+    n = len(pattern)
+    depth = 0
+    # Where an unescaped `*` is literal in a BRE: at the start, after `\(`, `\|` or `^`.
+    at_start = True
+    while i < n:
+        c = pattern[i]
+        start_here = at_start
+        at_start = False
+        if c == "\\":
+            if i + 1 >= n:
+                raise RegexError("Trailing backslash")
+            d = pattern[i + 1]
+            i += 2
+            if not extended and d == "(":
+                out.append("(")
+                depth += 1
+                at_start = True
+            elif not extended and d == ")":
+                if depth == 0:
+                    raise RegexError("Unmatched ) or \\)")
+                depth -= 1
+                out.append(")")
+            elif not extended and d == "|":
+                out.append("|")
+                at_start = True
+            elif not extended and d in "+?":
+                out.append(d)
+            elif not extended and d == "{":
+                end = pattern.find("\\}", i)
+                if end < 0:
+                    raise RegexError("Unmatched \\{")
+                out.append(_interval(pattern[i:end]))
+                i = end + 2
+            elif d.isdigit() and d != "0":
+                out.append("\\" + d)
+            elif d in WORD_ESCAPES:
+                out.append(WORD_ESCAPES[d])
+            elif d == "n":
+                out.append("\\n")
+            elif d == "t":
+                out.append("\\t")
+            else:
+                out.append(re.escape(d))
+            continue
+        if c == "[":
+            text, i = _bracket(pattern, i)
+            out.append(text)
+            continue
+        i += 1
+        if c == ".":
+            out.append("(?s:.)")
+        elif c == "*":
+            if start_here and not extended:
+                out.append("\\*")
+            elif start_here:
+                continue  # a leading `*` in an ERE matches nothing special: skip it as glibc does
+            else:
+                out.append("*")
+        elif c == "^":
+            if extended or start_here:
+                out.append("^")
+                at_start = True
+            else:
+                out.append("\\^")
+        elif c == "$":
+            if extended or i == n or pattern.startswith("\\)", i) or pattern.startswith("\\|", i):
+                out.append("\\Z")
+            else:
+                out.append("\\$")
+        elif extended and c == "(":
+            depth += 1
+            out.append("(")
+            at_start = True
+        elif extended and c == ")":
+            if depth == 0:
+                raise RegexError("Unmatched ) or \\)")
+            depth -= 1
+            out.append(")")
+        elif extended and c == "|":
+            out.append("|")
+            at_start = True
+        elif extended and c in "+?":
+            out.append(c)
+        elif extended and c == "{":
+            end = pattern.find("}", i)
+            body = pattern[i:end] if end >= 0 else ""
+            if end >= 0 and re.fullmatch(r"\d*(,\d*)?", body) and body[:1] not in ("", ","):
+                out.append(_interval(body))
+                i = end + 1
+            else:
+                out.append("\\{")
+        else:
+            out.append(re.escape(c))
+    if depth:
+        raise RegexError("Unmatched ( or \\(")
+    return "".join(out)
+
+
+def _interval(body: str) -> str:
+    if not re.fullmatch(r"\d+(,\d*)?", body):
+        raise RegexError("Invalid content of \\{\\}")
+    low, _, high = body.partition(",")
+    if high and int(high) < int(low):
+        raise RegexError("Invalid content of \\{\\}")
+    return "{" + body + "}"
+
+
+def compile_posix(pattern: bytes, extended: bool, ignore_case: bool = False) -> re.Pattern[bytes]:
+    """Compile a POSIX pattern (bytes as typed on the phone) to a Python byte pattern."""
+    text = translate(pattern.decode("latin-1"), extended)
+    try:
+        return re.compile(text.encode("latin-1"), re.IGNORECASE if ignore_case else 0)
+    except re.error as exc:
+        raise RegexError(str(exc)) from None

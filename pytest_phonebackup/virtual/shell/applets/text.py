@@ -1,0 +1,1224 @@
+"""Toybox's text applets on the virtual phone: cat, head, tail, wc, grep, sort, uniq, cut, tr,
+echo, printf, seq, yes, tee. Output formats, exit statuses and error texts follow toybox 0.8.9
+(and mksh for its builtin `echo`). Everything streams; sed lives in `sed.py`, hashes in `hashing.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+
+from ..api import Context, applet
+from ..streams import BrokenPipe
+from .options import Inputs, UsageError, arg_bytes, chunks, lines, number, parse
+from .regex import RegexError, compile_posix
+
+
+def usage(ctx: Context, exc: UsageError, status: int = 1) -> int:
+    return ctx.fail(str(exc), status)
+
+
+# -- cat ------------------------------------------------------------------------------------
+def _visible(data: bytes, tabs: bool, ends: bool) -> bytes:
+    """cat -v/-t/-e: ^X for control bytes, M- for high bytes, ^I for tabs, $ before newlines."""
+    out = bytearray()
+    for b in data:
+        if b == 10:
+            if ends:
+                out += b"$"
+            out.append(10)
+            continue
+        if b == 9 and not tabs:
+            out.append(9)
+            continue
+        if b >= 128:
+            out += b"M-"
+            b -= 128
+        if b < 32 or b == 127:
+            out += b"^" + bytes([b ^ 0x40])
+        else:
+            out.append(b)
+    return bytes(out)
+
+
+@applet("cat")
+def cat(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "etuv")
+    except UsageError as exc:
+        return usage(ctx, exc)
+    show = "v" in opts or "e" in opts or "t" in opts
+    inputs = Inputs(ctx, opts.operands)
+    for _name, stream in inputs:
+        if not show:
+            for data in chunks(stream):
+                ctx.stdout.write(data)
+        else:
+            for line in lines(stream):
+                ctx.stdout.write(_visible(line, "t" in opts, "e" in opts))
+    return inputs.status
+
+
+# -- head / tail ------------------------------------------------------------------------------
+def _numeric_first(argv: list[str]) -> list[str]:
+    """`head -42 FILE` / `tail -42`: the old style count as the first argument becomes -n 42."""
+    if len(argv) > 1 and re.fullmatch(r"-\d+", argv[1]):
+        return [argv[0], "-n", argv[1][1:]] + argv[2:]
+    return argv
+
+
+def _header(ctx: Context, name: str, index: int) -> None:
+    ctx.out(("\n" if index else "") + f"==> {'standard input' if name == '-' else name} <==\n")
+
+
+@applet("head")
+def head(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(_numeric_first(argv), "qv", "nc", {"lines": "n", "bytes": "c", "quiet": "q",
+                                                        "silent": "q", "verbose": "v"})
+        count_lines = number(opts.get("n", "10"))
+        count_bytes = number(opts.get("c")) if "c" in opts else None
+        for letter, value in (("n", count_lines), ("c", count_bytes)):
+            if value is not None and value < 0:
+                raise UsageError(f"-{letter} < 0 (see \"head --help\")")
+    except UsageError as exc:
+        return usage(ctx, exc)
+    headers = (len(opts.operands) > 1 and "q" not in opts) or "v" in opts
+    inputs = Inputs(ctx, opts.operands)
+    for index, (name, stream) in enumerate(inputs):
+        if headers:
+            _header(ctx, name, index)
+        if count_bytes is not None:
+            left = count_bytes
+            while left:
+                data = stream.read(min(left, 65536))
+                if not data:
+                    break
+                ctx.stdout.write(data)
+                left -= len(data)
+        else:
+            left = count_lines
+            while left:
+                line = stream.readline()
+                if not line:
+                    break
+                ctx.stdout.write(line)
+                left -= 1
+    return inputs.status
+
+
+@applet("tail")
+def tail(ctx: Context, argv: list[str]) -> int:
+    argv = _numeric_first(argv)
+    if len(argv) > 1 and re.fullmatch(r"\+\d+", argv[1]):
+        argv = [argv[0], "-n", argv[1]] + argv[2:]
+    try:
+        opts = parse(argv, "qvfF", "nc", {"lines": "n", "bytes": "c", "quiet": "q", "silent": "q",
+                                          "verbose": "v", "follow": "f"})
+        by_bytes = "c" in opts
+        text = str(opts.get("c" if by_bytes else "n", "10"))
+        from_start = text.startswith("+")
+        count = abs(number(text.lstrip("+")))
+    except UsageError as exc:
+        return usage(ctx, exc)
+    headers = (len(opts.operands) > 1 and "q" not in opts) or "v" in opts
+    inputs = Inputs(ctx, opts.operands)
+    for index, (name, stream) in enumerate(inputs):
+        if headers:
+            _header(ctx, name, index)
+        if from_start:
+            _tail_from(ctx, stream, by_bytes, max(count, 1))
+        elif by_bytes:
+            kept = bytearray()
+            for data in chunks(stream):
+                kept += data
+                if len(kept) > count:
+                    del kept[: len(kept) - count]
+            ctx.stdout.write(bytes(kept))
+        else:
+            last: deque[bytes] = deque(maxlen=count)
+            for line in lines(stream):
+                last.append(line)
+            for line in last:
+                ctx.stdout.write(line)
+    return inputs.status
+
+
+def _tail_from(ctx: Context, stream, by_bytes: bool, start: int) -> None:
+    """tail -n +N / -c +N: everything from line (byte) N on."""
+    if by_bytes:
+        skip = start - 1
+        while skip:
+            data = stream.read(min(skip, 65536))
+            if not data:
+                return
+            skip -= len(data)
+    else:
+        for _ in range(start - 1):
+            if not stream.readline():
+                return
+    for data in chunks(stream):
+        ctx.stdout.write(data)
+
+
+# -- wc ---------------------------------------------------------------------------------------
+@applet("wc")
+def wc(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "lwcm", "", {"lines": "l", "words": "w", "bytes": "c", "chars": "m"})
+    except UsageError as exc:
+        return usage(ctx, exc)
+    shown = [letter for letter in "lwcm" if letter in opts] or ["l", "w", "c"]
+    files = opts.operands
+    width = 0 if (not files and len(shown) == 1) or len(files) == 1 else 7
+    totals = dict.fromkeys("lwcm", 0)
+
+    def show(counts: dict[str, int], name: str | None) -> None:
+        cells = [f"{counts[letter]:{width}d}" for letter in shown]
+        ctx.out(" ".join(cells) + (f" {name}" if name is not None else "") + "\n")
+
+    inputs = Inputs(ctx, files)
+    for name, stream in inputs:
+        counts = _count(stream, "m" in shown)
+        for letter in totals:
+            totals[letter] += counts[letter]
+        show(counts, name if files else None)
+    if len(files) > 1:
+        show(totals, "total")
+    return inputs.status
+
+
+_SPACE = frozenset(b" \t\n\v\f\r")
+
+
+def _count(stream, chars: bool) -> dict[str, int]:
+    counts = dict.fromkeys("lwcm", 0)
+    in_word = False
+    pending = b""  # an incomplete UTF-8 sequence at a chunk's end
+    for data in chunks(stream):
+        counts["l"] += data.count(b"\n")
+        counts["c"] += len(data)
+        if chars:
+            text = (pending + data).decode("utf-8", "surrogateescape")
+            pending = b""
+            # a trailing partial sequence decodes to surrogates; hold it for the next chunk
+            tail = len(text)
+            while tail and 0xDC80 <= ord(text[tail - 1]) <= 0xDCFF and len(text) - tail < 3:
+                tail -= 1
+            if tail < len(text):
+                pending = text[tail:].encode("utf-8", "surrogateescape")
+                text = text[:tail]
+            counts["m"] += sum(1 for ch in text if not 0xDC80 <= ord(ch) <= 0xDCFF)
+            for ch in text:
+                if 0xDC80 <= ord(ch) <= 0xDCFF:
+                    continue
+                if ch.isspace():
+                    in_word = False
+                elif not in_word:
+                    counts["w"] += 1
+                    in_word = True
+        else:
+            for b in data:
+                if b in _SPACE:
+                    in_word = False
+                elif not in_word:
+                    counts["w"] += 1
+                    in_word = True
+    return counts
+
+
+# -- grep -------------------------------------------------------------------------------------
+class _Matcher:
+    """grep's patterns: finds the leftmost (then longest) match of any of them in a line."""
+
+    def __init__(self, patterns: list[bytes], fixed: bool, extended: bool, ignore_case: bool):
+        self.match_all = any(p == b"" for p in patterns)
+        self.regexes = []
+        for pattern in patterns:
+            if pattern == b"":
+                continue
+            if fixed:
+                self.regexes.append(re.compile(re.escape(pattern), re.IGNORECASE if ignore_case else 0))
+            else:
+                self.regexes.append(compile_posix(pattern, extended, ignore_case))
+
+    def search(self, line: bytes, pos: int) -> tuple[int, int] | None:
+        best = None
+        for regex in self.regexes:
+            found = regex.search(line, pos)
+            if found and (best is None or found.start() < best[0]
+                          or (found.start() == best[0] and found.end() >= best[1])):
+                best = (found.start(), found.end())
+        if best is None and self.match_all:
+            best = (pos, pos)
+        return best
+
+
+def _is_word(line: bytes, index: int) -> bool:
+    return 0 <= index < len(line) and (chr(line[index]).isalnum() and line[index] < 128 or line[index] == 95)
+
+
+class _Grep:
+    def __init__(self, ctx: Context, opts, matcher: _Matcher):
+        self.ctx = ctx
+        self.o = opts
+        self.matcher = matcher
+        self.found = False
+        self.max = number(opts.get("m")) if "m" in opts else None
+
+    def matches(self, line: bytes) -> list[tuple[int, int]]:
+        """The spans grep reports in one line (one span for a plain match)."""
+        o = self.o
+        spans = []
+        pos = 0
+        while pos <= len(line):
+            hit = self.matcher.search(line, pos)
+            if hit is None:
+                break
+            start, end = hit
+            if "x" in o and (start != 0 or end != len(line)):
+                if start == 0 and self.matcher.match_all is False:
+                    # a shorter first match may hide a full-line one: anchor and retry
+                    full = [r.fullmatch(line) for r in self.matcher.regexes]
+                    if any(full):
+                        spans.append((0, len(line)))
+                break
+            if "w" in o and (_is_word(line, start - 1) or _is_word(line, end)):
+                pos = start + 1
+                continue
+            if "o" in o and start == end:
+                pos = end + 1
+                continue
+            spans.append((start, end))
+            if "o" not in o or end == len(line):
+                break
+            pos = end if end > start else end + 1
+        return spans
+
+    def run_stream(self, name: str, stream, binary: bool) -> bool:
+        """Grep one input; returns True if it asked to stop everything (-q found a line)."""
+        o = self.o
+        ctx = self.ctx
+        prefix = (name + ":").encode("utf-8", "surrogateescape") if "H" in o else b""
+        selected = 0
+        number_ = 0
+        for raw in lines(stream):
+            number_ += 1
+            line = raw[:-1] if raw.endswith(b"\n") else raw
+            spans = self.matches(line)
+            if "v" in o:
+                if spans:
+                    continue
+                spans = [(0, len(line))]
+            elif not spans:
+                continue
+            selected += 1
+            self.found = True
+            if "q" in o:
+                return True
+            if "l" in o or "L" in o:
+                break
+            if "c" not in o:
+                if binary:
+                    ctx.out(f"Binary file {name} matches\n")
+                elif "o" in o and "v" not in o:
+                    for start, end in spans:
+                        ctx.stdout.write(prefix + self._line_no(number_) + line[start:end] + b"\n")
+                elif "o" not in o:
+                    ctx.stdout.write(prefix + self._line_no(number_) + line + b"\n")
+            if self.max is not None and selected >= self.max:
+                break
+        if "l" in o and selected:
+            ctx.out(name + "\n")
+        elif "L" in o and not selected:
+            ctx.out(name + "\n")
+        elif "c" in o:
+            ctx.stdout.write(prefix + str(selected).encode() + b"\n")
+        return False
+
+    def _line_no(self, n: int) -> bytes:
+        return f"{n}:".encode() if "n" in self.o else b""
+
+
+def _looks_binary(head: bytes) -> bool:
+    """toybox: a seekable file whose first 256 bytes are not UTF-8 is reported as binary."""
+    try:
+        head.decode("utf-8")
+        return b"\0" in head
+    except UnicodeDecodeError as exc:
+        return exc.reason != "unexpected end of data"
+
+
+@applet("grep", "egrep", "fgrep")
+def grep(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "EFHILRZabcfhilnoqrsvwxz", "efm", {
+            "count": "c", "files-with-matches": "l", "files-without-match": "L", "quiet": "q",
+            "silent": "q", "only-matching": "o", "no-filename": "h", "with-filename": "H",
+            "ignore-case": "i", "invert-match": "v", "word-regexp": "w", "line-regexp": "x",
+            "line-number": "n", "recursive": "r", "dereference-recursive": "R", "regexp": "e",
+            "extended-regexp": "E", "fixed-strings": "F", "max-count": "m", "text": "a",
+            "no-messages": "s"})
+    except UsageError as exc:
+        return usage(ctx, exc, 2)
+    name = argv[0].rsplit("/", 1)[-1]
+    if name == "egrep":
+        opts.values["E"] = [True]
+    if name == "fgrep":
+        opts.values["F"] = [True]
+    if "R" in opts:
+        opts.values["r"] = [True]
+    patterns = [arg_bytes(p) for p in opts.all("e")]
+    for path in opts.all("f"):
+        try:
+            with ctx.storage.open_read(path, ctx.cwd) as src:
+                patterns += src.read().split(b"\n")[:-1] or [b""]
+        except OSError as exc:
+            return ctx.fail(f"{path}: {exc.strerror}", 2)
+    files = list(opts.operands)
+    if not patterns and "f" not in opts:
+        if not files:
+            return ctx.fail("no REGEX", 2)
+        patterns = [arg_bytes(files.pop(0))]
+    # a pattern holding newlines is several patterns
+    patterns = [piece for p in patterns for piece in p.split(b"\n")]
+    try:
+        matcher = _Matcher(patterns, "F" in opts, "E" in opts, "i" in opts)
+    except RegexError as exc:
+        return ctx.fail(str(exc), 2)
+    if "h" not in opts and len(files) > 1:
+        opts.values["H"] = [True]
+    state = _Grep(ctx, opts, matcher)
+    errors = Inputs(ctx, [], error_status=2, quiet="s" in opts)
+    if "r" in opts:
+        for top in files or ["."]:
+            if top == "-":
+                if state.run_stream("(standard input)", ctx.stdin, False):
+                    return 0
+                continue
+            for path in _walk_files(ctx, top, errors, "R" in opts):
+                if path != top and "h" not in opts:
+                    opts.values["H"] = [True]
+                if _grep_file(ctx, state, path, errors):
+                    return 0
+    else:
+        for path in files or ["-"]:
+            if path == "-":
+                if state.run_stream("(standard input)", ctx.stdin, False):
+                    return 0
+            elif _grep_file(ctx, state, path, errors):
+                return 0
+    if errors.status:
+        return 2
+    return 0 if state.found else 1
+
+
+def _grep_file(ctx: Context, state: _Grep, path: str, errors: Inputs) -> bool:
+    stream = errors.open(path)
+    if stream is None:
+        return False
+    with stream:
+        binary = False
+        if "a" not in state.o:
+            binary = _looks_binary(stream.read(256))
+            stream.seek(0)
+            if binary and "I" in state.o:
+                return False
+        return state.run_stream(path, stream, binary)
+
+
+def _walk_files(ctx: Context, top: str, errors: Inputs, follow_all: bool):
+    """Files under `top` in toybox's dirtree order (a folder's entries in directory order,
+    which we make name order); symlinks on the command line are followed, inside only with -R."""
+    try:
+        st = ctx.storage.stat(top, ctx.cwd)
+    except OSError as exc:
+        errors.failed(top, exc)
+        return
+    import stat as statmod
+
+    if not statmod.S_ISDIR(st.st_mode):
+        yield top
+        return
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = ctx.storage.listdir(folder, ctx.cwd)
+        except OSError as exc:
+            errors.failed(folder, exc)
+            continue
+        subdirs = []
+        for entry in entries:
+            path = folder.rstrip("/") + "/" + entry.name if folder != "/" else "/" + entry.name
+            if entry.is_symlink() and not follow_all:
+                if entry.is_dir(follow_symlinks=False):
+                    continue
+                try:
+                    target = ctx.storage.stat(path, ctx.cwd)
+                except OSError:
+                    continue
+                if statmod.S_ISDIR(target.st_mode):
+                    continue
+                yield path
+            elif entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and _is_dir(ctx, path)):
+                subdirs.append(path)
+            else:
+                yield path
+        stack.extend(reversed(subdirs))
+
+
+def _is_dir(ctx: Context, path: str) -> bool:
+    import stat as statmod
+
+    try:
+        return statmod.S_ISDIR(ctx.storage.stat(path, ctx.cwd).st_mode)
+    except OSError:
+        return False
+
+
+# -- sort -------------------------------------------------------------------------------------
+class _Key:
+    def __init__(self, start_field: int, start_char: int = 0, end_field: int = 0, end_char: int = 0,
+                 flags: str = ""):
+        self.range = [start_field, start_char, end_field, end_char]
+        self.flags = flags
+
+
+def _isspace(b: int) -> bool:
+    return b in _SPACE
+
+
+def _key_data(line: bytes, key: _Key, flags: str, sep: bytes | None) -> bytes:
+    """The part of a line a sort key covers (toybox's field and character arithmetic)."""
+    rng = key.range
+    if rng == [1, 0, 0, 0] and not any(f in flags for f in "bdiB"):
+        return line
+    n = len(line)
+    start = end = 0
+    for j in range(2):
+        if not rng[2 * j]:
+            end = n
+        else:
+            end = 0
+            for _ in range(1, rng[2 * j] + j):
+                if end < n and sep is None:
+                    while end < n and _isspace(line[end]):
+                        end += 1
+                while end < n:
+                    if sep is not None:
+                        if line[end] == sep[0]:
+                            end += 1
+                            break
+                    elif _isspace(line[end]):
+                        break
+                    end += 1
+        if not j:
+            start = end
+    if sep is not None and start < n and line[start] == sep[0]:
+        start += 1
+    if "b" in flags or (sep is None and not rng[3]):
+        while start < n and _isspace(line[start]):
+            start += 1
+    if "B" in flags:  # trailing blanks (b after the comma)
+        while end > start and _isspace(line[end - 1]):
+            end -= 1
+    if rng[3]:
+        end = min(end + rng[3] - 1, n)
+    if rng[1]:
+        start = min(start + rng[1] - 1, n)
+    end = max(end, start)
+    data = line[start:end]
+    if "d" in flags:
+        data = bytes(b for b in data if _isspace(b) or chr(b).isalnum() and b < 128)
+    if "i" in flags:
+        data = bytes(b for b in data if 32 <= b < 127)
+    return data
+
+
+_LEADING_INT = re.compile(rb"[ \t\n\v\f\r]*([+-]?\d+)")
+
+
+def _atoll(data: bytes) -> int:
+    found = _LEADING_INT.match(data)
+    return int(found.group(1)) if found else 0
+
+
+def _cmp(a, b) -> int:
+    return (a > b) - (a < b)
+
+
+def _compare_values(flags: str, x: bytes, y: bytes) -> int:
+    if "n" in flags:
+        return _cmp(_atoll(x), _atoll(y))
+    if "f" in flags:
+        return _cmp(x.lower(), y.lower())
+    return _cmp(x, y)
+
+
+@applet("sort")
+def sort(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "bcdfinrsuzC", "kto", {"reverse": "r", "unique": "u", "numeric-sort": "n",
+                                                  "ignore-case": "f", "key": "k", "field-separator": "t",
+                                                  "output": "o", "stable": "s"})
+        global_flags = "".join(letter for letter in "bdfinr" if letter in opts)
+        if "b" in opts:
+            global_flags += "B"
+        sep = arg_bytes(opts.get("t")) if "t" in opts else None
+        if sep is not None and len(sep) != 1:
+            raise UsageError(f"bad -t {opts.get('t')}")
+        keys = [_parse_key(text) for text in opts.all("k")] or [_Key(1)]
+    except UsageError as exc:
+        return usage(ctx, exc, 2)
+    stable = "s" in opts or "u" in opts
+    delim = b"\0" if "z" in opts else b"\n"
+
+    def compare(x: bytes, y: bytes) -> int:
+        result = 0
+        flags = global_flags
+        for key in keys:
+            flags = key.flags or global_flags
+            result = _compare_values(flags, _key_data(x, key, flags, sep), _key_data(y, key, flags, sep))
+            if result:
+                break
+        if not result and not stable:
+            flags = global_flags
+            result = _cmp(x, y)
+        return -result if "r" in flags else result
+
+    import functools
+
+    inputs = Inputs(ctx, opts.operands, error_status=2)
+    records: list[bytes] = []
+    for _name, stream in inputs:
+        data = b"".join(chunks(stream))
+        parts = data.split(delim)
+        if parts and parts[-1] == b"":
+            parts.pop()
+        records.extend(parts)
+    if "c" in opts or "C" in opts:
+        for index in range(1, len(records)):
+            if compare(records[index - 1], records[index]) > (-1 if "u" in opts else 0):
+                if "C" not in opts:
+                    ctx.err(f"{inputs.names[-1]}: Check line {index + 1}")
+                return 1
+        return inputs.status
+    records.sort(key=functools.cmp_to_key(compare))
+    if "u" in opts:
+        unique: list[bytes] = []
+        for record in records:
+            if not unique or compare(unique[-1], record):
+                unique.append(record)
+        records = unique
+    body = b"".join(record + delim for record in records)
+    if "o" in opts:
+        try:
+            ctx.storage.write_bytes(opts.get("o"), body, ctx.cwd)
+        except OSError as exc:
+            return ctx.fail(f"{opts.get('o')}: {exc.strerror}", 2)
+    else:
+        ctx.stdout.write(body)
+    return inputs.status
+
+
+def _parse_key(text: str) -> _Key:
+    """-k F[.C][flags][,F[.C][flags]]"""
+    key = _Key(0)
+    index = 0
+    rest = text
+    while rest:
+        found = re.match(r"(\d*)(?:\.(\d*))?", rest)
+        key.range[2 * index] = int(found.group(1) or 0)
+        if found.group(2) is not None:
+            key.range[2 * index + 1] = int(found.group(2) or 0)
+        rest = rest[found.end():]
+        while rest:
+            c, rest = rest[0], rest[1:]
+            if c == "," and index == 0:
+                index = 1
+                break
+            if c not in "bdfinr":
+                raise UsageError("Unknown key option.")
+            key.flags += "B" if (index and c == "b") else c
+    return key
+
+
+# -- uniq -------------------------------------------------------------------------------------
+@applet("uniq")
+def uniq(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "cduiz", "wfs", {"count": "c", "repeated": "d", "unique": "u",
+                                            "ignore-case": "i"})
+        width = number(opts.get("w")) if "w" in opts else None
+        skip_fields = number(opts.get("f", "0"))
+        skip_chars = number(opts.get("s", "0"))
+        if len(opts.operands) > 2:
+            raise UsageError("Max 2 arguments")
+    except UsageError as exc:
+        return usage(ctx, exc)
+    delim = b"\0" if "z" in opts else b"\n"
+
+    def key(line: bytes) -> bytes:
+        pos = 0
+        for _ in range(skip_fields):
+            while pos < len(line) and line[pos] in b" \t":
+                pos += 1
+            while pos < len(line) and line[pos] not in b" \t":
+                pos += 1
+        data = line[pos + skip_chars:]
+        if width is not None:
+            data = data[:width]
+        return data.lower() if "i" in opts else data
+
+    names = opts.operands[:1]
+    out = ctx.stdout
+    if len(opts.operands) == 2 and opts.operands[1] != "-":
+        try:
+            out = ctx.storage.open_write(opts.operands[1], ctx.cwd)
+        except OSError as exc:
+            return ctx.fail(f"{opts.operands[1]}: {exc.strerror}")
+    inputs = Inputs(ctx, names)
+    try:
+        for _name, stream in inputs:
+            current = None
+            repeats = 0
+            for record in _records(stream, delim):
+                if current is not None and key(record) == key(current):
+                    repeats += 1
+                    continue
+                _uniq_line(out, opts, current, repeats, delim)
+                current, repeats = record, 0
+            _uniq_line(out, opts, current, repeats, delim)
+    finally:
+        if out is not ctx.stdout:
+            out.close()
+    return inputs.status
+
+
+def _uniq_line(out, opts, line: bytes | None, repeats: int, delim: bytes) -> None:
+    if line is None or ("d" in opts and not repeats) or ("u" in opts and repeats):
+        return
+    out.write((f"{repeats + 1:7d} ".encode() if "c" in opts else b"") + line + delim)
+
+
+def _records(stream, delim: bytes):
+    if delim == b"\n":
+        for line in lines(stream):
+            yield line[:-1] if line.endswith(b"\n") else line
+        return
+    pending = b""
+    for data in chunks(stream):
+        pending += data
+        *done, pending = pending.split(delim)
+        yield from done
+    if pending:
+        yield pending
+
+
+# -- cut --------------------------------------------------------------------------------------
+def _cut_ranges(text: str, letter: str) -> list[list[int]]:
+    pairs = []
+    for piece in text.split(","):
+        found = re.fullmatch(r"(\d*)(-?)(\d*)", piece)
+        prefix = f"bad -{letter} '{piece}'"
+        if not found or piece in ("", "-"):
+            raise UsageError(prefix)
+        low = int(found.group(1)) if found.group(1) else 0
+        high = int(found.group(3)) if found.group(3) else (low if not found.group(2) else 1 << 32)
+        if found.group(1) and low < 1:
+            raise UsageError(f"{prefix}\n{' ' * (len('cut: ' + prefix) - 1 + len(found.group(1)))}^")
+        if found.group(3) and high < 1:
+            raise UsageError(f"{prefix}\n{' ' * (len('cut: ' + prefix) - 1 + len(piece))}^")
+        if low > high:
+            raise UsageError(f"{prefix}\n{' ' * (len('cut: ' + prefix) - 1 - len(piece))}^")
+        pairs.append([low, high])
+    return pairs
+
+
+@applet("cut")
+def cut(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "sDn", "bcfdO", {"output-delimiter": "O"})
+        kinds = [letter for letter in "bcf" if letter in opts]
+        if "s" in opts and "f" not in opts:
+            raise UsageError("-s needs -Ff")
+        if "d" in opts and "f" not in opts:
+            raise UsageError("-d needs -Ff")
+        if len(kinds) != 1:
+            raise UsageError("Needs -CFfcb (see \"cut --help\")" if not kinds
+                             else f"No '{kinds[0]}' with '{kinds[1]}' (see \"cut --help\")")
+        kind = kinds[0]
+        pairs = []
+        for text in opts.all(kind):
+            pairs += _cut_ranges(text, kind)
+    except UsageError as exc:
+        return usage(ctx, exc)
+    if "D" not in opts:
+        pairs.sort()
+        merged: list[list[int]] = []
+        for pair in pairs:
+            if merged and pair[0] <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], pair[1])
+            else:
+                merged.append(list(pair))
+        pairs = merged
+    delim = arg_bytes(opts.get("d", "\t"))
+    joiner = arg_bytes(opts.get("O")) if "O" in opts else (delim if kind == "f" else b"")
+    inputs = Inputs(ctx, opts.operands)
+    for _name, stream in inputs:
+        for raw in lines(stream):
+            line = raw[:-1] if raw.endswith(b"\n") else raw
+            picked = _cut_line(line, kind, pairs, delim, "s" in opts, "D" in opts)
+            if picked is None:
+                continue
+            if isinstance(picked, bytes):
+                ctx.stdout.write(picked + b"\n")
+            else:
+                ctx.stdout.write(joiner.join(picked) + b"\n")
+    return inputs.status
+
+
+def _cut_line(line: bytes, kind: str, pairs: list[list[int]], delim: bytes, only_delimited: bool,
+              no_collate: bool):
+    if kind == "f":
+        if not any(b in delim for b in line):
+            return None if (only_delimited or no_collate) else line
+        fields = re.split(b"[" + re.escape(delim) + b"]", line) if len(delim) > 1 else line.split(delim)
+        picked = []
+        for low, high in pairs:
+            chosen = fields[max(low, 1) - 1:high]
+            if chosen:
+                picked.append(delim[:1].join(chosen))
+        return picked
+    units: list[bytes]
+    if kind == "c":
+        units = [ch.encode("utf-8", "surrogateescape") for ch in line.decode("utf-8", "surrogateescape")]
+    else:
+        units = [bytes([b]) for b in line]
+    picked = []
+    for low, high in pairs:
+        chosen = units[max(low, 1) - 1:high]
+        if chosen:
+            picked.append(b"".join(chosen))
+    return picked
+
+
+# -- tr ---------------------------------------------------------------------------------------
+_TR_CLASSES = {
+    "alpha": bytes(b for b in range(256) if chr(b).isalpha() and b < 128),
+    "digit": b"0123456789",
+    "alnum": bytes(b for b in range(128) if chr(b).isalnum()),
+    "upper": bytes(range(65, 91)), "lower": bytes(range(97, 123)),
+    "space": b" \t\n\v\f\r", "blank": b" \t", "xdigit": b"0123456789ABCDEFabcdef",
+    "punct": bytes(b for b in range(33, 127) if not chr(b).isalnum()),
+    "print": bytes(range(32, 127)), "graph": bytes(range(33, 127)),
+    "cntrl": bytes(list(range(32)) + [127]),
+}
+_TR_ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92}
+
+
+def _tr_set(text: bytes) -> bytes:
+    """Expand a tr SET: escapes, ranges, [:class:], [=c=] and [c*n]."""
+    items: list[int] = []
+    i = 0
+    n = len(text)
+
+    def one(pos: int) -> tuple[int, int]:
+        if text[pos] == 92 and pos + 1 < n:
+            nxt = chr(text[pos + 1])
+            if nxt in "01234567":
+                end = pos + 1
+                while end < n and end < pos + 4 and chr(text[end]) in "01234567":
+                    end += 1
+                return int(text[pos + 1:end], 8) & 0xFF, end
+            return _TR_ESCAPES.get(nxt, text[pos + 1]), pos + 2
+        return text[pos], pos + 1
+
+    while i < n:
+        if text[i] == 91 and i + 1 < n and text[i + 1] in b":=":
+            kind = text[i + 1:i + 2]
+            end = text.find(kind + b"]", i + 2)
+            if end > 0:
+                name = text[i + 2:end].decode("latin-1")
+                if kind == b":" and name in _TR_CLASSES:
+                    items.extend(_TR_CLASSES[name])
+                    i = end + 2
+                    continue
+                if kind == b"=" and end == i + 3:
+                    items.append(text[i + 2])
+                    i = end + 2
+                    continue
+        if text[i] == 91:
+            found = re.match(rb"\[(\\?.)\*(\d*)\]", text[i:], re.S)
+            if found:
+                char, _ = one(i + 1)
+                items.extend([char] * (int(found.group(2), 8 if found.group(2).startswith(b"0") else 10)
+                                       if found.group(2) else 0) or [char])
+                i += found.end()
+                continue
+        char, i = one(i)
+        if i + 1 < n and text[i] == 45:
+            high, after = one(i + 1)
+            if high < char:
+                raise UsageError(f"range '{chr(char)}-{chr(high)}' is backwards")
+            items.extend(range(char, high + 1))
+            i = after
+            continue
+        items.append(char)
+    return bytes(items)
+
+
+@applet("tr")
+def tr(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "cCds", "", {"complement": "c", "delete": "d", "squeeze-repeats": "s"})
+        sets = opts.operands
+        if not sets or len(sets) > 2:
+            raise UsageError("Needs 1-2 arguments")
+        set1 = _tr_set(arg_bytes(sets[0]))
+        set2 = _tr_set(arg_bytes(sets[1])) if len(sets) > 1 else b""
+        if len(sets) == 1 and "d" not in opts and "s" not in opts:
+            raise UsageError("Needs 2 arguments")
+    except UsageError as exc:
+        return usage(ctx, exc)
+    if "c" in opts or "C" in opts:
+        set1 = bytes(b for b in range(256) if b not in set1)
+    delete = "d" in opts
+    squeeze_set = set2 if (delete or len(sets) > 1) else set1
+    table = list(range(256))
+    if not delete and set2:
+        for index, b in enumerate(set1):
+            table[b] = set2[min(index, len(set2) - 1)]
+    mapping = bytes(table)
+    dropped = set1 if delete else b""
+    squeeze = frozenset(squeeze_set) if "s" in opts else frozenset()
+    last = -1
+    for data in chunks(ctx.stdin):
+        data = data.translate(mapping, dropped)
+        if squeeze:
+            out = bytearray()
+            for b in data:
+                if b == last and b in squeeze:
+                    continue
+                out.append(b)
+                last = b
+            data = bytes(out)
+        ctx.stdout.write(data)
+    return 0
+
+
+# -- echo (mksh's builtin), printf --------------------------------------------------------------
+_ECHO_ESCAPES = {"a": b"\a", "b": b"\b", "e": b"\x1b", "E": b"\x1b", "f": b"\f", "n": b"\n",
+                 "r": b"\r", "t": b"\t", "v": b"\v", "\\": b"\\"}
+
+
+@applet("echo")
+def echo(ctx: Context, argv: list[str]) -> int:
+    """On a phone `echo` is mksh's builtin: -n, -e, -E (combinable), escapes on by default,
+    `\\c` drops the newline, `\\0NNN` octal and `\\xHH` hex."""
+    args = argv[1:]
+    newline, escapes = True, True
+    while args and re.fullmatch(r"-[neE]+", args[0]):
+        for letter in args[0][1:]:
+            if letter == "n":
+                newline = False
+            else:
+                escapes = letter == "e"
+        args = args[1:]
+    text = arg_bytes(" ".join(args))
+    if escapes:
+        text, stop = _echo_escapes(text)
+        if stop:
+            newline = False
+    ctx.stdout.write(text + (b"\n" if newline else b""))
+    return 0
+
+
+def _echo_escapes(text: bytes) -> tuple[bytes, bool]:
+    out = bytearray()
+    stop = False
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c != 92 or i + 1 >= len(text):
+            out.append(c)
+            i += 1
+            continue
+        nxt = chr(text[i + 1])
+        if nxt in _ECHO_ESCAPES:
+            out += _ECHO_ESCAPES[nxt]
+            i += 2
+        elif nxt == "c":
+            stop = True
+            i += 2
+        elif nxt == "0":
+            end = i + 2
+            while end < len(text) and end < i + 5 and chr(text[end]) in "01234567":
+                end += 1
+            out.append(int(text[i + 2:end] or b"0", 8) & 0xFF)
+            i = end
+        elif nxt == "x" and i + 2 < len(text) and chr(text[i + 2]) in "0123456789abcdefABCDEF":
+            end = i + 2
+            while end < len(text) and end < i + 4 and chr(text[end]) in "0123456789abcdefABCDEF":
+                end += 1
+            out.append(int(text[i + 2:end], 16))
+            i = end
+        else:
+            out.append(c)
+            i += 1
+    return bytes(out), stop
+
+
+class _StopOutput(Exception):
+    """printf's `\\c`: stop all output now."""
+
+
+def _printf_escape(fmt: bytes, i: int, posix: bool) -> tuple[bytes, int]:
+    """One backslash escape of printf (fmt[i] is the char after the backslash)."""
+    if i >= len(fmt):
+        return b"\\", i
+    c = chr(fmt[i])
+    if c == "c":
+        raise _StopOutput
+    base, pos = 0, i
+    if c == "x":
+        base, pos = 16, i + 1
+    else:
+        if posix and c == "0":
+            pos += 1
+        if pos < len(fmt) and chr(fmt[pos]) in "01234567":
+            base = 8
+    if not base:
+        table = {"a": 7, "b": 8, "e": 27, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92,
+                 '"': 34, "'": 39}
+        if c in table:
+            return bytes([table[c]]), i + 1
+        return b"\\", i
+    digits = 2 if base == 16 else 3
+    value = 0
+    while digits and pos < len(fmt):
+        try:
+            value = value * base + int(chr(fmt[pos]), base)
+        except ValueError:
+            if base == 16 and digits == 2:
+                raise UsageError("bad \\x") from None
+            break
+        pos += 1
+        digits -= 1
+    return bytes([value & 0xFF]), pos
+
+
+def _strtonum(text: bytes, floating: bool):
+    """(value, fully parsed) like strtoll(base 0)/strtold; 'c gives the char code."""
+    if text[:1] in (b"'", b'"'):
+        return (text[1] if len(text) > 1 else 0), True
+    body = text.lstrip(b" \t\n\v\f\r")
+    if floating:
+        found = re.match(rb"[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|inf(inity)?|nan)", body, re.I)
+        if not found:
+            return 0.0, not text
+        return float(found.group(0)), found.end() == len(body)
+    found = re.match(rb"([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)", body)
+    if not found:
+        return 0, not text
+    digits = found.group(2)
+    if digits[:2].lower() == b"0x":
+        value = int(digits, 16)
+    elif digits.startswith(b"0"):
+        value = int(digits, 8)
+    else:
+        value = int(digits)
+    return (-value if found.group(1) == b"-" else value), found.end() == len(body)
+
+
+@applet("printf")
+def printf(ctx: Context, argv: list[str]) -> int:
+    if len(argv) < 2:
+        return ctx.fail("Needs 1 argument (see \"printf --help\")")
+    args = argv[1:]
+    if args[0] == "--":
+        args = args[1:]
+    fmt = arg_bytes(args[0])
+    values = [arg_bytes(a) for a in args[1:]]
+    out = bytearray()
+    status = 0
+    index = 0
+    try:
+        while True:
+            seen = False
+            i = 0
+            while i < len(fmt):
+                c = fmt[i]
+                if c == 92:
+                    piece, i = _printf_escape(fmt, i + 1, False)
+                    out += piece
+                    continue
+                if c != 37 or fmt[i + 1:i + 2] == b"%":
+                    out.append(c)
+                    i += 2 if c == 37 else 1
+                    continue
+                i += 1
+                found = re.match(rb"([-+# '0]*)(\*|\d*)(?:\.(\*|\d*))?", fmt[i:])
+                flags, width, precision = found.group(1), found.group(2), found.group(3)
+                i += found.end()
+                if width == b"*":
+                    width = str(_strtonum(values[index], False)[0]).encode() if index < len(values) else b""
+                    index += index < len(values)
+                if precision == b"*":
+                    precision = str(_strtonum(values[index], False)[0]).encode() if index < len(values) else b"0"
+                    index += index < len(values)
+                if i >= len(fmt):
+                    raise UsageError(f"bad %@{i}")
+                conv = chr(fmt[i])
+                i += 1
+                seen = True
+                value = values[index] if index < len(values) else b""
+                index += index < len(values)
+                spec = "%" + flags.decode() + width.decode()
+                if precision is not None:
+                    spec += "." + (precision.decode() or "0")
+                if conv == "b":
+                    j = 0
+                    while j < len(value):
+                        if value[j] == 92:
+                            piece, j = _printf_escape(value, j + 1, True)
+                            out += piece
+                        else:
+                            out.append(value[j])
+                            j += 1
+                elif conv in "sc":
+                    text = value[:1] if conv == "c" else value
+                    out += (spec + "s").encode() % text
+                elif conv in "diouxX":
+                    number_, whole = _strtonum(value, False)
+                    if conv in "ouxX" and number_ < 0:
+                        number_ &= (1 << 64) - 1
+                    out += ((spec + ("d" if conv in "iu" else conv)) % number_).encode()
+                    if not whole:
+                        ctx.err(f"bad %{conv} {value.decode('utf-8', 'surrogateescape')}")
+                        status = 1
+                elif conv in "feEgG":
+                    number_, whole = _strtonum(value, True)
+                    out += ((spec + conv) % number_).encode()
+                    if not whole:
+                        ctx.err(f"bad %{conv} {value.decode('utf-8', 'surrogateescape')}")
+                        status = 1
+                else:
+                    raise UsageError(f"bad %{conv}@{i - 1}")
+            if not seen or index >= len(values):
+                break
+            if len(out) > 65536:
+                ctx.stdout.write(bytes(out))
+                out.clear()
+    except _StopOutput:
+        pass
+    except UsageError as exc:
+        ctx.stdout.write(bytes(out))
+        return ctx.fail(str(exc))
+    ctx.stdout.write(bytes(out))
+    return status
+
+
+# -- seq, yes, tee ----------------------------------------------------------------------------
+def _seq_number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"not a number: {text}") from None
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".", 1)[1]) if "." in text and "e" not in text.lower() else 0
+
+
+@applet("seq")
+def seq(ctx: Context, argv: list[str]) -> int:
+    # Negative numbers are operands, not options: only -f, -s, -w are options.
+    args = argv[1:]
+    fmt = sep = None
+    pad = False
+    try:
+        while args and re.fullmatch(r"-[fsw].*", args[0]):
+            flag, rest = args[0][1], args[0][2:]
+            args = args[1:]
+            if flag == "w":
+                pad = True
+                continue
+            if not rest:
+                if not args:
+                    raise UsageError(f"Missing argument to -{flag} (see \"seq --help\")")
+                rest, args = args[0], args[1:]
+            if flag == "f":
+                fmt = rest
+            else:
+                sep = rest
+        if not 1 <= len(args) <= 3:
+            raise UsageError("Needs 1-3 arguments (see \"seq --help\")")
+        texts = ["1", "1"] + args if len(args) == 1 else (args[:1] + ["1"] + args[1:] if len(args) == 2 else args)
+        first, step, last = (_seq_number(t) for t in texts)
+    except UsageError as exc:
+        return usage(ctx, exc)
+    if step == 0:
+        return 0
+    places = max(_decimals(texts[0]), _decimals(texts[1]))
+    if fmt is None:
+        fmt = f"%.{places}f"
+        if pad:
+            width = max(len(fmt % first), len(fmt % last))
+            fmt = f"%0{width}.{places}f"
+    separator = (sep if sep is not None else "\n").encode("utf-8", "surrogateescape")
+    pieces = []
+    count = 0
+    while True:
+        value = first + count * step
+        if (step > 0 and value > last) or (step < 0 and value < last):
+            break
+        pieces.append((fmt % value).encode())
+        count += 1
+        if len(pieces) >= 4096:
+            ctx.stdout.write(separator.join(pieces) + separator)
+            pieces.clear()
+    if pieces:
+        ctx.stdout.write(separator.join(pieces) + b"\n")
+    return 0
+
+
+@applet("yes")
+def yes(ctx: Context, argv: list[str]) -> int:
+    line = arg_bytes(" ".join(argv[1:]) if len(argv) > 1 else "y") + b"\n"
+    block = line * max(1, 8192 // len(line))
+    try:
+        while not ctx.cancelled.is_set():
+            ctx.stdout.write(block)
+    except (BrokenPipe, BrokenPipeError):
+        return 141  # killed by SIGPIPE, as mksh reports it
+    return 0
+
+
+@applet("tee")
+def tee(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "ai", "", {"append": "a"})
+    except UsageError as exc:
+        return usage(ctx, exc)
+    status = 0
+    outs = []
+    for path in opts.operands:
+        try:
+            outs.append(ctx.storage.open_write(path, ctx.cwd, append="a" in opts))
+        except OSError as exc:
+            status = ctx.fail(f"{path}: {exc.strerror}")
+    try:
+        for data in chunks(ctx.stdin):
+            ctx.stdout.write(data)
+            for out in list(outs):
+                try:
+                    out.write(data)
+                except OSError as exc:
+                    status = ctx.fail(f"{out.device_path}: {exc.strerror}")
+                    outs.remove(out)
+    finally:
+        for out in outs:
+            out.close()
+    return status
