@@ -135,8 +135,8 @@ def parse_network_delay(text: str) -> tuple[float, float] | None:
     if text == "none":
         return (0.0, 0.0)
     if text in NETWORK_PRESETS:
-        _, _, _, low, high = NETWORK_PRESETS[text]
-        return (float(low), float(high))
+        _, _, _, low_ms, high_ms = NETWORK_PRESETS[text]
+        return (float(low_ms), float(high_ms))
     match = _NUMBER_PAIR.match(text)
     if not match:
         return None

@@ -1,0 +1,104 @@
+"""`spawn_phone`: a virtual phone in its own process group, seen by the real adb, and `stop()` that
+leaves no process behind — through the console first, by signals to its own pid when that fails."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from pytest_phonebackup.errors import PhoneError
+from pytest_phonebackup.virtual.console import TOKEN_FILE_NAME
+from pytest_phonebackup.virtual.device import port_is_free
+from pytest_phonebackup.virtual.spawn import spawn_phone
+
+
+def free_console_port() -> int:
+    for _ in range(500):
+        port = random.randrange(40000, 50000, 2)
+        if port_is_free(port) and port_is_free(port + 1):
+            return port
+    raise RuntimeError("no free port pair for a test phone")
+
+
+@pytest.fixture
+def env(tmp_path: Path, adb_server) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / TOKEN_FILE_NAME).write_text("spawn-test-token")
+    return {**os.environ, "HOME": str(home), "ANDROID_ADB_SERVER_PORT": str(adb_server.port)}
+
+
+def group_members(pgid: int) -> list[psutil.Process]:
+    members = []
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                members.append(proc)
+        except (ProcessLookupError, psutil.NoSuchProcess, PermissionError):
+            continue
+    return members
+
+
+def refuses_connections(port: int, within: float = 5) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except ConnectionRefusedError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_spawned_phone_reports_itself_and_adb_lists_it(adb_server, env, tmp_path):
+    port = free_console_port()
+    with spawn_phone(port=port, api=33, storage="1G", data_dir=tmp_path / "files", avd_name="Spawned_33",
+                     env=env) as phone:
+        assert (phone.serial, phone.console_port, phone.adb_port) == (f"emulator-{port}", port, port + 1)
+        assert phone.data_dir == tmp_path / "files" and phone.avd_name == "Spawned_33"
+        assert phone.alive() and psutil.Process(phone.pid).cmdline()[1:3] == ["-m", "pytest_phonebackup.virtual"]
+        assert os.getpgid(phone.pid) == phone.pid, "the phone leads its own process group"
+        adb_server.wait_for(phone.serial)
+        assert adb_server.run("shell", "getprop", "ro.build.version.sdk", serial=phone.serial).stdout.strip() == b"33"
+        assert phone.serial in phone.output()
+    assert not phone.alive()
+
+
+def test_stop_leaves_no_process_and_frees_the_ports(env):
+    phone = spawn_phone(port=free_console_port(), env=env)
+    pid = phone.pid
+    assert group_members(pid), "the phone's process group exists while it runs"
+    started = time.monotonic()
+    assert phone.stop(timeout=10) == 0
+    assert time.monotonic() - started < 5, "the console kill ends the phone without waiting for signals"
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert group_members(pid) == []
+    assert refuses_connections(phone.console_port) and refuses_connections(phone.adb_port)
+    assert phone.stop() == 0, "stopping twice is harmless"
+
+
+def test_stop_falls_back_to_sigterm_when_the_console_refuses(env):
+    phone = spawn_phone(port=free_console_port(), env=env)
+    # With the token file gone, stop() sends no auth, the phone makes a new token for the
+    # connection, and `kill` is refused before auth: only the signals are left.
+    Path(env["HOME"], TOKEN_FILE_NAME).unlink()
+    started = time.monotonic()
+    assert phone.stop(timeout=0.5) == 0, "SIGTERM is a clean stop: exit status 0"
+    assert time.monotonic() - started < 5
+    assert group_members(phone.pid) == []
+
+
+def test_spawn_reports_why_the_phone_could_not_start(env):
+    port = free_console_port()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen(1)
+        with pytest.raises(PhoneError, match=f"console port {port} is already in use") as failure:
+            spawn_phone(port=port, env=env, ready_timeout=20)
+    assert "exited with status 1" in str(failure.value)
