@@ -16,6 +16,7 @@ from .logcat import LogBuffers
 from .mediastore import MediaStore
 from .network import Network
 from .packages import PackageManager
+from .props import default_props
 from .screen import Screen
 from .settings import Settings
 from .shell.api import Context, applet
@@ -67,6 +68,8 @@ class AndroidSystem:
     def on_boot_started(self) -> None:
         """The kernel is up: services start, nothing is complete yet."""
         self.logcat.clear()  # logd starts empty after a reboot
+        if self.phone.boot_count > 1:
+            self._reset_volatile_props()
         self.log("AndroidRuntime", ">>>>>> START com.android.internal.os.ZygoteInit uid 0 <<<<<<", "D", 360)
         self.log("SystemServer", "Entered the Android system server!", "I", buffer="system")
         self.logcat.write("boot_progress_system_run", str(self.phone.boot_count), "I", SYSTEM_SERVER_PID,
@@ -87,6 +90,19 @@ class AndroidSystem:
             hook = getattr(service, "on_shutdown", None)
             if callable(hook):
                 hook()
+
+    def _reset_volatile_props(self) -> None:
+        """Properties live in RAM on Android: after a reboot only the build's and persist.* remain."""
+        cfg, props = self.phone.config, self.phone.props
+        base = default_props(cfg.api, self.phone.serial, cfg.presents_as) | cfg.extra_props
+        booting = ("sys.boot_completed", "dev.bootcomplete", "init.svc.bootanim")  # set by this boot
+        for key in props.keys():
+            if key.startswith("persist.") or key in booting:
+                continue
+            if key not in base:
+                props.delete(key)
+            elif props.get(key) != base[key]:
+                props.set(key, base[key])
 
     def _call(self, hook_name: str) -> None:
         for service in self.services():

@@ -1,0 +1,94 @@
+"""getprop/setprop and the settings provider, through the real adb: Android's texts, refusals,
+and what survives `adb reboot`."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+
+def sh(adb_server, phone, command: str, check: bool = True):
+    return adb_server.run("shell", command, serial=phone.serial, check=check)
+
+
+def out(adb_server, phone, command: str) -> str:
+    return sh(adb_server, phone, command).stdout.decode()
+
+
+def test_getprop_lists_every_property_in_brackets(adb_server, virtual_phone):
+    lines = out(adb_server, virtual_phone, "getprop").splitlines()
+    assert "[ro.build.version.sdk]: [34]" in lines
+    assert "[sys.boot_completed]: [1]" in lines
+    assert all(line.startswith("[") and "]: [" in line and line.endswith("]") for line in lines)
+    assert lines == sorted(lines)
+
+
+def test_getprop_one_key_and_default(adb_server, virtual_phone):
+    assert out(adb_server, virtual_phone, "getprop ro.build.version.release") == "14\n"
+    assert out(adb_server, virtual_phone, "getprop no.such.prop") == "\n"
+    assert out(adb_server, virtual_phone, "getprop no.such.prop fallback") == "fallback\n"
+
+
+def test_setprop_refuses_read_only_properties_like_android(adb_server, virtual_phone):
+    proc = sh(adb_server, virtual_phone, "setprop ro.build.version.sdk 30", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.decode() == ("Failed to set property 'ro.build.version.sdk' to '30'.\n"
+                                    "See dmesg for error reason.\n")
+    assert out(adb_server, virtual_phone, "getprop ro.build.version.sdk") == "34\n"
+
+
+def test_setprop_usage_error(adb_server, virtual_phone):
+    proc = sh(adb_server, virtual_phone, "setprop only.name", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.decode().startswith("usage: setprop NAME VALUE")
+
+
+def test_settings_defaults_and_missing_key_is_null(adb_server, virtual_phone):
+    for namespace, key, value in [("global", "window_animation_scale", "1.0"), ("global", "airplane_mode_on", "0"),
+                                  ("global", "wifi_on", "1"), ("global", "mobile_data", "1"),
+                                  ("global", "adb_enabled", "1"), ("system", "screen_off_timeout", "60000"),
+                                  ("secure", "user_setup_complete", "1")]:
+        assert out(adb_server, virtual_phone, f"settings get {namespace} {key}") == value + "\n"
+    assert out(adb_server, virtual_phone, "settings get secure no_such_setting") == "null\n"
+
+
+def test_settings_put_list_delete(adb_server, virtual_phone):
+    # The exact line Appium sends when a session starts (API >= 28)
+    sh(adb_server, virtual_phone, "settings put global hidden_api_policy_pre_p_apps 1;"
+       "settings put global hidden_api_policy_p_apps 1;settings put global hidden_api_policy 1")
+    assert out(adb_server, virtual_phone, "settings get global hidden_api_policy") == "1\n"
+    listing = out(adb_server, virtual_phone, "settings list global").splitlines()
+    assert "hidden_api_policy_p_apps=1" in listing and "wifi_on=1" in listing
+    assert out(adb_server, virtual_phone, "settings delete global hidden_api_policy") == "Deleted 1 rows\n"
+    assert out(adb_server, virtual_phone, "settings delete global hidden_api_policy") == "Deleted 0 rows\n"
+    assert out(adb_server, virtual_phone, "settings get global hidden_api_policy") == "null\n"
+    assert out(adb_server, virtual_phone, "settings --user current get system font_scale") == "1.0\n"
+
+
+def test_settings_rejects_unknown_namespace(adb_server, virtual_phone):
+    proc = sh(adb_server, virtual_phone, "settings get galaxy wifi_on", check=False)
+    assert proc.returncode == 255
+    assert proc.stderr.decode().startswith("Invalid command: get galaxy wifi_on")
+
+
+@pytest.fixture
+def phone_config(phone_config):
+    phone_config.reboot_downtime = 0.3
+    return phone_config
+
+
+def test_settings_and_persist_props_survive_reboot_but_other_props_do_not(adb_server, virtual_phone):
+    sh(adb_server, virtual_phone, "settings put system screen_off_timeout 600000; settings put global qa_marker 7;"
+       "setprop persist.qa.kept yes; setprop debug.qa.lost yes")
+    boots = virtual_phone.boot_count
+    adb_server.run("reboot", serial=virtual_phone.serial)
+    deadline = time.monotonic() + 30
+    while virtual_phone.boot_count == boots and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert virtual_phone.booted.wait(30)
+    adb_server.run("wait-for-device", serial=virtual_phone.serial, timeout=30)
+    assert out(adb_server, virtual_phone, "settings get system screen_off_timeout") == "600000\n"
+    assert out(adb_server, virtual_phone, "settings get global qa_marker") == "7\n"
+    assert out(adb_server, virtual_phone, "getprop persist.qa.kept") == "yes\n"
+    assert out(adb_server, virtual_phone, "getprop debug.qa.lost") == "\n"
