@@ -123,7 +123,9 @@ def oracle_bin() -> str:
 
 
 def oracle_env() -> dict[str, str]:
-    return {"PATH": oracle_bin(), "TZ": "UTC", "LANG": "C", "LC_ALL": "C", "HOME": "/"}
+    # C.UTF-8 rather than C: Android's libc is always UTF-8, and under plain C toybox would
+    # print '?' for every non-ASCII byte of a name such as "Ünïcödé ñame.png".
+    return {"PATH": oracle_bin(), "TZ": "UTC", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/"}
 
 
 def run_oracle(tree: Path, command: str, stdin: bytes = b"", timeout: float = 60) -> Result:

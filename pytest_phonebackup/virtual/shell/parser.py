@@ -352,7 +352,7 @@ class Parser:
         word = self.read_word()
         name = word.literal() if word else None
         if not name or any(c not in NAME_CHARS for c in name) or name[0] not in NAME_START:
-            raise self.unexpected() if word is None else ShellSyntaxError(f"for: {name}: bad identifier")
+            raise self.unexpected() if word is None else ShellSyntaxError("for: bad identifier")
         self.skip_newlines()
         items: list[Word] | None = None
         if self.at_reserved(("in",)):

@@ -1,3 +1,3 @@
 """Toybox-compatible applets. Importing this package registers every applet."""
 
-from . import basic, hashing, misc, sed, text  # noqa: F401
+from . import files, hashing, misc, sed, text  # noqa: F401
