@@ -1,0 +1,129 @@
+"""logcat on the virtual phone through the real adb: Android's line formats, filters, buffers,
+clearing, and streaming that prints its first line at once (Appium waits for it)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+import time
+
+import pytest
+
+from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
+
+THREADTIME = re.compile(r"^\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +(\d+) +(\d+) ([VDIWEF]) (.{8,}?): (.*)$")
+
+
+@pytest.fixture(scope="module")
+def phone(adb_server, tmp_path_factory):
+    phone = VirtualPhone(PhoneConfig(data_dir=tmp_path_factory.mktemp("logcat-phone"))).start()
+    try:
+        adb_server.wait_for(phone.serial)
+        yield phone
+    finally:
+        phone.close()
+
+
+def logcat(adb_server, phone, *args: str) -> str:
+    return adb_server.run("shell", "logcat", *args, serial=phone.serial).stdout.decode()
+
+
+def test_threadtime_is_the_default_format(adb_server, phone):
+    phone.system.log("QaTag", "threadtime line", "W", pid=4321)
+    lines = logcat(adb_server, phone, "-d").splitlines()
+    assert lines[0] == "--------- beginning of main"
+    mine = [line for line in lines if "threadtime line" in line]
+    assert len(mine) == 1
+    match = THREADTIME.match(mine[0])
+    assert match, mine[0]
+    assert match.groups() == ("4321", "4321", "W", "QaTag   ", "threadtime line")
+
+
+def test_formats_match_liblog_layouts(adb_server, phone):
+    phone.system.log("Fmt", "hello formats", "E", pid=77)
+
+    def line(fmt: str) -> str:
+        text = logcat(adb_server, phone, "-d", "-v", fmt)
+        return next(row for row in text.splitlines() if "hello formats" in row)
+    assert line("brief") == "E/Fmt     (   77): hello formats"
+    assert line("tag") == "E/Fmt     : hello formats"
+    assert line("process") == "E(   77) hello formats  (Fmt)"
+    assert line("raw") == "hello formats"
+    assert re.fullmatch(r"\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} E/Fmt     \(   77\): hello formats", line("time"))
+
+
+def test_tag_filters_and_silent_default(adb_server, phone):
+    phone.system.log("Keep", "keep info", "I")
+    phone.system.log("Keep", "keep debug", "D")
+    phone.system.log("Drop", "drop error", "E")
+    text = logcat(adb_server, phone, "-d", "-v", "brief", "Keep:I", "*:S")
+    assert "keep info" in text and "keep debug" not in text and "drop error" not in text
+    text = logcat(adb_server, phone, "-d", "-s", "Keep")  # -s TAG: only TAG, all priorities
+    assert "keep info" in text and "keep debug" in text and "drop error" not in text
+    text = logcat(adb_server, phone, "-d", "*:E")
+    assert "drop error" in text and "keep info" not in text
+
+
+def test_buffers_are_separate_and_selectable(adb_server, phone):
+    phone.system.log("SysOnly", "in the system buffer", "I", buffer="system")
+    phone.system.log("MainOnly", "in the main buffer", "I")
+    main = logcat(adb_server, phone, "-d", "-b", "main")
+    assert "in the main buffer" in main and "in the system buffer" not in main
+    system = logcat(adb_server, phone, "-d", "-b", "system")
+    assert system.startswith("--------- beginning of system\n") and "in the main buffer" not in system
+    both = logcat(adb_server, phone, "-d", "-b", "main,system")
+    assert "--------- beginning of system" in both and "--------- beginning of main" in both
+
+
+def test_tail_prints_the_last_lines(adb_server, phone):
+    for i in range(5):
+        phone.system.log("Tail", f"tail line {i}")
+    lines = logcat(adb_server, phone, "-t", "2", "-v", "raw", "Tail:V", "*:S").splitlines()
+    assert lines == ["--------- beginning of main", "tail line 3", "tail line 4"]
+
+
+def test_clear_empties_the_buffers(adb_server, phone):
+    phone.system.log("Clear", "before clear")
+    adb_server.run("logcat", "-c", serial=phone.serial)
+    assert "before clear" not in logcat(adb_server, phone, "-d")
+    phone.system.log("Clear", "after clear")
+    assert "after clear" in logcat(adb_server, phone, "-d")
+
+
+def test_phone_events_are_logged(adb_server, phone):
+    adb_server.run("shell", "am start -n com.android.settings/.Settings; svc wifi disable; svc wifi enable",
+                   serial=phone.serial)
+    text = logcat(adb_server, phone, "-d", "-b", "all")
+    assert "START u0 {cmp=com.android.settings/.Settings}" in text
+    assert "ConnectivityService: Network change: wifi=disconnected" in text
+
+
+def test_streaming_prints_at_once_then_follows(adb_server, phone):
+    # What Appium runs (step 10 of a session start)
+    proc = subprocess.Popen([adb_server.binary, "-P", str(adb_server.port), "-s", phone.serial, "shell",
+                             "export ANDROID_LOG_TAGS=''; exec logcat '-v' 'threadtime'"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    lines: list[str] = []
+    got_first = threading.Event()
+    got_new = threading.Event()
+
+    def read() -> None:
+        for raw in proc.stdout:
+            lines.append(raw.decode().rstrip("\n"))
+            got_first.set()
+            if "streamed later" in lines[-1]:
+                got_new.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert got_first.wait(10), "logcat printed nothing"
+        assert lines[0] == "--------- beginning of main"
+        time.sleep(0.2)
+        phone.system.log("Stream", "streamed later", "I")
+        assert got_new.wait(10), lines[-5:]
+        assert THREADTIME.match(lines[-1])
+    finally:
+        proc.kill()
+        proc.wait()
