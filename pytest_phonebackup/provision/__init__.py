@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from filelock import FileLock
 
 from ..errors import PhoneError
 from ..phone import Phone
-from ..virtual.device import FIRST_CONSOLE_PORT, LAST_CONSOLE_PORT, port_is_free
+from ..virtual.device import FIRST_CONSOLE_PORT, LAST_CONSOLE_PORT
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,18 @@ def port_lock(timeout: float = 120) -> Iterator[None]:
     lock = FileLock(str(lock_dir() / "emulator-ports.lock"), timeout=timeout)
     with lock:
         yield
+
+
+def port_in_use(port: int) -> bool:
+    """True when something listens on (or holds) `port` on loopback. SO_REUSEADDR, as emulators and
+    the virtual phone bind with it: a port left in TIME_WAIT by a stopped phone is free again."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+            return False
+        except OSError:
+            return True
 
 
 def worker_index(worker_id: str | None = None) -> int:
@@ -59,7 +72,7 @@ def choose_console_port(start: int | None = None, taken: set[int] | None = None)
     for port in order:
         if taken and port in taken:
             continue
-        if port_is_free(port) and port_is_free(port + 1):
+        if not port_in_use(port) and not port_in_use(port + 1):
             return port
     raise PhoneError(f"no free emulator port pair from {first}: every console/adb pair in "
                      f"{FIRST_CONSOLE_PORT}..{LAST_CONSOLE_PORT + 1} is in use; stop some emulators "

@@ -18,13 +18,13 @@ from pathlib import Path
 from ..errors import PhoneError
 from ..hosttools import adb_path, adb_server_port
 from ..phone import NotReadyError, Phone, connect_client
-from ..virtual.device import port_is_free
-from . import Provisioner, choose_console_port, port_lock, worker_index
+from . import Provisioner, choose_console_port, port_in_use, port_lock, worker_index
 
 log = logging.getLogger(__name__)
 
 BASE_FLAGS = ["-no-window", "-gpu", "swiftshader_indirect", "-noaudio", "-no-boot-anim", "-skip-adb-auth"]
 FATAL_LOG_LINES = ("invalid command-line parameter", "PANIC:", "FATAL:", "Unknown AVD name")
+PORT_ATTEMPTS = 3  # launches on successive ports when another program grabs the chosen one first
 TEARDOWN_TIMEOUT = 60.0  # emulator.md: poll up to 60 s for the serial to go and the process to exit
 
 
@@ -181,7 +181,8 @@ class AvdProvisioner(Provisioner):
     def __init__(self, avd: str, *, boot_timeout: float = 300, snapshot: str | None = None,
                  keep: bool = False, log_dir: Path | str = "phone-artifacts", read_only: bool | None = None,
                  accel: str | None = None, kvm_device: Path = Path("/dev/kvm"), extra_flags: list[str] | None = None,
-                 teardown_timeout: float = TEARDOWN_TIMEOUT, env: dict[str, str] | None = None):
+                 teardown_timeout: float = TEARDOWN_TIMEOUT, env: dict[str, str] | None = None,
+                 first_port: int | None = None):
         super().__init__()
         self.avd = avd
         self.boot_timeout = boot_timeout
@@ -195,6 +196,7 @@ class AvdProvisioner(Provisioner):
         self.kvm_device = kvm_device
         self.extra_flags = list(extra_flags or self.env.get("PHONEBACKUP_AVD_FLAGS", "").split())
         self.teardown_timeout = teardown_timeout
+        self.first_port = first_port
         self.emulators: dict[str, Emulator] = {}
 
     # -- launch -----------------------------------------------------------------------------
@@ -225,13 +227,23 @@ class AvdProvisioner(Provisioner):
             check_kvm(self.kvm_device)
         adb = connect_client()  # the adb server must run before the emulator registers with it
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        with port_lock():
-            taken = {emulator.port for emulator in self.emulators.values()}
-            port = choose_console_port(5554 + 2 * worker_index(self.env.get("PYTEST_XDIST_WORKER")), taken)
-            if not self.read_only:
-                self._remove_stale_locks(folder)
-            emulator = self._launch(sdk, folder, port)
-            self._wait_port_taken(emulator)
+        start = self.first_port or 5554 + 2 * worker_index(self.env.get("PYTEST_XDIST_WORKER"))
+        taken = {emulator.port for emulator in self.emulators.values()}
+        for attempt in range(PORT_ATTEMPTS):
+            with port_lock():
+                port = choose_console_port(start, taken)
+                if not self.read_only:
+                    self._remove_stale_locks(folder)
+                emulator = self._launch(sdk, folder, port)
+                try:
+                    self._wait_port_taken(emulator)
+                    break
+                except PhoneError:
+                    # another program took the port between our check and the emulator's bind
+                    if "in use" not in emulator.log_tail() or attempt == PORT_ATTEMPTS - 1:
+                        raise
+                    log.info("port %d was taken meanwhile; trying the next one", port)
+                    taken.add(port)
         self.emulators[emulator.serial] = emulator
         phone = Phone(emulator.serial, adb, "emulator")
         try:
@@ -260,7 +272,7 @@ class AvdProvisioner(Provisioner):
     def _wait_port_taken(self, emulator: Emulator, timeout: float = 60) -> None:
         """Hold the port lock until the emulator owns its console port (or died trying)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and port_is_free(emulator.port):
+        while time.monotonic() < deadline and not port_in_use(emulator.port):
             self._check_alive(emulator)
             time.sleep(0.1)
 
