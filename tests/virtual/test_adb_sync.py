@@ -1,0 +1,167 @@
+"""adb push, pull and ls against the virtual phone through the real adb server and adbutils:
+content, times, folders, parallel transfers, a full phone, and FAIL texts as real adbd's."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+import adbutils
+import pytest
+
+from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
+
+JAN_2020 = 1_577_836_800
+
+
+@pytest.fixture(scope="module")
+def phone(adb_server, tmp_path_factory):
+    config = PhoneConfig(data_dir=tmp_path_factory.mktemp("phone"), storage_bytes=1024**3)
+    with VirtualPhone(config) as phone:
+        adb_server.wait_for(phone.serial)
+        yield phone
+
+
+@pytest.fixture
+def adb(adb_server, phone):
+    """Run `adb -s <phone> ...`; returns the CompletedProcess."""
+    return lambda *args, check=True: adb_server.run(*args, serial=phone.serial, check=check)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as src:
+        while chunk := src.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def random_file(path: Path, size: int) -> Path:
+    with open(path, "wb") as out:
+        for start in range(0, size, 1 << 22):
+            out.write(os.urandom(min(1 << 22, size - start)))
+    return path
+
+
+def test_push_and_pull_100mb_keep_identical_sha256(adb, phone, tmp_path):
+    local = random_file(tmp_path / "video.mp4", 100_000_000)
+    adb("push", str(local), "/sdcard/DCIM/Camera/video.mp4")
+    on_phone = Path(phone.storage.host("/sdcard/DCIM/Camera/video.mp4"))
+    assert sha256_file(on_phone) == sha256_file(local)
+    back = tmp_path / "back.mp4"
+    adb("pull", "/sdcard/DCIM/Camera/video.mp4", str(back))
+    assert sha256_file(back) == sha256_file(local)
+
+
+def test_pull_of_a_file_made_on_the_phone_is_byte_exact(adb, phone, tmp_path):
+    content = os.urandom(2_500_001)
+    phone.storage.write_bytes("/storage/emulated/0/Pictures/made.jpg", content)
+    adb("pull", "/storage/self/primary/Pictures/made.jpg", str(tmp_path / "made.jpg"))
+    assert (tmp_path / "made.jpg").read_bytes() == content
+
+
+def test_push_keeps_mtime(adb, phone, tmp_path):
+    local = random_file(tmp_path / "old.jpg", 10_000)
+    os.utime(local, (JAN_2020, JAN_2020))
+    adb("push", str(local), "/sdcard/Pictures/old.jpg")
+    assert int(phone.storage.stat("/sdcard/Pictures/old.jpg").st_mtime) == JAN_2020
+
+
+def test_pull_a_keeps_mtime(adb, phone, tmp_path):
+    phone.storage.write_bytes("/sdcard/Pictures/kept.jpg", b"jpeg" * 1000)
+    phone.storage.utime("/sdcard/Pictures/kept.jpg", JAN_2020 + 3600)
+    adb("pull", "-a", "/sdcard/Pictures/kept.jpg", str(tmp_path / "kept.jpg"))
+    assert int((tmp_path / "kept.jpg").stat().st_mtime) == JAN_2020 + 3600
+
+
+def test_push_creates_parent_folders(adb, phone, tmp_path):
+    local = random_file(tmp_path / "a.bin", 1000)
+    adb("push", str(local), "/sdcard/new/deep/folder/a.bin")
+    assert phone.storage.stat("/sdcard/new/deep/folder/a.bin").st_size == 1000
+
+
+def test_folder_tree_push_and_pull(adb, phone, tmp_path):
+    tree = tmp_path / "Trip"
+    files = {"a.jpg": 1, "b.jpg": 70_000, "sub/c.mp4": 300_000, "sub/deeper/d.heic": 5, "sub/empty.txt": 0}
+    for name, size in files.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        random_file(tree / name, size)
+    adb("push", str(tree), "/sdcard/DCIM/")
+    for name, size in files.items():
+        assert phone.storage.stat(f"/sdcard/DCIM/Trip/{name}").st_size == size
+    pulled = tmp_path / "pulled"
+    pulled.mkdir()
+    adb("pull", "/sdcard/DCIM/Trip", str(pulled))
+    for name in files:
+        assert (pulled / "Trip" / name).read_bytes() == (tree / name).read_bytes()
+
+
+def test_ls_lists_entries_with_dot_and_dotdot(adb, phone):
+    phone.storage.write_bytes("/sdcard/Music/song.mp3", b"x" * 1234)
+    out = adb("ls", "/sdcard/Music").stdout.decode()
+    names = {line.split()[-1] for line in out.splitlines()}
+    assert names == {".", "..", "song.mp3"}
+    assert any(line.split()[1] == f"{1234:08x}" for line in out.splitlines() if line.endswith("song.mp3"))
+
+
+def test_adbutils_sync_stat_and_list(adb_server, phone):
+    phone.storage.write_bytes("/sdcard/Documents/note.txt", b"hello")
+    phone.storage.utime("/sdcard/Documents/note.txt", JAN_2020)
+    sync = adbutils.AdbClient(port=adb_server.port).device(phone.serial).sync
+    info = sync.stat("/sdcard/Documents/note.txt")
+    assert (info.size, int(info.mtime.timestamp())) == (5, JAN_2020)
+    assert "note.txt" in {entry.path for entry in sync.list("/sdcard/Documents")}
+    assert sync.read_bytes("/sdcard/Documents/note.txt") == b"hello"
+
+
+def test_pull_of_a_missing_file_fails_as_on_a_phone(adb):
+    proc = adb("pull", "/sdcard/nope.jpg", os.devnull, check=False)
+    assert proc.returncode != 0
+    assert b"No such file or directory" in proc.stdout + proc.stderr
+
+
+def test_push_cannot_escape_the_phone_folder(adb, phone, tmp_path):
+    local = random_file(tmp_path / "evil.txt", 10)
+    outside = Path(phone.storage.root).parent / "escaped.txt"
+    adb("push", str(local), "/sdcard/../../../../../../escaped.txt")
+    assert not outside.exists()
+    assert phone.storage.stat("/escaped.txt").st_size == 10  # landed at the phone's own root
+
+
+def test_storage_full_fails_push_with_no_space_left(adb, phone, tmp_path):
+    local = random_file(tmp_path / "huge.mp4", 30_000_000)
+    capacity = phone.storage.capacity
+    phone.storage.capacity = phone.storage.used + 10_000_000
+    try:
+        proc = adb("push", str(local), "/sdcard/Movies/huge.mp4", check=False)
+        used_after = phone.storage.used
+    finally:
+        phone.storage.capacity = capacity
+    assert proc.returncode != 0
+    assert b"No space left on device" in proc.stdout + proc.stderr
+    assert not phone.storage.exists("/sdcard/Movies/huge.mp4")  # the partial file is removed
+    assert used_after == phone.storage.recount()
+    assert adb("shell", "echo still fine").stdout == b"still fine\n"
+
+
+def test_eight_parallel_transfers(adb, phone, tmp_path):
+    sources = [random_file(tmp_path / f"p{i}.bin", 4_000_000 + i) for i in range(8)]
+    errors: list[BaseException] = []
+
+    def round_trip(i: int) -> None:
+        try:
+            adb("push", str(sources[i]), f"/sdcard/Download/p{i}.bin")
+            adb("pull", f"/sdcard/Download/p{i}.bin", str(tmp_path / f"back{i}.bin"))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=round_trip, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for i, source in enumerate(sources):
+        assert sha256_file(tmp_path / f"back{i}.bin") == sha256_file(source)
