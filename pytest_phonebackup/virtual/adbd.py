@@ -231,7 +231,8 @@ class Connection:
         if remote_id == 0:
             return  # adbd ignores an OPEN without a host id
         raw = bytes(payload)
-        service = raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        # only the terminating NUL goes: abb_exec arguments are themselves NUL-separated
+        service = (raw[:-1] if raw.endswith(b"\0") else raw).decode("utf-8", "surrogateescape")
         with self._streams_lock:
             crowded = len(self._streams) >= MAX_STREAMS
             if not crowded:
