@@ -9,17 +9,15 @@ import threading
 import time
 
 import pytest
-
-from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
+from systemphone import start_phone
 
 THREADTIME = re.compile(r"^\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +(\d+) +(\d+) ([VDIWEF]) (.{8,}?): (.*)$")
 
 
 @pytest.fixture(scope="module")
 def phone(adb_server, tmp_path_factory):
-    phone = VirtualPhone(PhoneConfig(data_dir=tmp_path_factory.mktemp("logcat-phone"))).start()
+    phone = start_phone(adb_server, tmp_path_factory.mktemp("logcat-phone"))
     try:
-        adb_server.wait_for(phone.serial)
         yield phone
     finally:
         phone.close()

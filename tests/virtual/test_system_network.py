@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
+from systemphone import start_phone
 
 
 @pytest.fixture(scope="module")
 def phone(adb_server, tmp_path_factory):
-    phone = VirtualPhone(PhoneConfig(data_dir=tmp_path_factory.mktemp("network-phone"))).start()
+    phone = start_phone(adb_server, tmp_path_factory.mktemp("network-phone"))
     try:
-        adb_server.wait_for(phone.serial)
         yield phone
     finally:
         phone.close()
