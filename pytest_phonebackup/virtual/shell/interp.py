@@ -28,6 +28,8 @@ NOT_FOUND = 127
 SIGPIPE_STATUS = 141  # 128 + SIGPIPE: a writer whose reader went away
 MAX_CALL_DEPTH = 100  # function nesting; mksh would crash, we report it instead
 APPLET_DIRS = ("/system/bin/", "/system/xbin/", "/vendor/bin/", "/bin/", "/usr/bin/")
+# Commands mksh runs itself on Android (their applets here report errors with mksh's prefix).
+MKSH_BUILTIN_APPLETS = {"echo", "print", "test", "[", "true", "false", "kill", "ulimit", "umask"}
 IFS_WHITESPACE = re.compile(r"[ \t\n]+")
 
 
@@ -419,6 +421,10 @@ class Interp:
                             self.vars.pop(key, None)
                         else:
                             self.vars[key] = value
+        return self.dispatch_applet(argv, io, assigns)
+
+    def dispatch_applet(self, argv: list[str], io: IO, assigns: dict[str, str]) -> int:
+        name = argv[0]
         func = self.lookup_applet(name)
         if func is None:
             self.say(io, f"{name}: inaccessible or not found")
@@ -434,7 +440,8 @@ class Interp:
             raise
         except OSError as exc:
             # A write to a redirection failed (ENOSPC, /dev/full): toybox reports it like this.
-            message = f"{ctx.argv0}: write: {exc.strerror or exc}\n"
+            prefix = f"{SH}: " if ctx.argv0 in MKSH_BUILTIN_APPLETS else ""
+            message = f"{prefix}{ctx.argv0}: write: {exc.strerror or exc}\n"
             try:
                 io.stderr.write(message.encode())
             except OSError:
@@ -860,12 +867,13 @@ def _cd(sh: Interp, argv: list[str], io: IO) -> int:
     try:
         st = storage.stat(new, "/")
     except OSError as exc:
-        sh.say(io, f"cd: {target}: {os.strerror(exc.errno or errno.ENOENT)}")
+        # mksh names the folder it tried, made absolute.
+        sh.say(io, f"cd: {new}: {os.strerror(exc.errno or errno.ENOENT)}")
         return 2
     import stat as statmod
 
     if not statmod.S_ISDIR(st.st_mode):
-        sh.say(io, f"cd: {target}: {os.strerror(errno.ENOTDIR)}")
+        sh.say(io, f"cd: {new}: {os.strerror(errno.ENOENT)}")  # mksh's text for a file, too
         return 2
     sh.vars["OLDPWD"] = sh.cwd
     sh.cwd = new
@@ -1021,6 +1029,35 @@ def _wait(sh: Interp, argv: list[str], io: IO) -> int:
     return 0
 
 
+def _realpath(sh: Interp, argv: list[str], io: IO) -> int:
+    """mksh's own `realpath PATH`: one operand, the last component may be missing."""
+    args = argv[1:]
+    if args and args[0].startswith("-") and args[0] != "-":
+        return sh.dispatch_applet(argv, io, {})  # options: toybox's realpath takes over
+    if len(args) != 1:
+        sh.say(io, "realpath: syntax error")
+        return 1
+    import stat as statmod
+
+    path = args[0]
+    full = absolute(sh.cwd, path).rstrip("/") or "/"
+    parent, base = posixpath.split(full)
+    storage = sh.phone.storage
+    try:
+        resolved = storage.resolve(parent or "/", "/")
+        if not statmod.S_ISDIR(os.lstat(resolved.host).st_mode):
+            raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        if base in ("", ".", ".."):
+            result = storage.resolve(full, "/").device
+        else:
+            result = storage.resolve(posixpath.join(resolved.device, base), "/").device
+    except OSError as exc:
+        sh.say(io, f"realpath: {path}: {os.strerror(exc.errno or errno.ENOENT)}")
+        return 2
+    io.stdout.write((result + "\n").encode("utf-8", "surrogateescape"))
+    return 0
+
+
 def quote(value: str) -> str:
     if value and all(c.isalnum() or c in "@%+=:,./-_" for c in value):
         return value
@@ -1031,5 +1068,5 @@ BUILTINS = {
     "cd": _cd, "chdir": _cd, "pwd": _pwd, "export": _export, "unset": _unset, "exit": _exit,
     "return": _return, "break": _break, "continue": _break, "exec": _exec, "set": _set,
     "shift": _shift, "read": _read, "eval": _eval, ":": _colon, "local": _local, "typeset": _local,
-    "wait": _wait,
+    "wait": _wait, "realpath": _realpath,
 }

@@ -1171,11 +1171,11 @@ def copy_one(ctx: Context, opts, src: str, dest: str, recursive: bool) -> int:
     dest_dev = storage.resolve(dest, ctx.cwd).device
     if st.S_ISDIR(info.st_mode) and (dest_dev == src_dev or dest_dev.startswith(src_dev.rstrip("/") + "/")):
         return ctx.fail(f"'{dest}' is under '{src}'" if dest_dev != src_dev else f"'{dest}' is '{src}'")
-    return copy_node(ctx, opts, src_host, info, dest_dev, dest, recursive)
+    return copy_node(ctx, opts, src_host, info, dest_dev, dest, recursive, src)
 
 
 def copy_node(ctx: Context, opts, src_host: str, info: os.stat_result, dest_dev: str, shown: str,
-              recursive: bool) -> int:
+              recursive: bool, src_shown: str) -> int:
     storage = ctx.storage
     try:
         existing = storage.stat(dest_dev)
@@ -1183,17 +1183,17 @@ def copy_node(ctx: Context, opts, src_host: str, info: os.stat_result, dest_dev:
         existing = None
     try:
         if existing is not None and os.path.samestat(existing, info):
-            return ctx.fail(f"'{shown}' is '{device_of(ctx, src_host)}'")
+            return ctx.fail(f"'{shown}' is '{src_shown}'")
     except OSError:
         pass
     mode = info.st_mode
     if existing is not None and not st.S_ISDIR(existing.st_mode):
         if st.S_ISDIR(mode):
-            return ctx.fail(f"dir at '{device_of(ctx, src_host)}'")
+            return ctx.fail(f"dir at '{src_shown}'")
         if "n" in opts:
             return 0
     if "v" in opts:
-        ctx.out(f"{ctx.argv0} '{device_of(ctx, src_host)}'\n")
+        ctx.out(f"{ctx.argv0} '{src_shown}'\n")
     if st.S_ISDIR(mode):
         if not recursive:
             return ctx.fail(f"Skipped dir '{shown}': {os.strerror(errno.ENOENT)}")
@@ -1206,7 +1206,7 @@ def copy_node(ctx: Context, opts, src_host: str, info: os.stat_result, dest_dev:
         follow = "L" in opts
         for name, host, child in entries(src_host, follow, ctx, device_of(ctx, src_host)):
             status |= copy_node(ctx, opts, host, child, dest_dev.rstrip("/") + "/" + name,
-                                shown.rstrip("/") + "/" + name, recursive)
+                                shown.rstrip("/") + "/" + name, recursive, f"{src_shown.rstrip('/')}/{name}")
         preserve(ctx, opts, dest_dev, info)
         return status
     if st.S_ISLNK(mode):
@@ -1985,6 +1985,7 @@ def tar_read(ctx: Context, opts, archive: str, cwd: str, extract: bool) -> int:
             return ctx.fail(f"{archive}: {strerror(exc)}")
         source = handle
     wanted = [w.rstrip("/") for w in opts.operands]
+    folders: list[tuple[str, float]] = []
     status = 0
     try:
         with tarfile.open(fileobj=source, mode="r|*", encoding="utf-8", errors="surrogateescape") as archive_in:
@@ -2001,7 +2002,13 @@ def tar_read(ctx: Context, opts, archive: str, cwd: str, extract: bool) -> int:
                     continue
                 if "v" in opts:
                     ctx.out(shown + "\n")
-                status |= extract_member(ctx, archive_in, member, cwd, opts)
+                status |= extract_member(ctx, archive_in, member, cwd, opts, folders)
+        # Folder times last: extracting their contents would have changed them again.
+        for target, mtime in reversed(folders):
+            try:
+                os.utime(storage.resolve(target, follow=False).host, (mtime, mtime), follow_symlinks=False)
+            except OSError:
+                pass
     except tarfile.TarError as exc:
         status = ctx.fail(f"not tar: {exc}")
     finally:
@@ -2020,7 +2027,8 @@ def tar_listing(member: tarfile.TarInfo, shown: str) -> str:
     return text
 
 
-def extract_member(ctx: Context, archive_in: tarfile.TarFile, member: tarfile.TarInfo, cwd: str, opts) -> int:
+def extract_member(ctx: Context, archive_in: tarfile.TarFile, member: tarfile.TarInfo, cwd: str, opts,
+                   folders: list[tuple[str, float]]) -> int:
     storage = ctx.storage
     name = member.name.lstrip("/")
     if any(part == ".." for part in name.split("/")):
@@ -2030,6 +2038,8 @@ def extract_member(ctx: Context, archive_in: tarfile.TarFile, member: tarfile.Ta
         if member.isdir():
             storage.makedirs(target)
             storage.chmod(target, member.mode or 0o755)
+            folders.append((target, member.mtime))
+            return 0
         elif member.issym():
             storage.makedirs(posixpath.dirname(target))
             try:
