@@ -35,6 +35,9 @@ def add_up_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--boot-delay", type=float, default=0.0,
                         help="seconds until sys.boot_completed=1, to simulate a slow boot (default 0)")
     parser.add_argument("--avd-name", default="virtual_phone", help="name the console's `avd name` answers")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the process that started this one goes away (no orphaned phones "
+                             "after a crashed test run; spawn_phone sets it)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the phone does to stderr")
 
 
@@ -95,6 +98,7 @@ def start_phone(config: PhoneConfig) -> VirtualPhone:
 
 
 def run_up(args: argparse.Namespace) -> int:
+    parent = os.getppid()  # taken first: the parent may die as soon as it has read our ready line
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     config = config_from_args(args)
@@ -127,8 +131,13 @@ def run_up(args: argparse.Namespace) -> int:
         threading.Thread(target=announce_boot, daemon=True).start()
         while not done.is_set() and not phone.killed.is_set():
             done.wait(0.25)  # short waits: signal handlers only run between them
+            if args.exit_with_parent and os.getppid() != parent:
+                break  # re-parented: whoever started us is gone
         how = "killed from the console" if phone.killed.is_set() else "stopping"
-        print(f"{phone.serial}: {how}", flush=True)
+        try:
+            print(f"{phone.serial}: {how}", flush=True)
+        except OSError:
+            pass  # nobody reads our output any more (the parent went away)
     finally:
         phone.close()
         record.remove()

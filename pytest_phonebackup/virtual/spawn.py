@@ -86,12 +86,13 @@ def spawn_phone(port: int | None = None, api: int = 34, storage: str | int = "8G
                 boot_delay: float = 0.0, avd_name: str = "virtual_phone", env: dict[str, str] | None = None,
                 ready_timeout: float = 30.0, verbose: bool = False) -> SpawnedPhone:
     """Start a virtual phone in a child process (its own process group) and wait until it serves.
+    The phone stops by itself if this process dies, so a crashed test run leaves no phone behind.
 
     `env` replaces the child's environment (HOME decides its console token file;
     ANDROID_ADB_SERVER_PORT the adb server it registers with). Raises PhoneError with the child's
     output when it exits or stays silent past `ready_timeout`."""
     command = [sys.executable, "-m", "pytest_phonebackup.virtual", "--api", str(api), "--storage", str(storage),
-               "--boot-delay", str(boot_delay), "--avd-name", avd_name]
+               "--boot-delay", str(boot_delay), "--avd-name", avd_name, "--exit-with-parent"]
     if port is not None:
         command += ["--port", str(port)]
     if data_dir is not None:

@@ -79,6 +79,22 @@ class PhoneUp:
                 self.proc.wait()
 
 
+@pytest.fixture
+def phone_up(env):
+    """Factory: start `phone up` processes; any still running at the end of the test are killed."""
+    started: list[PhoneUp] = []
+
+    def start(args: list[str], module: str = "pytest_phonebackup.cli") -> PhoneUp:
+        started.append(PhoneUp(args, env, module))
+        return started[-1]
+
+    yield start
+    for up in started:
+        if up.proc.poll() is None:
+            up.proc.kill()
+            up.proc.wait()
+
+
 def refuses_connections(port: int, within: float = 5) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -90,10 +106,11 @@ def refuses_connections(port: int, within: float = 5) -> bool:
     return False
 
 
-def test_phone_up_prints_the_serial_adb_lists_it_and_ctrl_c_exits_0_and_frees_its_ports(adb_server, env, tmp_path):
+def test_phone_up_prints_the_serial_adb_lists_it_and_ctrl_c_exits_0_and_frees_its_ports(adb_server, env, phone_up,
+                                                                                       tmp_path):
     port = free_console_port()
-    up = PhoneUp(["--port", str(port), "--api", "30", "--storage", "1G", "--data", str(tmp_path / "files"),
-                  "--avd-name", "Pixel_API_30"], env)
+    up = phone_up(["--port", str(port), "--api", "30", "--storage", "1G", "--data", str(tmp_path / "files"),
+                   "--avd-name", "Pixel_API_30"])
     info = up.read_until_ready()
     serial = f"emulator-{port}"
     assert up.lines[0] == serial, "the first line is the serial alone, for scripts"
@@ -114,9 +131,9 @@ def test_phone_up_prints_the_serial_adb_lists_it_and_ctrl_c_exits_0_and_frees_it
     assert serial not in listed
 
 
-def test_adb_emu_kill_ends_python_m_virtual(adb_server, env):
+def test_adb_emu_kill_ends_python_m_virtual(adb_server, phone_up):
     port = free_console_port()
-    up = PhoneUp(["--port", str(port)], env, module="pytest_phonebackup.virtual")
+    up = phone_up(["--port", str(port)], module="pytest_phonebackup.virtual")
     info = up.read_until_ready()
     adb_server.wait_for(info["serial"])
     data_dir = Path(info["data_dir"])
@@ -128,8 +145,8 @@ def test_adb_emu_kill_ends_python_m_virtual(adb_server, env):
     assert not data_dir.exists(), "the temporary files of a phone without --data are removed"
 
 
-def test_sigterm_stops_phone_up_with_status_0(env):
-    up = PhoneUp(["--port", str(free_console_port())], env)
+def test_sigterm_stops_phone_up_with_status_0(phone_up):
+    up = phone_up(["--port", str(free_console_port())])
     info = up.read_until_ready()
     up.proc.terminate()
     assert up.wait() == 0

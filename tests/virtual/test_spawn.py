@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -32,6 +35,15 @@ def env(tmp_path: Path, adb_server) -> dict[str, str]:
     home.mkdir()
     (home / TOKEN_FILE_NAME).write_text("spawn-test-token")
     return {**os.environ, "HOME": str(home), "ANDROID_ADB_SERVER_PORT": str(adb_server.port)}
+
+
+@pytest.fixture
+def spawned():
+    """Phones a test spawns; stopped at the end even when the test fails half-way."""
+    phones: list = []
+    yield phones
+    for phone in phones:
+        phone.stop(timeout=5)
 
 
 def group_members(pgid: int) -> list[psutil.Process]:
@@ -70,8 +82,9 @@ def test_spawned_phone_reports_itself_and_adb_lists_it(adb_server, env, tmp_path
     assert not phone.alive()
 
 
-def test_stop_leaves_no_process_and_frees_the_ports(env):
+def test_stop_leaves_no_process_and_frees_the_ports(env, spawned):
     phone = spawn_phone(port=free_console_port(), env=env)
+    spawned.append(phone)
     pid = phone.pid
     assert group_members(pid), "the phone's process group exists while it runs"
     started = time.monotonic()
@@ -83,8 +96,9 @@ def test_stop_leaves_no_process_and_frees_the_ports(env):
     assert phone.stop() == 0, "stopping twice is harmless"
 
 
-def test_stop_falls_back_to_sigterm_when_the_console_refuses(env):
+def test_stop_falls_back_to_sigterm_when_the_console_refuses(env, spawned):
     phone = spawn_phone(port=free_console_port(), env=env)
+    spawned.append(phone)
     # With the token file gone, stop() sends no auth, the phone makes a new token for the
     # connection, and `kill` is refused before auth: only the signals are left.
     Path(env["HOME"], TOKEN_FILE_NAME).unlink()
@@ -102,3 +116,36 @@ def test_spawn_reports_why_the_phone_could_not_start(env):
         with pytest.raises(PhoneError, match=f"console port {port} is already in use") as failure:
             spawn_phone(port=port, env=env, ready_timeout=20)
     assert "exited with status 1" in str(failure.value)
+
+
+def test_a_spawned_phone_stops_when_the_process_that_spawned_it_dies(env, tmp_path):
+    port = free_console_port()
+    script = ("import sys, time\n"
+              "from pytest_phonebackup.virtual.spawn import spawn_phone\n"
+              f"phone = spawn_phone(port={port})\n"
+              "print(phone.pid, flush=True)\n"
+              "time.sleep(60)\n")
+    runner_env = {**env, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    runner = subprocess.Popen([sys.executable, "-c", script], env=runner_env, stdout=subprocess.PIPE)
+    try:
+        phone_pid = int(runner.stdout.readline())
+        assert psutil.Process(phone_pid).is_running()
+    finally:
+        runner.kill()  # a test run that crashes: no stop(), no cleanup
+        runner.wait()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and running(phone_pid):
+            time.sleep(0.1)
+        assert not running(phone_pid), "the orphaned phone should have stopped by itself"
+        assert refuses_connections(port) and refuses_connections(port + 1)
+    finally:
+        if running(phone_pid):
+            os.kill(phone_pid, signal.SIGKILL)  # the phone this test started, never anything else
+
+
+def running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
