@@ -255,7 +255,7 @@ class PackageManager:
             self._make_data_dirs(pkg)
             self._save()
         verb = "Updated" if old else "Installed"
-        self._log(f"{verb} package {pkg.name} versionCode={pkg.version_code} "
+        self.log(f"{verb} package {pkg.name} versionCode={pkg.version_code} "
                   f"versionName={pkg.version_name} at {pkg.code_path}")
         self._notify("on_package_installed", pkg, old is not None)
         return pkg
@@ -330,14 +330,13 @@ class PackageManager:
                     self._remove_quietly(f"/storage/emulated/0/Android/data/{name}")
                     self._remove_quietly(f"/storage/emulated/0/Android/media/{name}")
             self._save()
-        self._log(f"Removed package {name}{' (data kept)' if keep_data else ''}")
+        self.log(f"Removed package {name}{' (data kept)' if keep_data else ''}")
 
     def clear(self, name: str) -> bool:
         """`pm clear`: stop the app, empty its data folders, revoke runtime permissions."""
         pkg = self.packages.get(name)
         if pkg is None:
             return False
-        self._notify("on_clear_data", pkg)
         storage = self.phone.storage
         for folder in (f"/data/data/{name}", f"/storage/emulated/0/Android/data/{name}"):
             if not storage.exists(folder):
@@ -348,7 +347,8 @@ class PackageManager:
             pkg.granted_permissions = []
             self._make_data_dirs(pkg)
             self._save()
-        self._log(f"Cleared data of {name}")
+        self._notify("on_clear_data", pkg)  # the activity manager stops the app and tells it
+        self.log(f"Cleared data of {name}")
         return True
 
     def set_permission(self, name: str, permission: str, granted: bool) -> None:
@@ -439,7 +439,7 @@ class PackageManager:
             if gone:
                 self._save()
 
-    def _log(self, message: str) -> None:
+    def log(self, message: str) -> None:
         system = getattr(self.phone, "system", None)
         if system is not None:
             system.log("PackageManager", message)
@@ -537,12 +537,14 @@ def _install(ctx: Context, args: list[str]) -> int:
                 ctx.stderr.write(f"Error: Can't open file: {path}\n".encode())
                 return _exception(ctx, "install", f"java.lang.IllegalArgumentException: Error: Can't open file: {path}")
         base, splits = blobs[0][1], blobs[1:]
+        pm.log(f"Installing from {', '.join(paths)}")
     elif opts["size"] is not None:
         base, splits = _read_exactly(ctx, opts["size"]), []
         if len(base) < opts["size"]:
             ctx.out(f"Failure [INSTALL_FAILED_INVALID_APK: Stream ended after {len(base)} of "
                     f"{opts['size']} bytes]\n")
             return 1
+        pm.log(f"Installing a streamed APK of {len(base)} bytes")
     else:
         ctx.stderr.write(b"Error: must either specify a package size or an APK file\n")
         return 1
@@ -857,7 +859,8 @@ def package_command(ctx: Context, args: list[str]) -> int:
     if verb in ("grant", "revoke"):
         return _grant_revoke(ctx, rest, verb == "grant")
     if verb in ("enable", "disable", "disable-user", "disable-until-used", "default-state"):
-        state = {"enable": "enabled", "disable": "disabled", "default-state": "default"}.get(verb, verb)
+        state = {"enable": "enabled", "disable": "disabled", "disable-user": "disabled-user",
+                 "default-state": "default"}.get(verb, verb)
         return _set_enabled(ctx, rest, state)
     if verb == "resolve-activity":
         return _resolve_activity(ctx, rest)
