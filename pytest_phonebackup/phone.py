@@ -260,7 +260,7 @@ class Phone:
     def push_tree(self, local_dir: str | Path, remote_dir: str, progress: Progress | None = None) -> list[str]:
         """Copy a host folder's files into `remote_dir` (created if missing); returns the device paths.
 
-        Keeps modification times; empty folders are created too. Refuses to overwrite files the
+        Keeps modification times; empty folders are created too; host symlinks are skipped. Refuses to overwrite files the
         harness did not create.
         """
         local_dir = Path(local_dir)
@@ -274,6 +274,8 @@ class Phone:
             if not dirnames and not filenames:
                 folders.append(base)
             for name in sorted(filenames):
+                if (Path(root) / name).is_symlink():
+                    continue  # only regular files travel; a host symlink could point anywhere
                 files.append((Path(root) / name, posixpath.join(base, name)))
         total = sum(path.stat().st_size for path, _ in files)
         existing = {item.path: item for item in self.list_tree(remote_dir)} if self.exists(remote_dir) else None

@@ -15,6 +15,8 @@ import pytest
 from pytest_phonebackup.hosttools import adb_path
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 
+pytest_plugins = ["pytester"]  # plugin tests run pytest sessions in subprocesses
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -69,17 +69,17 @@ def test_boots_avd_ready_and_teardown_leaves_nothing(fake_sdk, adb_server):
 
 
 def test_slow_boot_is_waited_for(fake_sdk):
-    fake_sdk.add_avd("Slow", boot_delay=3)
+    fake_sdk.add_avd("Slow", boot_delay=2)
     started = time.monotonic()
     with fake_sdk.provisioner("Slow", boot_timeout=30) as provisioner:
         phone = provisioner.acquire()
-        assert time.monotonic() - started >= 3
+        assert time.monotonic() - started >= 2
         assert phone.getprop("sys.boot_completed") == "1"
 
 
 def test_boot_timeout_names_the_phase_and_shows_the_log(fake_sdk):
     fake_sdk.add_avd("Stuck", boot_delay=120)
-    provisioner = fake_sdk.provisioner("Stuck", boot_timeout=3)
+    provisioner = fake_sdk.provisioner("Stuck", boot_timeout=2)
     with pytest.raises(PhoneError) as caught:
         provisioner.acquire()
     message = str(caught.value)
@@ -103,7 +103,7 @@ def test_emulator_dying_during_boot_is_reported_at_once(fake_sdk):
 
 def test_offline_emulator_times_out_in_the_listing_phase_and_is_killed(fake_sdk, adb_server):
     fake_sdk.add_avd("Offline", offline=1)
-    provisioner = fake_sdk.provisioner("Offline", boot_timeout=4)
+    provisioner = fake_sdk.provisioner("Offline", boot_timeout=2)
     with pytest.raises(PhoneError) as caught:
         provisioner.acquire()
     message = str(caught.value)
