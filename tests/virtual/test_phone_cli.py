@@ -169,3 +169,16 @@ def test_phone_up_reports_a_busy_port(env):
                                 env=env, capture_output=True, timeout=30)
     assert result.returncode == 1
     assert f"console port {port} is already in use".encode() in result.stderr
+
+
+def test_phones_started_together_without_a_port_get_different_port_pairs(adb_server, phone_up):
+    ups = [phone_up([]) for _ in range(3)]
+    infos = [up.read_until_ready() for up in ups]
+    ports = [info["console_port"] for info in infos]
+    assert len(set(ports)) == 3 and all(port % 2 == 0 for port in ports)
+    assert all(info["adb_port"] == info["console_port"] + 1 for info in infos)
+    for info in infos:
+        adb_server.wait_for(info["serial"])
+    for up in ups:
+        up.proc.send_signal(signal.SIGINT)
+    assert [up.wait() for up in ups] == [0, 0, 0]
