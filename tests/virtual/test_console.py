@@ -66,7 +66,7 @@ class Telnet:
     def closed_by_peer(self) -> bool:
         self.sock.settimeout(5)
         try:
-            return self.sock.recv(1) == b""
+            return self.sock.recv(1) == b""  # EOF with nothing before it (no "OK")
         except ConnectionResetError:
             return True
 
@@ -200,9 +200,10 @@ def test_answers_end_lines_with_crlf_and_input_cr_is_ignored(phone, token_file):
     assert client.ask(b"avd    name\n") == b"Pixel_7_API_34\r\nOK\r\n"
 
 
-def test_quit_closes_the_connection_without_ok(phone, token_file):
+@pytest.mark.parametrize("command", [b"quit\n", b"exit\n"])
+def test_quit_and_exit_close_the_connection_without_ok(phone, token_file, command):
     client = connect(phone)
-    client.sock.sendall(b"quit\n")
+    client.sock.sendall(command)
     assert client.closed_by_peer()
     assert not phone.killed.is_set()
 
