@@ -9,11 +9,10 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .catalog import MediaSpec
-from .probe import Probe
 
 # Below this many encoded pixels (all frames) a file is made faster than it is copied and checked.
 CACHE_MIN_PIXELS = 8_000_000
@@ -30,14 +29,23 @@ def default_cache_dir() -> Path:
 def worth_caching(spec: MediaSpec) -> bool:
     if spec.bytes is not None or spec.damage or spec.format in ("empty", "text"):
         return False  # padding and damage are cheap; the padded gigabytes are better not copied
-    if spec.format == "heic":
-        return True  # x265 is slow even for small pictures
-    frames = max(1, round((spec.duration or 0) * spec.fps)) if spec.kind == "video" else spec.frames if spec.format == "gif" else 1
+    if spec.format == "heic" or spec.kind == "video":
+        return True  # x265, x264 and AAC cost far more than a copy, even for small files
+    frames = spec.frames if spec.format == "gif" else 1
     return (spec.width or 0) * (spec.height or 0) * frames >= CACHE_MIN_PIXELS
 
 
+@dataclass
+class Facts:
+    """What generation measured about a made file (the rest of its description is in its spec)."""
+
+    size: int
+    sha256: str
+    duration: float | None = None
+
+
 class Cache:
-    """Files by content key in `root/<key[:2]>/<key>`, with their probe beside them as JSON."""
+    """Files by content key in `root/<key[:2]>/<key>`, with their Facts beside them as JSON."""
 
     def __init__(self, root: str | Path | None = None):
         self.root = Path(root) if root is not None else default_cache_dir()
@@ -49,12 +57,12 @@ class Cache:
         folder = self.root / key[:2]
         return folder / key, folder / f"{key}.json"
 
-    def fetch(self, spec: MediaSpec, dest: Path) -> Probe | None:
-        """Copy the cached file to `dest` and return its recorded probe, or None on a miss."""
-        data, facts = self._entry(spec)
+    def fetch(self, spec: MediaSpec, dest: Path) -> Facts | None:
+        """Copy the cached file to `dest` and return its recorded facts, or None on a miss."""
+        data, facts_file = self._entry(spec)
         try:
-            probe = Probe(**json.loads(facts.read_text(encoding="utf-8")))
-            if data.stat().st_size != probe.size:
+            facts = Facts(**json.loads(facts_file.read_text(encoding="utf-8")))
+            if data.stat().st_size != facts.size:
                 raise ValueError("size differs from the recorded one")
         except (OSError, ValueError, TypeError):
             self.misses += 1
@@ -62,12 +70,12 @@ class Cache:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(data, dest)
         self.hits += 1
-        return probe
+        return facts
 
-    def store(self, spec: MediaSpec, made: Path, probe: Probe) -> None:
+    def store(self, spec: MediaSpec, made: Path, facts: Facts) -> None:
         """Keep a copy of a freshly made file. Written under a temporary name and renamed, so parallel
         runs (xdist workers) never see half a file."""
-        data, facts = self._entry(spec)
+        data, facts_file = self._entry(spec)
         data.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=data.parent, delete=False) as tmp:
             pass
@@ -75,8 +83,8 @@ class Cache:
             shutil.copyfile(made, tmp.name)
             os.replace(tmp.name, data)
             facts_tmp = Path(tmp.name + ".json")
-            facts_tmp.write_text(json.dumps(asdict(probe)), encoding="utf-8")
-            os.replace(facts_tmp, facts)
+            facts_tmp.write_text(json.dumps(asdict(facts)), encoding="utf-8")
+            os.replace(facts_tmp, facts_file)
         finally:
             for leftover in (Path(tmp.name), Path(tmp.name + ".json")):
                 leftover.unlink(missing_ok=True)

@@ -120,6 +120,27 @@ class MediaSpec:
         """Video creation_time as MP4 tools write it."""
         return self.taken.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
 
+    def expected_metadata(self) -> dict[str, str]:
+        """The metadata fields the file must carry, named as probe.py reports them."""
+        if self.kind == "video":
+            return {"creation_time": self.taken_utc_iso}
+        if not self.exif or self.kind != "photo" or self.format in ("empty", "text"):
+            return {}
+        stamp = self.taken.strftime("%Y:%m:%d %H:%M:%S")
+        out = {"Make": self.make, "Model": self.model, "DateTime": stamp, "DateTimeOriginal": stamp,
+               "OffsetTime": self.offset, "OffsetTimeOriginal": self.offset}
+        out = {key: value for key, value in out.items() if value}
+        if self.orientation:
+            out["Orientation"] = str(self.orientation)
+        if self.gps:
+            from .make import dms
+
+            for name, value in zip(("GPSLatitude", "GPSLongitude"), self.gps, strict=True):
+                degrees, minutes, seconds = dms(value)
+                decimal = float(degrees) + float(minutes) / 60 + float(seconds) / 3600
+                out[name] = f"{-decimal if value < 0 else decimal:.6f}"
+        return out
+
     def content_key(self) -> str:
         """A digest of everything that shapes the bytes (not the path): the generation cache key."""
         fields = asdict(self)
@@ -318,9 +339,12 @@ def _build(root: yaml.Node | None, source: str, seed: int) -> Profile:
     if not isinstance(items_node, yaml.SequenceNode) or not items_node.value:
         raise _Where(source, items_node).error("`items:` must be a non-empty list")
     specs: list[MediaSpec] = []
+    origins: list[yaml.Node] = []  # the YAML item each spec came from, for error lines
     for entry in items_node.value:
-        specs.extend(_expand(entry, source, name, seed, defaults, start, step, len(specs)))
-    _check_specs(specs, source, items_node)
+        made = _expand(entry, source, name, seed, defaults, start, step, len(specs))
+        specs.extend(made)
+        origins.extend([entry] * len(made))
+    _check_specs(specs, source, origins)
     return Profile(name=name, description=str(_value(top.get("description")) or "") if "description" in top else "",
                    source=source, specs=specs, policy=policy, seed=seed)
 
@@ -450,10 +474,10 @@ def _stretch_name(path: str, size: int, fail: Any) -> str:
     return f"{folder}/{name}" if folder else name
 
 
-def _check_specs(specs: list[MediaSpec], source: str, node: yaml.Node) -> None:
-    where = _Where(source, node)
+def _check_specs(specs: list[MediaSpec], source: str, origins: list[yaml.Node]) -> None:
     ids, paths = {}, {}
-    for spec in specs:
+    for spec, node in zip(specs, origins, strict=True):
+        where = _Where(source, node)
         if spec.id in ids:
             raise where.error(f"two items have the id {spec.id!r}; ids must be unique")
         ids[spec.id] = spec
@@ -464,6 +488,7 @@ def _check_specs(specs: list[MediaSpec], source: str, node: yaml.Node) -> None:
             raise where.error(f"{spec.id}: a name in {spec.path!r} is over 255 bytes (Android's limit)")
     nomedia = {spec.path.rpartition("/")[0] for spec in specs if spec.path.rpartition("/")[2] == ".nomedia"}
     for position, spec in enumerate(specs):
+        where = _Where(source, origins[position])
         if spec.copy_of is not None:
             if spec.copy_of not in ids:
                 raise where.error(f"{spec.id}: copy_of names {spec.copy_of!r}, which is not an item of this profile")

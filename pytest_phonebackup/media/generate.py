@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TextIO
 
 from ..manifest import Manifest, MediaItem
-from .cache import Cache, worth_caching
+from .cache import Cache, Facts, worth_caching
 from .catalog import MediaSpec, Profile, load_profile
 from .make import make, set_mtime
-from .probe import Probe, probe
+from .probe import probe, sha256_of
 
 
 @dataclass
@@ -75,7 +75,7 @@ def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: C
     elif progress is False:
         progress = None
     by_id = {spec.id: spec for spec in profile.specs}
-    made: dict[str, Probe] = {}
+    made: dict[str, Facts] = {}
     items: dict[str, MediaItem] = {}
     # Originals first, so copies can be taken from them; the manifest keeps the profile's order.
     for spec in sorted(profile.specs, key=lambda s: s.copy_of is not None):
@@ -95,27 +95,28 @@ def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: C
                     created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
-def make_one(spec: MediaSpec, dest: Path, cache: Cache) -> Probe:
-    """Make (or fetch from the cache) one file and read it back."""
+def make_one(spec: MediaSpec, dest: Path, cache: Cache) -> Facts:
+    """Make (or fetch from the cache) one file; measure its size and hash (and a video's duration,
+    which the encoder decides). Whether it decodes as specified is for probe.py to check."""
     cacheable = worth_caching(spec)
     if cacheable:
         facts = cache.fetch(spec, dest)
         if facts is not None:
             return facts
     make(spec, dest)
-    facts = probe(dest)
+    duration = probe(dest).duration if spec.kind == "video" else None
+    facts = Facts(size=dest.stat().st_size, sha256=sha256_of(dest), duration=duration)
     if cacheable:
         cache.store(spec, dest, facts)
     return facts
 
 
-def manifest_item(spec: MediaSpec, facts: Probe, profile: Profile) -> MediaItem:
-    """The item as the Manifest records it: facts read from the file, intentions from the spec."""
-    metadata = dict(facts.metadata)
+def manifest_item(spec: MediaSpec, facts: Facts, profile: Profile) -> MediaItem:
+    """The item as the Manifest records it: size and hash measured, the rest as the spec demands."""
     return MediaItem(
         path=spec.path, kind=spec.kind, mime=spec.mime, size=facts.size, sha256=facts.sha256, mtime=spec.mtime,
-        width=facts.width, height=facts.height, duration=facts.duration, format=spec.format,
-        taken=spec.taken.isoformat() if spec.kind != "other" else None, metadata=metadata,
-        indexed=spec.indexed, limits=profile.policy.crossed(spec.kind, facts.size, facts.width, facts.height),
+        width=spec.width, height=spec.height, duration=facts.duration, format=spec.format,
+        taken=spec.taken.isoformat() if spec.kind != "other" else None, metadata=spec.expected_metadata(),
+        indexed=spec.indexed, limits=profile.policy.crossed(spec.kind, facts.size, spec.width, spec.height),
         tags=list(spec.tags), id=spec.id,
     )

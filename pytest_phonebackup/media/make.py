@@ -74,18 +74,37 @@ def picture(spec: MediaSpec, width: int | None = None, height: int | None = None
     colour = item_colour(spec.content_seed + frame * 7919)
     image = Image.new("RGB", (width, height), colour)
     draw = ImageDraw.Draw(image)
-    # A darker band and the label; sizes follow the short side so tiny and huge images both show it.
+    # A darker band and the label; sizes follow the picture so tiny and huge images both show it.
     short = min(width, height)
     band = max(1, short // 5)
     shade = tuple(c // 2 for c in colour)
     draw.rectangle((0, height // 2 - band // 2, width, height // 2 + band // 2), fill=shade)
-    if short >= 16:
-        font = _font(max(8, short // 6))
-        draw.text((width // 2, height // 2), spec.label, fill=(255, 255, 255), font=font, anchor="mm")
+    size = min(short // 6, int(width / (0.62 * len(spec.label) + 1)))
+    if size >= 8:
+        draw_label(image, spec.label, size)
     if frame:
         x = (frame * 13) % max(1, width)
         draw.rectangle((x, 0, x + max(1, width // 20), height), fill=(255, 255, 255))
     return image
+
+
+def draw_label(image: Image.Image, text: str, size: int) -> None:
+    """White text centred on the picture, pasted from cached glyphs: rendering each label with
+    FreeType costs more than encoding a small JPEG, and the stress profile makes ten thousand."""
+    glyphs = [_glyph(char, size) for char in text]
+    x = (image.width - sum(g.width for g in glyphs)) // 2
+    y = (image.height - size) // 2
+    for glyph in glyphs:
+        image.paste((255, 255, 255), (x, y), glyph)
+        x += glyph.width
+
+
+@functools.lru_cache(maxsize=4096)
+def _glyph(char: str, size: int) -> Image.Image:
+    font = _font(size)
+    glyph = Image.new("L", (max(1, round(font.getlength(char))), size + size // 4))
+    ImageDraw.Draw(glyph).text((0, 0), char, fill=255, font=font)
+    return glyph
 
 
 @functools.lru_cache(maxsize=64)
@@ -93,30 +112,54 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def exif_for(spec: MediaSpec) -> Image.Exif:
-    exif = Image.Exif()
+EXIF_STAMP_PLACEHOLDER = "1900:01:01 00:00:00"  # same length as every real EXIF time stamp
+
+
+def exif_bytes(spec: MediaSpec) -> bytes:
+    """The EXIF block of `spec` (JPEG APP1 form). Serialising EXIF costs about a millisecond, so the
+    block is built once per camera/orientation/GPS/offset and only the time stamps are swapped in."""
     if not spec.exif:
-        return exif
-    if spec.make:
-        exif[TAG_MAKE] = spec.make
-    if spec.model:
-        exif[TAG_MODEL] = spec.model
-    if spec.orientation:
-        exif[TAG_ORIENTATION] = spec.orientation
-    stamp = spec.taken.strftime("%Y:%m:%d %H:%M:%S")
+        return b""
+    template = _exif_template(spec.make, spec.model, spec.orientation, spec.gps, spec.offset)
+    stamp = spec.taken.strftime("%Y:%m:%d %H:%M:%S").encode()
+    return template.replace(EXIF_STAMP_PLACEHOLDER.encode(), stamp)
+
+
+@functools.lru_cache(maxsize=256)
+def _exif_template(make: str, model: str, orientation: int | None, gps: tuple[float, float] | None,
+                   offset: str) -> bytes:
+    return build_exif(make, model, orientation, gps, EXIF_STAMP_PLACEHOLDER, offset).tobytes()
+
+
+def exif_for(spec: MediaSpec) -> Image.Exif:
+    if not spec.exif:
+        return Image.Exif()
+    return build_exif(spec.make, spec.model, spec.orientation, spec.gps,
+                      spec.taken.strftime("%Y:%m:%d %H:%M:%S"), spec.offset)
+
+
+def build_exif(make: str, model: str, orientation: int | None, gps: tuple[float, float] | None,
+               stamp: str, offset: str) -> Image.Exif:
+    exif = Image.Exif()
+    if make:
+        exif[TAG_MAKE] = make
+    if model:
+        exif[TAG_MODEL] = model
+    if orientation:
+        exif[TAG_ORIENTATION] = orientation
     exif[TAG_DATETIME] = stamp
     sub = exif.get_ifd(TAG_EXIF_IFD)
     sub[TAG_DATETIME_ORIGINAL] = stamp
     sub[TAG_DATETIME_DIGITIZED] = stamp
-    sub[TAG_OFFSET_TIME] = spec.offset
-    sub[TAG_OFFSET_TIME_ORIGINAL] = spec.offset
-    if spec.gps:
-        lat, lon = spec.gps
-        gps = exif.get_ifd(TAG_GPS_IFD)
-        gps[TAG_GPS_LAT_REF] = "N" if lat >= 0 else "S"
-        gps[TAG_GPS_LAT] = dms(lat)
-        gps[TAG_GPS_LON_REF] = "E" if lon >= 0 else "W"
-        gps[TAG_GPS_LON] = dms(lon)
+    sub[TAG_OFFSET_TIME] = offset
+    sub[TAG_OFFSET_TIME_ORIGINAL] = offset
+    if gps:
+        lat, lon = gps
+        gps_ifd = exif.get_ifd(TAG_GPS_IFD)
+        gps_ifd[TAG_GPS_LAT_REF] = "N" if lat >= 0 else "S"
+        gps_ifd[TAG_GPS_LAT] = dms(lat)
+        gps_ifd[TAG_GPS_LON_REF] = "E" if lon >= 0 else "W"
+        gps_ifd[TAG_GPS_LON] = dms(lon)
     return exif
 
 
@@ -132,7 +175,7 @@ def dms(value: float) -> tuple[Fraction, Fraction, Fraction]:
 def write_jpeg(spec: MediaSpec, dest: Path) -> None:
     encoded = io.BytesIO()
     picture(spec).save(encoded, "JPEG", quality=spec.quality, progressive=spec.progressive,
-                       exif=exif_for(spec).tobytes() if spec.exif else b"")
+                       exif=exif_bytes(spec))
     data = encoded.getvalue()
     if spec.bytes is None:
         dest.write_bytes(data)
@@ -187,7 +230,7 @@ def write_png(spec: MediaSpec, dest: Path) -> None:
 
 def write_webp(spec: MediaSpec, dest: Path) -> None:
     picture(spec).save(dest, "WEBP", quality=spec.quality, method=0,
-                       exif=exif_for(spec).tobytes() if spec.exif else b"")
+                       exif=exif_bytes(spec))
 
 
 def write_heic(spec: MediaSpec, dest: Path) -> None:
@@ -195,7 +238,7 @@ def write_heic(spec: MediaSpec, dest: Path) -> None:
     if not _heif_registered:
         pillow_heif.register_heif_opener()
         _heif_registered = True
-    picture(spec).save(dest, "HEIF", quality=spec.quality, exif=exif_for(spec).tobytes() if spec.exif else None)
+    picture(spec).save(dest, "HEIF", quality=spec.quality, exif=exif_bytes(spec) or None)
 
 
 def write_gif(spec: MediaSpec, dest: Path) -> None:
