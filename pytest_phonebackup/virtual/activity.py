@@ -41,6 +41,10 @@ SYSTEM_PROCESSES = (
     ("com.android.phone", 820, "radio"),
 )
 SYSTEM_SERVER_PID = 560
+# Launcher labels of preinstalled packages whose record carries none.
+SYSTEM_LABELS = {"com.android.camera2": "Camera", "com.google.android.documentsui": "Files",
+                 "com.android.settings": "Settings", "com.android.chrome": "Chrome",
+                 "com.google.android.apps.photos": "Photos"}
 
 
 @dataclass
@@ -155,7 +159,7 @@ class ActivityManager:
             app.activities = tuple(([launcher] if launcher else []) + others)
             app.activity = short_component(f"{package}/{app.activities[0]}").split("/", 1)[1] \
                 if app.activities else ".MainActivity"
-            app.label = record.label or app.label
+            app.label = record.label or SYSTEM_LABELS.get(package, app.label)
         return app
 
     def app(self, package: str, start_process: bool = True) -> VirtualApp | None:
@@ -276,18 +280,20 @@ class ActivityManager:
         with self._lock:
             cold = package not in self._processes
             previous = self.top
-            if previous and previous.package == package and previous.activity == cls:
-                app = self.app(package)
-                app.on_start(intent)
-                return {"component": previous.short, "state": "UNKNOWN (0)", "delivered": True}
             app = self.app(package)
-            app.activity = short_component(f"{package}/{cls}").split("/", 1)[1]
-            existing = [r for r in self.stack if r.package == package]
-            task = existing[0].task if existing else self._new_task()
-            for record in existing:
-                self.stack.remove(record)
-            record = ActivityRecord(package, cls, task)
-            self.stack.append(record)
+            delivered = previous is not None and previous.package == package and previous.activity == cls
+            if not delivered:
+                app.activity = short_component(f"{package}/{cls}").split("/", 1)[1]
+                existing = [r for r in self.stack if r.package == package]
+                task = existing[0].task if existing else self._new_task()
+                for record in existing:
+                    self.stack.remove(record)
+                record = ActivityRecord(package, cls, task)
+                self.stack.append(record)
+        # App code runs outside the manager's lock: apps call back into it from their own threads.
+        if delivered:
+            app.on_start(intent)  # onNewIntent: the activity is already on top
+            return {"component": previous.short, "state": "UNKNOWN (0)", "delivered": True}
         if previous and previous.package != package:
             prev_app = self.running_app(previous.package)
             if prev_app is not None:

@@ -7,6 +7,7 @@ Not for toybox applets (see `shell/applets`) or for the ADB wire format.
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 from . import dumpsys as _dumpsys  # noqa: F401 - registers dumpsys, cmd, service
@@ -42,6 +43,7 @@ class AndroidSystem:
         self.screen = Screen(self)
         self.packages = PackageManager(phone)
         self.media = MediaStore(phone)
+        self._last_full: tuple[str, float] | None = None
         phone.storage.on_full.append(self._storage_full)
 
     def services(self) -> list[Any]:
@@ -61,8 +63,13 @@ class AndroidSystem:
             activity.broadcast(Intent(action=action, extras=dict(extras or {})))
 
     def _storage_full(self, device_path: str) -> None:
+        # A failing copy hits the limit once per chunk; Android logs the condition, not every write.
+        now = time.monotonic()
+        if self._last_full and self._last_full[0] == device_path and now - self._last_full[1] < 10:
+            return
+        self._last_full = (device_path, now)
         self.log("DeviceStorageMonitorService", f"Write to {device_path} failed: No space left on device; "
-                 f"free {self.phone.storage.free()} bytes", "W", buffer="system")
+                 f"free {self.phone.storage.free} bytes", "W", buffer="system")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def on_boot_started(self) -> None:
