@@ -17,6 +17,7 @@ from xml.sax.saxutils import quoteattr
 from PIL import Image, ImageDraw, ImageFont
 
 from .apps.base import SCREEN_HEIGHT, SCREEN_WIDTH, STATUS_BAR_HEIGHT, View
+from .dumpsys import register_cmd
 from .shell.api import Context, applet
 from .shell.streams import BrokenPipe
 
@@ -94,10 +95,9 @@ class Screen:
     def swipe(self, x1: int, y1: int, x2: int, y2: int, duration_ms: int = 300) -> None:
         self._record("swipe", (x1, y1, x2, y2, duration_ms))
         app = self.system.activity.foreground_app
-        handler = getattr(app, "on_swipe", None)
-        if app is not None and self.is_on and handler is not None:
+        if app is not None and self.is_on:
             with app.lock:
-                handler(x1, y1, x2, y2, duration_ms)
+                app.on_swipe(x1, y1, x2, y2, duration_ms)
 
     def text(self, text: str) -> None:
         self._record("text", (text,))
@@ -383,3 +383,7 @@ def wm(ctx: Context, argv: list[str]) -> int:
             "  size [reset|WxH|WdpxHdp] [-d DISPLAY_ID]\n      Return or override display size.\n"
             "  density [reset|DENSITY] [-d DISPLAY_ID]\n      Return or override display density.\n")
     return 0 if not args or args[0] == "help" else 255
+
+
+register_cmd("input", lambda ctx, args: input_command(ctx, ["input", *args]))
+register_cmd("window", lambda ctx, args: wm(ctx, ["wm", *args]))

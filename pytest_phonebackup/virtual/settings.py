@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .dumpsys import register_cmd
 from .shell.api import Context, applet
 
 NAMESPACES = ("global", "system", "secure")
@@ -174,3 +175,7 @@ def settings_command(ctx: Context, argv: list[str]) -> int:
             elif namespace != "secure" or name != "android_id":
                 store.put(namespace, name, DEFAULTS[namespace][name])
     return 0
+
+
+# `cmd settings ...` is the same command (adb's abb_exec:settings path uses it)
+register_cmd("settings", lambda ctx, args: settings_command(ctx, ["settings", *args]))

@@ -92,3 +92,10 @@ def test_settings_and_persist_props_survive_reboot_but_other_props_do_not(adb_se
     assert out(adb_server, virtual_phone, "settings get global qa_marker") == "7\n"
     assert out(adb_server, virtual_phone, "getprop persist.qa.kept") == "yes\n"
     assert out(adb_server, virtual_phone, "getprop debug.qa.lost") == "\n"
+
+
+def test_cmd_settings_is_the_same_provider(adb_server, virtual_phone):
+    # adb's abb_exec path (`settings get global enable_adb_incremental_install_default`) arrives as `cmd settings`
+    sh(adb_server, virtual_phone, "cmd settings put global qa_cmd_path 5")
+    assert out(adb_server, virtual_phone, "settings get global qa_cmd_path") == "5\n"
+    assert out(adb_server, virtual_phone, "cmd settings get global enable_adb_incremental_install_default") == "null\n"

@@ -205,6 +205,9 @@ class VirtualApp:
         if view.on_click is not None:
             view.on_click()
 
+    def on_swipe(self, x1: int, y1: int, x2: int, y2: int, duration_ms: int) -> None:
+        """`input swipe`: a finger moved from (x1, y1) to (x2, y2); scrollable screens scroll."""
+
     def on_text(self, text: str) -> None:
         """`input text`: typed into the focused field."""
 
