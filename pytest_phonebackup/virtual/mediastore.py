@@ -23,6 +23,7 @@ import struct
 import threading
 import time
 import urllib.parse
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -366,7 +367,7 @@ class MediaStore:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(os.path.join(str(phone.state_dir), "external.db"), check_same_thread=False)
         self._db.execute(f"CREATE TABLE IF NOT EXISTS files ({', '.join(f'{n} {t}' for n, t in COLUMNS)})")
-        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)")
         self._db.execute("CREATE INDEX IF NOT EXISTS files_bucket ON files (bucket_id)")
         self._db.commit()
         self._receiver_registered = False
@@ -627,9 +628,20 @@ class MediaStore:
             self.scan(arg)
             found = self.uri_of(self._canonical(arg))
             return f"Bundle[{{android.intent.extra.STREAM={found}}}]" if found else "Bundle[{}]"
-        if method == "get_version":
-            return f"Bundle[{{android.intent.extra.TEXT={self.generation()}}}]"
+        if method == "get_generation":  # MediaStore.getGeneration: bumps on every change
+            return f"Bundle[{{android.intent.extra.INDEX={self.generation()}}}]"
+        if method == "get_version":  # MediaStore.getVersion: changes only when the database is recreated
+            return f"Bundle[{{android.intent.extra.TEXT={self.version()}}}]"
         raise ContentError(f"java.lang.UnsupportedOperationException: Unsupported call: {method}")
+
+    def version(self) -> str:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+            if row is None:
+                row = (uuid.uuid4().hex[:16],)
+                self._db.execute("INSERT INTO meta VALUES ('version', ?)", row)
+                self._db.commit()
+        return str(row[0])
 
     def generation(self) -> int:
         with self._lock:

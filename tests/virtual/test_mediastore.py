@@ -252,3 +252,39 @@ def test_boot_rescans_shared_storage(adb_server, virtual_phone, tmp_path):
     assert rows(query(adb_server, phone, IMAGES, "width:height", "_display_name='after.jpg'")) == [
         {"width": "70", "height": "60"}]
     assert query(adb_server, phone, IMAGES, "_id", "_display_name='before.jpg'") == "No result found.\n"
+
+
+def test_insert_then_update_moves_the_file_and_bumps_the_generation(adb_server, phone):
+    def generation() -> int:
+        out = shell(adb_server, phone, f"content call --uri {FILES} --method get_generation")
+        return int(re.fullmatch(r"Result: Bundle\[\{android\.intent\.extra\.INDEX=(\d+)\}\]\n", out).group(1))
+
+    before = generation()
+    shell(adb_server, phone, f"content insert --uri {IMAGES} --bind _display_name:s:made.jpg "
+                             "--bind relative_path:s:Pictures/Maker/ --bind is_pending:i:1")
+    (row,) = rows(query(adb_server, phone, IMAGES, "_data:is_pending", "_display_name='made.jpg'"))
+    assert row == {"_data": "/storage/emulated/0/Pictures/Maker/made.jpg", "is_pending": "1"}
+    assert phone.storage.exists("/sdcard/Pictures/Maker/made.jpg")
+    shell(adb_server, phone, f"content update --uri {IMAGES} --bind is_pending:i:0 "
+                             f"--bind relative_path:s:DCIM/Moved/ --where \"_display_name='made.jpg'\"")
+    (row,) = rows(query(adb_server, phone, IMAGES, "_data:relative_path:bucket_display_name:is_pending",
+                        "_display_name='made.jpg'"))
+    assert row == {"_data": "/storage/emulated/0/DCIM/Moved/made.jpg", "relative_path": "DCIM/Moved/",
+                   "bucket_display_name": "Moved", "is_pending": "0"}
+    assert phone.storage.exists("/sdcard/DCIM/Moved/made.jpg")
+    assert not phone.storage.exists("/sdcard/Pictures/Maker/made.jpg")
+    assert generation() >= before + 2
+
+
+def test_content_reaches_the_settings_provider(adb_server, phone):
+    shell(adb_server, phone, "content insert --uri content://settings/global --bind name:s:backup_probe "
+                             "--bind value:s:on")
+    assert shell(adb_server, phone, "settings get global backup_probe") == "on\n"
+    out = query(adb_server, phone, "content://settings/global", "name:value", "name='backup_probe'")
+    assert out == "Row: 0 name=backup_probe, value=on\n"
+    shell(adb_server, phone, "content delete --uri content://settings/global --where \"name='backup_probe'\"")
+    assert shell(adb_server, phone, "settings get global backup_probe") == "null\n"
+    missing = adb_server.run("shell", "content query --uri content://com.example.nothing/items",
+                             serial=phone.serial, check=False)
+    assert missing.returncode == 1
+    assert missing.stderr.decode().endswith("Could not find provider: com.example.nothing\n")

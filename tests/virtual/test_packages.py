@@ -262,3 +262,18 @@ def test_installed_packages_survive_reboot(adb_server, virtual_phone, tmp_path):
     assert virtual_phone.boot_count == 2
     out = shell(adb_server, virtual_phone, "pm list packages --show-versioncode persist")
     assert out == "package:com.example.persist versionCode:21\n"
+
+
+def test_install_on_a_full_phone_fails_with_insufficient_storage(adb_server, tmp_path):
+    small = VirtualPhone(PhoneConfig(data_dir=tmp_path / "small", storage_bytes=6 * 1024**2)).start()
+    try:
+        adb_server.wait_for(small.serial)
+        big = tmp_path / "big.apk"
+        big.write_bytes(build_apk("com.example.big", payload_bytes=8 * 1024**2))
+        proc = adb_server.run("install", str(big), serial=small.serial, check=False)
+        assert proc.returncode != 0
+        assert "Failure [INSTALL_FAILED_INSUFFICIENT_STORAGE]" in (proc.stdout + proc.stderr).decode()
+        assert shell(adb_server, small, "pm list packages com.example.big") == ""
+        assert shell(adb_server, small, "ls /data/app") == ""  # nothing half-written is left behind
+    finally:
+        small.close()
