@@ -6,6 +6,16 @@ from __future__ import annotations
 import time
 
 import pytest
+from systemphone import start_phone
+
+
+@pytest.fixture(scope="module")
+def phone(adb_server, tmp_path_factory):
+    phone = start_phone(adb_server, tmp_path_factory.mktemp("props-phone"))
+    try:
+        yield phone
+    finally:
+        phone.close()
 
 
 def sh(adb_server, phone, command: str, check: bool = True):
@@ -16,58 +26,58 @@ def out(adb_server, phone, command: str) -> str:
     return sh(adb_server, phone, command).stdout.decode()
 
 
-def test_getprop_lists_every_property_in_brackets(adb_server, virtual_phone):
-    lines = out(adb_server, virtual_phone, "getprop").splitlines()
+def test_getprop_lists_every_property_in_brackets(adb_server, phone):
+    lines = out(adb_server, phone, "getprop").splitlines()
     assert "[ro.build.version.sdk]: [34]" in lines
     assert "[sys.boot_completed]: [1]" in lines
     assert all(line.startswith("[") and "]: [" in line and line.endswith("]") for line in lines)
     assert lines == sorted(lines)
 
 
-def test_getprop_one_key_and_default(adb_server, virtual_phone):
-    assert out(adb_server, virtual_phone, "getprop ro.build.version.release") == "14\n"
-    assert out(adb_server, virtual_phone, "getprop no.such.prop") == "\n"
-    assert out(adb_server, virtual_phone, "getprop no.such.prop fallback") == "fallback\n"
+def test_getprop_one_key_and_default(adb_server, phone):
+    assert out(adb_server, phone, "getprop ro.build.version.release") == "14\n"
+    assert out(adb_server, phone, "getprop no.such.prop") == "\n"
+    assert out(adb_server, phone, "getprop no.such.prop fallback") == "fallback\n"
 
 
-def test_setprop_refuses_read_only_properties_like_android(adb_server, virtual_phone):
-    proc = sh(adb_server, virtual_phone, "setprop ro.build.version.sdk 30", check=False)
+def test_setprop_refuses_read_only_properties_like_android(adb_server, phone):
+    proc = sh(adb_server, phone, "setprop ro.build.version.sdk 30", check=False)
     assert proc.returncode == 1
     assert proc.stderr.decode() == ("Failed to set property 'ro.build.version.sdk' to '30'.\n"
                                     "See dmesg for error reason.\n")
-    assert out(adb_server, virtual_phone, "getprop ro.build.version.sdk") == "34\n"
+    assert out(adb_server, phone, "getprop ro.build.version.sdk") == "34\n"
 
 
-def test_setprop_usage_error(adb_server, virtual_phone):
-    proc = sh(adb_server, virtual_phone, "setprop only.name", check=False)
+def test_setprop_usage_error(adb_server, phone):
+    proc = sh(adb_server, phone, "setprop only.name", check=False)
     assert proc.returncode == 1
     assert proc.stderr.decode().startswith("usage: setprop NAME VALUE")
 
 
-def test_settings_defaults_and_missing_key_is_null(adb_server, virtual_phone):
+def test_settings_defaults_and_missing_key_is_null(adb_server, phone):
     for namespace, key, value in [("global", "window_animation_scale", "1.0"), ("global", "airplane_mode_on", "0"),
                                   ("global", "wifi_on", "1"), ("global", "mobile_data", "1"),
                                   ("global", "adb_enabled", "1"), ("system", "screen_off_timeout", "60000"),
                                   ("secure", "user_setup_complete", "1")]:
-        assert out(adb_server, virtual_phone, f"settings get {namespace} {key}") == value + "\n"
-    assert out(adb_server, virtual_phone, "settings get secure no_such_setting") == "null\n"
+        assert out(adb_server, phone, f"settings get {namespace} {key}") == value + "\n"
+    assert out(adb_server, phone, "settings get secure no_such_setting") == "null\n"
 
 
-def test_settings_put_list_delete(adb_server, virtual_phone):
+def test_settings_put_list_delete(adb_server, phone):
     # The exact line Appium sends when a session starts (API >= 28)
-    sh(adb_server, virtual_phone, "settings put global hidden_api_policy_pre_p_apps 1;"
+    sh(adb_server, phone, "settings put global hidden_api_policy_pre_p_apps 1;"
        "settings put global hidden_api_policy_p_apps 1;settings put global hidden_api_policy 1")
-    assert out(adb_server, virtual_phone, "settings get global hidden_api_policy") == "1\n"
-    listing = out(adb_server, virtual_phone, "settings list global").splitlines()
+    assert out(adb_server, phone, "settings get global hidden_api_policy") == "1\n"
+    listing = out(adb_server, phone, "settings list global").splitlines()
     assert "hidden_api_policy_p_apps=1" in listing and "wifi_on=1" in listing
-    assert out(adb_server, virtual_phone, "settings delete global hidden_api_policy") == "Deleted 1 rows\n"
-    assert out(adb_server, virtual_phone, "settings delete global hidden_api_policy") == "Deleted 0 rows\n"
-    assert out(adb_server, virtual_phone, "settings get global hidden_api_policy") == "null\n"
-    assert out(adb_server, virtual_phone, "settings --user current get system font_scale") == "1.0\n"
+    assert out(adb_server, phone, "settings delete global hidden_api_policy") == "Deleted 1 rows\n"
+    assert out(adb_server, phone, "settings delete global hidden_api_policy") == "Deleted 0 rows\n"
+    assert out(adb_server, phone, "settings get global hidden_api_policy") == "null\n"
+    assert out(adb_server, phone, "settings --user current get system font_scale") == "1.0\n"
 
 
-def test_settings_rejects_unknown_namespace(adb_server, virtual_phone):
-    proc = sh(adb_server, virtual_phone, "settings get galaxy wifi_on", check=False)
+def test_settings_rejects_unknown_namespace(adb_server, phone):
+    proc = sh(adb_server, phone, "settings get galaxy wifi_on", check=False)
     assert proc.returncode == 255
     assert proc.stderr.decode().startswith("Invalid command: get galaxy wifi_on")
 
@@ -94,8 +104,8 @@ def test_settings_and_persist_props_survive_reboot_but_other_props_do_not(adb_se
     assert out(adb_server, virtual_phone, "getprop debug.qa.lost") == "\n"
 
 
-def test_cmd_settings_is_the_same_provider(adb_server, virtual_phone):
+def test_cmd_settings_is_the_same_provider(adb_server, phone):
     # adb's abb_exec path (`settings get global enable_adb_incremental_install_default`) arrives as `cmd settings`
-    sh(adb_server, virtual_phone, "cmd settings put global qa_cmd_path 5")
-    assert out(adb_server, virtual_phone, "settings get global qa_cmd_path") == "5\n"
-    assert out(adb_server, virtual_phone, "cmd settings get global enable_adb_incremental_install_default") == "null\n"
+    sh(adb_server, phone, "cmd settings put global qa_cmd_path 5")
+    assert out(adb_server, phone, "settings get global qa_cmd_path") == "5\n"
+    assert out(adb_server, phone, "cmd settings get global enable_adb_incremental_install_default") == "null\n"
