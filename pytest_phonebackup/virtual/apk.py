@@ -48,6 +48,7 @@ class ApkInfo:
     activities: list[str] = field(default_factory=list)  # fully qualified class names
     launcher_activity: str | None = None  # the MAIN/LAUNCHER activity, fully qualified
     instrumentations: list[Instrumentation] = field(default_factory=list)
+    split: str | None = None  # the split name of a split APK (<manifest split="config.xx">); None = base
 
 
 def _qualify(package: str, name: str) -> str:
@@ -102,6 +103,7 @@ def read_apk(data: bytes, shown_path: str = "base.apk") -> ApkInfo:
             permissions=list(dict.fromkeys(p for p, _maxsdk in apk.uses_permissions if p)),
         )
         info.target_sdk = info.target_sdk or info.min_sdk
+        info.split = apk.get_attribute_value("manifest", "split") or None
         label = apk.get_attribute_value("application", "label")
         info.label = label if label and not str(label).startswith("@") else None
         info.activities = [_qualify(package, a) for a in apk.get_activities()]
@@ -237,14 +239,18 @@ def build_apk(package: str, version_code: int = 1, version_name: str | None = "1
               min_sdk: int = 24, target_sdk: int = 34, label: str | None = None,
               permissions: tuple[str, ...] | list[str] = (),
               activities: tuple[str, ...] | list[str] = (".MainActivity",),
-              instrumentation: Instrumentation | None = None, payload_bytes: int = 0) -> bytes:
+              instrumentation: Instrumentation | None = None, payload_bytes: int = 0,
+              split: str | None = None) -> bytes:
     """A minimal installable APK: a zip with a binary AndroidManifest.xml.
 
     The first activity is the launcher (MAIN/LAUNCHER). `payload_bytes` adds an incompressible
     asset so the APK has a realistic size for transfer tests. Not signed: the virtual phone does
-    not verify signatures.
+    not verify signatures. `split` makes a split APK of that name (no activities of its own).
     """
     manifest_attrs: dict[str, str | int | bool] = {"android:versionCode": version_code, "package": package}
+    if split:
+        manifest_attrs["split"] = split
+        activities = ()
     if version_name is not None:
         manifest_attrs["android:versionName"] = version_name
     children = [XmlNode("uses-sdk", {"android:minSdkVersion": min_sdk, "android:targetSdkVersion": target_sdk})]

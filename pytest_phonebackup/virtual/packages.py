@@ -107,6 +107,7 @@ class Package:
     installer: str | None = None
     first_install_time: float = 0.0
     last_update_time: float = 0.0
+    split_apks: list[str] = field(default_factory=list)  # file names next to base.apk (split_X.apk)
 
     @property
     def enabled(self) -> bool:
@@ -245,6 +246,7 @@ class PackageManager:
                     raise InstallError("INSTALL_FAILED_INSUFFICIENT_STORAGE") from None
                 raise InstallError("INSTALL_FAILED_INTERNAL_ERROR", str(exc)) from None
             pkg = self._record(info, old, folder + "/base.apk", now, installer)
+            pkg.split_apks = [name for name, _data in splits or []]
             granted = set(pkg.granted_permissions)
             if grant_all:
                 granted |= set(pkg.runtime_permissions())
@@ -405,20 +407,30 @@ class PackageManager:
             if not session.files:
                 raise InstallError("INSTALL_FAILED_INVALID_APK", "No packages staged in session "
                                    f"{session_id}")
-            blobs = []
+            base, splits = None, []
             for name in session.files:
                 with open(os.path.join(session.folder, name), "rb") as fh:
-                    blobs.append((name, fh.read()))
-            # The base APK is the one whose manifest is not a split; splits keep their names.
-            base_index = 0
-            for i, (_name, data) in enumerate(blobs):
-                if b"split" not in _manifest_bytes(data):
-                    base_index = i
-                    break
-            base = blobs.pop(base_index)[1]
+                    data = fh.read()
+                try:
+                    info = read_apk(data, f"/data/app/vmdl{session_id}.tmp/{name}")
+                except ApkError as exc:
+                    raise InstallError(exc.code, exc.message) from None
+                if info.split:
+                    splits.append((f"split_{info.split}.apk", data, info.package))
+                elif base is None:
+                    base = (data, info.package)
+                else:
+                    raise InstallError("INSTALL_FAILED_INVALID_APK", "Split null was defined multiple times")
+            if base is None:
+                raise InstallError("INSTALL_FAILED_INVALID_APK", "Full install must include a base package")
+            for split_name, _data, package in splits:
+                if package != base[1]:
+                    raise InstallError("INSTALL_FAILED_INVALID_APK",
+                                       f"Inconsistent package {package} in {split_name}; expected {base[1]}")
             opts = session.options
-            return self.install(base, replace=opts.get("replace", True), grant_all=opts.get("grant", False),
-                                allow_downgrade=opts.get("downgrade", False), splits=blobs)
+            return self.install(base[0], replace=opts.get("replace", True), grant_all=opts.get("grant", False),
+                                allow_downgrade=opts.get("downgrade", False),
+                                splits=[(name, data) for name, data, _package in splits])
         finally:
             self.abandon_session(session_id)
 
@@ -450,17 +462,6 @@ class PackageManager:
         func = getattr(activity, hook, None)
         if callable(func):
             func(pkg.name, *args)
-
-
-def _manifest_bytes(apk: bytes) -> bytes:
-    import io
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(apk)) as zf:
-            return zf.read("AndroidManifest.xml")
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return b""
 
 
 # -- the shell side: `pm`, `cmd package`, `dumpsys package` -------------------------------------
@@ -743,6 +744,8 @@ def _path(ctx: Context, args: list[str]) -> int:
     if pkg is None:
         return 1
     ctx.out(f"package:{pkg.apk_path}\n")
+    for name in pkg.split_apks:
+        ctx.out(f"package:{pkg.code_path}/{name}\n")
     return 0
 
 
@@ -908,7 +911,7 @@ def _dump_one(ctx: Context, pkg: Package) -> None:
         "    minExtensionVersions=[]",
         f"    versionName={pkg.version_name if pkg.version_name is not None else 'null'}",
         "    usesNonSdkApi=false",
-        "    splits=[base]",
+        f"    splits=[{', '.join(['base'] + [n[6:-4] for n in pkg.split_apks])}]",
         "    apkSigningVersion=2",
         f"    flags=[ {' '.join(flags)} ]",
         "    privateFlags=[ PRIVATE_FLAG_ACTIVITIES_RESIZE_MODE_RESIZEABLE_VIA_SDK_VERSION "

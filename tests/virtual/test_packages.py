@@ -223,10 +223,20 @@ def test_install_sessions_and_adb_install_multiple(adb_server, phone, tmp_path):
         adb_server, phone, "pm list packages --show-versioncode session")
     abandoned = re.search(r"\[(\d+)\]", shell(adb_server, phone, "pm install-create")).group(1)
     assert shell(adb_server, phone, f"pm install-abandon {abandoned}") == "Success\n"
-    # adb install-multiple drives the same verbs through abb_exec
+    # adb install-multiple drives the same verbs through abb_exec; the split lands next to base.apk
+    split = tmp_path / "config.xxhdpi.apk"
+    split.write_bytes(build_apk("com.example.multiple", 2, split="config.xxhdpi"))
     _, multi = write_apk(tmp_path, "com.example.multiple", version_code=2)
-    assert "Success" in adb_server.run("install-multiple", multi, serial=phone.serial).stdout.decode()
-    assert shell(adb_server, phone, "pm list packages com.example.multiple") == "package:com.example.multiple\n"
+    assert "Success" in adb_server.run("install-multiple", multi, str(split), serial=phone.serial).stdout.decode()
+    paths = shell(adb_server, phone, "pm path com.example.multiple").splitlines()
+    assert [p.rsplit("/", 1)[-1] for p in paths] == ["base.apk", "split_config.xxhdpi.apk"]
+    assert "    splits=[base, config.xxhdpi]\n" in shell(adb_server, phone, "dumpsys package com.example.multiple")
+    other = tmp_path / "other.apk"
+    other.write_bytes(build_apk("com.example.other", 1, split="config.en"))
+    refused = adb_server.run("install-multiple", multi, str(other), serial=phone.serial, check=False)
+    assert refused.returncode != 0
+    assert "INSTALL_FAILED_INVALID_APK: Inconsistent package com.example.other" in (
+        refused.stdout + refused.stderr).decode()
 
 
 def test_pm_clear_empties_app_data_and_revokes_runtime_permissions(adb_server, phone, tmp_path):
