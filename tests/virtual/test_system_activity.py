@@ -76,13 +76,27 @@ def test_am_start_wait_prints_androids_lines_and_focus_moves(adb_server, phone):
 
 
 def test_am_start_of_a_missing_activity_fails_like_android(adb_server, phone):
-    proc = sh(adb_server, phone, "am start -n com.android.settings/.NoSuchActivity", check=False)
-    assert proc.returncode != 0
+    # am exits 0 even then; the text says what went wrong (stderr, or stdout with -W)
+    proc = sh(adb_server, phone, "am start -n com.android.settings/.NoSuchActivity")
     assert proc.stdout.decode() == "Starting: Intent { cmp=com.android.settings/.NoSuchActivity }\n"
-    assert proc.stderr.decode() == ("Error type 3\nError: Activity class {com.android.settings/"
-                                    "com.android.settings.NoSuchActivity} does not exist.\n")
-    proc = sh(adb_server, phone, "am start -a com.example.NOTHING_HANDLES_THIS", check=False)
-    assert "Error: Activity not started, unable to resolve Intent" in proc.stderr.decode()
+    error = ("Error type 3\nError: Activity class {com.android.settings/"
+             "com.android.settings.NoSuchActivity} does not exist.\n")
+    assert proc.stderr.decode() == error
+    proc = sh(adb_server, phone, "am start -W -n com.android.settings/.NoSuchActivity")
+    assert proc.stdout.decode().endswith(error) and "Status: ok" not in proc.stdout.decode()
+    proc = sh(adb_server, phone, "am start -a com.example.NOTHING_HANDLES_THIS")
+    assert proc.stderr.decode() == ("Error: Activity not started, unable to resolve Intent "
+                                    "{ act=com.example.NOTHING_HANDLES_THIS }\n")
+    assert phone.system.activity.top.package == LAUNCHER
+
+
+def test_am_start_of_the_activity_on_top_delivers_the_intent(adb_server, phone):
+    sh(adb_server, phone, "am start -W -n com.android.settings/.Settings")
+    lines = out(adb_server, phone, "am start -W -n com.android.settings/.Settings").splitlines()
+    assert lines[1:] == ["Warning: Activity not started, intent has been delivered to currently running "
+                         "top-most instance.", "Status: ok", "LaunchState: UNKNOWN (0)",
+                         "Activity: com.android.settings/.Settings", lines[5], "Complete"]
+    assert lines[5].startswith("WaitTime: ")
 
 
 def test_am_start_with_an_implicit_intent_and_extras(adb_server, phone):
