@@ -6,7 +6,7 @@ Choices, as on Android 14: the MIME type comes from the file name's extension (a
 image/png), while width, height, orientation, duration and capture time are read from the content.
 Hidden files, hidden folders and folders holding `.nomedia` (with everything below) are not indexed.
 Folders themselves get no rows. EXIF capture times without an offset are read as UTC (the
-emulator's time zone). Deleting a row through `content delete` deletes its file, as MediaProvider does.
+emulator's time zone); items with no capture time in their content have datetaken NULL. Deleting a row through `content delete` deletes its file, as MediaProvider does.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def _exif_time(text: Any, offset: Any) -> int | None:
     if match is None:
         return None
     try:
-        when = dt.datetime(*(int(g) for g in match.groups()))
+        year, month, day, hour, minute, second = (int(g) for g in match.groups())
+        when = dt.datetime(year, month, day, hour, minute, second)
     except ValueError:  # 0000:00:00 00:00:00 and other impossible dates
         return None
     tz = dt.timezone.utc
@@ -136,7 +137,8 @@ def _jpeg_header(head: bytes) -> dict[str, Any] | None:
     None when the markers are not what a plain JPEG has (Pillow then takes over)."""
     if head[:2] != b"\xff\xd8":
         return None
-    pos, exif = 2, {}
+    pos = 2
+    exif: dict[int, Any] = {}
     while pos + 4 <= len(head):
         if head[pos] != 0xFF:
             return None
