@@ -6,6 +6,7 @@ activity/window/power/battery/deviceidle, appops, cmd notification). Not for dra
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -24,6 +25,7 @@ from .apps.base import (
 )
 from .dumpsys import register_cmd, register_dumpsys
 from .shell.api import Context, applet
+from .shell.streams import NullOutput
 
 LAUNCHER_PACKAGE = "com.google.android.apps.nexuslauncher"
 ACTION_MAIN = "android.intent.action.MAIN"
@@ -438,19 +440,30 @@ class ActivityManager:
                              "\tat com.android.internal.os.BaseCommand.run(BaseCommand.java:60)\n"
                              "\tat com.android.commands.am.Am.main(Am.java:50)\n".encode())
             return 1
+        if not wait:
+            # Without -w, am returns at once and the instrumentation lives on in its own process:
+            # it no longer writes to this command's streams nor stops when the client leaves.
+            ctx = dataclasses.replace(ctx, stdout=NullOutput(), stderr=NullOutput(), cancelled=threading.Event())
         run = InstrumentationRun(component, target, args, wait, raw, ctx)
         with self._lock:
             self._start_process(target)
             self._running_instruments.append(run)
+        if not wait:
+            threading.Thread(target=self._run_instrumentation, args=(runner, run), daemon=True,
+                             name=f"instrument-{target}").start()
+            return 0
+        return self._run_instrumentation(runner, run)
+
+    def _run_instrumentation(self, runner: InstrumentationRunner, run: InstrumentationRun) -> int:
         try:
             return runner(run)
         finally:
             with self._lock:
                 if run in self._running_instruments:
                     self._running_instruments.remove(run)
-                still = any(r.target_package == target for r in self._running_instruments)
-                if not still and target not in self._apps:
-                    self._processes.pop(target, None)
+                still = any(r.target_package == run.target_package for r in self._running_instruments)
+                if not still and run.target_package not in self._apps:
+                    self._processes.pop(run.target_package, None)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def on_boot_completed(self) -> None:

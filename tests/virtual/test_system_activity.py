@@ -188,6 +188,26 @@ def test_instrument_keeps_the_stream_open_while_the_runner_lives(adb_server, pho
         phone.system.activity.unregister_instrumentation(component)
 
 
+def test_instrument_without_w_returns_at_once_and_runs_on(adb_server, phone):
+    component = "com.example.bg.test/androidx.test.runner.AndroidJUnitRunner"
+    finished = threading.Event()
+
+    def runner(run) -> int:
+        run.wait_stop(30)
+        finished.set()
+        return 0
+
+    phone.system.activity.register_instrumentation(component, runner)
+    try:
+        assert out(adb_server, phone, f"am instrument {component}") == ""
+        assert not finished.is_set()
+        assert "com.example.bg" in [row.split()[-1] for row in out(adb_server, phone, "ps -A").splitlines()]
+        sh(adb_server, phone, "am force-stop com.example.bg")
+        assert finished.wait(10)
+    finally:
+        phone.system.activity.unregister_instrumentation(component)
+
+
 class ForegroundServiceApp(VirtualApp):
     package = "com.android.settings"  # a preinstalled package, so no install is needed here
     activities = (".Settings",)
