@@ -139,12 +139,15 @@ def base64(ctx: Context, argv: list[str]) -> int:
         wrap = number(opts.get("w", "76"))
     except UsageError as exc:
         return ctx.fail(str(exc))
-    inputs = Inputs(ctx, opts.operands)
+    inputs = Inputs(ctx, opts.operands, directories="defer")
     for _name, stream in inputs:
-        if "d" in opts:
-            _decode(ctx, stream, "i" in opts)
-        else:
-            _encode(ctx, stream, wrap)
+        try:
+            if "d" in opts:
+                _decode(ctx, stream, "i" in opts)
+            else:
+                _encode(ctx, stream, wrap)
+        except OSError as exc:
+            return ctx.fail(f"xread: {exc.strerror}")
     return inputs.status
 
 
@@ -158,7 +161,7 @@ def _encode(ctx: Context, stream, wrap: int) -> None:
         column = _write_wrapped(ctx, binascii.b2a_base64(data[:cut], newline=False), wrap, column)
     if carry:
         column = _write_wrapped(ctx, binascii.b2a_base64(carry, newline=False), wrap, column)
-    if column:
+    if column and wrap:
         ctx.out(b"\n")
 
 
@@ -288,7 +291,7 @@ def _compare(ctx: Context, streams, names, silent: bool, verbose: bool, limit: i
             shorter = names[0] if len(a) < len(b) else names[1]
             where = f"byte {byte_no - 1}" + ("" if verbose else f", line {line_no - 1}")
             ctx.err(f"EOF on {shorter} after {where}")
-            return 2
+            return status or 2
         if not a:
             break
     return status
@@ -307,26 +310,34 @@ def xxd(ctx: Context, argv: list[str]) -> int:
             raise UsageError("Max 1 argument (see \"xxd --help\")")
     except UsageError as exc:
         return ctx.fail(str(exc))
-    inputs = Inputs(ctx, opts.operands)
+    inputs = Inputs(ctx, opts.operands, directories="defer")
     for _name, stream in inputs:
-        _skip(stream, seek)
-        offset = seek
-        pending = b""
-        left = limit
-        while True:
-            want = CHUNK if left is None else min(CHUNK, left)
-            data = stream.read(want) if want else b""
-            if left is not None:
-                left -= len(data)
-            pending += data
-            done = not data
-            while len(pending) >= columns or (done and pending):
-                row, pending = pending[:columns], pending[columns:]
-                ctx.out(_xxd_row(row, offset, columns, group, "p" in opts))
-                offset += len(row)
-            if done:
-                break
+        try:
+            _xxd_stream(ctx, stream, seek, limit, columns, group, "p" in opts)
+        except OSError as exc:
+            return ctx.fail(f"read: {exc.strerror}")
     return inputs.status
+
+
+def _xxd_stream(ctx: Context, stream, seek: int, limit: int | None, columns: int, group: int,
+                plain: bool) -> None:
+    _skip(stream, seek)
+    offset = seek
+    pending = b""
+    left = limit
+    while True:
+        want = CHUNK if left is None else min(CHUNK, left)
+        data = stream.read(want) if want else b""
+        if left is not None:
+            left -= len(data)
+        pending += data
+        done = not data
+        while len(pending) >= columns or (done and pending):
+            row, pending = pending[:columns], pending[columns:]
+            ctx.out(_xxd_row(row, offset, columns, group, plain))
+            offset += len(row)
+        if done:
+            break
 
 
 def _xxd_row(row: bytes, offset: int, columns: int, group: int, plain: bool) -> str:

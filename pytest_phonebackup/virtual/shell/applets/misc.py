@@ -42,8 +42,7 @@ def sleep(ctx: Context, argv: list[str]) -> int:
     for text in argv[1:]:
         found = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+|inf(?:inity)?)([smhd]?)", text, re.I)
         if not found:
-            return ctx.fail(f"bad duration: {text}" if not text.startswith("-") else
-                            f"Unknown option '{text[1:2]}' (see \"sleep --help\")")
+            return ctx.fail(f"Not a number '{text}'")
         total += float(found.group(1)) * _UNITS[found.group(2).lower()]
     if total == float("inf"):
         ctx.cancelled.wait()
@@ -54,7 +53,11 @@ def sleep(ctx: Context, argv: list[str]) -> int:
 
 # -- test / [ (mksh builtin) --------------------------------------------------------------------
 class _TestError(Exception):
-    pass
+    """A test syntax error; `bare` messages are printed without the `test: ` part, as mksh does."""
+
+    def __init__(self, message: str, bare: bool = False):
+        super().__init__(message)
+        self.bare = bare
 
 
 _UNARY_FILE = set("bcdefghkLprsStuwxGNO")
@@ -177,14 +180,14 @@ class _TestExpr:
             value = variables.get(body, "")
             return int(value) if re.fullmatch(r"\s*[+-]?\d+\s*", value) else 0
         if re.fullmatch(r"[+-]?\d+[A-Za-z_]\w*", body) or getattr(self.ctx.shell, "vars", None) is None:
-            raise _TestError(f"{body}: bad number")
+            raise _TestError(f"{body}: bad number: Invalid argument", bare=True)
         # mksh evaluates -eq operands as arithmetic expressions over the shell's variables
         from ..interp import ShellError, arith
 
         try:
             return arith(body, self.ctx.shell)
         except ShellError as exc:
-            raise _TestError(str(exc)) from None
+            raise _TestError(str(exc), bare=True) from None
 
     def _binary(self, left: str, op: str, right: str) -> bool:
         if op in ("=", "=="):
@@ -229,9 +232,8 @@ def test(ctx: Context, argv: list[str]) -> int:
     try:
         return 0 if _TestExpr(ctx, args).evaluate() else 1
     except _TestError as exc:
-        text = str(exc)
-        prefix = f"{SHELL_NAME}: " if ": " in text and not text.endswith("argument") else f"{SHELL_NAME}: {name}: "
-        ctx.stderr.write((prefix + text + "\n").encode("utf-8", "surrogateescape"))
+        prefix = f"{SHELL_NAME}: " if exc.bare else f"{SHELL_NAME}: {name}: "
+        ctx.stderr.write((prefix + str(exc) + "\n").encode("utf-8", "surrogateescape"))
         return 2
 
 
@@ -441,9 +443,15 @@ def mktemp(ctx: Context, argv: list[str]) -> int:
             folder = None
     path = f"{folder}/{template}" if folder else template
     if not path.endswith("XXX"):
-        return ctx.fail("need XXX")
+        return ctx.fail(f"need XXX: {os.strerror(errno.ENOENT)}")  # toybox's stale errno, as printed
     stem = path.rstrip("X")
     width = len(path) - len(stem)
+    if width < 6 and "u" not in opts:
+        # bionic's mkstemp/mkdtemp want at least six X's
+        if "q" in opts:
+            return 1
+        kind = "directory" if "d" in opts else "file"
+        return ctx.fail(f"Failed to create {kind} {path}: {os.strerror(errno.EINVAL)}")
     for _ in range(100):
         candidate = stem + "".join(secrets.choice(_TEMP_CHARS) for _ in range(width))
         if "u" in opts:
@@ -586,8 +594,8 @@ def _parse_date(text: str, zone: tzinfo, now: datetime) -> tuple[datetime, int]:
 @applet("date")
 def date(ctx: Context, argv: list[str]) -> int:
     try:
-        opts = parse(argv, "u", "dDrIs", {"date": "d", "utc": "u", "universal": "u", "reference": "r",
-                                          "iso-8601": "I"})
+        opts = parse(argv, "u", "dDrs", {"date": "d", "utc": "u", "universal": "u", "reference": "r",
+                                         "iso-8601": "I"}, optional="I")
     except UsageError as exc:
         return ctx.fail(str(exc))
     zone = _zone(ctx, "u" in opts)
@@ -596,7 +604,7 @@ def date(ctx: Context, argv: list[str]) -> int:
     nanos = now_ns % 1_000_000_000
     fmt = "%a %b %e %H:%M:%S %Z %Y"
     if "I" in opts:
-        resolution = (opts.get("I") or "d")[:1]
+        resolution = (opts.get("I") if opts.get("I") is not True else "d")[:1]
         formats = {"d": "%F", "h": "%FT%H%:z", "m": "%FT%R%:z", "s": "%FT%T%:z", "n": "%FT%T,%N%:z"}
         if resolution not in formats:
             return ctx.fail(f"bad -I: {opts.get('I')}")
@@ -612,7 +620,7 @@ def date(ctx: Context, argv: list[str]) -> int:
             try:
                 st = ctx.storage.stat(opts.get("r"), ctx.cwd)
             except OSError as exc:
-                return ctx.fail(f"{opts.get('r')}: {exc.strerror}")
+                return ctx.fail(f"Can't stat {opts.get('r')}: {exc.strerror}")
             moment = datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, zone)
             nanos = st.st_mtime_ns % 1_000_000_000
         operands = opts.operands

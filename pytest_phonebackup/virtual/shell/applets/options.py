@@ -6,6 +6,7 @@ after operands unless the applet stops at the first operand, `--` ends options. 
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -40,9 +41,10 @@ class Options:
 
 
 def parse(argv: list[str], flags: str = "", with_arg: str = "", longs: dict[str, str] | None = None,
-          stop_at_operand: bool = False) -> Options:
-    """Parse argv[1:]. `flags` are letters without argument, `with_arg` letters that take one;
-    `longs` maps `--name` (or `--name=`) to a letter."""
+          stop_at_operand: bool = False, optional: str = "", unknown_as_operands: bool = False) -> Options:
+    """Parse argv[1:]. `flags` are letters without argument, `with_arg` letters that take one,
+    `optional` letters whose argument must be attached (`-Is`); `longs` maps `--name` (or
+    `--name=`) to a letter. `unknown_as_operands` keeps `-x` as an operand (toybox's "?")."""
     name = argv[0].rsplit("/", 1)[-1]
     opts = Options()
     args = argv[1:]
@@ -73,6 +75,9 @@ def parse(argv: list[str], flags: str = "", with_arg: str = "", longs: dict[str,
                 opts.operands.extend(args[i:])
                 break
             continue
+        if unknown_as_operands and any(c not in flags + with_arg + optional for c in arg[1:2]):
+            opts.operands.append(arg)
+            continue
         pos = 1
         while pos < len(arg):
             letter = arg[pos]
@@ -84,6 +89,9 @@ def parse(argv: list[str], flags: str = "", with_arg: str = "", longs: dict[str,
                         raise UsageError(f"Missing argument to -{letter} (see \"{name} --help\")")
                     value, i = args[i], i + 1
                 opts.values.setdefault(letter, []).append(value)
+                break
+            if letter in optional:
+                opts.values.setdefault(letter, []).append(arg[pos:] or True)
                 break
             if letter not in flags:
                 raise UsageError(f"Unknown option '{letter}' (see \"{name} --help\")")
@@ -101,13 +109,21 @@ def number(text: str, what: str = "integer") -> int:
 
 class Inputs:
     """Opens each operand (`-` or none = stdin) through the phone's storage, reporting errors
-    the toybox way (`NAME: FILE: No such file or directory`) and remembering the exit status."""
+    the toybox way (`NAME: FILE: No such file or directory`) and remembering the exit status.
 
-    def __init__(self, ctx: Context, names: list[str], error_status: int = 1, quiet: bool = False):
+    `directories` says what an applet does with a folder operand, as toybox's differ:
+    "error" (message, skipped), "empty" (read as empty, silently), "report-empty" (message,
+    then read as empty), "defer" (a stream whose first read raises EISDIR).
+    """
+
+    def __init__(self, ctx: Context, names: list[str], error_status: int = 1, quiet: bool = False,
+                 directories: str = "error", label: str = ""):
         self.ctx = ctx
         self.names = names or ["-"]
         self.error_status = error_status
         self.quiet = quiet
+        self.directories = directories
+        self.label = label  # text before the name in error messages (uniq says "No file X")
         self.status = 0
 
     def __iter__(self) -> Iterator[tuple[str, object]]:
@@ -125,13 +141,44 @@ class Inputs:
         try:
             return self.ctx.storage.open_read(name, self.ctx.cwd)
         except OSError as exc:
+            if exc.errno == errno.EISDIR and self.directories != "error":
+                if self.directories == "report-empty":
+                    self.failed(name, exc)
+                return Unreadable(exc if self.directories == "defer" else None)
             self.failed(name, exc)
             return None
 
     def failed(self, name: str, exc: OSError) -> None:
         if not self.quiet:
-            self.ctx.err(f"{name}: {exc.strerror}")
+            self.ctx.err(f"{self.label}{name}: {exc.strerror}")
         self.status = self.error_status
+
+
+class Unreadable:
+    """A folder opened as a file: reads as empty, or raises the read error toybox would meet."""
+
+    def __init__(self, error: OSError | None = None):
+        self.error = error
+
+    def read(self, n: int = -1) -> bytes:
+        if self.error is not None:
+            raise self.error
+        return b""
+
+    def readline(self) -> bytes:
+        return self.read()
+
+    def seek(self, pos: int) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Unreadable:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
 
 
 def lines(stream) -> Iterator[bytes]:

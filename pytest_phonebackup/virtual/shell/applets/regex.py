@@ -68,12 +68,14 @@ def translate(pattern: str, extended: bool) -> str:
     i = 0
     n = len(pattern)
     depth = 0
-    # Where an unescaped `*` is literal in a BRE: at the start, after `\(`, `\|` or `^`.
+    # Where an unescaped `*` is literal in a BRE: at the start, after `\(`, `\|` or `^`;
+    # where `^` is an anchor: at the start, after `\(` or `\|`.
     at_start = True
+    anchor_ok = True
     while i < n:
         c = pattern[i]
-        start_here = at_start
-        at_start = False
+        start_here, caret_here = at_start, anchor_ok
+        at_start = anchor_ok = False
         if c == "\\":
             if i + 1 >= n:
                 raise RegexError("Trailing backslash")
@@ -82,7 +84,7 @@ def translate(pattern: str, extended: bool) -> str:
             if not extended and d == "(":
                 out.append("(")
                 depth += 1
-                at_start = True
+                at_start = anchor_ok = True
             elif not extended and d == ")":
                 if depth == 0:
                     raise RegexError("Unmatched ) or \\)")
@@ -90,7 +92,7 @@ def translate(pattern: str, extended: bool) -> str:
                 out.append(")")
             elif not extended and d == "|":
                 out.append("|")
-                at_start = True
+                at_start = anchor_ok = True
             elif not extended and d in "+?":
                 out.append(d)
             elif not extended and d == "{":
@@ -125,7 +127,7 @@ def translate(pattern: str, extended: bool) -> str:
             else:
                 out.append("*")
         elif c == "^":
-            if extended or start_here:
+            if extended or caret_here:
                 out.append("^")
                 at_start = True
             else:
@@ -138,7 +140,7 @@ def translate(pattern: str, extended: bool) -> str:
         elif extended and c == "(":
             depth += 1
             out.append("(")
-            at_start = True
+            at_start = anchor_ok = True
         elif extended and c == ")":
             if depth == 0:
                 raise RegexError("Unmatched ) or \\)")
@@ -146,7 +148,7 @@ def translate(pattern: str, extended: bool) -> str:
             out.append(")")
         elif extended and c == "|":
             out.append("|")
-            at_start = True
+            at_start = anchor_ok = True
         elif extended and c in "+?":
             out.append(c)
         elif extended and c == "{":
@@ -171,6 +173,49 @@ def _interval(body: str) -> str:
     if high and int(high) < int(low):
         raise RegexError("Invalid content of \\{\\}")
     return "{" + body + "}"
+
+
+FAST_SPECIAL = b"\\.^$[()|*+?{"
+
+
+def toybox_fast(pattern: bytes, extended: bool) -> str | None:
+    """The Python form of a pattern toybox grep matches on its "fast path" without regcomp, or
+    None when it needs the regex engine. There `^` and `$` anchor only at the ends, `.` is any
+    byte and a backslash makes the next special character literal (so BRE `\\+` is a plus)."""
+    if pattern.startswith(b".") or pattern == b"^$":
+        return None
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == 92:
+            if i + 1 >= len(pattern) or pattern[i + 1] not in FAST_SPECIAL:
+                return None
+            if not extended and pattern[i + 1] == 40:
+                return None
+            i += 2
+        elif c > 127 or c in FAST_SPECIAL[4:]:
+            return None
+        else:
+            i += 1
+    out = []
+    i = 0
+    if pattern.startswith(b"^"):
+        out.append("^")
+        i = 1
+    while i < len(pattern):
+        c = pattern[i]
+        if c == 92:
+            out.append(re.escape(chr(pattern[i + 1])))
+            i += 2
+            continue
+        if c == 46:
+            out.append("(?s:.)")
+        elif c == 36 and i == len(pattern) - 1:
+            out.append("\\Z")
+        else:
+            out.append(re.escape(chr(c)))
+        i += 1
+    return "".join(out)
 
 
 def compile_posix(pattern: bytes, extended: bool, ignore_case: bool = False) -> re.Pattern[bytes]:

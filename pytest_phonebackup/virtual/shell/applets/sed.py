@@ -12,6 +12,9 @@ from ..api import Context, applet
 from .options import Inputs, UsageError, arg_bytes, lines, parse
 from .regex import RegexError, compile_posix
 
+TEXT_ESCAPES = {ord(k): v for k, v in {"a": 7, "b": 8, "e": 27, "f": 12, "n": 10, "r": 13, "t": 9,
+                                        "v": 11}.items()}
+
 
 class SedError(Exception):
     """A script error; the message is what toybox prints after `sed: `."""
@@ -19,9 +22,8 @@ class SedError(Exception):
 
 @dataclass
 class Address:
-    kind: str  # "line", "last", "regex", "step", "zero"
+    kind: str  # "line", "last", "regex", "zero"
     line: int = 0
-    step: int = 0
     regex: re.Pattern | None = None
     empty: bool = False  # `//`: reuse the last regex used
 
@@ -44,7 +46,6 @@ class Command:
     target: int = -1  # b/t/{ jump index
     exit_code: int = 0
     active: bool = False  # a range in progress
-    started: bool = False  # 0,/re/ has begun
     range_end: int = 0
 
 
@@ -56,7 +57,14 @@ class Script:
         self.pos = 0
         self.extended = extended
         self.commands: list[Command] = []
+        self.cmd_start = 0
         self._parse()
+
+    def _bad(self, pos: int) -> SedError:
+        """toybox's parse error: the script from the failing command on, and where it failed."""
+        rest = self.text[self.cmd_start:].decode("utf-8", "surrogateescape")
+        char = chr(self.text[pos]) if pos < len(self.text) else "\0"
+        return SedError(f"bad pattern '{rest}'@{pos - self.cmd_start + 1} ({char})")
 
     # -- parsing --------------------------------------------------------------------------
     def _peek(self) -> int:
@@ -70,9 +78,10 @@ class Script:
     def _delimited(self, delim: int) -> bytes:
         """Text up to an unescaped delimiter; `\\delim` becomes the delimiter, `\\n` a newline."""
         out = bytearray()
+        start = self.pos
         while True:
             if self.pos >= len(self.text):
-                raise SedError(f"unmatched '{chr(delim)}'")
+                raise self._bad(start)
             c = self.text[self.pos]
             self.pos += 1
             if c == delim:
@@ -84,6 +93,8 @@ class Script:
                     out.append(delim)
                 elif nxt == ord("n"):
                     out += b"\\n"
+                elif nxt == ord("t"):
+                    out.append(9)
                 elif nxt == 10:
                     out.append(10)
                 else:
@@ -91,7 +102,7 @@ class Script:
                 continue
             if c == 91:  # a bracket expression may hold the delimiter literally
                 end = self._bracket_end(self.pos - 1)
-                out += self.text[self.pos - 1:end]
+                out += self.text[self.pos - 1:end].replace(b"\\t", b"\t").replace(b"\\n", b"\n")
                 self.pos = end
                 continue
             out.append(c)
@@ -130,7 +141,7 @@ class Script:
     def _number(self) -> int:
         found = re.match(rb"\d+", self.text[self.pos:])
         if not found:
-            raise SedError("expected number")
+            raise self._bad(self.pos)
         self.pos += found.end()
         return int(found.group(0))
 
@@ -138,9 +149,6 @@ class Script:
         c = self._peek()
         if c >= 0 and chr(c).isdigit():
             number = self._number()
-            if self._peek() == ord("~"):
-                self.pos += 1
-                return Address("step", line=number, step=self._number())
             return Address("zero" if number == 0 else "line", line=number)
         if c == ord("$"):
             self.pos += 1
@@ -157,17 +165,20 @@ class Script:
     def _text_argument(self) -> bytes:
         """a/i/c text: `a\\` newline TEXT, or the GNU one-liner `a TEXT`."""
         self._skip_blanks()
-        if self.text[self.pos:self.pos + 2] == b"\\\n":
-            self.pos += 2
-        elif self._peek() == 92:
-            self.pos += 1
         out = bytearray()
         while self.pos < len(self.text):
             c = self.text[self.pos]
             self.pos += 1
-            if c == 92 and self.pos < len(self.text):
-                out.append(self.text[self.pos])
+            if c == 92:
+                if self.pos >= len(self.text):  # `i\` at the very end: an empty line
+                    break
+                nxt = self.text[self.pos]
                 self.pos += 1
+                if nxt == 10:  # a continued line: the text goes on (on a new line if it began)
+                    if out:
+                        out.append(10)
+                    continue
+                out.append(TEXT_ESCAPES.get(nxt, nxt))
                 continue
             if c == 10:
                 break
@@ -186,9 +197,10 @@ class Script:
     def _replacement(self, delim: int) -> list:
         parts: list = []
         literal = bytearray()
+        start = self.pos
         while True:
             if self.pos >= len(self.text):
-                raise SedError("unmatched 's'")
+                raise self._bad(start)
             c = self.text[self.pos]
             self.pos += 1
             if c == delim:
@@ -225,6 +237,7 @@ class Script:
                     self.pos += 1
                 continue
             cmd = Command("")
+            self.cmd_start = self.pos
             cmd.first = self._address()
             if cmd.first is not None and self._peek() == ord(","):
                 self.pos += 1
@@ -234,14 +247,14 @@ class Script:
                 else:
                     cmd.second = self._address()
                     if cmd.second is None:
-                        raise SedError("unexpected ','")
+                        raise self._bad(self.pos)
             self._skip_blanks()
             while self._peek() == ord("!"):
                 cmd.negate = True
                 self.pos += 1
                 self._skip_blanks()
             if self.pos >= len(self.text):
-                raise SedError("missing command")
+                raise self._bad(self.pos)
             name = chr(self.text[self.pos])
             self.pos += 1
             cmd.name = name
@@ -249,7 +262,7 @@ class Script:
                 blocks.append(len(self.commands))
             elif name == "}":
                 if not blocks:
-                    raise SedError("unexpected '}'")
+                    raise self._bad(self.pos)
                 self.commands[blocks.pop()].target = len(self.commands) + 1
             elif name == "s":
                 self._parse_s(cmd)
@@ -259,7 +272,7 @@ class Script:
                 source = self._y_text(delim)
                 dest = self._y_text(delim)
                 if len(source) != len(dest):
-                    raise SedError("y: strings are different lengths")
+                    raise self._bad(self.pos)
                 table = bytearray(range(256))
                 for a, b in zip(source, dest, strict=True):
                     table[a] = b
@@ -269,24 +282,21 @@ class Script:
             elif name in "bt:":
                 cmd.text = self._label()
                 if name == ":" and not cmd.text:
-                    raise SedError("missing label")
+                    raise self._bad(self.pos)
             elif name in "qQ":
                 self._skip_blanks()
                 if self._peek() >= 0 and chr(self._peek()).isdigit():
                     cmd.exit_code = self._number()
             elif name not in "pPdDnNgGhHx=lz":
-                raise SedError(f"unknown command '{name}'")
+                raise self._bad(self.pos)
             self.commands.append(cmd)
-            self._skip_blanks()
-            if self._peek() not in (-1, 10, ord(";"), ord("}")) and name not in "aic}":
-                raise SedError(f"extra characters after command '{name}'")
         if blocks:
-            raise SedError("unmatched '{'")
+            raise SedError("no }")
         labels = {c.text: i for i, c in enumerate(self.commands) if c.name == ":"}
         for cmd in self.commands:
             if cmd.name in "bt":
                 if cmd.text and cmd.text not in labels:
-                    raise SedError(f"can't find label '{cmd.text.decode('latin-1')}'")
+                    raise SedError(f"no :{cmd.text.decode('utf-8', 'surrogateescape')}")
                 cmd.target = labels[cmd.text] if cmd.text else len(self.commands)
 
     def _y_text(self, delim: int) -> bytes:
@@ -296,7 +306,7 @@ class Script:
     def _parse_s(self, cmd: Command) -> None:
         delim = self._peek()
         if delim in (-1, 10, 92):
-            raise SedError("unmatched 's'")
+            raise self._bad(self.pos)
         self.pos += 1
         body = self._delimited(delim)
         cmd.replacement = self._replacement(delim)
@@ -341,6 +351,7 @@ class Runner:
         self.hold = b""
         self.last_regex: re.Pattern | None = None
         self.line_no = 0
+        self.missing_newline = False  # the last line written lacked its newline
 
     def _regex(self, regex: re.Pattern | None) -> re.Pattern:
         if regex is None:
@@ -355,12 +366,8 @@ class Runner:
             return self.line_no == addr.line
         if addr.kind == "last":
             return is_last
-        if addr.kind == "step":
-            if addr.step <= 0:
-                return self.line_no == addr.line
-            return self.line_no >= addr.line and (self.line_no - addr.line) % addr.step == 0
         if addr.kind == "zero":
-            return False
+            return True
         return self._regex(addr.regex).search(space) is not None
 
     def _selected(self, cmd: Command, space: bytes, is_last: bool) -> bool:
@@ -368,10 +375,6 @@ class Runner:
             hit = True
         elif cmd.second is None and cmd.second_plus is None:
             hit = self._hit(cmd.first, space, is_last)
-        elif cmd.first.kind == "zero" and not cmd.started:
-            # 0,/re/: the range is already open on line 1, so /re/ may end it there
-            cmd.started = cmd.active = True
-            return self._selected(cmd, space, is_last)
         elif cmd.active:
             hit = True
             second = cmd.second
@@ -385,8 +388,9 @@ class Runner:
                 cmd.active = False
         else:
             first = cmd.first
-            hit = False if first.kind == "zero" else self._hit(first, space, is_last)
-            if hit and first.kind != "zero":
+            # toybox starts a 0,ADDR range on line 1, like 1,ADDR
+            hit = self.line_no == 1 if first.kind == "zero" else self._hit(first, space, is_last)
+            if hit:
                 if cmd.second_plus is not None:
                     cmd.range_end = self.line_no + cmd.second_plus
                     cmd.active = cmd.second_plus > 0
@@ -483,11 +487,11 @@ class Runner:
                         substituted |= did
                         if did:
                             for _ in range(cmd.print_):
-                                self._emit(space, True)
+                                self._emit(space, newline)
                     elif name == "p":
-                        self._emit(space, True)
+                        self._emit(space, newline)
                     elif name == "P":
-                        self._emit(space.split(b"\n", 1)[0], True)
+                        self._emit(space.split(b"\n", 1)[0], b"\n" in space or newline)
                     elif name == "d":
                         deleted = True
                         break
@@ -500,14 +504,14 @@ class Runner:
                         restart = True
                         break
                     elif name == "=":
-                        self.out.write(f"{self.line_no}\n".encode())
+                        self._emit(str(self.line_no).encode())
                     elif name == "a":
-                        appended.append(cmd.text + b"\n")
+                        appended.append(cmd.text)
                     elif name == "i":
-                        self.out.write(cmd.text + b"\n")
+                        self._emit(cmd.text)
                     elif name == "c":
                         if not cmd.active or cmd.negate:
-                            self.out.write(cmd.text + b"\n")
+                            self._emit(cmd.text)
                         deleted = True
                         break
                     elif name == "y":
@@ -562,12 +566,16 @@ class Runner:
         except _Quit as stop:
             return stop.code
 
-    def _emit(self, data: bytes, newline: bool) -> None:
+    def _emit(self, data: bytes, newline: bool = True) -> None:
+        """Write a line; a line that lacked its newline gets one only if more output follows."""
+        if self.missing_newline:
+            data = b"\n" + data
         self.out.write(data + (b"\n" if newline else b""))
+        self.missing_newline = not newline
 
     def _flush(self, appended: list[bytes]) -> None:
         for text in appended:
-            self.out.write(text)
+            self._emit(text)
 
 
 def _source(ctx: Context, inputs: Inputs, names: list[str]):
@@ -619,7 +627,7 @@ def sed(ctx: Context, argv: list[str]) -> int:
         script = Script(b"\n".join(pieces), extended)
     except SedError as exc:
         return ctx.fail(str(exc))
-    inputs = Inputs(ctx, files)
+    inputs = Inputs(ctx, files, directories="empty")
     try:
         if "i" in opts:
             for name in files:

@@ -5,13 +5,14 @@ echo, printf, seq, yes, tee. Output formats, exit statuses and error texts follo
 
 from __future__ import annotations
 
+import errno
 import re
 from collections import deque
 
 from ..api import Context, applet
 from ..streams import BrokenPipe
 from .options import Inputs, UsageError, arg_bytes, chunks, lines, number, parse
-from .regex import RegexError, compile_posix
+from .regex import RegexError, compile_posix, toybox_fast
 
 
 def usage(ctx: Context, exc: UsageError, status: int = 1) -> int:
@@ -60,13 +61,6 @@ def cat(ctx: Context, argv: list[str]) -> int:
 
 
 # -- head / tail ------------------------------------------------------------------------------
-def _numeric_first(argv: list[str]) -> list[str]:
-    """`head -42 FILE` / `tail -42`: the old style count as the first argument becomes -n 42."""
-    if len(argv) > 1 and re.fullmatch(r"-\d+", argv[1]):
-        return [argv[0], "-n", argv[1][1:]] + argv[2:]
-    return argv
-
-
 def _header(ctx: Context, name: str, index: int) -> None:
     ctx.out(("\n" if index else "") + f"==> {'standard input' if name == '-' else name} <==\n")
 
@@ -74,55 +68,68 @@ def _header(ctx: Context, name: str, index: int) -> None:
 @applet("head")
 def head(ctx: Context, argv: list[str]) -> int:
     try:
-        opts = parse(_numeric_first(argv), "qv", "nc", {"lines": "n", "bytes": "c", "quiet": "q",
-                                                        "silent": "q", "verbose": "v"})
+        opts = parse(argv, "qv", "nc", {"lines": "n", "bytes": "c", "quiet": "q", "silent": "q",
+                                        "verbose": "v"}, unknown_as_operands=True)
         count_lines = number(opts.get("n", "10"))
         count_bytes = number(opts.get("c")) if "c" in opts else None
         for letter, value in (("n", count_lines), ("c", count_bytes)):
             if value is not None and value < 0:
                 raise UsageError(f"-{letter} < 0 (see \"head --help\")")
+        # the old `head -42 FILE` style: a first operand starting with '-' is the count
+        if opts.operands and opts.operands[0].startswith("-") and len(opts.operands[0]) > 1:
+            count_lines = number(opts.operands.pop(0)[1:])
     except UsageError as exc:
         return usage(ctx, exc)
     headers = (len(opts.operands) > 1 and "q" not in opts) or "v" in opts
-    inputs = Inputs(ctx, opts.operands)
+    inputs = Inputs(ctx, opts.operands, directories="defer")
     for index, (name, stream) in enumerate(inputs):
         if headers:
             _header(ctx, name, index)
-        if count_bytes is not None:
-            left = count_bytes
-            while left:
-                data = stream.read(min(left, 65536))
-                if not data:
-                    break
-                ctx.stdout.write(data)
-                left -= len(data)
-        else:
-            left = count_lines
-            while left:
-                line = stream.readline()
-                if not line:
-                    break
-                ctx.stdout.write(line)
-                left -= 1
+        try:
+            _head_copy(ctx, stream, count_lines, count_bytes)
+        except OSError as exc:
+            inputs.failed(name, exc)
     return inputs.status
+
+
+def _head_copy(ctx: Context, stream, count_lines: int, count_bytes: int | None) -> None:
+    if count_bytes is not None:
+        left = count_bytes
+        while left:
+            data = stream.read(min(left, 65536))
+            if not data:
+                break
+            ctx.stdout.write(data)
+            left -= len(data)
+        return
+    left = count_lines
+    while left:
+        line = stream.readline()
+        if not line:
+            break
+        ctx.stdout.write(line)
+        left -= 1
 
 
 @applet("tail")
 def tail(ctx: Context, argv: list[str]) -> int:
-    argv = _numeric_first(argv)
-    if len(argv) > 1 and re.fullmatch(r"\+\d+", argv[1]):
-        argv = [argv[0], "-n", argv[1]] + argv[2:]
     try:
-        opts = parse(argv, "qvfF", "nc", {"lines": "n", "bytes": "c", "quiet": "q", "silent": "q",
-                                          "verbose": "v", "follow": "f"})
+        opts = parse(argv, "fF", "ncs", {"lines": "n", "bytes": "c", "follow": "f"},
+                     unknown_as_operands=True)
         by_bytes = "c" in opts
-        text = str(opts.get("c" if by_bytes else "n", "10"))
+        text = opts.get("c" if by_bytes else "n")
+        if text is None and opts.operands and opts.operands[0][:1] in ("-", "+") and len(opts.operands[0]) > 1:
+            # the old `tail -42 FILE` / `tail +42 FILE` style
+            text = opts.operands.pop(0)
+        text = str(text or "10")
         from_start = text.startswith("+")
         count = abs(number(text.lstrip("+")))
+        if count == 0:  # toybox 0.8.9 prints everything for -n 0
+            from_start, count = True, 1
     except UsageError as exc:
         return usage(ctx, exc)
-    headers = (len(opts.operands) > 1 and "q" not in opts) or "v" in opts
-    inputs = Inputs(ctx, opts.operands)
+    headers = len(opts.operands) > 1
+    inputs = Inputs(ctx, opts.operands, directories="empty")
     for index, (name, stream) in enumerate(inputs):
         if headers:
             _header(ctx, name, index)
@@ -177,7 +184,7 @@ def wc(ctx: Context, argv: list[str]) -> int:
         cells = [f"{counts[letter]:{width}d}" for letter in shown]
         ctx.out(" ".join(cells) + (f" {name}" if name is not None else "") + "\n")
 
-    inputs = Inputs(ctx, files)
+    inputs = Inputs(ctx, files, directories="report-empty")
     for name, stream in inputs:
         counts = _count(stream, "m" in shown)
         for letter in totals:
@@ -237,10 +244,17 @@ class _Matcher:
         for pattern in patterns:
             if pattern == b"":
                 continue
+            flags = re.IGNORECASE if ignore_case else 0
+            fast = None if fixed else toybox_fast(pattern, extended)
             if fixed:
-                self.regexes.append(re.compile(re.escape(pattern), re.IGNORECASE if ignore_case else 0))
+                self.regexes.append(re.compile(re.escape(pattern), flags))
+            elif fast is not None:
+                self.regexes.append(re.compile(fast.encode("latin-1"), flags))
             else:
-                self.regexes.append(compile_posix(pattern, extended, ignore_case))
+                try:
+                    self.regexes.append(compile_posix(pattern, extended, ignore_case))
+                except RegexError as exc:
+                    raise RegexError(f"bad regex '{pattern.decode('utf-8', 'surrogateescape')}': {exc}") from None
 
     def search(self, line: bytes, pos: int) -> tuple[int, int] | None:
         best = None
@@ -265,6 +279,9 @@ class _Grep:
         self.matcher = matcher
         self.found = False
         self.max = number(opts.get("m")) if "m" in opts else None
+        context = number(opts.get("C", "0"))
+        self.before = number(opts.get("B")) if "B" in opts else context
+        self.after = number(opts.get("A")) if "A" in opts else context
 
     def matches(self, line: bytes) -> list[tuple[int, int]]:
         """The spans grep reports in one line (one span for a plain match)."""
@@ -299,18 +316,37 @@ class _Grep:
         """Grep one input; returns True if it asked to stop everything (-q found a line)."""
         o = self.o
         ctx = self.ctx
-        prefix = (name + ":").encode("utf-8", "surrogateescape") if "H" in o else b""
+        delim = b"\0" if "z" in o else b"\n"
+        label = name.encode("utf-8", "surrogateescape")
+        before: deque[tuple[int, bytes]] = deque(maxlen=self.before or None)
+        after = 0
+        last_shown = 0  # number of the last line printed, for the `--` between context groups
         selected = 0
         number_ = 0
-        for raw in lines(stream):
+
+        def show(n: int, text: bytes, dash: bytes) -> None:
+            nonlocal last_shown
+            if (self.before or self.after) and last_shown and n > last_shown + 1:
+                ctx.stdout.write(b"--\n")
+            head = (label + dash if "H" in o else b"") + (b"%d%s" % (n, dash) if "n" in o else b"")
+            ctx.stdout.write(head + text + delim)
+            last_shown = n
+
+        for line in _records(stream, delim):
             number_ += 1
-            line = raw[:-1] if raw.endswith(b"\n") else raw
             spans = self.matches(line)
-            if "v" in o:
-                if spans:
-                    continue
-                spans = [(0, len(line))]
-            elif not spans:
+            if "v" in o and "o" in o:
+                # toybox prints the pieces of the line between the matches
+                edges = [0] + [x for span in spans for x in span] + [len(line)]
+                spans = [(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True) if b > a]
+            elif "v" in o:
+                spans = [] if spans else [(0, len(line))]
+            if not spans:
+                if after:
+                    after -= 1
+                    show(number_, line, b"-")
+                elif self.before:
+                    before.append((number_, line))
                 continue
             selected += 1
             self.found = True
@@ -321,19 +357,22 @@ class _Grep:
             if "c" not in o:
                 if binary:
                     ctx.out(f"Binary file {name} matches\n")
-                elif "o" in o and "v" not in o:
+                elif "o" in o:
                     for start, end in spans:
-                        ctx.stdout.write(prefix + self._line_no(number_) + line[start:end] + b"\n")
-                elif "o" not in o:
-                    ctx.stdout.write(prefix + self._line_no(number_) + line + b"\n")
+                        show(number_, line[start:end], b":")
+                else:
+                    while before:
+                        show(*before.popleft(), b"-")
+                    show(number_, line, b":")
+                    after = self.after
             if self.max is not None and selected >= self.max:
                 break
         if "l" in o and selected:
-            ctx.out(name + "\n")
+            ctx.stdout.write(label + (b"\0" if "Z" in o else b"\n"))
         elif "L" in o and not selected:
-            ctx.out(name + "\n")
+            ctx.stdout.write(label + b"\n")
         elif "c" in o:
-            ctx.stdout.write(prefix + str(selected).encode() + b"\n")
+            ctx.stdout.write((label + b":" if "H" in o else b"") + str(selected).encode() + delim)
         return False
 
     def _line_no(self, n: int) -> bytes:
@@ -352,13 +391,14 @@ def _looks_binary(head: bytes) -> bool:
 @applet("grep", "egrep", "fgrep")
 def grep(ctx: Context, argv: list[str]) -> int:
     try:
-        opts = parse(argv, "EFHILRZabcfhilnoqrsvwxz", "efm", {
+        opts = parse(argv, "EFHILRZabcfhilnoqrsvwxz", "efmABC", {
             "count": "c", "files-with-matches": "l", "files-without-match": "L", "quiet": "q",
             "silent": "q", "only-matching": "o", "no-filename": "h", "with-filename": "H",
             "ignore-case": "i", "invert-match": "v", "word-regexp": "w", "line-regexp": "x",
             "line-number": "n", "recursive": "r", "dereference-recursive": "R", "regexp": "e",
             "extended-regexp": "E", "fixed-strings": "F", "max-count": "m", "text": "a",
-            "no-messages": "s"})
+            "no-messages": "s", "after-context": "A", "before-context": "B", "context": "C",
+            "null-data": "z"})
     except UsageError as exc:
         return usage(ctx, exc, 2)
     name = argv[0].rsplit("/", 1)[-1]
@@ -388,7 +428,10 @@ def grep(ctx: Context, argv: list[str]) -> int:
         return ctx.fail(str(exc), 2)
     if "h" not in opts and len(files) > 1:
         opts.values["H"] = [True]
-    state = _Grep(ctx, opts, matcher)
+    try:
+        state = _Grep(ctx, opts, matcher)
+    except UsageError as exc:
+        return usage(ctx, exc, 2)
     errors = Inputs(ctx, [], error_status=2, quiet="s" in opts)
     if "r" in opts:
         for top in files or ["."]:
@@ -414,8 +457,13 @@ def grep(ctx: Context, argv: list[str]) -> int:
 
 
 def _grep_file(ctx: Context, state: _Grep, path: str, errors: Inputs) -> bool:
-    stream = errors.open(path)
-    if stream is None:
+    try:
+        stream = ctx.storage.open_read(path, ctx.cwd)
+    except OSError as exc:
+        if exc.errno != errno.EISDIR:
+            errors.failed(path, exc)
+        elif not errors.quiet:  # toybox opens a folder fine and only fails to read it
+            ctx.err(f"{path}: {exc.strerror}")
         return False
     with stream:
         binary = False
@@ -589,7 +637,7 @@ def sort(ctx: Context, argv: list[str]) -> int:
 
     import functools
 
-    inputs = Inputs(ctx, opts.operands, error_status=2)
+    inputs = Inputs(ctx, opts.operands, error_status=2, directories="empty")
     records: list[bytes] = []
     for _name, stream in inputs:
         data = b"".join(chunks(stream))
@@ -678,18 +726,19 @@ def uniq(ctx: Context, argv: list[str]) -> int:
             out = ctx.storage.open_write(opts.operands[1], ctx.cwd)
         except OSError as exc:
             return ctx.fail(f"{opts.operands[1]}: {exc.strerror}")
-    inputs = Inputs(ctx, names)
+    inputs = Inputs(ctx, names, directories="empty", label="No file ")
     try:
         for _name, stream in inputs:
             current = None
+            ending = delim
             repeats = 0
-            for record in _records(stream, delim):
+            for record, end in _records_with_ends(stream, delim):
                 if current is not None and key(record) == key(current):
                     repeats += 1
                     continue
-                _uniq_line(out, opts, current, repeats, delim)
-                current, repeats = record, 0
-            _uniq_line(out, opts, current, repeats, delim)
+                _uniq_line(out, opts, current, repeats, ending)
+                current, ending, repeats = record, end, 0
+            _uniq_line(out, opts, current, repeats, ending)
     finally:
         if out is not ctx.stdout:
             out.close()
@@ -700,6 +749,18 @@ def _uniq_line(out, opts, line: bytes | None, repeats: int, delim: bytes) -> Non
     if line is None or ("d" in opts and not repeats) or ("u" in opts and repeats):
         return
     out.write((f"{repeats + 1:7d} ".encode() if "c" in opts else b"") + line + delim)
+
+
+def _records_with_ends(stream, delim: bytes):
+    """(record, its delimiter) pairs; the last record may have none, and uniq keeps it so."""
+    pending = b""
+    for data in chunks(stream):
+        pending += data
+        *done, pending = pending.split(delim)
+        for record in done:
+            yield record, delim
+    if pending:
+        yield pending, b""
 
 
 def _records(stream, delim: bytes):
@@ -722,16 +783,17 @@ def _cut_ranges(text: str, letter: str) -> list[list[int]]:
     for piece in text.split(","):
         found = re.fullmatch(r"(\d*)(-?)(\d*)", piece)
         prefix = f"bad -{letter} '{piece}'"
+        indent = len(f"cut: bad -{letter} '")  # the caret line points into the list, as toybox's does
         if not found or piece in ("", "-"):
             raise UsageError(prefix)
         low = int(found.group(1)) if found.group(1) else 0
         high = int(found.group(3)) if found.group(3) else (low if not found.group(2) else 1 << 32)
         if found.group(1) and low < 1:
-            raise UsageError(f"{prefix}\n{' ' * (len('cut: ' + prefix) - 1 + len(found.group(1)))}^")
+            raise UsageError(f"{prefix}\n{' ' * (indent + len(found.group(1)))}^")
         if found.group(3) and high < 1:
-            raise UsageError(f"{prefix}\n{' ' * (len('cut: ' + prefix) - 1 + len(piece))}^")
+            raise UsageError(f"{prefix}\n{' ' * (indent + len(piece))}^")
         if low > high:
-            raise UsageError(f"{prefix}\n{' ' * (len('cut: ' + prefix) - 1 - len(piece))}^")
+            raise UsageError(f"{prefix}\n{' ' * indent}^")
         pairs.append([low, high])
     return pairs
 
@@ -741,13 +803,13 @@ def cut(ctx: Context, argv: list[str]) -> int:
     try:
         opts = parse(argv, "sDn", "bcfdO", {"output-delimiter": "O"})
         kinds = [letter for letter in "bcf" if letter in opts]
+        if len(kinds) != 1:
+            raise UsageError("Needs -CFfcb (see \"cut --help\")" if not kinds
+                             else f"No '{kinds[0]}' with '{kinds[1]}' (see \"cut --help\")")
         if "s" in opts and "f" not in opts:
             raise UsageError("-s needs -Ff")
         if "d" in opts and "f" not in opts:
             raise UsageError("-d needs -Ff")
-        if len(kinds) != 1:
-            raise UsageError("Needs -CFfcb (see \"cut --help\")" if not kinds
-                             else f"No '{kinds[0]}' with '{kinds[1]}' (see \"cut --help\")")
         kind = kinds[0]
         pairs = []
         for text in opts.all(kind):
@@ -765,7 +827,7 @@ def cut(ctx: Context, argv: list[str]) -> int:
         pairs = merged
     delim = arg_bytes(opts.get("d", "\t"))
     joiner = arg_bytes(opts.get("O")) if "O" in opts else (delim if kind == "f" else b"")
-    inputs = Inputs(ctx, opts.operands)
+    inputs = Inputs(ctx, opts.operands, directories="empty")
     for _name, stream in inputs:
         for raw in lines(stream):
             line = raw[:-1] if raw.endswith(b"\n") else raw
@@ -783,6 +845,10 @@ def _cut_line(line: bytes, kind: str, pairs: list[list[int]], delim: bytes, only
               no_collate: bool):
     if kind == "f":
         if not any(b in delim for b in line):
+            # toybox: a line without delimiter is all of field 1, -s or not; else it is
+            # printed whole (POSIX) unless -s
+            if pairs and pairs[0][0] <= 1:
+                return line
             return None if (only_delimited or no_collate) else line
         fields = re.split(b"[" + re.escape(delim) + b"]", line) if len(delim) > 1 else line.split(delim)
         picked = []
@@ -1105,7 +1171,7 @@ def printf(ctx: Context, argv: list[str]) -> int:
                         ctx.err(f"bad %{conv} {value.decode('utf-8', 'surrogateescape')}")
                         status = 1
                 else:
-                    raise UsageError(f"bad %{conv}@{i - 1}")
+                    raise UsageError(f"bad %{conv}@{i}")
             if not seen or index >= len(values):
                 break
             if len(out) > 65536:
@@ -1125,7 +1191,8 @@ def _seq_number(text: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise UsageError(f"not a number: {text}") from None
+        # toybox 0.8.9 reports strtod failures with a stale errno; Android prints the same text
+        raise UsageError(f"strtod {text}: Argument list too long") from None
 
 
 def _decimals(text: str) -> int:
@@ -1153,8 +1220,10 @@ def seq(ctx: Context, argv: list[str]) -> int:
                 fmt = rest
             else:
                 sep = rest
-        if not 1 <= len(args) <= 3:
-            raise UsageError("Needs 1-3 arguments (see \"seq --help\")")
+        if not args:
+            raise UsageError("Needs 1 argument (see \"seq --help\")")
+        if len(args) > 3:
+            raise UsageError("Max 3 arguments (see \"seq --help\")")
         texts = ["1", "1"] + args if len(args) == 1 else (args[:1] + ["1"] + args[1:] if len(args) == 2 else args)
         first, step, last = (_seq_number(t) for t in texts)
     except UsageError as exc:
