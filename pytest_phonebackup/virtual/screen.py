@@ -54,6 +54,9 @@ class Screen:
         self.events: list[InputEvent] = []
         self._lock = threading.Lock()
 
+    def on_boot_completed(self) -> None:
+        self.is_on = True  # a phone comes back from a reboot awake, showing the home screen
+
     @property
     def size(self) -> tuple[int, int]:
         return self.override_size or (SCREEN_WIDTH, SCREEN_HEIGHT)

@@ -46,7 +46,7 @@ class Intent:
             parts.append(f"typ={self.mime_type}")
         if self.flags:
             parts.append(f"flg=0x{self.flags:x}")
-        if self.package and not self.component:
+        if self.package:
             parts.append(f"pkg={self.package}")
         if self.component:
             parts.append(f"cmp={short_component(self.component)}")
