@@ -3,7 +3,9 @@ phone and on the host for the toybox/mksh oracle (see oracle.py)."""
 
 from __future__ import annotations
 
+import errno
 import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +19,16 @@ _names = itertools.count()
 @pytest.fixture(scope="module")
 def shell_phone(adb_server, tmp_path_factory) -> VirtualPhone:
     """A started virtual phone shared by one test module (tests work in their own folders)."""
-    phone = VirtualPhone(PhoneConfig(data_dir=tmp_path_factory.mktemp("shell-phone"),
-                                     storage_bytes=2 * 1024**3)).start()
+    data_dir = tmp_path_factory.mktemp("shell-phone")
+    for attempt in range(5):
+        try:
+            phone = VirtualPhone(PhoneConfig(data_dir=data_dir, storage_bytes=2 * 1024**3)).start()
+            break
+        except OSError as exc:
+            # Another test process took the console port between the check and the bind: try the next.
+            if exc.errno != errno.EADDRINUSE or attempt == 4:
+                raise
+            time.sleep(0.2)
     try:
         adb_server.wait_for(phone.serial)
         yield phone
@@ -38,3 +48,12 @@ def trees(shell_phone, adb_server, oracle_dir) -> Trees:
     if reason:
         pytest.skip(reason)
     return make_trees(shell_phone, adb_server, oracle_dir, f"t{next(_names)}")
+
+
+@pytest.fixture(scope="module")
+def read_only_trees(shell_phone, adb_server, oracle_dir) -> Trees:
+    """One standard tree per module for commands that only read (generated command lines)."""
+    reason = oracle_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    return make_trees(shell_phone, adb_server, oracle_dir, "read-only")

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ...storage import CountedWriter
 from ..api import Context, applet
 from ..interp import Interp, open_special_input, open_special_output
 from ..patterns import compile_pattern
@@ -1764,17 +1765,13 @@ def dd(ctx: Context, argv: list[str]) -> int:
             sink = special
         else:
             try:
-                writer = storage.open_write(path, ctx.cwd, append="notrunc" in conv)
+                writer = open_for_dd(storage, path, ctx.cwd, "notrunc" in conv)
             except OSError as exc:
                 if close_source:
                     close_source.close()
                 return ctx.fail(f"{path}: {strerror(exc)}")
-            if "notrunc" in conv:
-                os.lseek(writer.fileno(), 0, os.SEEK_SET)
             if seek:
                 os.lseek(writer.fileno(), seek * obs, os.SEEK_SET)
-            elif "notrunc" not in conv:
-                pass
             sink = writer
     full_in = part_in = full_out = part_out = 0
     total = 0
@@ -1805,11 +1802,7 @@ def dd(ctx: Context, argv: list[str]) -> int:
                     block += bytes(ibs - len(block))
             pending += block
             while len(pending) >= obs:
-                if "notrunc" in conv and writer is not None:
-                    os.write(writer.fileno(), pending[:obs])
-                    writer.written += obs
-                else:
-                    sink.write(pending[:obs])
+                sink.write(pending[:obs])
                 total += obs
                 full_out += 1
                 pending = pending[obs:]
@@ -1822,6 +1815,8 @@ def dd(ctx: Context, argv: list[str]) -> int:
     finally:
         if writer is not None:
             writer.close()
+            if "notrunc" in conv:
+                settle_overwrite(storage, writer)
         if close_source is not None:
             close_source.close()
     if settings.get("status") != "none":
@@ -1832,6 +1827,26 @@ def dd(ctx: Context, argv: list[str]) -> int:
             if settings.get("status") != "noxfer" else
             f"{full_in}+{part_in} records in\n{full_out}+{part_out} records out\n"))
     return status
+
+
+def open_for_dd(storage, path: str, cwd: str, keep: bool):
+    """dd's output: truncated, or (conv=notrunc) opened in place so seek= can overwrite the middle."""
+    if not keep:
+        return storage.open_write(path, cwd)
+    res = storage.resolve(path, cwd)
+    fd = os.open(res.host, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    writer = CountedWriter(storage, fd, res.device)
+    writer.size_before = os.fstat(fd).st_size
+    return writer
+
+
+def settle_overwrite(storage, writer) -> None:
+    """Bytes written over existing data took no new space: give back what was reserved for them."""
+    try:
+        grown = os.lstat(storage.host(writer.device_path)).st_size - writer.size_before
+    except OSError:
+        return
+    storage.release(max(0, writer.written - max(0, grown)))
 
 
 def human_si(value: float) -> str:
