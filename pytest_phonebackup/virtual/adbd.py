@@ -132,6 +132,11 @@ class Connection:
                 self._recv_exact_into(header_view)
                 limit = self.max_payload if self.online else MAX_HANDSHAKE_PAYLOAD
                 header = unpack_header(header_buf, limit)
+                stream = None
+                if header.command == A_WRTE and self.online:
+                    stream = self._find(header.arg1, header.arg0)
+                    if stream is not None and stream.expect(header.length):
+                        self.send_packet(A_OKAY, stream.local_id, stream.remote_id)
                 payload = memoryview(bytearray(header.length))
                 if header.length:
                     self._recv_exact_into(payload)
@@ -139,7 +144,10 @@ class Connection:
                     strict = self.online and self._with_checksum
                     if (strict or header.check) and checksum(payload) != header.check:
                         raise ProtocolError(f"{header.name} checksum mismatch")
-                self._dispatch(header.command, header.arg0, header.arg1, payload)
+                if stream is not None:
+                    stream.deliver(payload)
+                elif header.command != A_WRTE:
+                    self._dispatch(header.command, header.arg0, header.arg1, payload)
         except (EOFError, OSError):
             pass
         except ProtocolError as exc:
@@ -150,6 +158,7 @@ class Connection:
             self.close()
 
     def _dispatch(self, command: int, arg0: int, arg1: int, payload: memoryview) -> None:
+        """Every packet but WRTE, which `run` hands to its stream directly."""
         if command == A_CNXN:
             self._on_connect(arg0, arg1, payload)
         elif command == A_AUTH:
@@ -158,10 +167,6 @@ class Connection:
             return  # adbd ignores stream packets from a host it has not accepted
         elif command == A_OPEN:
             self._on_open(arg0, payload)
-        elif command == A_WRTE:
-            stream = self._find(arg1, arg0)
-            if stream is not None:
-                stream.deliver(payload)
         elif command == A_OKAY:
             stream = self._find(arg1, arg0)
             if stream is not None:

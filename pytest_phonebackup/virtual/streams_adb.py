@@ -66,20 +66,29 @@ class AdbStream:
         self.connection.send_packet(A_CLSE, 0, self.remote_id)
 
     # -- called by the connection's reader thread --------------------------------------------------
-    def deliver(self, payload: memoryview) -> None:
-        """A WRTE from the host. OKAY at once while the window has room, else once consumed."""
+    def expect(self, length: int) -> bool:
+        """A WRTE header from the host, before its payload: count the payload against the window.
+
+        Returns True if the OKAY can go out now, while the payload is still being read; the host
+        then sends its next WRTE without waiting for this one's bytes to cross (TCP keeps the
+        order). When the window is full the OKAY waits until the service has consumed enough.
+        """
         with self._cond:
             if self._okay_owed:
                 raise ProtocolError(f"host sent WRTE on stream {self.local_id} before its OKAY")
             if self.closed:
+                return False
+            self._inbound_bytes += length
+            self._okay_owed = self._inbound_bytes > INBOUND_WINDOW
+            return not self._okay_owed
+
+    def deliver(self, payload: memoryview) -> None:
+        """The payload of the WRTE announced by `expect`."""
+        with self._cond:
+            if self.closed:
                 return
             self._inbound.append(payload)
-            self._inbound_bytes += len(payload)
-            owe = self._inbound_bytes > INBOUND_WINDOW
-            self._okay_owed = owe
             self._cond.notify_all()
-        if not owe:
-            self.connection.send_packet(A_OKAY, self.local_id, self.remote_id)
 
     def host_acknowledged(self) -> None:
         """OKAY from the host: our last WRTE was consumed, the next may go."""
@@ -173,6 +182,23 @@ class AdbStream:
             need -= take
             with self._cond:
                 self._consumed(take)
+
+    def take(self) -> memoryview:
+        """The next received bytes as one view, as large as they came (for parsers on hot paths).
+        Give back what is not used with `unread`. EOFError once the host closed the stream."""
+        with self._cond:
+            if not self._wait_data():
+                raise EOFError("stream closed")
+            view = self._inbound.popleft()
+            self._consumed(len(view))
+        return view
+
+    def unread(self, view: memoryview) -> None:
+        """Put bytes taken with `take` back in front, to be read again."""
+        if len(view):
+            with self._cond:
+                self._inbound.appendleft(view)
+                self._inbound_bytes += len(view)
 
     # -- writing (service side) ----------------------------------------------------------------
     def write(self, data: bytes | bytearray | memoryview) -> int:

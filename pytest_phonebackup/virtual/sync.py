@@ -58,6 +58,7 @@ class SyncSession:
         self.storage = phone.storage
         self.stream = stream
         self._out = bytearray()
+        self._unread_data = 0  # bytes of a DATA chunk left unread when a write failed
 
     # -- replies --------------------------------------------------------------------------------
     def _reply(self, *parts: bytes) -> None:
@@ -247,23 +248,59 @@ class SyncSession:
 
     def _receive_data(self, writer) -> int:
         """DATA chunks into `writer` until DONE; returns DONE's mtime. OSError from the writer
-        propagates (the caller reports it); protocol errors end the session."""
+        propagates (the caller reports it); protocol errors end the session.
+
+        The hot path of `adb push`: it parses the received payloads in place and writes straight
+        from them, one write per DATA chunk and no copies.
+        """
         write = writer.write
-        read_exact = self.stream.read_exact
+        header = REQUEST
+        remaining = 0  # bytes of the current DATA chunk still to come
+        partial = b""  # a header split across two payloads
         while True:
-            ident, size = REQUEST.unpack(read_exact(REQUEST.size))
-            if ident == b"DONE":
-                return size
-            if ident != b"DATA":
-                self._fail("invalid data message")
-                raise SyncEnd
-            if size > SYNC_DATA_MAX:
-                self._fail("oversize data message")
-                raise SyncEnd
-            self.stream.read_into(size, write)
+            view = self.stream.take()
+            pos, end = 0, len(view)
+            while pos < end:
+                if remaining:
+                    take = min(remaining, end - pos)
+                    try:
+                        write(view[pos:pos + take])
+                    except OSError:
+                        # keep the stream in step for _drain_data: the rest of this chunk is skipped
+                        self.stream.unread(view[pos + take:])
+                        self._unread_data = remaining - take
+                        raise
+                    pos += take
+                    remaining -= take
+                    continue
+                if partial or end - pos < header.size:
+                    need = header.size - len(partial)
+                    partial += view[pos:pos + need].tobytes()
+                    pos += min(need, end - pos)
+                    if len(partial) < header.size:
+                        continue
+                    ident, size = header.unpack(partial)
+                    partial = b""
+                else:
+                    ident, size = header.unpack_from(view, pos)
+                    pos += header.size
+                if ident == b"DATA":
+                    if size > SYNC_DATA_MAX:
+                        self._fail("oversize data message")
+                        raise SyncEnd
+                    remaining = size
+                elif ident == b"DONE":
+                    self.stream.unread(view[pos:])  # the next request may follow in the same WRTE
+                    return size
+                else:
+                    self._fail("invalid data message")
+                    raise SyncEnd
 
     def _drain_data(self) -> None:
         """After a FAIL, read and drop DATA until DONE, as adbd does, so the host sees the FAIL."""
+        skip, self._unread_data = self._unread_data, 0
+        if skip:
+            self.stream.read_into(skip, lambda _piece: None)
         while True:
             ident, size = REQUEST.unpack(self.stream.read_exact(REQUEST.size))
             if ident != b"DATA" or size > SYNC_DATA_MAX:
