@@ -162,7 +162,48 @@ def _png_header(head: bytes) -> dict[str, Any] | None:
     if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
         return None
     width, height = struct.unpack_from(">II", head, 16)
+    exif: dict[int, Any] = {}
+    pos = 8
+    while pos + 8 <= len(head):  # eXIf comes before the image data (PNG 1.5 extension)
+        size, kind = struct.unpack_from(">I4s", head, pos)
+        if kind == b"eXIf":
+            exif = _tiff_tags(head[pos + 8:pos + 8 + size])
+            break
+        if kind == b"IDAT":
+            break
+        pos += 12 + size
+    return {"width": width, "height": height, "exif": exif}
+
+
+def _gif_header(head: bytes) -> dict[str, Any] | None:
+    if head[:6] not in (b"GIF87a", b"GIF89a") or len(head) < 10:
+        return None
+    width, height = struct.unpack_from("<HH", head, 6)  # logical screen descriptor
     return {"width": width, "height": height, "exif": {}}
+
+
+def _webp_header(head: bytes) -> dict[str, Any] | None:
+    """WebP canvas size (VP8, VP8L or VP8X) and its EXIF chunk, when within `head`."""
+    if head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+        return None
+    found: dict[str, Any] = {"exif": {}}
+    pos = 12
+    while pos + 8 <= len(head):
+        kind, size = head[pos:pos + 4], struct.unpack_from("<I", head, pos + 4)[0]
+        body = head[pos + 8:pos + 8 + size]
+        if kind == b"VP8X" and len(body) >= 10:
+            found["width"] = 1 + int.from_bytes(body[4:7], "little")
+            found["height"] = 1 + int.from_bytes(body[7:10], "little")
+        elif kind == b"VP8 " and len(body) >= 10 and "width" not in found:
+            found["width"] = struct.unpack_from("<H", body, 6)[0] & 0x3FFF
+            found["height"] = struct.unpack_from("<H", body, 8)[0] & 0x3FFF
+        elif kind == b"VP8L" and len(body) >= 5 and "width" not in found:
+            bits = int.from_bytes(body[1:5], "little")
+            found["width"], found["height"] = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+        elif kind == b"EXIF":
+            found["exif"] = _tiff_tags(body[6:] if body.startswith(b"Exif\0\0") else body)
+        pos += 8 + size + (size & 1)
+    return found if "width" in found else None
 
 
 def _image_fields(width: int, height: int, exif: dict[int, Any]) -> dict[str, Any]:
@@ -189,7 +230,7 @@ def _register_heif() -> None:
 def probe_image(fh) -> dict[str, Any]:
     """Width, height, orientation and capture time from an image's content (never its name)."""
     head = fh.read(256 * 1024)
-    quick = _jpeg_header(head) or _png_header(head)
+    quick = _jpeg_header(head) or _png_header(head) or _gif_header(head) or _webp_header(head)
     if quick is not None:
         return _image_fields(quick["width"], quick["height"], quick["exif"])
     fh.seek(0)

@@ -288,3 +288,31 @@ def test_content_reaches_the_settings_provider(adb_server, phone):
                              serial=phone.serial, check=False)
     assert missing.returncode == 1
     assert missing.stderr.decode().endswith("Could not find provider: com.example.nothing\n")
+
+
+def test_scan_reads_webp_gif_and_heic_from_their_content(adb_server, phone, tmp_path):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[36867] = "2019:05:06 07:08:09"
+    exif.get_ifd(0x8769)[36881] = "-05:00"
+    made = {}
+    for name, fmt, size in (("w.webp", "WEBP", (321, 123)), ("g.gif", "GIF", (77, 55)), ("h.heic", "HEIF", (96, 64))):
+        buf = io.BytesIO()
+        Image.new("RGB", size, (9, 99, 199)).save(buf, fmt, **({"exif": exif} if fmt != "GIF" else {}))
+        push(adb_server, phone, tmp_path, buf.getvalue(), f"/sdcard/Pictures/Formats/{name}")
+        made[name] = size
+    shell(adb_server, phone, "content call --uri content://media/external/file --method scan_file "
+                             "--arg /sdcard/Pictures/Formats")
+    found = {r["_display_name"]: r for r in rows(query(
+        adb_server, phone, IMAGES, "_display_name:mime_type:width:height:datetaken",
+        "relative_path='Pictures/Formats/'"))}
+    taken = str(int(dt.datetime(2019, 5, 6, 12, 8, 9, tzinfo=dt.timezone.utc).timestamp() * 1000))
+    assert found == {
+        "w.webp": {"_display_name": "w.webp", "mime_type": "image/webp", "width": "321", "height": "123",
+                   "datetaken": taken},
+        "g.gif": {"_display_name": "g.gif", "mime_type": "image/gif", "width": "77", "height": "55",
+                  "datetaken": "NULL"},
+        "h.heic": {"_display_name": "h.heic", "mime_type": "image/heic", "width": "96", "height": "64",
+                   "datetaken": taken},
+    }
