@@ -206,6 +206,21 @@ def _webp_header(head: bytes) -> dict[str, Any] | None:
     return found if "width" in found else None
 
 
+def _heif_header(fh, head: bytes) -> dict[str, Any] | None:
+    """HEIC/HEIF/AVIF size and EXIF through pillow-heif (no pixel decoding, no size limit)."""
+    try:
+        import pillow_heif
+
+        if not pillow_heif.is_supported(head[:64]):
+            return None
+        heif = pillow_heif.open_heif(fh)
+        raw = heif.info.get("exif") or b""
+        exif = _tiff_tags(raw[6:] if raw.startswith(b"Exif\0\0") else raw)
+        return {"width": heif.size[0], "height": heif.size[1], "exif": exif}
+    except Exception:  # not installed, or a damaged file: Pillow gets its turn
+        return None
+
+
 def _image_fields(width: int, height: int, exif: dict[int, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"width": width, "height": height,
                            "orientation": EXIF_ROTATION.get(exif.get(274, 1), 0)}
@@ -233,6 +248,10 @@ def probe_image(fh) -> dict[str, Any]:
     quick = _jpeg_header(head) or _png_header(head) or _gif_header(head) or _webp_header(head)
     if quick is not None:
         return _image_fields(quick["width"], quick["height"], quick["exif"])
+    fh.seek(0)
+    heif = _heif_header(fh, head)
+    if heif is not None:
+        return _image_fields(heif["width"], heif["height"], heif["exif"])
     fh.seek(0)
     from PIL import Image
 
