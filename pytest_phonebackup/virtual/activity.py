@@ -716,6 +716,49 @@ def am_command(ctx: Context, argv: list[str]) -> int:
 register_cmd("activity", lambda ctx, args: am_command(ctx, ["am", *args]))
 
 
+@applet("monkey")
+def monkey(ctx: Context, argv: list[str]) -> int:
+    """`monkey -p PKG -c CATEGORY COUNT`: scripts use it to open an app by package name. The first
+    event launches the package's launcher activity; further events are random taps."""
+    am: ActivityManager = ctx.phone.system.activity
+    args = argv[1:]
+    packages: list[str] = []
+    count = 0
+    i = 0
+    while i < len(args):
+        if args[i] == "-p" and i + 1 < len(args):
+            packages.append(args[i + 1])
+            i += 1
+        elif args[i] in ("-c", "--throttle", "-s", "--pct-touch", "--pct-motion") and i + 1 < len(args):
+            i += 1
+        elif args[i].isdigit():
+            count = int(args[i])
+        i += 1
+    ctx.out(f"args: [{', '.join(args)}]\n" + "".join(f' arg: "{a}"\n' for a in args))
+    for package in packages:
+        ctx.out(f'data="{package}"\n')
+    started = time.monotonic()
+    launchable = [p for p in packages if (app := am._template(p)) is not None and app.activities
+                  and (am._package(p) is None or am._package(p).launcher_activity)]
+    if count < 1:
+        ctx.out("Events injected: 0\n")
+        return 0
+    if not launchable:
+        ctx.out("** No activities found to run, monkey aborted.\n")
+        return 252
+    template = am._template(random.choice(launchable))
+    am.start_activity(Intent(action=ACTION_MAIN, categories=[CATEGORY_LAUNCHER],
+                             component=template.component(template.activities[0]), flags=0x10200000))
+    screen = getattr(ctx.phone.system, "screen", None)
+    for _ in range(count - 1):
+        if screen is not None:
+            screen.tap(random.randrange(SCREEN_WIDTH), random.randrange(SCREEN_HEIGHT))
+    elapsed = max(1, int((time.monotonic() - started) * 1000))
+    ctx.out(f"Events injected: {count}\n## Network stats: elapsed time={elapsed}ms (0ms mobile, 0ms wifi, "
+            f"{elapsed}ms not connected)\n")
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------
 # ps
 # ---------------------------------------------------------------------------------------------

@@ -252,3 +252,11 @@ def test_service_list_and_dumpsys_battery(adb_server, phone):
     phone.emulator_state.battery_capacity = 42
     battery = out(adb_server, phone, "dumpsys battery")
     assert battery.startswith("Current Battery Service state:\n") and "  level: 42\n" in battery
+
+
+def test_monkey_opens_an_app_by_package(adb_server, phone):
+    text = out(adb_server, phone, "monkey -p com.android.settings -c android.intent.category.LAUNCHER 1")
+    assert "Events injected: 1" in text
+    assert phone.system.activity.top.short == "com.android.settings/.Settings"
+    proc = sh(adb_server, phone, "monkey -p com.example.not.installed 1", check=False)
+    assert proc.returncode == 252 and "** No activities found to run, monkey aborted." in proc.stdout.decode()
