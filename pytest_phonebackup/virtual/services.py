@@ -143,7 +143,7 @@ def run_command(phone, stream: AdbStream, command: str, *, v2: bool, pty: bool =
         if command.strip():
             status = shell.run(command, stdin, stdout, stderr, stream.cancelled)
         else:
-            status = _interactive(phone, shell, stream, stdin, stdout, stderr, echo=pty)
+            status = _interactive(phone, shell, stream, stdin, stdout, stderr, terminal=pty)
     except BrokenPipe:
         status = BROKEN_PIPE_STATUS
     except Exception as exc:  # noqa: BLE001 - report the failure to the host, keep the phone up
@@ -168,16 +168,18 @@ def _prompt(phone, shell) -> bytes:
 
 
 def _interactive(phone, shell, stream: AdbStream, stdin: Pipe, stdout: ChannelOutput,
-                 stderr: ChannelOutput, echo: bool) -> int:
-    """`adb shell` with no command: prompt, read a line, run it, until `exit` or the host leaves."""
+                 stderr: ChannelOutput, terminal: bool) -> int:
+    """`adb shell` with no command: read a line, run it, until `exit` or the host leaves. On a
+    terminal (pty) with a prompt and echo, as mksh; without one (`... | adb shell`) silently."""
     status = 0
     while not stream.cancelled.is_set():
-        stdout.write(_prompt(phone, shell))
+        if terminal:
+            stdout.write(_prompt(phone, shell))
         stdout.flush()
         line = stdin.readline()
         if not line:
             break
-        if echo:
+        if terminal:
             stdout.write(line)
         text = line.decode("utf-8", "surrogateescape").strip()
         words = text.split()

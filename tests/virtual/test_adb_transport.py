@@ -212,6 +212,35 @@ def test_many_streams_at_once_on_one_connection(direct_phone):
             local: f"stream {local}\n".encode() for local in range(1, 21)}
 
 
+def test_interactive_shell_prompts_echoes_and_exits(direct_phone):
+    with RawHost(direct_phone.adb_port) as host:
+        host.connect()
+        command, device_id = host.open(1, "shell:")  # no command: a pty session
+        assert command == A_OKAY
+        output = bytearray()
+
+        def read_until(marker: bytes) -> None:
+            while marker not in output:
+                kind, _, _, payload, _ = host.recv()
+                assert kind == A_WRTE
+                output.extend(payload)
+                host.send(A_OKAY, 1, device_id)
+
+        read_until(b"emu64x:/ $ ")
+        host.send(A_WRTE, 1, device_id, b"echo hi there\r")
+        assert host.recv()[0] == A_OKAY
+        read_until(b"hi there\r\nemu64x:/ $ ")
+        host.send(A_WRTE, 1, device_id, b"exit\r")
+        assert host.recv()[0] == A_OKAY
+        assert host.read_stream(1, device_id) in (b"", b"exit\r\n")
+        assert output.startswith(b"emu64x:/ $ echo hi there\r\nhi there\r\n")
+
+
+def test_piped_shell_without_command_runs_lines_silently(adb_server, virtual_phone):
+    proc = adb_server.run("shell", serial=virtual_phone.serial, input=b"echo one\necho two\n")
+    assert proc.stdout == b"one\ntwo\n"
+
+
 def test_unknown_service_is_refused_with_clse(direct_phone):
     with RawHost(direct_phone.adb_port) as host:
         host.connect()
