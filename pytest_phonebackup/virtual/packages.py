@@ -841,49 +841,62 @@ def package_command(ctx: Context, args: list[str]) -> int:
                 "  enable|disable|disable-user|default-state PACKAGE\n  grant|revoke PACKAGE PERMISSION\n")
         return 0
     verb, rest = args[0], args[1:]
-    if verb == "install":
-        return _install(ctx, rest)
-    if verb == "install-create":
-        return _install_create(ctx, rest)
-    if verb == "install-write":
-        return _install_write(ctx, rest)
-    if verb == "install-commit":
-        return _install_commit(ctx, rest)
-    if verb in ("install-abandon", "install-destroy"):
-        return _install_abandon(ctx, rest)
-    if verb == "uninstall":
-        return _uninstall(ctx, rest)
-    if verb == "list":
-        return _list(ctx, rest)
-    if verb == "path":
-        return _path(ctx, rest)
-    if verb == "clear":
-        return _clear(ctx, rest)
-    if verb in ("grant", "revoke"):
-        return _grant_revoke(ctx, rest, verb == "grant")
-    if verb in ("enable", "disable", "disable-user", "disable-until-used", "default-state"):
-        state = {"enable": "enabled", "disable": "disabled", "disable-user": "disabled-user",
-                 "default-state": "default"}.get(verb, verb)
-        return _set_enabled(ctx, rest, state)
-    if verb == "resolve-activity":
-        return _resolve_activity(ctx, rest)
-    if verb == "dump":
-        return dumpsys_package(ctx, rest)
-    if verb in ("install-incremental", "install-streaming"):
-        # no incremental file system here: adb falls back to a normal streamed install
-        ctx.out("Failure [INSTALL_FAILED_INTERNAL_ERROR: incremental installs are not supported]\n")
-        return 1
-    if verb in ("compile", "bg-dexopt-job", "force-dex-opt", "trim-caches", "reconcile-secondary-dex-files"):
-        ctx.out("Success\n")
+    handler = _VERBS.get(verb)
+    if handler is None:
+        ctx.stderr.write(f"Unknown command: {verb}\n".encode())
+        return 255
+    try:
+        return handler(ctx, rest)
+    except (ValueError, IndexError):  # a missing or malformed option value, as Java's parse errors
+        return _exception(ctx, verb, f"java.lang.IllegalArgumentException: bad arguments: {' '.join(rest)}")
+
+
+def _enabled_setter(state: str):
+    return lambda ctx, args: _set_enabled(ctx, args, state)
+
+
+def _reply(text: str):
+    def answer(ctx: Context, args: list[str]) -> int:
+        ctx.out(text)
         return 0
-    if verb == "get-install-location":
-        ctx.out("0[auto]\n")
-        return 0
-    if verb == "has-feature" and rest:
-        ctx.out("true\n")
-        return 0
-    ctx.stderr.write(f"Unknown command: {verb}\n".encode())
-    return 255
+    return answer
+
+
+def _incremental(ctx: Context, args: list[str]) -> int:
+    # no incremental file system here: adb then falls back to a normal streamed install
+    ctx.out("Failure [INSTALL_FAILED_INTERNAL_ERROR: incremental installs are not supported]\n")
+    return 1
+
+
+_VERBS = {
+    "install": _install,
+    "install-create": _install_create,
+    "install-write": _install_write,
+    "install-commit": _install_commit,
+    "install-abandon": _install_abandon,
+    "install-destroy": _install_abandon,
+    "install-incremental": _incremental,
+    "install-streaming": _incremental,
+    "uninstall": _uninstall,
+    "list": _list,
+    "path": _path,
+    "clear": _clear,
+    "grant": lambda ctx, args: _grant_revoke(ctx, args, True),
+    "revoke": lambda ctx, args: _grant_revoke(ctx, args, False),
+    "enable": _enabled_setter("enabled"),
+    "disable": _enabled_setter("disabled"),
+    "disable-user": _enabled_setter("disabled-user"),
+    "disable-until-used": _enabled_setter("disabled-until-used"),
+    "default-state": _enabled_setter("default"),
+    "resolve-activity": _resolve_activity,
+    "dump": lambda ctx, args: dumpsys_package(ctx, args),
+    "compile": _reply("Success\n"),
+    "bg-dexopt-job": _reply("Success\n"),
+    "force-dex-opt": _reply("Success\n"),
+    "trim-caches": _reply(""),
+    "get-install-location": _reply("0[auto]\n"),
+    "has-feature": _reply("true\n"),
+}
 
 
 def _when(ts: float) -> str:
