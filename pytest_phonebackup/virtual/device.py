@@ -14,9 +14,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .props import Properties, default_props
 from .storage import EXTERNAL_STORAGE, Storage
+
+if TYPE_CHECKING:
+    from .adbd import AdbDaemon
+    from .console import EmulatorConsole
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +136,8 @@ class VirtualPhone:
         from .system import AndroidSystem
 
         self.system = AndroidSystem(self)
-        self.adbd = None
-        self.console = None
+        self.adbd: AdbDaemon | None = None
+        self.console: EmulatorConsole | None = None
 
     # -- identity ----------------------------------------------------------------------------
     @property
