@@ -190,6 +190,17 @@ def _draw_view(draw: ImageDraw.ImageDraw, view: View) -> None:
         draw.ellipse((knob_x - 26, track[1] - 4, knob_x + 26, track[3] + 4),
                      fill="#1a73e8" if view.checked else "#f1f3f4", outline="#5f6368")
         color = "#202124"
+    elif cls == "TextView" and view.clickable and bottom - top >= 200 and right - left <= 400:
+        # An icon with its label below (the launcher's BubbleTextView): a round badge with the
+        # initial, so screenshots show which app is where.
+        cx, radius = (left + right) // 2, min(right - left, bottom - top) // 4
+        cy = top + radius + 20
+        palette = ("#1a73e8", "#d93025", "#188038", "#f9ab00", "#9334e6", "#12b5cb")
+        draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius),
+                     fill=palette[sum(map(ord, view.text)) % len(palette)])
+        draw.text((cx, cy), (view.text or "?")[:1].upper(), fill="white", font=_font(radius), anchor="mm")
+        draw.text((cx, bottom - 40), view.text, fill="#202124", font=_font(34), anchor="ms")
+        return
     elif "EditText" in cls:
         draw.rectangle(box, outline="#5f6368", width=3)
         color = "#202124"
