@@ -108,6 +108,7 @@ class Package:
     first_install_time: float = 0.0
     last_update_time: float = 0.0
     split_apks: list[str] = field(default_factory=list)  # file names next to base.apk (split_X.apk)
+    installed_for_user: bool = True  # False after `pm uninstall --user 0` of a preinstalled package
 
     @property
     def enabled(self) -> bool:
@@ -207,15 +208,18 @@ class PackageManager:
 
     # -- queries -----------------------------------------------------------------------------
     def get(self, name: str) -> Package | None:
-        return self.packages.get(name)
+        """The package as user 0 sees it (None if absent or uninstalled for the user)."""
+        pkg = self.packages.get(name)
+        return pkg if pkg is not None and pkg.installed_for_user else None
 
-    def installed(self) -> list[Package]:
+    def installed(self, include_uninstalled: bool = False) -> list[Package]:
         with self._lock:
-            return sorted(self.packages.values(), key=lambda p: p.name)
+            return sorted((p for p in self.packages.values() if include_uninstalled or p.installed_for_user),
+                          key=lambda p: p.name)
 
     def resolve_launcher(self, name: str) -> str | None:
         """`pkg/.Activity` of the package's MAIN/LAUNCHER activity, or None."""
-        pkg = self.packages.get(name)
+        pkg = self.get(name)
         if pkg is None or not pkg.launcher_activity:
             return None
         return short_component(pkg.name, pkg.launcher_activity)
@@ -309,12 +313,23 @@ class PackageManager:
             except OSError:
                 pass
 
-    def uninstall(self, name: str, keep_data: bool = False) -> None:
-        """Remove a package (its APK folder and, unless keep_data, its data). KeyError if unknown."""
+    def uninstall(self, name: str, keep_data: bool = False, for_user: bool = False) -> None:
+        """Remove a package (its APK folder and, unless keep_data, its data). KeyError if unknown.
+
+        `for_user` (`--user 0`) on a preinstalled package hides it from user 0, as debloat tools
+        expect; `install-existing` brings it back."""
         with self._lock:
             pkg = self.packages[name]
             if pkg.system and not pkg.updated_system:
-                raise InstallError("DELETE_FAILED_INTERNAL_ERROR")
+                if not for_user:
+                    raise InstallError("DELETE_FAILED_INTERNAL_ERROR")
+                self._notify("on_package_removing", pkg)
+                pkg.installed_for_user = False
+                if not keep_data:
+                    self._remove_quietly(f"/data/data/{name}")
+                self._save()
+                self.log(f"Removed package {name} for user 0")
+                return
             self._notify("on_package_removing", pkg)
             self._remove_quietly(pkg.code_path)
             if pkg.system:
@@ -336,7 +351,7 @@ class PackageManager:
 
     def clear(self, name: str) -> bool:
         """`pm clear`: stop the app, empty its data folders, revoke runtime permissions."""
-        pkg = self.packages.get(name)
+        pkg = self.get(name)
         if pkg is None:
             return False
         storage = self.phone.storage
@@ -356,7 +371,7 @@ class PackageManager:
     def set_permission(self, name: str, permission: str, granted: bool) -> None:
         """`pm grant/revoke`. Raises LookupError/PermissionError with Android's exception text."""
         with self._lock:
-            pkg = self.packages.get(name)
+            pkg = self.get(name)
             if pkg is None:
                 raise LookupError(f"java.lang.IllegalArgumentException: Unknown package: {name}")
             if permission not in RUNTIME_PERMISSIONS and permission not in SPECIAL_PERMISSIONS \
@@ -372,6 +387,18 @@ class PackageManager:
             (have.add if granted else have.discard)(permission)
             pkg.granted_permissions = [p for p in pkg.runtime_permissions() if p in have]
             self._save()
+
+    def install_existing(self, name: str) -> bool:
+        """`pm install-existing`: a preinstalled package uninstalled for user 0 comes back."""
+        with self._lock:
+            pkg = self.packages.get(name)
+            if pkg is None:
+                return False
+            pkg.installed_for_user = True
+            self._make_data_dirs(pkg)
+            self._save()
+        self._notify("on_package_installed", pkg, False)
+        return True
 
     def set_enabled(self, name: str, state: str) -> None:
         with self._lock:
@@ -639,7 +666,7 @@ def _uninstall(ctx: Context, args: list[str]) -> int:
                 else "Failure [DELETE_FAILED_INTERNAL_ERROR]\n")
         return 1
     try:
-        pm.uninstall(names[0], keep_data=keep)
+        pm.uninstall(names[0], keep_data=keep, for_user=user is not None)
     except InstallError as exc:
         ctx.out(exc.reply + "\n")
         return 1
@@ -673,7 +700,7 @@ def _list_packages(ctx: Context, args: list[str], show_path: bool = False) -> in
             text = arg
         i += 1
     show_path = show_path or "-f" in flags
-    for pkg in _manager(ctx).installed():
+    for pkg in _manager(ctx).installed(include_uninstalled="-u" in flags):
         if text is not None and text not in pkg.name:
             continue
         if uid_filter is not None and pkg.uid != uid_filter:
@@ -733,6 +760,19 @@ def _list(ctx: Context, args: list[str]) -> int:
         return 0
     ctx.out(f"Error: unknown list type '{kind}'\n")
     return 255
+
+
+def _install_existing(ctx: Context, args: list[str]) -> int:
+    _user, rest = _split_user(args)
+    names = [a for a in rest if not a.startswith("-")]
+    if not names:
+        ctx.stderr.write(b"Error: package name not specified\n")
+        return 1
+    if not _manager(ctx).install_existing(names[0]):
+        ctx.out(f"Package {names[0]} doesn't exist\n")
+        return 1
+    ctx.out(f"Package {names[0]} installed for user: 0\n")
+    return 0
 
 
 def _path(ctx: Context, args: list[str]) -> int:
@@ -875,6 +915,7 @@ _VERBS = {
     "install-commit": _install_commit,
     "install-abandon": _install_abandon,
     "install-destroy": _install_abandon,
+    "install-existing": _install_existing,
     "install-incremental": _incremental,
     "install-streaming": _incremental,
     "uninstall": _uninstall,

@@ -287,3 +287,15 @@ def test_install_on_a_full_phone_fails_with_insufficient_storage(adb_server, tmp
         assert shell(adb_server, small, "ls /data/app") == ""  # nothing half-written is left behind
     finally:
         small.close()
+
+
+def test_debloat_style_uninstall_for_user_and_install_existing(adb_server, phone):
+    name = "com.android.camera2"
+    assert shell(adb_server, phone, f"pm uninstall {name}") == "Failure [DELETE_FAILED_INTERNAL_ERROR]\n"
+    assert shell(adb_server, phone, f"pm uninstall -k --user 0 {name}") == "Success\n"
+    assert f"package:{name}" not in shell(adb_server, phone, "pm list packages").splitlines()
+    assert f"package:{name}" in shell(adb_server, phone, "pm list packages -u").splitlines()
+    assert shell(adb_server, phone, f"pm path {name}") == ""
+    assert shell(adb_server, phone, f"cmd package install-existing {name}") == \
+        f"Package {name} installed for user: 0\n"
+    assert shell(adb_server, phone, f"pm path {name}") == "package:/system/app/Camera2/Camera2.apk\n"
