@@ -55,6 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_KEY] = settings
     config.stash[PROVISIONER_KEY] = None
     config.stash[REPORTS_KEY] = {}
+    config.pluginmanager.import_plugin("pytest_phonebackup.report_plugin")  # Allure and the summary
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -67,7 +67,7 @@ class RoundTrip:
         self.workdir.mkdir(parents=True, exist_ok=True)
         timings: list[allure_report.PhaseTiming] = []
         steps: list[StepResult] = []
-        gallery = Gallery(self.phone, progress=self.progress)
+        gallery = Gallery(self.phone, progress=False)
         with allure_report.phase(f"seed {self.profile} gallery (seed {self.seed})", timings) as figures:
             manifest = gallery.seed(self.profile, self.seed)
             manifest.save(self.workdir / "manifest.json")
@@ -95,4 +95,6 @@ class RoundTrip:
             result.app = self.app.name
             result.save(self.workdir / "report.json")
             figures.update(result.counts)
-        return RoundTripResult(manifest, result, timings, steps, self.workdir)
+        done = RoundTripResult(manifest, result, timings, steps, self.workdir)
+        allure_report.round_trip_finished(done, target)
+        return done

@@ -1,0 +1,97 @@
+"""`phonebackup report`: render an Allure results folder to HTML with the pinned Allure command line
+(npm package `allure`, runs on Node) from the project-local tools folder, and optionally open it.
+Not for writing results (report.py and the pytest run do that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .hosttools import node_tool, project_tools_dir
+
+INSTALL_HINT = "phonebackup tools install"
+
+
+class ReportError(Exception):
+    """The HTML report could not be made; the message says what to do."""
+
+
+def allure_binary() -> Path:
+    """The project-local Allure CLI, or a ReportError naming the install command."""
+    binary = node_tool("allure")
+    if not binary.exists():
+        raise ReportError(f"the Allure command line is not installed in {project_tools_dir()}; "
+                          f"run `{INSTALL_HINT}` (needs Node.js and npm), or set PHONEBACKUP_TOOLS to the folder "
+                          "where it is installed")
+    return binary
+
+
+def allure_config(results: Path, name: str) -> dict:
+    """An Allure 3 configuration with the results folder's categories.json (Allure 3 takes categories
+    from its configuration; allure-pytest's Allure 2 form is read from the results folder)."""
+    config: dict = {"name": name, "plugins": {"awesome": {"options": {"reportName": name}}}}
+    cats = results / "categories.json"
+    if cats.is_file():
+        try:
+            rules = json.loads(cats.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ReportError(f"{cats} is not valid JSON ({exc}); delete it or rerun pytest to rewrite it") from None
+        config["categories"] = [{k: v for k, v in rule.items() if k != "description"} for rule in rules]
+    return config
+
+
+def render(results: str | Path, out: str | Path, name: str = "Phone backup round trips",
+           timeout: float = 300) -> Path:
+    """Generate the HTML report of `results` into `out`; returns the index.html path."""
+    results, out = Path(results).resolve(), Path(out).resolve()
+    if not results.is_dir() or not any(results.glob("*-result.json")):
+        raise ReportError(f"no Allure results in {results}; run pytest with --alluredir={results} first")
+    binary = allure_binary()
+    with tempfile.TemporaryDirectory(prefix="phonebackup-allure-") as tmp:
+        config = Path(tmp) / "allurerc.json"
+        config.write_text(json.dumps(allure_config(results, name), indent=1), encoding="utf-8")
+        cmd = [str(binary), "generate", str(results), "--output", str(out), "--config", str(config)]
+        try:
+            proc = subprocess.run(cmd, cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"allure generate did not finish within {timeout:g} s") from None
+    index = out / "index.html"
+    if proc.returncode != 0 or not index.is_file():
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise ReportError(f"allure generate exited with status {proc.returncode}:\n{tail}")
+    return index
+
+
+def open_report(out: Path, port: int | None = None) -> int:
+    """Serve the report on 127.0.0.1 and open it in the default browser (until Ctrl-C)."""
+    cmd = [str(allure_binary()), "open", str(out)] + (["--port", str(port)] if port else [])
+    return subprocess.call(cmd)
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("report", help="render Allure results to HTML with the pinned Allure CLI")
+    parser.add_argument("--results", default="allure-results", type=Path,
+                        help="Allure results folder, as given to pytest --alluredir (default: allure-results)")
+    parser.add_argument("--out", default="allure-report", type=Path, help="HTML output folder (default: allure-report)")
+    parser.add_argument("--name", default="Phone backup round trips", help="the report's title")
+    parser.add_argument("--open", action="store_true", help="serve the report and open it in a browser")
+    parser.add_argument("--port", type=int, default=None, help="port for --open (default: any free one)")
+    parser.set_defaults(func=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    try:
+        index = render(args.results, args.out, args.name)
+    except ReportError as exc:
+        print(f"phonebackup report: {exc}", file=sys.stderr)
+        return 2
+    print(f"Allure report: {index}")
+    if args.open:
+        return open_report(index.parent, args.port)
+    return 0
