@@ -136,7 +136,7 @@ class PhoneSettings:
             value = getattr(self, setting.name)
             if source == "default" and setting.name not in ("emulator", "serial"):
                 continue
-            shown = ", ".join(value) if isinstance(value, tuple) else ("-" if value is None else value)
+            shown = (", ".join(value) or "-") if isinstance(value, tuple) else ("-" if value is None else value)
             lines.append(f"{setting.name}={shown} (from {source})")
         return lines
 

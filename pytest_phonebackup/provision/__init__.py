@@ -23,6 +23,8 @@ from ..virtual.device import FIRST_CONSOLE_PORT, LAST_CONSOLE_PORT
 
 log = logging.getLogger(__name__)
 
+PORT_ATTEMPTS = 3  # launches on successive ports when another program grabs the chosen one first
+
 
 def lock_dir() -> Path:
     """Folder of the cross-process locks ($PHONEBACKUP_LOCK_DIR, else the system temp folder)."""

@@ -18,13 +18,12 @@ from pathlib import Path
 from ..errors import PhoneError
 from ..hosttools import adb_path, adb_server_port
 from ..phone import NotReadyError, Phone, connect_client
-from . import Provisioner, choose_console_port, port_in_use, port_lock, worker_index
+from . import PORT_ATTEMPTS, Provisioner, choose_console_port, port_in_use, port_lock, worker_index
 
 log = logging.getLogger(__name__)
 
 BASE_FLAGS = ["-no-window", "-gpu", "swiftshader_indirect", "-noaudio", "-no-boot-anim", "-skip-adb-auth"]
 FATAL_LOG_LINES = ("invalid command-line parameter", "PANIC:", "FATAL:", "Unknown AVD name")
-PORT_ATTEMPTS = 3  # launches on successive ports when another program grabs the chosen one first
 TEARDOWN_TIMEOUT = 60.0  # emulator.md: poll up to 60 s for the serial to go and the process to exit
 
 

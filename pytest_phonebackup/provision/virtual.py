@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import PhoneError
 from ..phone import Phone, connect_client
 from ..virtual.device import PhoneConfig, VirtualPhone
-from . import Provisioner, choose_console_port, port_lock
+from . import PORT_ATTEMPTS, Provisioner, choose_console_port, port_lock
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +45,25 @@ class VirtualProvisioner(Provisioner):
         if storage or self.storage:
             settings["storage_bytes"] = storage or self.storage
         adb = connect_client()
-        with port_lock():
-            taken = {running.console_port for running in self._running.values()}
-            settings.setdefault("console_port", choose_console_port(self.first_port, taken))
-            if self.data_root is not None and "data_dir" not in settings:
-                settings["data_dir"] = self.data_root / f"phone-{settings['console_port']}"
-            running = self._start(settings)
+        fixed_port = "console_port" in settings
+        taken = {running.console_port for running in self._running.values()}
+        for attempt in range(PORT_ATTEMPTS):
+            with port_lock():
+                if not fixed_port:
+                    settings["console_port"] = choose_console_port(self.first_port, taken)
+                if self.data_root is not None and "data_dir" not in settings:
+                    settings["data_dir"] = self.data_root / f"phone-{settings['console_port']}"
+                try:
+                    running = self._start(settings)
+                    break
+                except (PhoneError, OSError) as exc:
+                    # another program took the port between our check and the phone's bind
+                    if fixed_port or "in use" not in str(exc) or attempt == PORT_ATTEMPTS - 1:
+                        raise
+                    log.info("port %d was taken meanwhile; trying the next one", settings["console_port"])
+                    taken.add(settings["console_port"])
+                    if self.data_root is not None:
+                        settings.pop("data_dir", None)
         serial = running.serial
         self._running[serial] = running
         phone = Phone(serial, adb, "virtual")

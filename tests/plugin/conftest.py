@@ -30,7 +30,7 @@ def plugin_installed() -> bool:
 
 
 @pytest.fixture
-def run_pytest(pytester: pytest.Pytester, adb_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def run_pytest(pytester: pytest.Pytester, adb_server, monkeypatch: pytest.MonkeyPatch, plugin_args: list[str]):
     """`run_pytest(*args, timeout=...)` -> RunResult of a pytest subprocess in pytester's folder."""
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     for name in list(os.environ):
@@ -40,7 +40,12 @@ def run_pytest(pytester: pytest.Pytester, adb_server, tmp_path: Path, monkeypatc
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
 
     def run(*args: str, timeout: float = 120) -> pytest.RunResult:
-        load = [] if plugin_installed() else ["-p", "pytest_phonebackup.plugin"]
-        return pytester.runpytest_subprocess(*load, "-p", "no:cacheprovider", *args, timeout=timeout)
+        return pytester.runpytest_subprocess(*plugin_args, *args, timeout=timeout)
 
     return run
+
+
+@pytest.fixture
+def plugin_args() -> list[str]:
+    """Command-line arguments that load the plugin when it is not installed (no entry point)."""
+    return ([] if plugin_installed() else ["-p", "pytest_phonebackup.plugin"]) + ["-p", "no:cacheprovider"]
