@@ -17,8 +17,10 @@ from typing import Any
 from .apps.base import (
     SCREEN_HEIGHT,
     SCREEN_WIDTH,
+    AppInfo,
     Intent,
     VirtualApp,
+    default_label,
     full_component,
     implementation_for,
     short_component,
@@ -148,21 +150,39 @@ class ActivityManager:
         return package in self.builtin or self._package(package) is not None
 
     def _make(self, package: str) -> VirtualApp:
-        """A new instance of the app: its registered code, or a blank app built from the package's
-        manifest (an APK the phone has no implementation for)."""
+        """A new instance of the app (a process): its registered code, or a blank app built from
+        the package's manifest (an APK the phone has no implementation for)."""
         factory = self.builtin.get(package) or implementation_for(package)
         if factory is not None:
             return factory(self.phone)
         app = VirtualApp(self.phone, package)
-        record = self._package(package)
-        if record is not None:
-            launcher = record.launcher_activity
-            others = [a for a in record.activities if a != launcher]
-            app.activities = tuple(([launcher] if launcher else []) + others)
-            app.activity = short_component(f"{package}/{app.activities[0]}").split("/", 1)[1] \
-                if app.activities else ".MainActivity"
-            app.label = record.label or SYSTEM_LABELS.get(package, app.label)
+        declared = self._declared_by_record(package)
+        if declared is not None:
+            app.activities, app.label = declared.activities, declared.label
+            app.activity = short_component(declared.component()).split("/", 1)[1]
         return app
+
+    def _declared_by_record(self, package: str) -> AppInfo | None:
+        record = self._package(package)
+        if record is None:
+            return None
+        launcher = record.launcher_activity
+        activities = tuple(([launcher] if launcher else []) + [a for a in record.activities if a != launcher])
+        return AppInfo(package, record.label or SYSTEM_LABELS.get(package, default_label(package)), activities)
+
+    def info(self, package: str) -> AppInfo | None:
+        """What an installed app declares, read without starting it; None if not installed."""
+        running = self.running_app(package)
+        if running is not None:
+            return running.info()
+        if not self.is_installed(package):
+            return None
+        factory = self.builtin.get(package) or implementation_for(package)
+        if isinstance(factory, type) and issubclass(factory, VirtualApp):
+            return factory.declared(package)
+        if factory is not None:
+            return factory(self.phone).info()  # a plain factory: its instance says what it declares
+        return self._declared_by_record(package) or AppInfo(package, default_label(package), ())
 
     def app(self, package: str, start_process: bool = True) -> VirtualApp | None:
         """The running instance of `package` (started on demand), or None if not installed."""
@@ -181,7 +201,7 @@ class ActivityManager:
         with self._lock:
             return self._apps.get(package)
 
-    def launchable(self) -> list[VirtualApp]:
+    def launchable(self) -> list[AppInfo]:
         """Apps with a launcher icon: built-in system apps and installed packages (not the launcher)."""
         names = set(self.builtin) | set(self._installed_names())
         names.discard(LAUNCHER_PACKAGE)
@@ -190,9 +210,9 @@ class ActivityManager:
             record = self._package(name)
             if record is not None and not record.launcher_activity:
                 continue  # no MAIN/LAUNCHER activity: no icon (providers, system services)
-            app = self._template(name)
-            if app is not None and app.activities:
-                apps.append(app)
+            info = self.info(name)
+            if info is not None and info.activities:
+                apps.append(info)
         return sorted(apps, key=lambda a: a.label.lower())
 
     def uid(self, package: str) -> int:
@@ -242,33 +262,25 @@ class ActivityManager:
         """(package, full activity class) for an activity intent, or the `am` error text."""
         if intent.component:
             package, cls = full_component(intent.component).split("/", 1)
-            app = self.app(package, start_process=False) or self._template(package)
-            if app is None or not app.has_activity(cls):
+            info = self.info(package)
+            if info is None or not info.has_activity(cls):
                 return f"Error type 3\nError: Activity class {{{package}/{cls}}} does not exist."
             return package, cls
         if CATEGORY_HOME in intent.categories:
-            return LAUNCHER_PACKAGE, full_component(self._template(LAUNCHER_PACKAGE).component()).split("/")[1]
+            return LAUNCHER_PACKAGE, full_component(self.info(LAUNCHER_PACKAGE).component()).split("/")[1]
         candidates = [intent.package] if intent.package else sorted(self.builtin) + self._installed_names()
         for package in candidates:
-            app = self._template(package)
-            if app is None:
+            info = self.info(package)
+            if info is None:
                 continue
             if (intent.package and intent.action in (None, ACTION_MAIN)) or (
-                    intent.action is not None and intent.action in app.handles):
-                return package, full_component(app.component()).split("/")[1]
+                    intent.action is not None and intent.action in info.handles):
+                return package, full_component(info.component()).split("/")[1]
         return "Error: Activity not started, unable to resolve Intent { " + intent.short_string() + " }"
 
     def _installed_names(self) -> list[str]:
         packages = getattr(self.system, "packages", None)
         return sorted(p.name for p in packages.installed()) if packages is not None else []
-
-    def _template(self, package: str) -> VirtualApp | None:
-        app = self.running_app(package)
-        if app is not None:
-            return app
-        if not self.is_installed(package):
-            return None
-        return self._make(package)  # a template to read label and activities; not a process
 
     def start_activity(self, intent: Intent, stop_first: bool = False) -> dict[str, Any]:
         """Bring an activity to the front. Returns {'error': text} or {'component', 'state',
@@ -372,10 +384,11 @@ class ActivityManager:
 
     def on_clear_data(self, package: str) -> None:
         """`pm clear`: the app is stopped, then told its data is gone."""
-        template = self._template(package)
+        installed = self.is_installed(package)
         self.force_stop(package, "clear data")
-        if template is not None:
-            template.on_clear_data()
+        if installed:
+            # the process was just killed: a fresh instance hears about it, then goes away
+            self._make(package).on_clear_data()
 
     # -- services ----------------------------------------------------------------------------------
     def start_service(self, package: str, cls: str, foreground: bool = False) -> None:
@@ -405,10 +418,10 @@ class ActivityManager:
         target = intent.target_package
         names = [target] if target else [p for p in sorted(set(self.builtin) | set(self._installed_names()))]
         for package in names:
-            template = self._template(package)
-            if template is None:
+            info = self.info(package)
+            if info is None:
                 continue
-            if target or (intent.action in template.receivers):
+            if target or (intent.action in info.receivers):
                 app = self.app(package)  # a receiver starts the app's process, as on Android
                 if app is not None:
                     app.on_broadcast(intent)
@@ -738,7 +751,7 @@ def monkey(ctx: Context, argv: list[str]) -> int:
     for package in packages:
         ctx.out(f'data="{package}"\n')
     started = time.monotonic()
-    launchable = [p for p in packages if (app := am._template(p)) is not None and app.activities
+    launchable = [p for p in packages if (info := am.info(p)) is not None and info.activities
                   and (am._package(p) is None or am._package(p).launcher_activity)]
     if count < 1:
         ctx.out("Events injected: 0\n")
@@ -746,9 +759,9 @@ def monkey(ctx: Context, argv: list[str]) -> int:
     if not launchable:
         ctx.out("** No activities found to run, monkey aborted.\n")
         return 252
-    template = am._template(random.choice(launchable))
+    chosen = am.info(random.choice(launchable))
     am.start_activity(Intent(action=ACTION_MAIN, categories=[CATEGORY_LAUNCHER],
-                             component=template.component(template.activities[0]), flags=0x10200000))
+                             component=chosen.component(), flags=0x10200000))
     screen = getattr(ctx.phone.system, "screen", None)
     for _ in range(count - 1):
         if screen is not None:

@@ -21,6 +21,11 @@ class QaAlbum(VirtualApp):
     receivers = ("com.example.qaalbum.SYNC",)
 
     calls: list[str] = []  # class-level: survives the process being recreated
+    instances = 0
+
+    def __init__(self, phone):
+        super().__init__(phone)
+        type(self).instances += 1
 
     def on_start(self, intent: Intent) -> None:
         self.calls.append(f"start {self.activity}")
@@ -140,3 +145,14 @@ def test_intent_short_string_as_am_prints_it():
                                      "dat=https://photos.example.com/... flg=0x10000000 "
                                      "cmp=com.example.app/.Main (has extras)")
     assert short_component("com.other/com.example.Main") == "com.other/com.example.Main"
+
+
+def test_reading_what_an_app_declares_does_not_start_it(adb_server, phone):
+    sh(adb_server, phone, f"am force-stop {PACKAGE}")
+    before = QaAlbum.instances
+    sh(adb_server, phone, "am broadcast -a com.example.SOMETHING_ELSE")
+    phone.system.activity.foreground_app.view_tree()  # the launcher lists the app's icon
+    assert sh(adb_server, phone, "am start -n com.example.qaalbum/.Nope") == "Starting: Intent { cmp=com.example.qaalbum/.Nope }\n"
+    assert QaAlbum.instances == before
+    assert phone.system.activity.info(PACKAGE).activities == (".MainActivity", ".Viewer")
+    assert PACKAGE not in [row.split()[-1] for row in sh(adb_server, phone, "ps -A").splitlines()]

@@ -138,11 +138,36 @@ class View:
         return (left + right) // 2, (top + bottom) // 2
 
 
+@dataclass(frozen=True)
+class AppInfo:
+    """What an app declares (its manifest, in effect), read without starting it."""
+
+    package: str
+    label: str
+    activities: tuple[str, ...]  # the first is the launcher activity
+    receivers: tuple[str, ...] = ()
+    handles: tuple[str, ...] = ()
+
+    def component(self, activity: str | None = None) -> str:
+        return short_component(f"{self.package}/{activity or (self.activities or ('.MainActivity',))[0]}")
+
+    def has_activity(self, activity: str) -> bool:
+        wanted = full_component(f"{self.package}/{activity}")
+        return any(full_component(f"{self.package}/{a}") == wanted for a in self.activities)
+
+
+def default_label(package: str) -> str:
+    return package.rsplit(".", 1)[-1].capitalize()
+
+
 class VirtualApp:
     """An app that runs on the virtual phone. Subclass it, set `package`, `label`, `activities`,
     and register it with `@register_app`; the activity manager creates one instance per process
     and calls the `on_*` methods. The default implementation is a blank screen (an installed
-    APK the phone cannot run shows that)."""
+    APK the phone cannot run shows that).
+
+    Creating an instance starts its process: keep `__init__` cheap and start work (threads,
+    uploads) in `on_start` / `on_broadcast`; `on_force_stop` must end it."""
 
     package: str = ""
     label: str = ""
@@ -158,7 +183,7 @@ class VirtualApp:
         if package:
             self.package = package
         if not self.label:
-            self.label = self.package.rsplit(".", 1)[-1].capitalize()
+            self.label = default_label(self.package)
         self.activity: str = self.activities[0] if self.activities else ".MainActivity"
         self.lock = threading.RLock()  # apps run code from input, broadcasts and their own threads
 
@@ -167,8 +192,17 @@ class VirtualApp:
         return short_component(f"{self.package}/{activity or self.activity}")
 
     def has_activity(self, activity: str) -> bool:
-        wanted = full_component(f"{self.package}/{activity}")
-        return any(full_component(f"{self.package}/{a}") == wanted for a in self.activities)
+        return self.info().has_activity(activity)
+
+    def info(self) -> AppInfo:
+        return AppInfo(self.package, self.label, tuple(self.activities), tuple(self.receivers), tuple(self.handles))
+
+    @classmethod
+    def declared(cls, package: str | None = None) -> AppInfo:
+        """The class's declarations, without creating an instance (which would start the app)."""
+        name = package or cls.package
+        return AppInfo(name, cls.label or default_label(name), tuple(cls.activities), tuple(cls.receivers),
+                       tuple(cls.handles))
 
     @property
     def data_dir(self) -> str:

@@ -19,8 +19,7 @@ class Launcher(VirtualApp):
 
     def icons(self) -> list[tuple[str, str]]:
         """(label, component) of each app on the home screen, in grid order."""
-        return [(app.label, app.component(app.activities[0] if app.activities else None))
-                for app in self.phone.system.activity.launchable()]
+        return [(app.label, app.component()) for app in self.phone.system.activity.launchable()]
 
     def view_tree(self) -> View:
         cells = []
