@@ -145,7 +145,8 @@ def run_phone(adb_server, phone, device_dir: str, command: str, stdin: bytes = b
 
 # Debian's mksh R59 tags its messages "E: " (error) or "W: " (warning); the issue quotes Android's
 # texts without the tag (`/system/bin/sh: foo: inaccessible or not found`), so the oracle drops it.
-_MKSH_TAG = re.compile(rb"^[EW]: (?=/system/bin/sh: )", re.M)
+# A message may follow output that lacks a newline (`printf x; nosuch 2>&1`), so not only at line starts.
+_MKSH_TAG = re.compile(rb"[EW]: (?=/system/bin/sh: )")
 
 
 def normalise_stderr(stderr: bytes, tree: Path | None = None, device_dir: str | None = None) -> bytes:
@@ -157,8 +158,9 @@ def normalise_stderr(stderr: bytes, tree: Path | None = None, device_dir: str | 
 
 
 def normalise_stdout(stdout: bytes, tree: Path, device_dir: str) -> bytes:
-    """Absolute paths (realpath, readlink -f, pwd) differ only by the tree's location."""
-    return stdout.replace(str(tree).encode(), device_dir.encode())
+    """Absolute paths (realpath, readlink -f, pwd) differ only by the tree's location; mksh's
+    message tags are dropped here too, for messages sent to stdout with `2>&1`."""
+    return _MKSH_TAG.sub(b"", stdout).replace(str(tree).encode(), device_dir.encode())
 
 
 @dataclass

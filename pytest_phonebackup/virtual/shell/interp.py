@@ -378,7 +378,7 @@ class Interp:
         self.cmdsub_status: int | None = None
         try:
             argv = self.expand_words(node.words, io)
-            assigns = {name: self.expand_string(word, io) for name, word in node.assigns}
+            assigns = {name: self.expand_string(self.expand_tilde(word), io) for name, word in node.assigns}
         except ShellError as exc:
             if exc.fatal:
                 raise
@@ -391,25 +391,27 @@ class Interp:
             except ShellError as exc:
                 self.say(io, str(exc))
                 return exc.status
+            if argv == ["exec"]:
+                # `exec 2>&1` alone: the redirections stay for the rest of this shell.
+                io.stdin, io.stdout, io.stderr = new_io.stdin, new_io.stdout, new_io.stderr
+                opened.clear()
+                return 0
             if not argv:
                 self.vars.update(assigns)
                 for name in assigns:
                     if "a" in self.vars.get("-", ""):
                         self.exported.add(name)
                 return self.cmdsub_status or 0
-            return self.dispatch(argv, new_io, assigns, node.redirects)
+            return self.dispatch(argv, new_io, assigns)
         finally:
             close_all(opened)
 
-    def dispatch(self, argv: list[str], io: IO, assigns: dict[str, str],
-                 redirects: list[p.Redirect] | None = None) -> int:
+    def dispatch(self, argv: list[str], io: IO, assigns: dict[str, str]) -> int:
         name = argv[0]
         if name in self.functions:
             return self.call_function(name, argv, io, assigns)
         builtin = BUILTINS.get(name)
         if builtin is not None:
-            if name == "exec" and len(argv) == 1 and redirects is not None:
-                return self.exec_redirect_only(redirects, io)
             saved = {k: self.vars.get(k) for k in assigns}
             self.vars.update(assigns)
             try:
@@ -518,13 +520,6 @@ class Interp:
             fds[r.fd] = handle
         return IO(fds[0], fds[1], fds[2])  # type: ignore[arg-type]
 
-    def exec_redirect_only(self, redirects: list[p.Redirect], io: IO) -> int:
-        """`exec 2>&1` with no command: the redirections stay for the rest of the shell."""
-        # The streams are owned by the caller's IO object; mutate it in place.
-        new_io = self.apply_redirects(redirects, io, [])
-        io.stdin, io.stdout, io.stderr = new_io.stdin, new_io.stdout, new_io.stderr
-        return 0
-
     # -- expansion -----------------------------------------------------------------------------
     def expand_words(self, words: list[p.Word], io: IO) -> list[str]:
         out: list[str] = []
@@ -536,6 +531,7 @@ class Interp:
         """Parameter/command/arithmetic expansion, field splitting, then globbing."""
         fields: list[list[tuple[str, bool]]] = [[]]
         keep: list[bool] = [False]  # a field with a quoted part survives even when empty
+        word = self.expand_tilde(word)
 
         def new_field() -> None:
             fields.append([])
@@ -583,6 +579,16 @@ class Interp:
                     continue
             result.append("".join(c for c, _ in chars))
         return result
+
+    def expand_tilde(self, word: p.Word) -> p.Word:
+        """A leading unquoted `~` or `~/...` is $HOME (mksh leaves `~user` to the user database)."""
+        first = word.parts[0] if word.parts else None
+        if not isinstance(first, p.Lit) or first.quoted or not first.text.startswith("~"):
+            return word
+        if len(first.text) > 1 and first.text[1] != "/":
+            return word
+        home = p.Lit(self.vars.get("HOME", "/"), quoted=True)
+        return p.Word([home, p.Lit(first.text[1:])] + word.parts[1:])
 
     def expand_string(self, word: p.Word, io: IO) -> str:
         """Expansion without field splitting or globbing (assignments, redirect targets, case)."""
@@ -873,7 +879,7 @@ def _cd(sh: Interp, argv: list[str], io: IO) -> int:
     import stat as statmod
 
     if not statmod.S_ISDIR(st.st_mode):
-        sh.say(io, f"cd: {new}: {os.strerror(errno.ENOENT)}")  # mksh's text for a file, too
+        sh.say(io, f"cd: {new}: {os.strerror(errno.ENOTDIR)}")
         return 2
     sh.vars["OLDPWD"] = sh.cwd
     sh.cwd = new

@@ -2097,6 +2097,7 @@ def sh(ctx: Context, argv: list[str]) -> int:
                 ctx.stderr.write(b"/system/bin/sh: -c: option requires an argument\n")
                 return 1
             command = args.pop(0)
+            break  # what follows is $0 and the arguments, even a "--"
     name = "/system/bin/sh"
     if command is None and args:
         script = args.pop(0)
