@@ -39,6 +39,7 @@ class AdbStream:
         self._inbound_bytes = 0
         self._okay_owed = False  # a WRTE is held without OKAY because the window is full
         self._can_send = True  # our last WRTE was acknowledged
+        self._pending: memoryview | None = None  # the next WRTE, sent by the reader on the OKAY
         self._accepted = False
         self._closed_by_host = False
         self._closed_here = False
@@ -91,9 +92,19 @@ class AdbStream:
             self._cond.notify_all()
 
     def host_acknowledged(self) -> None:
-        """OKAY from the host: our last WRTE was consumed, the next may go."""
+        """OKAY from the host: our last WRTE was consumed. A queued WRTE goes out at once, from
+        this (the reader's) thread, so no thread switch sits between an OKAY and the next WRTE."""
         with self._cond:
-            self._can_send = True
+            chunk = self._pending
+            if chunk is None or self.closed:
+                self._pending = None
+                self._can_send = True
+                self._cond.notify_all()
+                return
+        # _pending stays set while the bytes go out: the writer must not refill that buffer yet
+        self.connection.send_packet(A_WRTE, self.local_id, self.remote_id, chunk)
+        with self._cond:
+            self._pending = None
             self._cond.notify_all()
 
     def host_closed(self) -> bool:
@@ -204,30 +215,41 @@ class AdbStream:
     def write(self, data: bytes | bytearray | memoryview) -> int:
         """Send `data` in WRTEs of at most max_payload, each after the previous one's OKAY.
 
-        Returns once the last WRTE is on the socket (not acknowledged), so the caller can prepare
-        the next chunk while the host consumes this one. Raises BrokenPipe once the stream closed.
+        Returns once the last WRTE is on the socket or queued to follow the next OKAY, so the
+        caller can prepare more meanwhile. The caller must leave `data` untouched until its next
+        write() returns (one WRTE is queued at most). Raises BrokenPipe once the stream closed.
         """
         view = memoryview(data).cast("B")
         size = self.max_payload
         with self._send_lock:
             for start in range(0, len(view), size):
+                chunk = view[start:start + size]
                 with self._cond:
-                    while not self._can_send and not self.closed:
+                    while self._pending is not None and not self.closed:
                         self._cond.wait()
                     if self.closed:
                         raise BrokenPipe(32, "Broken pipe")
-                    self._can_send = False
-                self.connection.send_packet(A_WRTE, self.local_id, self.remote_id, view[start:start + size])
+                    send_now = self._can_send
+                    if send_now:
+                        self._can_send = False
+                    else:
+                        self._pending = chunk
+                if send_now:
+                    self.connection.send_packet(A_WRTE, self.local_id, self.remote_id, chunk)
         return len(view)
 
     def wait_sent(self, timeout: float | None = None) -> bool:
-        """Wait until the host acknowledged our last WRTE (or the stream closed)."""
+        """Wait until the host acknowledged everything we wrote (or the stream closed)."""
         with self._cond:
-            return self._cond.wait_for(lambda: self._can_send or self.closed, timeout)
+            return self._cond.wait_for(lambda: (self._can_send and self._pending is None) or self.closed,
+                                       timeout)
 
     def close(self) -> None:
-        """Close from our side: CLSE(local, remote) once; the host's echo is ignored."""
+        """Close from our side: CLSE(local, remote) once, after a queued WRTE went out; the
+        host's echo is ignored."""
         with self._cond:
+            while self._pending is not None and not self.closed:
+                self._cond.wait()
             if self._closed_here:
                 return
             self._closed_here = True

@@ -361,10 +361,14 @@ class SyncSession:
         with source:
             raw = source.raw  # one read(2) per chunk, straight into the outgoing payload
             size = max(self.stream.max_payload, REQUEST.size * 2 + 1)
-            buf = bytearray(size)
-            view = memoryview(buf)
+            # Two buffers in turn: one may wait in the stream for the host's OKAY while the
+            # other is filled.
+            buffers = [bytearray(size), bytearray(size)]
             done = False
             while not done:
+                buf = buffers[0]
+                buffers.reverse()
+                view = memoryview(buf)
                 used = 0
                 while size - used > REQUEST.size:
                     want = min(SYNC_DATA_MAX, size - used - REQUEST.size)
