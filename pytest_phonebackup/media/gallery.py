@@ -18,7 +18,7 @@ from ..errors import PhoneError, SafetyError
 from ..manifest import Manifest
 from ..phone import Phone
 from .cache import Cache
-from .catalog import Profile
+from .catalog import Profile, load_profile
 from .generate import Progress, generate
 
 log = logging.getLogger(__name__)
@@ -75,14 +75,16 @@ class Gallery:
         after MediaStore lists every item that should be indexed and none that should not."""
         before = self.phone.list_tree(root) if self.phone.exists(root) else []
         preexisting = sorted(posixpath.relpath(item.path, root) for item in before if not item.is_dir)
+        if not isinstance(profile, Profile) or profile.seed != seed:
+            profile = load_profile(profile.source if isinstance(profile, Profile) else profile, seed)
+        clashes = sorted(set(preexisting) & {spec.path for spec in profile.specs})
+        if clashes:
+            raise SafetyError(f"{self.phone.serial}: seeding {profile.name!r} would overwrite "
+                              f"{len(clashes)} file(s) that were already on the phone, e.g. {root}/{clashes[0]}; "
+                              "wipe the earlier gallery first or seed another profile")
         staging = Path(tempfile.mkdtemp(prefix="phonebackup-seed-", dir=self.workdir))
         try:
             manifest = generate(profile, seed, staging, cache=self.cache, progress=self.progress)
-            clashes = sorted(set(preexisting) & {item.path for item in manifest.items})
-            if clashes:
-                raise SafetyError(f"{self.phone.serial}: seeding {manifest.profile!r} would overwrite "
-                                  f"{len(clashes)} file(s) that were already on the phone, e.g. {root}/{clashes[0]}; "
-                                  "wipe the earlier gallery first or seed another profile")
             self._push(staging, manifest, root)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -128,12 +130,15 @@ class Gallery:
     def wait_indexed(self, manifest: Manifest) -> dict[str, dict[str, str]]:
         """Wait until MediaStore shows exactly the items that should be indexed (and none of the
         others); returns the rows by item path. Raises PhoneError naming what is missing or extra."""
-        wanted = {item.path for item in manifest.items if item.indexed and collection_of(item.path)}
+        sizes = {item.path: str(item.size) for item in manifest.items if item.indexed and collection_of(item.path)}
+        wanted = set(sizes)
         unwanted = {item.path for item in manifest.items if not item.indexed or not collection_of(item.path)}
         deadline = time.monotonic() + self.scan_timeout
         while True:
             rows = self.indexed_paths(manifest.root)
-            missing, extra = wanted - rows.keys(), unwanted & rows.keys()
+            # A row counts once it describes the whole file: a scan that met a half-pushed file is stale.
+            missing = {path for path in wanted if rows.get(path, {}).get("_size") != sizes[path]}
+            extra = unwanted & rows.keys()
             if not missing and not extra:
                 return {path: rows[path] for path in wanted}
             if time.monotonic() > deadline:
