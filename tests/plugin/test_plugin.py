@@ -273,3 +273,20 @@ def test_nothing_outlives_a_session_interrupted_with_ctrl_c(pytester, adb_server
     held = {conn.laddr.port for conn in psutil.net_connections("tcp")
             if conn.status == psutil.CONN_LISTEN and conn.pid in ours}
     assert listening and not held, f"ports still served after the session: {held}"
+
+
+def test_installing_the_package_loads_the_plugin_by_its_entry_point(pytester, monkeypatch):
+    import tomllib
+
+    entry_points = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["entry-points"]["pytest11"]
+    assert entry_points == {"phonebackup": "pytest_phonebackup.plugin"}
+    # what pip leaves in site-packages: a dist-info folder with the entry point
+    site = pytester.path / "site"
+    dist = site / "pytest_phonebackup-0.1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: pytest-phonebackup\nVersion: 0.1.0\n")
+    (dist / "entry_points.txt").write_text("[pytest11]\nphonebackup = pytest_phonebackup.plugin\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(REPO)]))
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--help")
+    result.stdout.fnmatch_lines(["phones for backup tests (pytest-phonebackup):"])
