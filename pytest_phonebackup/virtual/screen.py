@@ -10,6 +10,7 @@ import io
 import struct
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -51,7 +52,7 @@ class Screen:
         self.is_on = True
         self.override_size: tuple[int, int] | None = None
         self.override_density: int | None = None
-        self.events: list[InputEvent] = []
+        self.events: deque[InputEvent] = deque(maxlen=10_000)  # the most recent input, oldest first
         self._lock = threading.Lock()
 
     def on_boot_completed(self) -> None:
