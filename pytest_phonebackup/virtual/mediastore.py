@@ -73,6 +73,7 @@ def mime_for(name: str) -> str | None:
     return mimetypes.guess_type(name, strict=False)[0]
 
 
+@functools.lru_cache(maxsize=4096)  # one call per folder, not per file, during a scan
 def java_string_hash(text: str) -> int:
     """String.hashCode (what MediaProvider uses for bucket_id), as a signed 32-bit int."""
     value = 0
@@ -493,9 +494,12 @@ class MediaStore:
         return row
 
     def _upsert(self, rows: list[dict[str, Any]], known: dict[str, tuple]) -> None:
+        """Write described rows; one scan or call is one change, so they share a generation."""
+        if not rows:
+            return
         now = int(time.time())
+        gen = self._next_generation()
         for row in rows:
-            gen = self._next_generation()
             row["generation_modified"] = gen
             if row["_data"] in known:
                 cols = [c for c in row if c != "_data"]
@@ -527,10 +531,11 @@ class MediaStore:
         changed: list[dict[str, Any]] = []
         seen: set[str] = set()
         with self._lock:
+            # rows of the path itself and of everything below it: an index range ('/' + 1 is '0')
             prefix = device.rstrip("/") + "/"
             known = {r[0]: (r[1], r[2]) for r in self._db.execute(
-                "SELECT _data, _size, date_modified FROM files WHERE _data = ? OR substr(_data, 1, ?) = ?",
-                (device, len(prefix), prefix))}
+                "SELECT _data, _size, date_modified FROM files WHERE _data = ? OR (_data >= ? AND _data < ?)",
+                (device, prefix, prefix[:-1] + "0"))}
             excluded = self._hidden(device) or self._under_nomedia(
                 device if st is not None and statmod.S_ISDIR(st.st_mode) else posixpath.dirname(device))
             if st is not None and not excluded:
