@@ -123,7 +123,7 @@ def translate(pattern: str, extended: bool) -> str:
             if start_here and not extended:
                 out.append("\\*")
             elif start_here:
-                continue  # a leading `*` in an ERE matches nothing special: skip it as glibc does
+                raise RegexError("Invalid preceding regular expression")
             else:
                 out.append("*")
         elif c == "^":
@@ -149,16 +149,16 @@ def translate(pattern: str, extended: bool) -> str:
         elif extended and c == "|":
             out.append("|")
             at_start = anchor_ok = True
+        elif extended and c in "+?{" and start_here:
+            raise RegexError("Invalid preceding regular expression")
         elif extended and c in "+?":
             out.append(c)
         elif extended and c == "{":
             end = pattern.find("}", i)
-            body = pattern[i:end] if end >= 0 else ""
-            if end >= 0 and re.fullmatch(r"\d*(,\d*)?", body) and body[:1] not in ("", ","):
-                out.append(_interval(body))
-                i = end + 1
-            else:
-                out.append("\\{")
+            if end < 0:
+                raise RegexError("Unmatched \\{")
+            out.append(_interval(pattern[i:end]))
+            i = end + 1
         else:
             out.append(re.escape(c))
     if depth:
@@ -224,4 +224,18 @@ def compile_posix(pattern: bytes, extended: bool, ignore_case: bool = False) -> 
     try:
         return re.compile(text.encode("latin-1"), re.IGNORECASE if ignore_case else 0)
     except re.error as exc:
-        raise RegexError(str(exc)) from None
+        raise RegexError(_glibc_message(exc)) from None
+
+
+def _glibc_message(exc: re.error) -> str:
+    """Python's complaint in the words of regerror(), which toybox prints."""
+    text = exc.msg
+    for python, posix in (("multiple repeat", "Invalid preceding regular expression"),
+                          ("nothing to repeat", "Invalid preceding regular expression"),
+                          ("missing )", "Unmatched ( or \\("), ("unbalanced parenthesis", "Unmatched ) or \\)"),
+                          ("unterminated character set", "Unmatched [, [^, [:, [., or [="),
+                          ("invalid group reference", "Invalid back reference"),
+                          ("bad character range", "Invalid range end")):
+        if text.startswith(python):
+            return posix
+    return text

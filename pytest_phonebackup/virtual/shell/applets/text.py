@@ -304,6 +304,9 @@ class _Grep:
                 pos = start + 1
                 continue
             if "o" in o and start == end:
+                if not line:  # toybox counts an empty match on an empty line, printing nothing
+                    spans.append((0, 0))
+                    break
                 pos = end + 1
                 continue
             spans.append((start, end))
@@ -359,7 +362,8 @@ class _Grep:
                     ctx.out(f"Binary file {name} matches\n")
                 elif "o" in o:
                     for start, end in spans:
-                        show(number_, line[start:end], b":")
+                        if end > start:
+                            show(number_, line[start:end], b":")
                 else:
                     while before:
                         show(*before.popleft(), b"-")
@@ -708,11 +712,12 @@ def uniq(ctx: Context, argv: list[str]) -> int:
     delim = b"\0" if "z" in opts else b"\n"
 
     def key(line: bytes) -> bytes:
+        # toybox compares whole records with their newline, and -f counts it as a blank
         pos = 0
         for _ in range(skip_fields):
-            while pos < len(line) and line[pos] in b" \t":
+            while pos < len(line) and line[pos] in _SPACE:
                 pos += 1
-            while pos < len(line) and line[pos] not in b" \t":
+            while pos < len(line) and line[pos] not in _SPACE:
                 pos += 1
         data = line[pos + skip_chars:]
         if width is not None:
@@ -733,7 +738,7 @@ def uniq(ctx: Context, argv: list[str]) -> int:
             ending = delim
             repeats = 0
             for record, end in _records_with_ends(stream, delim):
-                if current is not None and key(record) == key(current):
+                if current is not None and key(record + end) == key(current + ending):
                     repeats += 1
                     continue
                 _uniq_line(out, opts, current, repeats, ending)
@@ -831,43 +836,65 @@ def cut(ctx: Context, argv: list[str]) -> int:
     for _name, stream in inputs:
         for raw in lines(stream):
             line = raw[:-1] if raw.endswith(b"\n") else raw
-            picked = _cut_line(line, kind, pairs, delim, "s" in opts, "D" in opts)
-            if picked is None:
-                continue
-            if isinstance(picked, bytes):
-                ctx.stdout.write(picked + b"\n")
-            else:
-                ctx.stdout.write(joiner.join(picked) + b"\n")
+            picked, newline = _cut_line(line, kind, pairs, delim, joiner, "s" in opts, "D" in opts)
+            ctx.stdout.write(picked + b"\n" if newline else picked)
     return inputs.status
 
 
-def _cut_line(line: bytes, kind: str, pairs: list[list[int]], delim: bytes, only_delimited: bool,
-              no_collate: bool):
-    if kind == "f":
-        if not any(b in delim for b in line):
-            # toybox: a line without delimiter is all of field 1, -s or not; else it is
-            # printed whole (POSIX) unless -s
-            if pairs and pairs[0][0] <= 1:
-                return line
-            return None if (only_delimited or no_collate) else line
-        fields = re.split(b"[" + re.escape(delim) + b"]", line) if len(delim) > 1 else line.split(delim)
-        picked = []
-        for low, high in pairs:
-            chosen = fields[max(low, 1) - 1:high]
-            if chosen:
-                picked.append(delim[:1].join(chosen))
-        return picked
-    units: list[bytes]
+def _cut_line(line: bytes, kind: str, pairs: list[list[int]], delim: bytes, joiner: bytes,
+              only_delimited: bool, no_collate: bool) -> tuple[bytes, bool]:
+    """One output line and whether it ends with a newline (-s stops a line short without one).
+
+    This follows toybox 0.8.9's cut_line() step by step, quirks included: a selection starting
+    past the line's length in bytes is skipped even for fields, field 1 of a line without
+    delimiter is the whole line even with -s, and a later selection of such a line repeats it.
+    """
+    units = None
     if kind == "c":
         units = [ch.encode("utf-8", "surrogateescape") for ch in line.decode("utf-8", "surrogateescape")]
-    else:
-        units = [bytes([b]) for b in line]
-    picked = []
-    for low, high in pairs:
-        chosen = units[max(low, 1) - 1:high]
-        if chosen:
-            picked.append(b"".join(chosen))
-    return picked
+    out = bytearray()
+    n = len(line)
+    for index, (low, high) in enumerate(pairs):
+        start = low - 1 if low else 0
+        if start >= n:
+            continue
+        end = n if high > n else high
+        count = end - start
+        if kind != "f":
+            if units is not None:
+                if start >= len(units):
+                    continue
+                piece = b"".join(units[start:start + count])
+            else:
+                piece = line[start:end]
+            out += (joiner if index and joiner else b"") + piece
+            continue
+        # skip `start` delimiters, then take `count` fields
+        pos = 0
+        skip = start
+        while pos < n and skip:
+            pos += 1
+            if line[pos - 1] in delim:
+                skip -= 1
+        if pos >= n:
+            if skip == start:  # no delimiter at all in the line
+                if no_collate:
+                    break
+                if only_delimited:
+                    return bytes(out), False
+                out += line
+                break
+            continue
+        first = pos
+        take = count
+        while pos < n and take:
+            pos += 1
+            if line[pos - 1] in delim:
+                take -= 1
+                if not take:
+                    pos -= 1
+        out += (joiner if index and joiner else b"") + line[first:pos]
+    return bytes(out), True
 
 
 # -- tr ---------------------------------------------------------------------------------------
@@ -876,7 +903,7 @@ _TR_CLASSES = {
     "digit": b"0123456789",
     "alnum": bytes(b for b in range(128) if chr(b).isalnum()),
     "upper": bytes(range(65, 91)), "lower": bytes(range(97, 123)),
-    "space": b" \t\n\v\f\r", "blank": b" \t", "xdigit": b"0123456789ABCDEFabcdef",
+    "space": b"\t\n\v\f\r ", "blank": b"\t ", "xdigit": b"0123456789ABCDEFabcdef",
     "punct": bytes(b for b in range(33, 127) if not chr(b).isalnum()),
     "print": bytes(range(32, 127)), "graph": bytes(range(33, 127)),
     "cntrl": bytes(list(range(32)) + [127]),
