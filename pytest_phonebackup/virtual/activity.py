@@ -414,7 +414,10 @@ class ActivityManager:
         with self._lock:
             receivers = list(self._receivers.get(intent.action or "", []))
         for receiver in receivers:
-            receiver(intent)
+            try:
+                receiver(intent)
+            except Exception as exc:  # a broken receiver must not fail the sender
+                self.system.report_crash(f"receiver for {intent.action}", exc)
         target = intent.target_package
         names = [target] if target else [p for p in sorted(set(self.builtin) | set(self._installed_names()))]
         for package in names:
@@ -424,7 +427,10 @@ class ActivityManager:
             if target or (intent.action in info.receivers):
                 app = self.app(package)  # a receiver starts the app's process, as on Android
                 if app is not None:
-                    app.on_broadcast(intent)
+                    try:
+                        app.on_broadcast(intent)
+                    except Exception as exc:
+                        self.system.report_crash("main", exc, package)
         return 0
 
     # -- instrumentation ---------------------------------------------------------------------------------

@@ -129,7 +129,11 @@ class Network:
         self.system.broadcast_system("android.net.conn.CONNECTIVITY_CHANGE",
                                      {"noConnectivity": not (now[0] or now[1])})
         for listener in list(self.listeners):
-            listener(self)
+            try:
+                listener(self)
+            except Exception as exc:  # an app's callback must not break `svc`
+                owner = getattr(getattr(listener, "__self__", None), "package", None)  # an app's method
+                self.system.report_crash("network listener", exc, owner)
 
     # -- dumpsys texts -----------------------------------------------------------------------------
     def _agent_line(self, transport: str) -> str:

@@ -7,7 +7,9 @@ Not for toybox applets (see `shell/applets`) or for the ADB wire format.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+import traceback
 from typing import Any
 
 from . import dumpsys as _dumpsys  # noqa: F401 - registers dumpsys, cmd, service
@@ -21,6 +23,8 @@ from .props import default_props
 from .screen import Screen
 from .settings import Settings
 from .shell.api import Context, applet
+
+log = logging.getLogger(__name__)
 
 PROP_VALUE_MAX = 92  # bionic's PROP_VALUE_MAX (91 characters + NUL) for non-ro properties
 
@@ -61,6 +65,17 @@ class AndroidSystem:
         activity = getattr(self, "activity", None)
         if activity is not None:
             activity.broadcast(Intent(action=action, extras=dict(extras or {})))
+
+    def report_crash(self, where: str, exc: BaseException, package: str | None = None) -> None:
+        """An app or service callback raised: log it as Android logs a crash (crash buffer), and
+        force-stop the app as Android kills a crashed process. Also logged on the host."""
+        log.error("%s failed on %s", where, self.phone.serial, exc_info=exc)
+        pid = (self.activity.pid_of(package) if package else None) or SYSTEM_SERVER_PID
+        lines = [f"FATAL EXCEPTION: {where}", f"Process: {package or 'system_server'}, PID: {pid}"]
+        lines += "".join(traceback.format_exception(exc)).rstrip().splitlines()
+        self.logcat.write("AndroidRuntime", "\n".join(lines), "E", pid, buffer="crash")
+        if package:
+            self.activity.force_stop(package, "crash")
 
     def _storage_full(self, device_path: str) -> None:
         # A failing copy hits the limit once per chunk; Android logs the condition, not every write.

@@ -51,6 +51,17 @@ class QaAlbum(VirtualApp):
 register_app(QaAlbum)
 
 
+class Crashy(VirtualApp):
+    package = "com.example.crashy"
+    receivers = ("com.example.crashy.BOOM",)
+
+    def on_broadcast(self, intent: Intent) -> None:
+        raise RuntimeError("upload queue corrupted")
+
+
+register_app(Crashy)
+
+
 @pytest.fixture(scope="module")
 def phone(adb_server, tmp_path_factory):
     phone = start_phone(adb_server, tmp_path_factory.mktemp("apps-phone"))
@@ -58,6 +69,7 @@ def phone(adb_server, tmp_path_factory):
         phone.system.packages.install(build_apk(PACKAGE, 3, "3.0", label="QA Album",
                                                 activities=[".MainActivity", ".Viewer"]))
         phone.system.packages.install(build_apk("com.example.plainapk", activities=[".Home"]))
+        phone.system.packages.install(build_apk("com.example.crashy"))
         yield phone
     finally:
         phone.close()
@@ -156,3 +168,16 @@ def test_reading_what_an_app_declares_does_not_start_it(adb_server, phone):
     assert QaAlbum.instances == before
     assert phone.system.activity.info(PACKAGE).activities == (".MainActivity", ".Viewer")
     assert PACKAGE not in [row.split()[-1] for row in sh(adb_server, phone, "ps -A").splitlines()]
+
+
+def test_a_crashing_receiver_is_logged_and_killed_like_android(adb_server, phone):
+    text = sh(adb_server, phone, "am broadcast -a com.example.crashy.BOOM")
+    assert text.endswith("Broadcast completed: result=0\n")
+    crash = adb_server.run("logcat", "-d", "-b", "crash", "-v", "brief", serial=phone.serial).stdout.decode()
+    lines = crash.splitlines()
+    assert lines[0] == "--------- beginning of crash"
+    pid = int(lines[2].split("PID: ")[1])
+    assert lines[1] == f"E/AndroidRuntime({pid:5d}): FATAL EXCEPTION: main"
+    assert "Process: com.example.crashy, PID: " in lines[2]
+    assert "RuntimeError: upload queue corrupted" in crash
+    assert "com.example.crashy" not in [row.split()[-1] for row in sh(adb_server, phone, "ps -A").splitlines()]
