@@ -890,7 +890,7 @@ def _dumpsys_activity(ctx: Context, args: list[str]) -> int:
     # activities (the default)
     ctx.out("ACTIVITY MANAGER ACTIVITIES (dumpsys activity activities)\nDisplay #0 (activities from top to bottom):\n")
     for record in stack:
-        ctx.out(f"  * Task{{{record.token} #{record.task} type=standard A=10123:{record.package}}}\n"
+        ctx.out(f"  * Task{{{record.token} #{record.task} type=standard A={am.uid(record.package)}:{record.package}}}\n"
                 f"    * Hist  #0: {_record_line(record)}\n")
     if stack:
         ctx.out(f"\n  ResumedActivity: {_record_line(stack[0])}\n"
