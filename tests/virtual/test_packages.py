@@ -10,6 +10,7 @@ import socket
 
 import pytest
 
+from pytest_phonebackup.hosttools import project_tools_dir
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.apk import Instrumentation, build_apk, read_apk
 
@@ -299,3 +300,26 @@ def test_debloat_style_uninstall_for_user_and_install_existing(adb_server, phone
     assert shell(adb_server, phone, f"cmd package install-existing {name}") == \
         f"Package {name} installed for user: 0\n"
     assert shell(adb_server, phone, f"pm path {name}") == "package:/system/app/Camera2/Camera2.apk\n"
+
+
+APPIUM_APKS = project_tools_dir() / "node_modules" / "appium-uiautomator2-driver" / "node_modules"
+
+
+@pytest.mark.skipif(not (APPIUM_APKS / "io.appium.settings").is_dir(),
+                    reason="Appium's UiAutomator2 driver is not installed (phonebackup tools install)")
+def test_real_appium_apks_install_and_read_as_appium_expects(adb_server, phone):
+    """The APKs an Appium session pushes: what it then reads back must match appium-uia2.md."""
+    settings = APPIUM_APKS / "io.appium.settings" / "apks" / "settings_apk-debug.apk"
+    server_dir = APPIUM_APKS / "appium-uiautomator2-server" / "apks"
+    for apk in (settings, server_dir / "appium-uiautomator2-server-v10.6.6.apk",
+                server_dir / "appium-uiautomator2-server-debug-androidTest.apk"):
+        assert "Success" in adb_server.run("install", "-r", "-g", str(apk), serial=phone.serial).stdout.decode()
+    dump = shell(adb_server, phone, "dumpsys package io.appium.settings")
+    assert re.search(r"^\s*Package\s+\[io.appium.settings\][^:]+:$", dump, re.MULTILINE)
+    assert re.search(r"versionCode=(\d+)", dump).group(1) == "191"
+    assert re.search(r"versionName=([\d+.]+)", dump).group(1) == "8.0.9"
+    listed = shell(adb_server, phone, "cmd package list packages --show-versioncode").splitlines()
+    assert "package:io.appium.uiautomator2.server versionCode:278" in listed
+    assert "package:io.appium.uiautomator2.server.test versionCode:0" in listed
+    assert ("instrumentation:io.appium.uiautomator2.server.test/androidx.test.runner.AndroidJUnitRunner "
+            "(target=io.appium.uiautomator2.server)") in shell(adb_server, phone, "pm list instrumentation")
