@@ -52,7 +52,7 @@ class RoundTrip:
 
     def __init__(self, phone: Any, app: BackupApp, *, profile: str = "smoke", seed: int = 0,
                  workdir: str | Path, restore_phone: Any | None = None,
-                 progress: Callable[[str], None] | None = None):
+                 progress: Callable[[str], None] | None = None, show_progress: bool = False):
         self.phone = phone
         self.app = app
         self.profile = profile
@@ -60,6 +60,7 @@ class RoundTrip:
         self.workdir = Path(workdir)
         self.restore_phone = restore_phone
         self.progress = progress or (lambda _msg: None)
+        self.show_progress = show_progress  # progress bars while generating and pushing
 
     def run(self) -> RoundTripResult:
         from .media.gallery import Gallery
@@ -78,8 +79,8 @@ class RoundTrip:
             steps.append(self.app.backup(self.phone, self.workdir))
             figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
         with allure_report.phase("wipe the seeded items", timings) as figures:
-            removed = gallery.wipe(manifest)
-            figures.update(removed=removed if isinstance(removed, int) else len(manifest.items))
+            wiped = gallery.wipe(manifest)
+            figures.update(removed=len(wiped.removed), refused=len(wiped.refused), already_gone=len(wiped.missing))
         target = self.restore_phone or self.phone
         if self.restore_phone is not None:
             # Files already on the new phone are its own, not extras of the restore.
