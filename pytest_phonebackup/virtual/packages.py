@@ -859,13 +859,15 @@ def _resolve_activity(ctx: Context, args: list[str]) -> int:
     if component is None:
         ctx.out("No activity found\n")
         return 0
+    # ResolveInfo's first line, then (--brief) the component or (default) ActivityInfo.dump
+    ctx.out("priority=0 preferredOrder=0 match=0x108000 specificIndex=-1 isDefault=false\n")
     if brief:
-        ctx.out("priority=0 preferredOrder=0 match=0x108000 specificIndex=-1 isDefault=false\n")
         ctx.out(component + "\n")
     else:
         pkg_name, cls = component.split("/", 1)
-        ctx.out(f"  ActivityInfo:\n    name={pkg_name + cls if cls.startswith('.') else cls}\n"
-                f"    packageName={pkg_name}\n    enabled=true exported=true directBootAware=false\n")
+        ctx.out(f"ActivityInfo:\n  name={pkg_name + cls if cls.startswith('.') else cls}\n"
+                f"  packageName={pkg_name}\n  enabled=true exported=true directBootAware=false\n"
+                f"  taskAffinity={pkg_name} targetActivity=null persistableMode=PERSIST_ROOT_ONLY\n")
     return 0
 
 
