@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import socket
+import sys
 import threading
 
 from .auth import Authenticator
@@ -71,6 +72,30 @@ def register_with_adb_server(adb_port: int, server_port: int | None = None, time
         return False
 
 
+class PayloadBuffers:
+    """Receive buffers for large payloads, reused once no view of them is left, so a 1 GiB push
+    does not allocate (and fault in) a fresh megabyte per WRTE. Small payloads get their own."""
+
+    POOLED_FROM = 64 * 1024
+    COUNT = 8  # 2 MiB window + in-flight payloads + the parser's leftovers, per connection
+
+    def __init__(self) -> None:
+        self._free: list[bytearray] = []
+
+    def view(self, length: int) -> memoryview:
+        if length < self.POOLED_FROM:
+            return memoryview(bytearray(length))
+        for buf in self._free:
+            # CPython: the list, the loop variable and getrefcount's argument; any more is a
+            # live memoryview (slices share one managed buffer that holds the bytearray).
+            if len(buf) >= length and sys.getrefcount(buf) == 3:
+                return memoryview(buf)[:length]
+        buf = bytearray(max(length, MAX_PAYLOAD))
+        if len(self._free) < self.COUNT:
+            self._free.append(buf)
+        return memoryview(buf)[:length]
+
+
 class Connection:
     """One host connection: handshake, stream table, packet dispatch."""
 
@@ -90,6 +115,7 @@ class Connection:
         self._ids = itertools.count(1)
         self._token: bytes | None = None
         self._closed = False
+        self._buffers = PayloadBuffers()
 
     # -- sending --------------------------------------------------------------------------------
     def send_packet(self, command: int, arg0: int, arg1: int, payload: bytes | bytearray | memoryview = b"") -> None:
@@ -137,7 +163,7 @@ class Connection:
                     stream = self._find(header.arg1, header.arg0)
                     if stream is not None and stream.expect(header.length):
                         self.send_packet(A_OKAY, stream.local_id, stream.remote_id)
-                payload = memoryview(bytearray(header.length))
+                payload = self._buffers.view(header.length)
                 if header.length:
                     self._recv_exact_into(payload)
                     # Version 0x01000000 hosts fill data_check; newer ones may leave it 0.
