@@ -1,7 +1,7 @@
 """The activity manager of the virtual phone: app processes, the activity stack and foreground app,
 services, broadcasts and instrumentations, and the commands around them (am, ps, dumpsys
-activity/window/power/battery/deviceidle, appops, cmd notification). Not for drawing or input
-(see `screen`) nor for the package database (see `packages`).
+activity/battery/deviceidle, appops, cmd notification, monkey). Not for the screen, input and
+window focus (see `screen`) nor for the package database (see `packages`).
 """
 
 from __future__ import annotations
@@ -844,7 +844,7 @@ def ps(ctx: Context, argv: list[str]) -> int:
 # ---------------------------------------------------------------------------------------------
 # dumpsys activity / window / power / battery / deviceidle, appops, cmd notification
 # ---------------------------------------------------------------------------------------------
-def _record_line(record: ActivityRecord) -> str:
+def record_line(record: ActivityRecord) -> str:
     return f"ActivityRecord{{{record.token} u0 {record.short} t{record.task}}}"
 
 
@@ -891,54 +891,12 @@ def _dumpsys_activity(ctx: Context, args: list[str]) -> int:
     ctx.out("ACTIVITY MANAGER ACTIVITIES (dumpsys activity activities)\nDisplay #0 (activities from top to bottom):\n")
     for record in stack:
         ctx.out(f"  * Task{{{record.token} #{record.task} type=standard A={am.uid(record.package)}:{record.package}}}\n"
-                f"    * Hist  #0: {_record_line(record)}\n")
+                f"    * Hist  #0: {record_line(record)}\n")
     if stack:
-        ctx.out(f"\n  ResumedActivity: {_record_line(stack[0])}\n"
-                f"  mResumedActivity: {_record_line(stack[0])}\n"
-                f"  mFocusedApp={_record_line(stack[0])}\n"
-                f"  topResumedActivity={_record_line(stack[0])}\n")
-    return 0
-
-
-def _dumpsys_window(ctx: Context, args: list[str]) -> int:
-    am: ActivityManager = ctx.phone.system.activity
-    screen = getattr(ctx.phone.system, "screen", None)
-    on = screen.is_on if screen is not None else True
-    top = am.top
-    width, height = (screen.size if screen is not None else (SCREEN_WIDTH, SCREEN_HEIGHT))
-    density = screen.density if screen is not None else 420
-    ctx.out("WINDOW MANAGER DISPLAY CONTENTS (dumpsys window displays)\n"
-            f"  Display: mDisplayId=0 rootTasks=1\n"
-            f"    init={SCREEN_WIDTH}x{SCREEN_HEIGHT} {density}dpi cur={width}x{height} app={width}x{height} "
-            f"rng={width}x{height}-{height}x{width}\n")
-    if top is not None:
-        focus = f"Window{{{top.token} u0 {top.component}}}"
-        ctx.out(f"  mCurrentFocus={focus}\n  mFocusedApp={_record_line(top)}\n")
-    else:
-        ctx.out("  mCurrentFocus=null\n  mFocusedApp=null\n")
-    ctx.out("\nWINDOW MANAGER POLICY STATE (dumpsys window policy)\n"
-            f"    mKeyguardDrawComplete=true mWindowManagerDrawComplete=true\n"
-            f"    mShowingLockscreen=false mShowingDream=false mDreamingLockscreen=false\n"
-            f"    mScreenOnEarly={str(on).lower()} mScreenOnFully={str(on).lower()}\n"
-            f"    KeyguardServiceDelegate\n      showing=false\n      inputRestricted=false\n"
-            f"      KeyguardStateMonitor\n        mIsShowing=false\n        mInputRestricted=false\n")
-    return 0
-
-
-def _dumpsys_power(ctx: Context, args: list[str]) -> int:
-    screen = getattr(ctx.phone.system, "screen", None)
-    on = screen.is_on if screen is not None else True
-    state = ctx.phone.emulator_state
-    ctx.out("POWER MANAGER (dumpsys power)\n\nPower Manager State:\n"
-            "  mDirty=0x0\n"
-            f"  mWakefulness={'Awake' if on else 'Asleep'}\n"
-            "  mWakefulnessChanging=false\n"
-            f"  mIsPowered={str(state.ac_online).lower()}\n"
-            f"  mPlugType={1 if state.ac_online else 0}\n"
-            f"  mBatteryLevel={state.battery_capacity}\n"
-            "  mStayOn=false\n"
-            f"  mHoldingDisplaySuspendBlocker={str(on).lower()}\n"
-            f"Display Power: state={'ON' if on else 'OFF'}\n")
+        ctx.out(f"\n  ResumedActivity: {record_line(stack[0])}\n"
+                f"  mResumedActivity: {record_line(stack[0])}\n"
+                f"  mFocusedApp={record_line(stack[0])}\n"
+                f"  topResumedActivity={record_line(stack[0])}\n")
     return 0
 
 
@@ -1030,8 +988,6 @@ def _cmd_notification(ctx: Context, args: list[str]) -> int:
 
 
 register_dumpsys("activity", _dumpsys_activity)
-register_dumpsys("window", _dumpsys_window)
-register_dumpsys("power", _dumpsys_power)
 register_dumpsys("battery", _dumpsys_battery)
 register_dumpsys("deviceidle", _dumpsys_deviceidle)
 register_cmd("notification", _cmd_notification)

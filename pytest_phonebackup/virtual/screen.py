@@ -1,6 +1,7 @@
 """The virtual phone's display and input: `input` (tap, swipe, text, keyevent) delivered to the
 foreground app and recorded, `screencap` (a real PNG drawn from the app's view tree),
-`uiautomator dump` (the view tree as Android's XML) and `wm size|density`.
+`uiautomator dump` (the view tree as Android's XML), `wm size|density`, and `dumpsys window|power`
+(focus, lock and wakefulness, as Appium reads them).
 Not for what apps show (each app builds its own `View` tree).
 """
 
@@ -17,8 +18,9 @@ from xml.sax.saxutils import quoteattr
 
 from PIL import Image, ImageDraw, ImageFont
 
+from .activity import record_line
 from .apps.base import SCREEN_HEIGHT, SCREEN_WIDTH, STATUS_BAR_HEIGHT, View
-from .dumpsys import register_cmd
+from .dumpsys import register_cmd, register_dumpsys
 from .shell.api import Context, applet
 from .shell.streams import BrokenPipe
 
@@ -361,6 +363,47 @@ def uiautomator(ctx: Context, argv: list[str]) -> int:
     return 0
 
 
+# -- dumpsys window / power: what Appium's unlock and focus checks read ------------------------
+def _dumpsys_window(ctx: Context, args: list[str]) -> int:
+    am = ctx.phone.system.activity
+    screen = _screen(ctx)
+    on, top = screen.is_on, am.top
+    width, height = screen.size
+    density = screen.density
+    ctx.out("WINDOW MANAGER DISPLAY CONTENTS (dumpsys window displays)\n"
+            f"  Display: mDisplayId=0 rootTasks=1\n"
+            f"    init={SCREEN_WIDTH}x{SCREEN_HEIGHT} {density}dpi cur={width}x{height} app={width}x{height} "
+            f"rng={width}x{height}-{height}x{width}\n")
+    if top is not None:
+        focus = f"Window{{{top.token} u0 {top.component}}}"
+        ctx.out(f"  mCurrentFocus={focus}\n  mFocusedApp={record_line(top)}\n")
+    else:
+        ctx.out("  mCurrentFocus=null\n  mFocusedApp=null\n")
+    ctx.out("\nWINDOW MANAGER POLICY STATE (dumpsys window policy)\n"
+            f"    mKeyguardDrawComplete=true mWindowManagerDrawComplete=true\n"
+            f"    mShowingLockscreen=false mShowingDream=false mDreamingLockscreen=false\n"
+            f"    mScreenOnEarly={str(on).lower()} mScreenOnFully={str(on).lower()}\n"
+            f"    KeyguardServiceDelegate\n      showing=false\n      inputRestricted=false\n"
+            f"      KeyguardStateMonitor\n        mIsShowing=false\n        mInputRestricted=false\n")
+    return 0
+
+
+def _dumpsys_power(ctx: Context, args: list[str]) -> int:
+    on = _screen(ctx).is_on
+    state = ctx.phone.emulator_state
+    ctx.out("POWER MANAGER (dumpsys power)\n\nPower Manager State:\n"
+            "  mDirty=0x0\n"
+            f"  mWakefulness={'Awake' if on else 'Asleep'}\n"
+            "  mWakefulnessChanging=false\n"
+            f"  mIsPowered={str(state.ac_online).lower()}\n"
+            f"  mPlugType={1 if state.ac_online else 0}\n"
+            f"  mBatteryLevel={state.battery_capacity}\n"
+            "  mStayOn=false\n"
+            f"  mHoldingDisplaySuspendBlocker={str(on).lower()}\n"
+            f"Display Power: state={'ON' if on else 'OFF'}\n")
+    return 0
+
+
 @applet("wm")
 def wm(ctx: Context, argv: list[str]) -> int:
     args = argv[1:]
@@ -402,3 +445,5 @@ def wm(ctx: Context, argv: list[str]) -> int:
 
 register_cmd("input", lambda ctx, args: input_command(ctx, ["input", *args]))
 register_cmd("window", lambda ctx, args: wm(ctx, ["wm", *args]))
+register_dumpsys("window", _dumpsys_window)
+register_dumpsys("power", _dumpsys_power)
