@@ -1,7 +1,6 @@
-"""The activity manager of the virtual phone: app processes, the activity stack and foreground app,
-services, broadcasts and instrumentations, and the commands around them (am, ps, dumpsys
-activity/battery/deviceidle, appops, cmd notification, monkey). Not for the screen, input and
-window focus (see `screen`) nor for the package database (see `packages`).
+"""The activity manager: app processes, the activity stack (foreground app), services, broadcasts,
+instrumentations, and their commands (am, monkey, ps, dumpsys activity/battery/deviceidle, appops,
+cmd notification). Not for screen and input (`screen`) nor the package database (`packages`).
 """
 
 from __future__ import annotations

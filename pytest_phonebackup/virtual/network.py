@@ -1,7 +1,6 @@
-"""Connectivity of the virtual phone: Wi-Fi, mobile data and airplane mode, kept in the settings
-tables (wifi_on, mobile_data, airplane_mode_on) so every view agrees, the commands that switch
-them (svc, cmd connectivity, cmd wifi), their dumpsys texts, and listeners for apps.
-Not for real networking: apps reach loopback servers whatever the state says.
+"""Connectivity: Wi-Fi, mobile data and airplane mode kept in the settings tables so every view
+agrees; svc, cmd connectivity/wifi, dumpsys wifi/connectivity, and listeners for apps.
+Not real networking: apps reach loopback servers whatever the state says.
 """
 
 from __future__ import annotations

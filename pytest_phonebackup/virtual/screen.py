@@ -1,8 +1,6 @@
-"""The virtual phone's display and input: `input` (tap, swipe, text, keyevent) delivered to the
-foreground app and recorded, `screencap` (a real PNG drawn from the app's view tree),
-`uiautomator dump` (the view tree as Android's XML), `wm size|density`, and `dumpsys window|power`
-(focus, lock and wakefulness, as Appium reads them).
-Not for what apps show (each app builds its own `View` tree).
+"""The display and input: `input` delivered to the foreground app and recorded, `screencap` (a PNG
+drawn from the view tree), `uiautomator dump`, `wm`, and `dumpsys window|power` (focus, lock,
+wakefulness as Appium reads them). Not for what apps show: each app builds its own `View` tree.
 """
 
 from __future__ import annotations

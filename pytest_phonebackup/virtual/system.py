@@ -1,7 +1,6 @@
-"""The Android side of the virtual phone: `AndroidSystem` composes the system services (settings,
-logcat, network, activity manager, screen, packages, MediaStore), runs their boot and shutdown
-hooks, and owns getprop/setprop. Each service's commands live in its own module.
-Not for toybox applets (see `shell/applets`) or for the ADB wire format.
+"""The Android side of the virtual phone: `AndroidSystem` composes the system services and runs
+their boot/shutdown hooks; getprop/setprop live here. Each service's commands live in its own
+module; not for toybox applets (`shell/applets`) or the ADB wire format.
 """
 
 from __future__ import annotations
