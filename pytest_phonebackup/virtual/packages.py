@@ -14,7 +14,7 @@ import shutil
 import threading
 import time
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .apk import ApkError, ApkInfo, Instrumentation, build_apk, read_apk
@@ -169,7 +169,9 @@ class PackageManager:
             with open(self._db_path, encoding="utf-8") as fh:
                 data = json.load(fh)
             self._next_uid = data["next_uid"]
-            self.packages = {p["name"]: Package(**p) for p in data["packages"]}
+            known = {f.name for f in fields(Package)}  # tolerate state written by other versions
+            self.packages = {p["name"]: Package(**{k: v for k, v in p.items() if k in known})
+                             for p in data["packages"]}
             return
         now = time.time()
         for name, path, uid, code, version, launcher in SYSTEM_PACKAGES:
@@ -180,6 +182,8 @@ class PackageManager:
                                           first_install_time=now, last_update_time=now)
             self._write_system_apk(self.packages[name])
         self._storage_layout()
+        for pkg in self.packages.values():
+            self._make_data_dirs(pkg)
         self._save()
 
     def _save(self) -> None:
