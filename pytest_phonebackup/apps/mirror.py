@@ -26,7 +26,7 @@ from pathlib import Path
 
 INDEX = "index.json"
 FILES = "files"
-SKIPPED_FOLDERS = ("Android",)  # apps' private data: not the user's gallery
+SKIPPED_FOLDERS = ("Android/data", "Android/obb")  # apps' private files; Android/media is shared media
 HASH_BATCH = 200
 SCAN_BATCH = 100
 
@@ -72,7 +72,7 @@ def list_remote(device, root: str) -> dict[str, tuple[int, int]]:
             full = f"{folder}/{name}"
             rel = posixpath.relpath(full, root)
             if statmod.S_ISDIR(info.mode):
-                if rel.split("/")[0] in SKIPPED_FOLDERS:
+                if rel in SKIPPED_FOLDERS:
                     continue
                 pending.append(full)
             elif statmod.S_ISREG(info.mode):
