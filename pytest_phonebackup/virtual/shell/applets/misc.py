@@ -1,5 +1,5 @@
 """The phone's small utilities: date, sleep, test/[ (mksh's builtin), true, false, id, whoami,
-env, uname, which, mktemp, nproc. They answer as an Android emulator's shell user would (or root
+env, printenv, uname, which, mktemp, nproc. They answer as an Android emulator's shell user would (or root
 after `adb root`); file checks go through the phone's storage, never the host's.
 """
 
@@ -331,6 +331,25 @@ def env(ctx: Context, argv: list[str]) -> int:
     child = AppletContext(ctx.phone, ctx.stdin, ctx.stdout, ctx.stderr, values, ctx.cwd, command,
                           ctx.shell, ctx.cancelled)
     return func(child, args)
+
+
+@applet("printenv")
+def printenv(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "0", "", {"null": "0"})
+    except UsageError as exc:
+        return ctx.fail(str(exc))
+    end = "\0" if "0" in opts else "\n"
+    if not opts.operands:
+        ctx.out("".join(f"{k}={v}{end}" for k, v in ctx.env.items()))
+        return 0
+    status = 0
+    for name in opts.operands:
+        if name in ctx.env:
+            ctx.out(ctx.env[name] + end)
+        else:
+            status = 1
+    return status
 
 
 # -- uname, nproc -----------------------------------------------------------------------------
