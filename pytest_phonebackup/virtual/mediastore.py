@@ -4,9 +4,10 @@ by scans of shared storage (the MEDIA_SCANNER_SCAN_FILE broadcast, `scan_volume`
 
 Choices, as on Android 14: the MIME type comes from the file name's extension (a JPEG named .png is
 image/png), while width, height, orientation, duration and capture time are read from the content.
-Hidden files, hidden folders and folders holding `.nomedia` (with everything below) are not indexed.
-Folders themselves get no rows. EXIF capture times without an offset are read as UTC (the
-emulator's time zone); items with no capture time in their content have datetaken NULL. Deleting a row through `content delete` deletes its file, as MediaProvider does.
+Hidden files, hidden folders, folders holding `.nomedia` (with everything below) and the apps'
+private Android/data and Android/obb are not indexed; folders themselves get no rows. EXIF capture
+times without an offset are read as UTC (the emulator's time zone); items with no capture time in
+their content have datetaken NULL. `content delete` deletes the files too, as MediaProvider does.
 """
 
 from __future__ import annotations
@@ -448,7 +449,10 @@ class MediaStore:
 
     @staticmethod
     def _hidden(device_path: str) -> bool:
-        rel = device_path[len(EXTERNAL_STORAGE):]
+        """Hidden names, and apps' private Android/data and Android/obb folders, are never scanned."""
+        rel = device_path[len(EXTERNAL_STORAGE):].strip("/")
+        if rel.split("/")[:2] in (["Android", "data"], ["Android", "obb"]):
+            return True
         return any(part.startswith(".") for part in rel.split("/") if part)
 
     def _under_nomedia(self, device_dir: str) -> bool:
@@ -502,7 +506,8 @@ class MediaStore:
         for row in rows:
             row["generation_modified"] = gen
             if row["_data"] in known:
-                cols = [c for c in row if c != "_data"]
+                # what apps set on the item (favorite, trash, pending) survives a rescan of its file
+                cols = [c for c in row if c not in ("_data", "is_favorite", "is_trashed", "is_pending")]
                 self._db.execute(f"UPDATE files SET {', '.join(f'{c}=?' for c in cols)} WHERE _data=?",
                                  [row[c] for c in cols] + [row["_data"]])
             else:
@@ -544,7 +549,7 @@ class MediaStore:
                         if any(e.name == ".nomedia" for e in others):
                             dirs.clear()
                             continue
-                        dirs[:] = [d for d in dirs if not d.name.startswith(".")]
+                        dirs[:] = [d for d in dirs if not self._hidden(posixpath.join(folder, d.name))]
                         for entry in others:
                             if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
                                 continue

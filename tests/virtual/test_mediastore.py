@@ -316,3 +316,23 @@ def test_scan_reads_webp_gif_and_heic_from_their_content(adb_server, phone, tmp_
         "h.heic": {"_display_name": "h.heic", "mime_type": "image/heic", "width": "96", "height": "64",
                    "datetaken": taken},
     }
+
+
+def test_app_private_folders_are_not_indexed(adb_server, phone, tmp_path):
+    push(adb_server, phone, tmp_path, jpeg(12, 12), "/sdcard/Android/data/com.example.app/files/cache.jpg")
+    push(adb_server, phone, tmp_path, jpeg(12, 12), "/sdcard/Android/media/com.example.app/shared.jpg")
+    shell(adb_server, phone, "content call --uri content://media/none --method scan_volume --arg external_primary")
+    assert query(adb_server, phone, IMAGES, "_id", "_display_name='cache.jpg'") == "No result found.\n"
+    assert rows(query(adb_server, phone, IMAGES, "relative_path", "_display_name='shared.jpg'")) == [
+        {"relative_path": "Android/media/com.example.app/"}]
+
+
+def test_favorite_flag_survives_a_rescan_of_the_changed_file(adb_server, phone, tmp_path):
+    push(adb_server, phone, tmp_path, jpeg(20, 20), "/sdcard/Pictures/fav.jpg")
+    scan = "am broadcast -a android.intent.action.MEDIA_SCANNER_SCAN_FILE -d file:///sdcard/Pictures/fav.jpg"
+    shell(adb_server, phone, scan)
+    shell(adb_server, phone, f"content update --uri {IMAGES} --bind is_favorite:i:1 --where \"_display_name='fav.jpg'\"")
+    push(adb_server, phone, tmp_path, jpeg(40, 30), "/sdcard/Pictures/fav.jpg")  # edited in place
+    shell(adb_server, phone, scan)
+    assert rows(query(adb_server, phone, IMAGES, "width:height:is_favorite", "_display_name='fav.jpg'")) == [
+        {"width": "40", "height": "30", "is_favorite": "1"}]
