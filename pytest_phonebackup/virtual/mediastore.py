@@ -370,8 +370,8 @@ def safe_where(text: str, columns: list[str]) -> tuple[str, list[Any]]:
             word = (match.group("ident") or match.group("quoted")[1:-1])
             if word.upper() in _KEYWORDS and match.group("quoted") is None:
                 out.append(word.upper())
-            elif word in columns:
-                out.append(f'"{word}"')
+            elif word.lower() in columns:  # SQLite names are case-insensitive
+                out.append(f'"{word.lower()}"')
             else:
                 raise ContentError(f"android.database.sqlite.SQLiteException: no such column: {word} "
                                    "(code 1 SQLITE_ERROR)")
