@@ -26,6 +26,7 @@ SHELL_PACKET_MAX = 64 * 1024  # output goes out in packets of at most this; flus
 STDIN_PACKET_MAX = 1024 * 1024  # a longer stdin packet is not from an adb host: the stream is dropped
 STDIN_PIPE = 1024 * 1024  # host data waiting for a command to read it
 BROKEN_PIPE_STATUS = 141  # 128 + SIGPIPE, as mksh reports it
+IDLE_FLUSH = 0.05  # seconds buffered output may wait for more before it goes out anyway
 FORWARD_PREFIXES = ("tcp:", "localabstract:", "localreserved:", "localfilesystem:", "local:")
 
 
@@ -39,6 +40,8 @@ class OutputChannel:
         self.crlf = crlf  # a pty turns \n into \r\n (ONLCR)
         self._buf = bytearray()
         self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._flusher: threading.Thread | None = None
 
     def write(self, packet_id: int, data: bytes | bytearray | memoryview) -> int:
         if self.stream.closed:
@@ -59,7 +62,20 @@ class OutputChannel:
                 self._buf += data
             if len(self._buf) >= SHELL_PACKET_MAX:
                 self._flush_locked()
+            elif self._flusher is None:
+                self._flusher = threading.Thread(target=self._flush_when_idle, daemon=True,
+                                                 name=f"adb-flush-{self.stream.local_id}")
+                self._flusher.start()
         return size
+
+    def _flush_when_idle(self) -> None:
+        """Output of a command that never flushes (a pipe on a phone) still reaches the host soon."""
+        while not self._done.wait(IDLE_FLUSH):
+            if self._buf:
+                try:
+                    self.flush()
+                except BrokenPipe:
+                    return
 
     def flush(self) -> None:
         with self._lock:
@@ -72,10 +88,13 @@ class OutputChannel:
 
     def exit(self, status: int) -> None:
         """Flush, then (v2) the exit packet: one byte, the status."""
-        with self._lock:
-            if self.v2:
-                self._buf += SHELL_PACKET.pack(ID_EXIT, 1) + bytes([status & 0xFF])
-            self._flush_locked()
+        try:
+            with self._lock:
+                if self.v2:
+                    self._buf += SHELL_PACKET.pack(ID_EXIT, 1) + bytes([status & 0xFF])
+                self._flush_locked()
+        finally:
+            self._done.set()
 
 
 class ChannelOutput:

@@ -241,6 +241,17 @@ def test_piped_shell_without_command_runs_lines_silently(adb_server, virtual_pho
     assert proc.stdout == b"one\ntwo\n"
 
 
+def test_output_reaches_the_host_while_the_command_still_runs(direct_phone):
+    with RawHost(direct_phone.adb_port) as host:
+        host.connect()
+        command, device_id = host.open(1, "shell,v2:echo first; sleep 5; echo second")
+        assert command == A_OKAY
+        host.sock.settimeout(2)  # well before the command ends
+        kind, _, _, payload, _ = host.recv()
+        assert kind == A_WRTE and shell_v2_packets(payload) == [(1, b"first\n")]
+        host.send(A_CLSE, 1, device_id)  # hang up: the phone stops the command
+
+
 def test_unknown_service_is_refused_with_clse(direct_phone):
     with RawHost(direct_phone.adb_port) as host:
         host.connect()
