@@ -164,11 +164,11 @@ class LsEntry:
 @usage_guard
 def ls(ctx: Context, argv: list[str]) -> int:
     opts = parse(argv, "1aAdFilnpRrsStuchCx")
-    long = "l" in opts or "n" in opts
     if "d" in opts:
         opts.values.pop("R", None)
     status = 0
-    follow_top = not (long or "d" in opts or "F" in opts)
+    # toybox follows command-line symlinks unless -l, -d or -F (not -n, though -n lists long).
+    follow_top = not ("l" in opts or "d" in opts or "F" in opts)
     top: list[LsEntry] = []
     for path in opts.operands or ["."]:
         try:
