@@ -1,5 +1,5 @@
 """Toybox's byte-level applets on the virtual phone: md5sum and the sha*sum family (with -c),
-base64, cmp and xxd. They stream files in chunks through the phone's storage, so hashing a
+base64, cmp, xxd and od. They stream files in chunks through the phone's storage, so hashing a
 gigabyte never loads it; output and error texts follow toybox 0.8.9.
 """
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 import binascii
 import errno
 import hashlib
+import re
+import struct
 
 from ..api import Context, applet
 from .options import CHUNK, Inputs, UsageError, chunks, lines, number, parse
@@ -349,3 +351,129 @@ def _xxd_row(row: bytes, offset: int, columns: int, group: int, plain: bool) -> 
         hexes.append(piece.hex().ljust(2 * (group or columns)))
     text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
     return f"{offset:08x}: {' '.join(hexes)}  {text}\n"
+
+
+# -- od ---------------------------------------------------------------------------------------
+_OD_ASCII = ("nul soh stx etx eot enq ack bel bs ht nl vt ff cr so si dle dc1 dc2 dc3 dc4 nak syn etb "
+             "can em sub esc fs gs rs us sp").split()
+_OD_ESCAPES = {8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 7: "\\a", 11: "\\v", 0: "\\0"}
+_OD_ADDRESS = {"n": None, "d": "{:07d}", "o": "{:07o}", "x": "{:06x}"}
+
+
+def _od_types(text: str) -> list[tuple[str, int]]:
+    """-t TYPE[SIZE]... -> [(type letter, size)]; sizes as toybox: C S I L, F D for floats."""
+    types = []
+    i = 0
+    while i < len(text):
+        kind = text[i]
+        i += 1
+        if kind not in "acduoxf":
+            raise UsageError(f"bad -t {text}")
+        digits = re.match(r"\d+", text[i:])
+        if digits:
+            size = int(digits.group(0))
+            i += digits.end()
+            if (kind in "ac" and size != 1) or not 1 <= size <= 8 or (kind == "f" and size not in (4, 8)):
+                raise UsageError(f"bad -t {text}")
+        elif kind == "f":
+            size = {"F": 4, "D": 8}.get(text[i:i + 1], 8)
+            i += text[i:i + 1] in ("F", "D")
+        elif kind in "duox":
+            size = {"C": 1, "S": 2, "I": 4, "L": 8}.get(text[i:i + 1], 4)
+            i += text[i:i + 1] in ("C", "S", "I", "L")
+        else:
+            size = 1
+        types.append((kind, size))
+    return types
+
+
+def _od_item(kind: str, size: int, data: bytes) -> tuple[str, int]:
+    """One value as toybox prints it, and the width it pads to."""
+    if kind == "a":
+        c = data[0] & 127
+        return (_OD_ASCII[c] if c <= 32 else "del" if c == 127 else chr(c)), 4
+    if kind == "c":
+        c = data[0]
+        if c in _OD_ESCAPES:
+            return _OD_ESCAPES[c], 4
+        return (f"{c:03o}" if c < 32 or c >= 127 else chr(c)), 4
+    if kind == "f":
+        value = struct.unpack("<f" if size == 4 else "<d", data)[0]
+        digits = 8 if size == 4 else 17
+        return f"{value:.{digits}e}", digits + (7 if size == 4 else 8)
+    value = int.from_bytes(data, "little", signed=kind == "d")
+    biggest = (1 << (8 * size)) - 1 if (size < 8 or kind != "d") else (1 << 63) - 1
+    base = {"d": "d", "u": "d", "o": "o", "x": "x"}[kind]
+    width = len(format(biggest, base)) + (kind == "d")
+    text = format(value, f"{width}d") if kind in "du" else format(value, f"0{width}{base}")
+    return text, width + 1
+
+
+@applet("od")
+def od(ctx: Context, argv: list[str]) -> int:
+    try:
+        opts = parse(argv, "bcdosxv", "wNjAt")
+        width = number(opts.get("w", "16"))
+        limit = number(opts.get("N")) if "N" in opts else None
+        skip = number(opts.get("j", "0"))
+        address = str(opts.get("A", "o"))[:1]
+        if address not in _OD_ADDRESS:
+            raise UsageError(f"bad -A '{address}'")
+        types = [t for text in opts.all("t") for t in _od_types(text)]
+        for letter, alias in (("b", "o1"), ("c", "c"), ("d", "u2"), ("o", "o2"), ("s", "d2"), ("x", "x2")):
+            if letter in opts:
+                types += _od_types(alias)
+        types = types or _od_types("o2")
+    except UsageError as exc:
+        return ctx.fail(str(exc))
+    # the widest value decides the column width, per byte, across all types
+    pad = max(-(-_od_item(k, s, bytes(s))[1] // s) for k, s in types)
+    address_format = _OD_ADDRESS[address]
+    inputs = Inputs(ctx, opts.operands, directories="defer")
+    state = {"pos": skip, "previous": None, "star": False}
+
+    def line(row: bytes) -> None:
+        padded = row + bytes(width - len(row))
+        if "v" not in opts and state["pos"] != skip and padded == state["previous"]:
+            if not state["star"]:
+                ctx.out("*\n")
+                state["star"] = True
+            state["pos"] += len(row)
+            return
+        state["star"] = False
+        out = [address_format.format(state["pos"]) if address_format else ""]
+        for index, (kind, size) in enumerate(types):
+            cells = []
+            for offset in range(0, len(row), size):
+                text, _ = _od_item(kind, size, padded[offset:offset + size])
+                cells.append(text.rjust(pad * size + (7 if index and not offset else 0)))
+            out.append("".join(cells) + "\n")
+        ctx.out("".join(out))
+        state["pos"] += len(row)
+        state["previous"] = padded
+
+    pending = b""
+    to_skip = skip
+    left = limit
+    try:
+        for _name, stream in inputs:
+            while left is None or left > 0:
+                data = stream.read(CHUNK)
+                if not data:
+                    break
+                if to_skip:
+                    cut = min(to_skip, len(data))
+                    data, to_skip = data[cut:], to_skip - cut
+                if left is not None:
+                    data, left = data[:left], left - min(left, len(data))
+                pending += data
+                while len(pending) >= width:
+                    line(pending[:width])
+                    pending = pending[width:]
+    except OSError as exc:
+        inputs.failed(_name, exc)
+    if pending:
+        line(pending)
+    if address_format:
+        ctx.out(address_format.format(state["pos"]) + "\n")
+    return inputs.status
