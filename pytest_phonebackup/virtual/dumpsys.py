@@ -29,6 +29,7 @@ SERVICES: dict[str, str] = {
     "connectivity": "android.net.IConnectivityManager",
     "content": "android.content.IContentService",
     "deviceidle": "android.os.IDeviceIdleController",
+    "diskstats": "",
     "display": "android.hardware.display.IDisplayManager",
     "input": "android.hardware.input.IInputManager",
     "input_method": "com.android.internal.view.IInputMethodManager",

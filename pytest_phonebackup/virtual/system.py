@@ -11,9 +11,9 @@ import time
 import traceback
 from typing import Any
 
-from . import dumpsys as _dumpsys  # noqa: F401 - registers dumpsys, cmd, service
 from .activity import SYSTEM_SERVER_PID, ActivityManager
 from .apps import SYSTEM_APPS, Intent
+from .dumpsys import register_dumpsys
 from .logcat import LogBuffers
 from .mediastore import MediaStore
 from .network import Network
@@ -130,6 +130,21 @@ class AndroidSystem:
             hook = getattr(service, hook_name, None)
             if callable(hook):
                 hook()
+
+
+def _dumpsys_diskstats(ctx: Context, args: list[str]) -> int:
+    """`dumpsys diskstats`: free space of /data as DiskStatsService prints it (KiB)."""
+    storage = ctx.phone.storage
+    total_k, free_k = storage.capacity // 1024, storage.free // 1024
+    percent = free_k * 100 // total_k if total_k else 0
+    ctx.out("Latency: 1ms [512B Data Write]\n"
+            f"Data-Free: {free_k}K / {total_k}K total = {percent}% free\n"
+            "Cache-Free: 0K / 0K total = 0% free\n"
+            "System-Free: 0K / 2097152K total = 0% free\n")
+    return 0
+
+
+register_dumpsys("diskstats", _dumpsys_diskstats)
 
 
 @applet("getprop")

@@ -83,25 +83,28 @@ def test_settings_rejects_unknown_namespace(adb_server, phone):
 
 
 @pytest.fixture
-def phone_config(phone_config):
-    phone_config.reboot_downtime = 0.3
-    return phone_config
+def fresh_phone(adb_server, tmp_path):
+    phone = start_phone(adb_server, tmp_path / "phone", reboot_downtime=0.3)
+    try:
+        yield phone
+    finally:
+        phone.close()
 
 
-def test_settings_and_persist_props_survive_reboot_but_other_props_do_not(adb_server, virtual_phone):
-    sh(adb_server, virtual_phone, "settings put system screen_off_timeout 600000; settings put global qa_marker 7;"
+def test_settings_and_persist_props_survive_reboot_but_other_props_do_not(adb_server, fresh_phone):
+    sh(adb_server, fresh_phone, "settings put system screen_off_timeout 600000; settings put global qa_marker 7;"
        "setprop persist.qa.kept yes; setprop debug.qa.lost yes")
-    boots = virtual_phone.boot_count
-    adb_server.run("reboot", serial=virtual_phone.serial)
+    boots = fresh_phone.boot_count
+    adb_server.run("reboot", serial=fresh_phone.serial)
     deadline = time.monotonic() + 30
-    while virtual_phone.boot_count == boots and time.monotonic() < deadline:
+    while fresh_phone.boot_count == boots and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert virtual_phone.booted.wait(30)
-    adb_server.run("wait-for-device", serial=virtual_phone.serial, timeout=30)
-    assert out(adb_server, virtual_phone, "settings get system screen_off_timeout") == "600000\n"
-    assert out(adb_server, virtual_phone, "settings get global qa_marker") == "7\n"
-    assert out(adb_server, virtual_phone, "getprop persist.qa.kept") == "yes\n"
-    assert out(adb_server, virtual_phone, "getprop debug.qa.lost") == "\n"
+    assert fresh_phone.booted.wait(30)
+    adb_server.run("wait-for-device", serial=fresh_phone.serial, timeout=30)
+    assert out(adb_server, fresh_phone, "settings get system screen_off_timeout") == "600000\n"
+    assert out(adb_server, fresh_phone, "settings get global qa_marker") == "7\n"
+    assert out(adb_server, fresh_phone, "getprop persist.qa.kept") == "yes\n"
+    assert out(adb_server, fresh_phone, "getprop debug.qa.lost") == "\n"
 
 
 def test_cmd_settings_is_the_same_provider(adb_server, phone):
