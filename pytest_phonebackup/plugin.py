@@ -20,6 +20,7 @@ from .settings import SETTINGS, PhoneSettings, resolve
 SETTINGS_KEY = pytest.StashKey[PhoneSettings]()
 PROVISIONER_KEY = pytest.StashKey[Provisioner | None]()
 REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
+USED_KEY = pytest.StashKey[list[str]]()
 NO_PHONE = ("this test needs a phone: pass --phone-emulator (the embedded virtual phone), "
             "--phone-emulator=avd:NAME (an Android SDK emulator) or --phone-serial SERIAL (an attached phone)")
 
@@ -55,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_KEY] = settings
     config.stash[PROVISIONER_KEY] = None
     config.stash[REPORTS_KEY] = {}
+    config.stash[USED_KEY] = []
     config.pluginmanager.import_plugin("pytest_phonebackup.report_plugin")  # Allure and the summary
 
 
@@ -63,6 +65,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if not settings.wants_phones:
         return ["phonebackup: no phones (pass --phone-emulator or --phone-serial to run phone tests)"]
     return ["phonebackup: " + "; ".join(settings.describe())]
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    used = config.stash.get(USED_KEY, [])
+    if used:
+        terminalreporter.write_line("phonebackup: phones used: " + ", ".join(used))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -99,11 +107,13 @@ def phone_provisioner(pytestconfig: pytest.Config, phone_settings: PhoneSettings
 
 
 @pytest.fixture(scope="session")
-def session_phone(phone_provisioner: Provisioner | None) -> Phone:
+def session_phone(pytestconfig: pytest.Config, phone_provisioner: Provisioner | None) -> Phone:
     """This worker's phone, started once and reused by every test."""
     if phone_provisioner is None:
         pytest.skip(NO_PHONE)
-    return phone_provisioner.acquire()
+    phone = phone_provisioner.acquire()
+    pytestconfig.stash[USED_KEY].append(f"{phone.serial} ({phone.kind}; {phone_provisioner.describe()})")
+    return phone
 
 
 @pytest.fixture

@@ -110,4 +110,4 @@ class VirtualProvisioner(Provisioner):
         return self._running[serial]
 
     def describe(self) -> str:
-        return "virtual (" + ("in process" if self.in_process else "subprocess") + ")"
+        return "in this process" if self.in_process else "own process"

@@ -23,12 +23,6 @@ from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_help_shows_the_phone_options_in_their_own_group(run_pytest):
-    result = run_pytest("--help")
-    result.stdout.fnmatch_lines(["phones for backup tests (pytest-phonebackup):", "*--phone-emulator=[[]SPEC[]]*",
-                                 "*--phone-serial=SERIAL*", "*PHONEBACKUP_BOOT_TIMEOUT*", "*--phone-allow-wipe*"])
-
-
 def test_a_phone_test_without_a_phone_is_skipped_naming_the_option(run_pytest, pytester):
     pytester.makepyfile("def test_needs(phone):\n    raise AssertionError('must not run')\n"
                         "def test_plain():\n    pass\n")
@@ -88,7 +82,8 @@ def test_a_new_users_ten_line_test_passes_with_phone_emulator(run_pytest, pytest
     pytester.makepyfile(NEW_USER_TEST)
     result = run_pytest("--phone-emulator", "-v")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["phonebackup: emulator=virtual (from --phone-emulator)*"])
+    result.stdout.fnmatch_lines(["phonebackup: emulator=virtual (from --phone-emulator)*",
+                                 "phonebackup: phones used: emulator-* (virtual; own process)"])
 
 
 SESSION_TESTS = '''
@@ -275,7 +270,7 @@ def test_nothing_outlives_a_session_interrupted_with_ctrl_c(pytester, adb_server
     assert listening and not held, f"ports still served after the session: {held}"
 
 
-def test_installing_the_package_loads_the_plugin_by_its_entry_point(pytester, monkeypatch):
+def test_installed_plugin_loads_by_its_entry_point_and_shows_its_option_group(pytester, monkeypatch):
     import tomllib
 
     entry_points = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["entry-points"]["pytest11"]
@@ -289,4 +284,5 @@ def test_installing_the_package_loads_the_plugin_by_its_entry_point(pytester, mo
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(REPO)]))
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--help")
-    result.stdout.fnmatch_lines(["phones for backup tests (pytest-phonebackup):"])
+    result.stdout.fnmatch_lines(["phones for backup tests (pytest-phonebackup):", "*--phone-emulator=[[]SPEC[]]*",
+                                 "*--phone-serial=SERIAL*", "*PHONEBACKUP_BOOT_TIMEOUT*", "*--phone-allow-wipe*"])

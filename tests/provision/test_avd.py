@@ -68,6 +68,17 @@ def test_boots_avd_ready_and_teardown_leaves_nothing(fake_sdk, adb_server):
     assert provisioner.emulators == {}
 
 
+def test_snapshots_are_saved_through_the_console_but_not_when_read_only(fake_sdk):
+    fake_sdk.add_avd("Snap")
+    with fake_sdk.provisioner("Snap") as provisioner:
+        phone = provisioner.acquire()
+        provisioner.save_snapshot(phone, "golden")
+        assert "golden" in provisioner._emu(phone.serial, "avd", "snapshot", "list")
+        provisioner.emulators[phone.serial].read_only = True
+        with pytest.raises(PhoneError, match="-read-only"):
+            provisioner.save_snapshot(phone, "again")
+
+
 def test_slow_boot_is_waited_for(fake_sdk):
     fake_sdk.add_avd("Slow", boot_delay=2)
     started = time.monotonic()
