@@ -3,6 +3,7 @@ clients never send (v1 checksums on demand, broken headers, floods) to the virtu
 
 from __future__ import annotations
 
+import random
 import socket
 import struct
 
@@ -20,6 +21,19 @@ from pytest_phonebackup.virtual.protocol import (
     checksum,
     pack_header,
 )
+
+
+def free_console_port() -> int:
+    """An even console port P with P and P+1 free, far from 5554..5585: no adb server's scan finds
+    the phone there (only its own registration does), and parallel test runs, which pick their
+    phones from that range, do not race for it."""
+    from pytest_phonebackup.virtual.device import port_is_free
+
+    for _ in range(500):
+        port = random.randrange(20000, 60000, 2)
+        if port_is_free(port) and port_is_free(port + 1):
+            return port
+    raise RuntimeError("no free port pair for a test phone")
 
 
 class RawHost:

@@ -10,6 +10,7 @@ import time
 
 import adbutils
 import pytest
+from rawadb import free_console_port
 
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 
@@ -22,7 +23,8 @@ class EchoHandler(socketserver.BaseRequestHandler):
 
 @pytest.fixture(scope="module")
 def phone(adb_server, tmp_path_factory):
-    config = PhoneConfig(data_dir=tmp_path_factory.mktemp("phone"), storage_bytes=512 * 1024**2,
+    config = PhoneConfig(console_port=free_console_port(), data_dir=tmp_path_factory.mktemp("phone"),
+                         storage_bytes=512 * 1024**2,
                          reboot_downtime=0.3)
     with VirtualPhone(config) as phone:
         adb_server.wait_for(phone.serial)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import adbutils
 import pytest
+from rawadb import free_console_port
 
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 
@@ -18,7 +19,8 @@ JAN_2020 = 1_577_836_800
 
 @pytest.fixture(scope="module")
 def phone(adb_server, tmp_path_factory):
-    config = PhoneConfig(data_dir=tmp_path_factory.mktemp("phone"), storage_bytes=1024**3)
+    config = PhoneConfig(console_port=free_console_port(), data_dir=tmp_path_factory.mktemp("phone"),
+                         storage_bytes=1024**3)
     with VirtualPhone(config) as phone:
         adb_server.wait_for(phone.serial)
         yield phone
@@ -96,6 +98,20 @@ def test_folder_tree_push_and_pull(adb, phone, tmp_path):
     adb("pull", "/sdcard/DCIM/Trip", str(pulled))
     for name in files:
         assert (pulled / "Trip" / name).read_bytes() == (tree / name).read_bytes()
+
+
+def test_pushed_symlinks_stay_symlinks_inside_the_phone(adb, phone, tmp_path):
+    tree = tmp_path / "Links"
+    tree.mkdir()
+    (tree / "real.txt").write_bytes(b"real")
+    (tree / "link.txt").symlink_to("real.txt")
+    (tree / "escape").symlink_to("/etc/passwd")
+    adb("push", str(tree), "/sdcard/")
+    assert phone.storage.readlink("/sdcard/Links/link.txt") == "real.txt"
+    assert phone.storage.readlink("/sdcard/Links/escape") == "/etc/passwd"
+    # followed on the phone, the link leads to the phone's /etc, never the host's
+    assert adb("shell", "cat /sdcard/Links/link.txt").stdout == b"real"
+    assert b"root:" not in adb("shell", "cat /sdcard/Links/escape", check=False).stdout
 
 
 def test_ls_lists_entries_with_dot_and_dotdot(adb, phone):

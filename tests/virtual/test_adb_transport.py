@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import random
 import threading
 from pathlib import Path
 
@@ -14,21 +13,11 @@ import pytest
 from adb_shell.adb_device import AdbDeviceTcp
 from adb_shell.auth.keygen import keygen
 from adb_shell.auth.sign_pythonrsa import PythonRSASigner
-from rawadb import RawHost, shell_v2_packets
+from rawadb import RawHost, free_console_port, shell_v2_packets
 
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.adbd import FEATURES
-from pytest_phonebackup.virtual.device import port_is_free
 from pytest_phonebackup.virtual.protocol import A_CLSE, A_OKAY, A_VERSION_MIN, A_WRTE, checksum
-
-
-def free_console_port() -> int:
-    """An even port pair away from 5554..5585, so no adb server's scan finds the phone."""
-    for _ in range(500):
-        port = random.randrange(30000, 40000, 2)
-        if port_is_free(port) and port_is_free(port + 1):
-            return port
-    raise RuntimeError("no free port pair for a test phone")
 
 
 @pytest.fixture
@@ -59,7 +48,8 @@ def make_signer(folder: Path, name: str) -> tuple[PythonRSASigner, str]:
 def virtual_phone(adb_server, tmp_path_factory):
     """One phone for this module's read-mostly tests (a fresh one per test costs the adb server's
     reconnect delay, about a second)."""
-    config = PhoneConfig(data_dir=tmp_path_factory.mktemp("phone"), storage_bytes=1024**3)
+    config = PhoneConfig(console_port=free_console_port(), data_dir=tmp_path_factory.mktemp("phone"),
+                         storage_bytes=1024**3)
     with VirtualPhone(config) as phone:
         adb_server.wait_for(phone.serial)
         yield phone

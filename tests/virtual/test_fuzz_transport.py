@@ -13,10 +13,9 @@ import psutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rawadb import RawHost
+from rawadb import RawHost, free_console_port
 
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
-from pytest_phonebackup.virtual.device import port_is_free
 from pytest_phonebackup.virtual.protocol import (
     A_CNXN,
     A_OKAY,
@@ -34,11 +33,7 @@ FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 @pytest.fixture(scope="module")
 def phone(tmp_path_factory):
-    for _ in range(500):
-        port = random.randrange(40000, 50000, 2)
-        if port_is_free(port) and port_is_free(port + 1):
-            break
-    config = PhoneConfig(console_port=port, data_dir=tmp_path_factory.mktemp("fuzz") / "phone",
+    config = PhoneConfig(console_port=free_console_port(), data_dir=tmp_path_factory.mktemp("fuzz") / "phone",
                          register_with_adb=False)
     with VirtualPhone(config) as phone:
         yield phone
