@@ -12,7 +12,6 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -214,6 +213,14 @@ def _draw_view(draw: ImageDraw.ImageDraw, view: View) -> None:
         size = max(18, min(44, (bottom - top) * 2 // 5))
         shown = "•" * len(label) if view.password else label
         draw.text((left + 24, (top + bottom) // 2), shown, fill=color, font=_font(size), anchor="lm")
+
+
+def quoteattr(value: str) -> str:
+    """An attribute value as Android's XmlSerializer writes it: always double quotes, escaped."""
+    escaped = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+               .replace('"', "&quot;"))
+    escaped = "".join(f"&#{ord(c)};" if ord(c) < 32 else c for c in escaped)
+    return f'"{escaped}"'
 
 
 def _xml_node(parts: list[str], view: View, index: int, package: str) -> None:

@@ -118,8 +118,11 @@ def test_text_and_keys_reach_the_foreground_app(adb_server, phone):
         sh(adb_server, phone, "input text hello%sphone; input keyevent KEYCODE_ENTER 82")
         app = phone.system.activity.foreground_app
         assert app.typed == ["hello phone"] and app.keys == [66, 82]
+        sh(adb_server, phone, "input text '<&\"quoted\">'")
         field = next(n for n in dump(adb_server, phone).iter("node") if n.get("class") == "android.widget.EditText")
-        assert field.get("text") == "hello phone" and field.get("focused") == "true"
+        assert field.get("text") == 'hello phone<&"quoted">' and field.get("focused") == "true"
+        raw = sh(adb_server, phone, "uiautomator dump /dev/tty").stdout.decode()
+        assert 'text="hello phone&lt;&amp;&quot;quoted&quot;&gt;"' in raw
     finally:
         phone.system.activity.builtin["com.android.settings"] = SettingsApp
 
