@@ -6,7 +6,7 @@ Hooks only: settings, provisioners and Phone do the work and are usable without 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport,
+                                                                                          pytest.TestReport]:
+    # the `phone` fixture's teardown reads these to keep artifacts only for failed tests
     report = yield
     item.config.stash[REPORTS_KEY][f"{item.nodeid}::{report.when}"] = report
     return report
