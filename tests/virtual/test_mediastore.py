@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
+from pytest_phonebackup.virtual.cli import start_phone
 
 IMAGES = "content://media/external/images/media"
 FILES = "content://media/external/file"
@@ -22,7 +23,7 @@ FILES = "content://media/external/file"
 @pytest.fixture(scope="module")
 def phone(adb_server, tmp_path_factory) -> VirtualPhone:
     config = PhoneConfig(data_dir=tmp_path_factory.mktemp("mediaphone"), storage_bytes=512 * 1024**2)
-    phone = VirtualPhone(config).start()
+    phone = start_phone(config)  # picks a free port pair under a lock, retries if raced
     try:
         adb_server.wait_for(phone.serial)
         yield phone

@@ -13,13 +13,14 @@ import pytest
 from pytest_phonebackup.hosttools import project_tools_dir
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.apk import Instrumentation, build_apk, read_apk
+from pytest_phonebackup.virtual.cli import start_phone
 
 
 @pytest.fixture(scope="module")
 def phone(adb_server, tmp_path_factory) -> VirtualPhone:
     """One phone for the module (tests use distinct package names); booting per test is waste."""
     config = PhoneConfig(data_dir=tmp_path_factory.mktemp("pkgphone"), storage_bytes=512 * 1024**2)
-    phone = VirtualPhone(config).start()
+    phone = start_phone(config)  # picks a free port pair under a lock, retries if raced
     try:
         adb_server.wait_for(phone.serial)
         yield phone
@@ -276,7 +277,7 @@ def test_installed_packages_survive_reboot(adb_server, virtual_phone, tmp_path):
 
 
 def test_install_on_a_full_phone_fails_with_insufficient_storage(adb_server, tmp_path):
-    small = VirtualPhone(PhoneConfig(data_dir=tmp_path / "small", storage_bytes=6 * 1024**2)).start()
+    small = start_phone(PhoneConfig(data_dir=tmp_path / "small", storage_bytes=6 * 1024**2))
     try:
         adb_server.wait_for(small.serial)
         big = tmp_path / "big.apk"
