@@ -66,6 +66,10 @@ CONTROL = [
     "echo $(false); echo $?", "exec echo replaced; echo never", "exit 3", "exit 300", "sh -c 'exit 7'; echo $?",
     "echo a;echo b", "echo # comment", "cat a.txt | while read x; do echo \"got $x\"; done",
     "while read line; do echo \"<$line>\"; done < b.log",
+    "trap \"echo bye\" EXIT; echo hi", "trap \"echo bye\" 0; exit 3", "trap \"echo a\" EXIT; trap",
+    "sleep 0.2 & echo started; wait; echo done", "echo x & wait $!; echo $?", "wait 12345; echo $?",
+    "echo \"echo sourced \\$1\" > s.sh; . ./s.sh arg; source ./s.sh", ". ./nonexist",
+    "command -v cd nosuch; echo $?", "command -V cd", "type cd", "command ls a.txt",
 ]
 COMMANDS_AND_IO = [
     "cd DCIM && pwd && cd Camera && ls && cd .. && pwd", "cd nonexist; echo $?", "cd a.txt; echo $?",
@@ -168,6 +172,11 @@ def test_unknown_command_says_inaccessible_or_not_found(trees):
 def test_syntax_error_text_and_status(trees):
     got = trees.phone_run("if true; then echo x")
     assert (got.status, got.stderr) == (1, b"/system/bin/sh: syntax error: unmatched 'if'\n")
+
+
+def test_command_v_finds_applets_in_system_bin(trees):
+    got = trees.phone_run("command -v ls sha256sum cd nosuch; echo $?")
+    assert got.stdout == b"/system/bin/ls\n/system/bin/sha256sum\ncd\n1\n"
 
 
 def test_system_bin_paths_run_the_applets(trees):

@@ -156,6 +156,9 @@ class Interp:
         self.cancelled = cancelled or threading.Event()
         self.call_depth = 0
         self.background: list[threading.Thread] = []
+        self.jobs: dict[int, int] = {}  # background pid -> exit status
+        self.traps: dict[str, str] = {}  # 'EXIT' -> command run when the shell ends
+        self.ppid = random.randint(1000, 1999)
         self.vars.setdefault("IFS", " \t\n")
         self.vars["PWD"] = cwd
 
@@ -190,9 +193,21 @@ class Interp:
         except RecursionError:
             self.say(io, "too much recursion")
             self.status = 1
+        self.run_exit_trap(io)
         for thread in self.background:
             thread.join()
         return self.status
+
+    def run_exit_trap(self, io: IO) -> None:
+        action = self.traps.pop("EXIT", None)
+        if not action:
+            return
+        saved = self.status
+        try:
+            self.execute(p.parse(action), io)
+        except (ExitShell, ShellError, p.ShellSyntaxError, LoopControl, ReturnFromFunction):
+            pass
+        self.status = saved
 
     def run_argv(self, argv: list[str], stdin: Input, stdout: Output, stderr: Output,
                  cwd: str | None = None) -> int:
@@ -222,6 +237,8 @@ class Interp:
         sub.args = list(self.args)
         sub.functions = dict(self.functions)
         sub.background = []
+        sub.jobs = {}
+        sub.traps = {}
         return sub
 
     def environment(self) -> dict[str, str]:
@@ -368,6 +385,25 @@ class Interp:
                 chars = self.expand_chars(pattern, io)
                 if re.fullmatch(translate(chars), subject, re.S):
                     return self.execute(body, io)
+        return 0
+
+    def exec_background(self, node: p.Background, io: IO) -> int:
+        sub = self.subshell()
+        pid = random.randint(2000, 32000)
+
+        def run() -> None:
+            try:
+                self.jobs[pid] = sub.execute(node.body, io)
+            except ExitShell as exc:
+                self.jobs[pid] = exc.status
+            except Exception:  # noqa: BLE001 - a background job's failure only sets its status
+                self.jobs[pid] = 1
+
+        thread = threading.Thread(target=run, name=f"sh-bg-{pid}", daemon=True)
+        self.jobs[pid] = 0
+        self.background.append(thread)
+        self.last_bg_pid = pid
+        thread.start()
         return 0
 
     def exec_funcdef(self, node: p.FuncDef, io: IO) -> int:
@@ -632,6 +668,10 @@ class Interp:
             return self.args[index - 1] if index <= len(self.args) else None
         if name == "PWD":
             return self.cwd
+        if name == "PPID":
+            return str(self.ppid)
+        if name == "RANDOM":
+            return str(random.randint(0, 32767))
         return self.vars.get(name)
 
     def expand_param(self, part: p.Param, io: IO) -> str:
@@ -1032,7 +1072,87 @@ def _wait(sh: Interp, argv: list[str], io: IO) -> int:
     for thread in sh.background:
         thread.join()
     sh.background.clear()
+    if len(argv) > 1:
+        pid = _number(sh, "wait", argv[-1])
+        return sh.jobs.get(pid, 127)
     return 0
+
+
+def _command(sh: Interp, argv: list[str], io: IO) -> int:
+    """`command -v NAME` / `command -V NAME` (what scripts use to probe for tools), or run NAME
+    skipping shell functions."""
+    args = argv[1:]
+    mode = ""
+    while args and args[0] in ("-v", "-V", "-p"):
+        mode = args.pop(0) if args[0] != "-p" else mode
+        if mode == "" and args and args[0] == "-p":
+            args.pop(0)
+    if not mode:
+        if not args:
+            return 0
+        builtin = BUILTINS.get(args[0])
+        return builtin(sh, args, io) if builtin else sh.dispatch_applet(args, io, {})
+    status = 0
+    for name in args:
+        if name in BUILTINS or name in sh.functions:
+            text = name if mode == "-v" else f"{name} is a {'shell builtin' if name in BUILTINS else 'function'}"
+        elif sh.lookup_applet(name) is not None:
+            path = name if "/" in name else "/system/bin/" + name
+            text = path if mode == "-v" else f"{name} is a tracked alias for {path}"
+        else:
+            status = 1
+            if mode == "-V":
+                io.stdout.write(f"{name} not found\n".encode("utf-8", "surrogateescape"))
+            continue
+        io.stdout.write((text + "\n").encode("utf-8", "surrogateescape"))
+    return status
+
+
+def _type(sh: Interp, argv: list[str], io: IO) -> int:
+    return _command(sh, ["command", "-V"] + argv[1:], io)
+
+
+def _trap(sh: Interp, argv: list[str], io: IO) -> int:
+    """Only the EXIT trap matters to a non-interactive phone shell; signals are accepted and ignored."""
+    args = argv[1:]
+    if not args:
+        for name, action in sh.traps.items():
+            io.stdout.write(f"trap -- {quote_always(action)} {name}\n".encode("utf-8", "surrogateescape"))
+        return 0
+    action, signals = args[0], args[1:]
+    for signal in signals:
+        key = "EXIT" if signal in ("0", "EXIT") else signal
+        if action == "-":
+            sh.traps.pop(key, None)
+        elif key == "EXIT":
+            sh.traps[key] = action
+    return 0
+
+
+def _source(sh: Interp, argv: list[str], io: IO) -> int:
+    if len(argv) < 2:
+        sh.say(io, f"{argv[0]}: missing argument")
+        return 1
+    path = argv[1]
+    try:
+        with sh.phone.storage.open_read(path, sh.cwd) as handle:
+            text = handle.read().decode("utf-8", "surrogateescape")
+    except OSError as exc:
+        sh.say(io, f"{argv[0]}: {path}: {os.strerror(exc.errno or errno.ENOENT)}")
+        return 1
+    saved = sh.args
+    if len(argv) > 2:
+        sh.args = argv[2:]
+    try:
+        return sh.execute(p.parse(text), io)
+    except ReturnFromFunction as ret:
+        return ret.status
+    finally:
+        sh.args = saved
+
+
+def quote_always(value: str) -> str:
+    return "'" + value.replace("'", "'\\''") + "'"
 
 
 def _realpath(sh: Interp, argv: list[str], io: IO) -> int:
@@ -1074,5 +1194,6 @@ BUILTINS = {
     "cd": _cd, "chdir": _cd, "pwd": _pwd, "export": _export, "unset": _unset, "exit": _exit,
     "return": _return, "break": _break, "continue": _break, "exec": _exec, "set": _set,
     "shift": _shift, "read": _read, "eval": _eval, ":": _colon, "local": _local, "typeset": _local,
-    "wait": _wait, "realpath": _realpath,
+    "wait": _wait, "realpath": _realpath, "command": _command, "type": _type, "whence": _type,
+    "trap": _trap, ".": _source, "source": _source,
 }

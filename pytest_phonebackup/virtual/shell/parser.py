@@ -139,12 +139,19 @@ class Compound:
 
 
 @dataclass
+class Background:
+    """`cmd &`: runs alongside the rest of the script."""
+
+    body: Node
+
+
+@dataclass
 class FuncDef:
     name: str
     body: Node
 
 
-Node = Simple | Pipeline | AndOr | Sequence | If | For | While | Case | Group | Compound | FuncDef
+Node = Simple | Pipeline | AndOr | Sequence | If | For | While | Case | Group | Compound | FuncDef | Background
 
 
 def parse(source: str) -> Node:
@@ -252,7 +259,11 @@ class Parser:
             if op and op != "(":
                 raise self.unexpected()
             items.append(self.parse_and_or())
-            if self.take(";") or self.take("&") or self.take("\n"):
+            if self.take("&"):
+                items[-1] = Background(items[-1])
+                self.take("\n")
+                continue
+            if self.take(";") or self.take("\n"):
                 continue
             break
         self.depth -= 1
