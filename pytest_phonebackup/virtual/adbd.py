@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 FEATURES = ["shell_v2", "cmd", "stat_v2", "ls_v2", "fixed_push_mkdir", "fixed_push_symlink_timestamp",
             "abb", "abb_exec"]
 MAX_CONNECTIONS = 64  # host connections at once; more are closed at accept
-MAX_STREAMS = 256  # open streams per connection; more OPENs are refused with CLSE
+MAX_STREAMS = 128  # open streams per connection; more are refused with CLSE (memory: 128 x 3 MiB at most)
 MIN_HOST_PAYLOAD = 256  # a host offering less cannot carry a sync header plus a path
 SOCKET_BUFFER = 4 * 1024 * 1024  # large kernel buffers keep 1 MiB WRTEs flowing
 
