@@ -337,3 +337,28 @@ def test_favorite_flag_survives_a_rescan_of_the_changed_file(adb_server, phone, 
     shell(adb_server, phone, scan)
     assert rows(query(adb_server, phone, IMAGES, "width:height:is_favorite", "_display_name='fav.jpg'")) == [
         {"width": "40", "height": "30", "is_favorite": "1"}]
+
+
+def m4a(seconds: int, rate: int = 8000) -> bytes:
+    """Silent AAC audio in an MP4 container (.m4a)."""
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="ipod") as container:
+        stream = container.add_stream("aac", rate=rate)
+        stream.layout = "mono"
+        for start in range(0, rate * seconds, 1024):
+            frame = av.AudioFrame(format="s16", layout="mono", samples=1024)
+            frame.planes[0].update(bytes(2048))
+            frame.sample_rate, frame.pts = rate, start
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return buf.getvalue()
+
+
+def test_audio_is_indexed_with_its_duration(adb_server, phone, tmp_path):
+    push(adb_server, phone, tmp_path, m4a(3), "/sdcard/Music/tone.m4a")
+    shell(adb_server, phone, "content call --uri content://media/external/file --method scan_file "
+                             "--arg /sdcard/Music/tone.m4a")
+    (row,) = rows(query(adb_server, phone, "content://media/external/audio/media",
+                        "mime_type:media_type:duration:width", "_display_name='tone.m4a'"))
+    assert row["mime_type"] == "audio/mp4" and row["media_type"] == "2" and row["width"] == "NULL"
+    assert 2900 <= int(row["duration"]) <= 3200
