@@ -15,7 +15,10 @@ from pathlib import Path
 from .catalog import MediaSpec
 
 # Below this many encoded pixels (all frames) a file is made faster than it is copied and checked.
-CACHE_MIN_PIXELS = 8_000_000
+CACHE_MIN_PIXELS = 1_000_000
+# Padded files up to this size are kept (75 MB photos); bigger ones are mostly a hole in the file
+# that a copy would fill, so they are made again (padding costs nothing, the small encode little).
+CACHE_MAX_PADDED_BYTES = 256 * 1000**2
 
 
 def default_cache_dir() -> Path:
@@ -27,8 +30,10 @@ def default_cache_dir() -> Path:
 
 
 def worth_caching(spec: MediaSpec) -> bool:
-    if spec.bytes is not None or spec.damage or spec.format in ("empty", "text"):
-        return False  # padding and damage are cheap; the padded gigabytes are better not copied
+    if spec.format in ("empty", "text"):
+        return False
+    if spec.bytes is not None:
+        return spec.bytes <= CACHE_MAX_PADDED_BYTES
     if spec.format == "heic" or spec.kind == "video":
         return True  # x265, x264 and AAC cost far more than a copy, even for small files
     frames = spec.frames if spec.format == "gif" else 1
@@ -57,8 +62,9 @@ class Cache:
         folder = self.root / key[:2]
         return folder / key, folder / f"{key}.json"
 
-    def fetch(self, spec: MediaSpec, dest: Path) -> Facts | None:
-        """Copy the cached file to `dest` and return its recorded facts, or None on a miss."""
+    def fetch(self, spec: MediaSpec, dest: Path, link: bool = False) -> Facts | None:
+        """Copy the cached file to `dest` and return its recorded facts, or None on a miss.
+        `link=True` hard-links instead when it can: only for short-lived copies nobody edits."""
         data, facts_file = self._entry(spec)
         try:
             facts = Facts(**json.loads(facts_file.read_text(encoding="utf-8")))
@@ -68,7 +74,12 @@ class Cache:
             self.misses += 1
             return None
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(data, dest)
+        try:
+            if not link:
+                raise OSError("copy asked for")
+            os.link(data, dest)
+        except OSError:  # other file system, or links not wanted
+            shutil.copyfile(data, dest)
         self.hits += 1
         return facts
 

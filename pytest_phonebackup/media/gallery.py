@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import shlex
 import shutil
 import tempfile
 import time
@@ -31,6 +32,8 @@ COLLECTIONS = {  # MediaStore collection of a file, chosen by extension as Andro
     "video": "content://media/external/video/media",
 }
 SCAN_ONE_BY_ONE_MAX = 200  # beyond this many files one volume scan beats a broadcast per file
+SCAN_BATCH = 50  # broadcasts per shell call (keeps the command line short)
+SCAN_FILE = "am broadcast -a android.intent.action.MEDIA_SCANNER_SCAN_FILE -d "
 ROW_COLUMNS = ["_id", "_display_name", "relative_path", "mime_type", "_size", "width", "height", "date_modified",
                "datetaken", "duration"]
 
@@ -70,9 +73,12 @@ class Gallery:
         self.scan_timeout = scan_timeout
 
     # -- seeding ---------------------------------------------------------------------------------
-    def seed(self, profile: str | Path | Profile, seed: int = 0, root: str = ROOT) -> Manifest:
+    def seed(self, profile: str | Path | Profile, seed: int = 0, root: str = ROOT,
+             keep_originals: str | Path | None = None) -> Manifest:
         """Put `profile` (built-in name, YAML path or Profile) on the phone and return its Manifest
-        after MediaStore lists every item that should be indexed and none that should not."""
+        after MediaStore lists every item that should be indexed and none that should not.
+        With `keep_originals`, the generated files stay in that folder (manifest.source_dir), so a
+        verification can say how a restored file differs from what was seeded."""
         before = self.phone.list_tree(root) if self.phone.exists(root) else []
         preexisting = sorted(posixpath.relpath(item.path, root) for item in before if not item.is_dir)
         if not isinstance(profile, Profile) or profile.seed != seed:
@@ -82,12 +88,19 @@ class Gallery:
             raise SafetyError(f"{self.phone.serial}: seeding {profile.name!r} would overwrite "
                               f"{len(clashes)} file(s) that were already on the phone, e.g. {root}/{clashes[0]}; "
                               "wipe the earlier gallery first or seed another profile")
-        staging = Path(tempfile.mkdtemp(prefix="phonebackup-seed-", dir=self.workdir))
+        if keep_originals is not None:
+            staging = Path(keep_originals)
+            staging.mkdir(parents=True, exist_ok=True)
+        else:
+            staging = Path(tempfile.mkdtemp(prefix="phonebackup-seed-", dir=self.workdir))
         try:
-            manifest = generate(profile, seed, staging, cache=self.cache, progress=self.progress)
+            manifest = generate(profile, seed, staging, cache=self.cache, progress=self.progress, link=True)
             self._push(staging, manifest, root)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if keep_originals is None:
+                shutil.rmtree(staging, ignore_errors=True)
+        if keep_originals is not None:
+            manifest.source_dir = str(staging.resolve())
         manifest.root, manifest.serial, manifest.preexisting = root, self.phone.serial, preexisting
         manifest.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self._scan(manifest)
@@ -111,11 +124,17 @@ class Gallery:
             bar.advance(len(manifest.items), 0)
 
     def _scan(self, manifest: Manifest) -> None:
-        paths = [manifest.device_path(item) for item in manifest.items]
+        self.scan([manifest.device_path(item) for item in manifest.items])
+
+    def scan(self, paths: list[str]) -> None:
+        """Ask MediaStore to look at `paths` (files added, changed or removed): one scan-file
+        broadcast each, many to a shell call, or one scan of the volume when there are many."""
         if len(paths) > SCAN_ONE_BY_ONE_MAX:
             self.phone.media_scan(None)
-        else:
-            self.phone.media_scan(paths)
+            return
+        for start in range(0, len(paths), SCAN_BATCH):
+            self.phone.shell("; ".join(SCAN_FILE + shlex.quote("file://" + path)
+                                       for path in paths[start:start + SCAN_BATCH]))
 
     def indexed_paths(self, root: str = ROOT) -> dict[str, dict[str, str]]:
         """MediaStore rows of images and videos by path relative to shared storage."""
@@ -176,10 +195,7 @@ class Gallery:
             # The hashes prove these are the files we made, even when another process seeded them.
             self.phone.created.update(result.removed)
             self.phone.remove(result.removed)
-            if len(result.removed) > SCAN_ONE_BY_ONE_MAX:
-                self.phone.media_scan(None)
-            else:
-                self.phone.media_scan(result.removed)
+            self.scan(result.removed)
         return result
 
     def wait_unindexed(self, manifest: Manifest, paths: list[str]) -> None:

@@ -60,9 +60,10 @@ class Progress:
 
 
 def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: Cache | None = None,
-             progress: Progress | None | bool = True) -> Manifest:
+             progress: Progress | None | bool = True, link: bool = False) -> Manifest:
     """Write every item of `profile` (a Profile, built-in name or YAML path) under `out` and return
-    the Manifest. `cache=None` uses the default cache folder; pass `Cache(dir)` to choose one."""
+    the Manifest. `cache=None` uses the default cache folder; pass `Cache(dir)` to choose one.
+    `link=True` hard-links cached files into `out` (a staging folder that is pushed and deleted)."""
     if not isinstance(profile, Profile):
         profile = load_profile(profile, seed)
     elif profile.seed != seed:
@@ -85,7 +86,7 @@ def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: C
             shutil.copyfile(out / by_id[spec.copy_of].path, dest)
             facts = made[spec.copy_of]
         else:
-            facts = make_one(spec, dest, cache)
+            facts = make_one(spec, dest, cache, link)
         set_mtime(dest, spec.mtime)
         made[spec.id] = facts
         items[spec.id] = manifest_item(spec, facts, profile)
@@ -95,12 +96,12 @@ def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: C
                     created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
-def make_one(spec: MediaSpec, dest: Path, cache: Cache) -> Facts:
+def make_one(spec: MediaSpec, dest: Path, cache: Cache, link: bool = False) -> Facts:
     """Make (or fetch from the cache) one file; measure its size and hash (and a video's duration,
     which the encoder decides). Whether it decodes as specified is for probe.py to check."""
     cacheable = worth_caching(spec)
     if cacheable:
-        facts = cache.fetch(spec, dest)
+        facts = cache.fetch(spec, dest, link=link)
         if facts is not None:
             return facts
     make(spec, dest)
