@@ -29,7 +29,8 @@ from .errors import PhoneError, SafetyError, ShellCommandError
 log = logging.getLogger(__name__)
 
 KINDS = ("virtual", "emulator", "hardware")
-TMP_DIR = "/data/local/tmp"  # the folder every Android build lets the shell user write to
+TMP_DIR = "/data/local/tmp"
+SHARED_STORAGE = "/sdcard"  # the gallery, downloads, ... ($EXTERNAL_STORAGE on every Android)  # the folder every Android build lets the shell user write to
 PATH_LIST_BATCH = 2000  # files per batched shell call (hashing, removing)
 SYNC_CHUNK = 64 * 1024  # SYNC.TXT: DATA chunks are at most 64 KiB
 SYNC_MAX_PATH = 1024  # SYNC.TXT: request paths are at most 1024 bytes
@@ -84,6 +85,7 @@ class Checkpoint:
 
     created: frozenset[str]
     installed: frozenset[str]
+    shared_files: frozenset[str] | None = None  # everything in shared storage (emulators only)
 
 
 class NotReadyError(PhoneError):
@@ -371,19 +373,30 @@ class Phone:
             self.created.difference_update(doomed)
 
     def checkpoint(self) -> Checkpoint:
-        """What the harness has created so far; `cleanup(checkpoint)` undoes what came after."""
-        return Checkpoint(frozenset(self.created), frozenset(self.installed))
+        """What the harness has created so far; `cleanup(checkpoint)` undoes what came after.
+
+        On emulators and the virtual phone it also lists shared storage, so files a test made by
+        other means (a shell `cp`, an app restoring) are removed too. Never on hardware: there only
+        what the harness wrote itself is ever deleted."""
+        listing = None
+        if self.is_emulator:
+            listing = frozenset(item.path for item in self.list_tree(SHARED_STORAGE))
+        return Checkpoint(frozenset(self.created), frozenset(self.installed), listing)
 
     def cleanup(self, since: Checkpoint) -> None:
-        """Delete the files and uninstall the packages the harness created after `since`."""
+        """Delete the files and uninstall the packages created after `since`."""
         for package in sorted(self.installed - since.installed):
             self.uninstall(package)
-        new = sorted(self.created - since.created)
+        new = set(self.created - since.created)
+        if since.shared_files is not None and self.is_emulator:
+            appeared = {item.path for item in self.list_tree(SHARED_STORAGE)} - since.shared_files
+            self.created |= appeared  # made during the test on an emulator: the harness's own
+            new |= appeared
         # a folder created after `since` takes its contents with it
-        roots = [path for path in new if not any(path.startswith(other + "/") for other in new)]
+        roots = sorted(path for path in new if not any(path.startswith(other + "/") for other in new))
         if roots:
             self.remove(roots)
-        self.created -= set(new)
+        self.created -= new
 
     def save_artifacts(self, folder: Path, since: str | None = None) -> list[Path]:
         """Screenshot and logcat (from `since`, a `clock()` value) into `folder`, for a failed test.

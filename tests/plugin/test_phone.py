@@ -165,9 +165,25 @@ def test_cleanup_removes_only_what_was_created_after_the_checkpoint(phone, virtu
     checkpoint = phone.checkpoint()
     phone.push(source, "/sdcard/DCIM/during.jpg")
     phone.push_tree(tmp_path / "seed", "/sdcard/Seeded")
+    phone.shell("cp /sdcard/DCIM/user.jpg /sdcard/DCIM/copied.jpg")
     phone.cleanup(checkpoint)
     assert storage.exists("/sdcard/DCIM/user.jpg") and storage.exists("/sdcard/DCIM/before.jpg")
     assert not storage.exists("/sdcard/DCIM/during.jpg") and not storage.exists("/sdcard/Seeded")
+    assert not storage.exists("/sdcard/DCIM/copied.jpg")  # made during the test on an emulator
+
+
+def test_cleanup_on_hardware_deletes_only_what_the_harness_wrote(virtual_phone, adb_server, tmp_path):
+    phone = Phone(virtual_phone.serial, adbutils.AdbClient(port=adb_server.port), "hardware")
+    virtual_phone.storage.makedirs("/sdcard/DCIM")
+    checkpoint = phone.checkpoint()
+    assert checkpoint.shared_files is None  # no listing of someone's phone
+    (tmp_path / "seed").mkdir()
+    (tmp_path / "seed" / "s.jpg").write_bytes(b"seed")
+    phone.push(tmp_path / "seed" / "s.jpg", "/sdcard/DCIM/seeded.jpg")
+    phone.shell("echo camera > /sdcard/DCIM/IMG_new.jpg")  # as if the owner took a photo meanwhile
+    phone.cleanup(checkpoint)
+    assert not virtual_phone.storage.exists("/sdcard/DCIM/seeded.jpg")
+    assert virtual_phone.storage.exists("/sdcard/DCIM/IMG_new.jpg")
 
 
 def test_hardware_refuses_destructive_actions_unless_allowed(virtual_phone, adb_server):

@@ -104,12 +104,14 @@ def test_a_creates_files(phone, tmp_path):
     (tmp_path / "seed" / "one.jpg").write_bytes(b"1")
     phone.push(tmp_path / "seed" / "one.jpg", "/sdcard/Download/created-by-a.jpg")
     phone.push_tree(tmp_path / "seed", "/sdcard/Pictures/FromA")
+    phone.shell("mkdir -p /sdcard/Restored/x && echo made > /sdcard/Restored/x/by-shell.txt")
     assert phone.exists("/sdcard/Download/created-by-a.jpg")
 
 def test_b_sees_them_cleaned_up(phone):
     record(phone, "b")
     assert not phone.exists("/sdcard/Download/created-by-a.jpg")
     assert not phone.exists("/sdcard/Pictures/FromA")
+    assert not phone.exists("/sdcard/Restored")
 
 def test_c_fails_and_leaves_artifacts(phone):
     record(phone, "c")
