@@ -548,8 +548,32 @@ def strftime(fmt: str, moment: datetime, nanos: int = 0) -> str:
             out.append(_offset(moment, True))
             i += 1
             continue
-        out.append(_code(code, moment, nanos))
+        # glibc's flags and field width: %-d, %_d, %05d, %^a
+        found = re.match(r"([-_0^#]*)(\d*)(.?)", fmt[i - 1:])
+        flags, width, code = found.group(1), found.group(2), found.group(3)
+        i += found.end() - 1
+        if not code:
+            out.append("%" + flags + width)
+            continue
+        out.append(_flagged(_code(code, moment, nanos), code, flags, int(width or 0)))
     return "".join(out)
+
+
+def _flagged(text: str, code: str, flags: str, width: int) -> str:
+    numeric = text.strip().lstrip("+-").isdigit() and code not in "%nt"
+    if "-" in flags and numeric:
+        text = text.strip().lstrip("0") or "0"
+    elif "_" in flags and numeric:
+        stripped = text.strip().lstrip("0") or "0"
+        text = stripped.rjust(len(text))
+    elif "0" in flags and numeric:
+        text = text.replace(" ", "0")
+    if "^" in flags:
+        text = text.upper()
+    if width and len(text) < width and "-" not in flags:
+        fill = "0" if numeric and "_" not in flags else " "
+        text = text.strip().rjust(width, fill) if numeric else text.rjust(width, fill)
+    return text
 
 
 def _code(code: str, m: datetime, nanos: int) -> str:
@@ -590,7 +614,7 @@ def _parse_date(text: str, zone: tzinfo, now: datetime) -> tuple[datetime, int]:
     try:
         if found:
             y, mo, d, hh, mm, ss = (int(g) if g else 0 for g in found.groups())
-            return datetime(y, mo, d, hh, mm, ss, tzinfo=zone), 0
+            return _normalised(y, mo, d, hh, mm, ss, zone), 0
         found = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", body)
         if found:
             hh, mm, ss = (int(g) if g else 0 for g in found.groups())
@@ -604,10 +628,19 @@ def _parse_date(text: str, zone: tzinfo, now: datetime) -> tuple[datetime, int]:
                 year = int(cc + yy)
             elif cc:
                 year = 1900 + int(cc) + (100 if int(cc) < 69 else 0)
-            return datetime(year, mo, d, hh, mm, int(ss or 0), tzinfo=zone), 0
-    except ValueError:
+            return _normalised(year, mo, d, hh, mm, int(ss or 0), zone), 0
+    except (ValueError, OverflowError):
         pass
     raise UsageError(f"bad date {text}")
+
+
+def _normalised(year: int, month: int, day: int, hour: int, minute: int, second: int, zone: tzinfo) -> datetime:
+    """Fields in range as toybox checks them, then mktime()'s arithmetic: February 30th is March 1st."""
+    if not (1 <= month <= 12 and 1 <= day <= 31 and 0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 60):
+        raise ValueError("field out of range")
+    base = datetime(year, (month - 1) % 12 + 1, 1)
+    naive = base + timedelta(days=day - 1, hours=hour, minutes=minute, seconds=second)
+    return naive.replace(tzinfo=zone)
 
 
 @applet("date")

@@ -6,6 +6,7 @@ echo, printf, seq, yes, tee. Output formats, exit statuses and error texts follo
 from __future__ import annotations
 
 import errno
+import functools
 import re
 from collections import deque
 
@@ -321,22 +322,26 @@ class _Grep:
         ctx = self.ctx
         delim = b"\0" if "z" in o else b"\n"
         label = name.encode("utf-8", "surrogateescape")
-        before: deque[tuple[int, bytes]] = deque(maxlen=self.before or None)
+        before: deque[tuple[int, bytes, int]] = deque(maxlen=self.before or None)
         after = 0
         last_shown = 0  # number of the last line printed, for the `--` between context groups
         selected = 0
         number_ = 0
 
-        def show(n: int, text: bytes, dash: bytes) -> None:
+        def show(n: int, text: bytes, dash: bytes, offset: int) -> None:
             nonlocal last_shown
             if (self.before or self.after) and last_shown and n > last_shown + 1:
                 ctx.stdout.write(b"--\n")
             head = (label + dash if "H" in o else b"") + (b"%d%s" % (n, dash) if "n" in o else b"")
+            if "b" in o:
+                head += b"%d%s" % (offset, dash)
             ctx.stdout.write(head + text + delim)
             last_shown = n
 
+        offset = 0  # byte offset of the line, for -b
         for line in _records(stream, delim):
             number_ += 1
+            line_offset, offset = offset, offset + len(line) + 1
             spans = self.matches(line)
             if "v" in o and "o" in o:
                 # toybox prints the pieces of the line between the matches
@@ -347,9 +352,9 @@ class _Grep:
             if not spans:
                 if after:
                     after -= 1
-                    show(number_, line, b"-")
+                    show(number_, line, b"-", line_offset)
                 elif self.before:
-                    before.append((number_, line))
+                    before.append((number_, line, line_offset))
                 continue
             selected += 1
             self.found = True
@@ -363,11 +368,12 @@ class _Grep:
                 elif "o" in o:
                     for start, end in spans:
                         if end > start:
-                            show(number_, line[start:end], b":")
+                            show(number_, line[start:end], b":", line_offset + start)
                 else:
                     while before:
-                        show(*before.popleft(), b"-")
-                    show(number_, line, b":")
+                        n, text, at = before.popleft()
+                        show(n, text, b"-", at)
+                    show(number_, line, b":", line_offset)
                     after = self.after
             if self.max is not None and selected >= self.max:
                 break
@@ -466,8 +472,11 @@ def _grep_file(ctx: Context, state: _Grep, path: str, errors: Inputs) -> bool:
     except OSError as exc:
         if exc.errno != errno.EISDIR:
             errors.failed(path, exc)
-        elif not errors.quiet:  # toybox opens a folder fine and only fails to read it
-            ctx.err(f"{path}: {exc.strerror}")
+        else:  # toybox opens a folder fine and only fails to read it: "tried", nothing matched
+            if not errors.quiet:
+                ctx.err(f"{path}: {exc.strerror}")
+            if "L" in state.o:
+                ctx.out(path + "\n")
         return False
     with stream:
         binary = False
@@ -600,7 +609,74 @@ def _cmp(a, b) -> int:
     return (a > b) - (a < b)
 
 
+_LEADING_FLOAT = re.compile(rb"[ \t\n\v\f\r]*([+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf(?:inity)?|nan))",
+                            re.IGNORECASE)
+_LEADING_HEX = re.compile(rb"[ \t\n\v\f\r]*([+-]?)(?:0[xX])?([0-9a-fA-F]+)")
+_MONTHS = [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"]
+
+
+def _month(data: bytes) -> int | None:
+    """strptime("%b"): a month name (abbreviated or full) at the start, after blanks."""
+    text = data.lstrip(b" \t\n\v\f\r").lower()
+    for index, abbrev in enumerate(_MONTHS):
+        if text.startswith(abbrev):
+            return index
+    return None
+
+
+def _compare_version(x: bytes, y: bytes) -> int:
+    """sort -V: runs of digits compare as numbers; `-rc`/`-pre` suffixes sort first."""
+    i = j = 0
+    while i < len(x) and j < len(y):
+        while i < len(x) and j < len(y) and x[i] == y[j]:
+            i, j = i + 1, j + 1
+        if i < len(x) and j < len(y) and chr(x[i]).isdigit() and chr(y[j]).isdigit():
+            a = re.match(rb"\d+", x[i:]).group(0)
+            b = re.match(rb"\d+", y[j:]).group(0)
+            if int(a) != int(b):
+                return -1 if int(a) < int(b) else 1
+            i, j = i + len(a), j + len(b)
+        else:
+            xx = x[i] if i < len(x) else x[i - 1]
+            yy = y[j] if j < len(y) else y[j - 1]
+            if xx != yy:
+                if xx < yy and not y[j:].startswith((b"-rc", b"-pre")):
+                    return -1
+                return 1
+    return (1 if j < len(y) else 0) if i < len(x) else -1
+
+
 def _compare_values(flags: str, x: bytes, y: bytes) -> int:
+    """toybox's compare_values(): -g, -M, -x, -V, -n, -f or plain bytes."""
+    if "g" in flags:
+        fx, fy = _LEADING_FLOAT.match(x), _LEADING_FLOAT.match(y)
+        if not fx:
+            return 0 if not fy else -1
+        if not fy:
+            return 1
+        dx, dy = float(fx.group(1)), float(fy.group(1))
+        if dx != dx:
+            return 0 if dy != dy else -1
+        if dy != dy:
+            return 1
+        return _cmp(dx, dy)
+    if "M" in flags:
+        mx, my = _month(x), _month(y)
+        if mx is None:
+            return 0 if my is None else -1
+        if my is None:
+            return 1
+        return mx - my
+    if "x" in flags:
+        def hexval(data: bytes) -> int:
+            found = _LEADING_HEX.match(data)
+            if not found:
+                return 0
+            value = int(found.group(2), 16)
+            return -value if found.group(1) == b"-" else value
+        return _cmp(hexval(x), hexval(y))
+    if "V" in flags:
+        return _compare_version(x, y)
     if "n" in flags:
         return _cmp(_atoll(x), _atoll(y))
     if "f" in flags:
@@ -611,15 +687,15 @@ def _compare_values(flags: str, x: bytes, y: bytes) -> int:
 @applet("sort")
 def sort(ctx: Context, argv: list[str]) -> int:
     try:
-        opts = parse(argv, "bcdfinrsuzC", "kto", {"reverse": "r", "unique": "u", "numeric-sort": "n",
-                                                  "ignore-case": "f", "key": "k", "field-separator": "t",
-                                                  "output": "o", "stable": "s"})
-        global_flags = "".join(letter for letter in "bdfinr" if letter in opts)
+        opts = parse(argv, "bcdfinrsuzCgMVx", "ktoST", {
+            "reverse": "r", "unique": "u", "numeric-sort": "n", "ignore-case": "f", "key": "k",
+            "field-separator": "t", "output": "o", "stable": "s", "general-numeric-sort": "g",
+            "month-sort": "M", "version-sort": "V", "dictionary-order": "d", "ignore-nonprinting": "i",
+            "ignore-leading-blanks": "b", "zero-terminated": "z", "check": "c"})
+        global_flags = "".join(letter for letter in "bdfinrgMVx" if letter in opts)
         if "b" in opts:
             global_flags += "B"
-        sep = arg_bytes(opts.get("t")) if "t" in opts else None
-        if sep is not None and len(sep) != 1:
-            raise UsageError(f"bad -t {opts.get('t')}")
+        sep = arg_bytes(opts.get("t"))[:1] if "t" in opts else None
         keys = [_parse_key(text) for text in opts.all("k")] or [_Key(1)]
     except UsageError as exc:
         return usage(ctx, exc, 2)
@@ -639,22 +715,23 @@ def sort(ctx: Context, argv: list[str]) -> int:
             result = _cmp(x, y)
         return -result if "r" in flags else result
 
-    import functools
-
     inputs = Inputs(ctx, opts.operands, error_status=2, directories="empty")
     records: list[bytes] = []
-    for _name, stream in inputs:
-        data = b"".join(chunks(stream))
-        parts = data.split(delim)
+    check = "c" in opts or "C" in opts
+    for name, stream in inputs:
+        parts = b"".join(chunks(stream)).split(delim)
         if parts and parts[-1] == b"":
             parts.pop()
-        records.extend(parts)
-    if "c" in opts or "C" in opts:
-        for index in range(1, len(records)):
-            if compare(records[index - 1], records[index]) > (-1 if "u" in opts else 0):
+        if delim == b"\n":
+            parts = [part.split(b"\0", 1)[0] for part in parts]  # toybox's lines are C strings
+        for part in parts:
+            # -c checks as it reads, so the message names the file holding the first disorder
+            if check and records and compare(records[-1], part) > (-1 if "u" in opts else 0):
                 if "C" not in opts:
-                    ctx.err(f"{inputs.names[-1]}: Check line {index + 1}")
+                    ctx.err(f"{name}: Check line {len(records) + 1}")
                 return 1
+            records.append(part)
+    if check:
         return inputs.status
     records.sort(key=functools.cmp_to_key(compare))
     if "u" in opts:
@@ -690,7 +767,7 @@ def _parse_key(text: str) -> _Key:
             if c == "," and index == 0:
                 index = 1
                 break
-            if c not in "bdfinr":
+            if c not in "xVbMCdfirn":  # the flags toybox lets a key carry
                 raise UsageError("Unknown key option.")
             key.flags += "B" if (index and c == "b") else c
     return key
@@ -1181,15 +1258,22 @@ def printf(ctx: Context, argv: list[str]) -> int:
                             out.append(value[j])
                             j += 1
                 elif conv in "sc":
-                    text = value[:1] if conv == "c" else value
+                    text = (value[:1] or b"\0") if conv == "c" else value
                     out += (spec + "s").encode() % text
                 elif conv in "diouxX":
                     number_, whole = _strtonum(value, False)
+                    in_range = -(1 << 63) <= number_ < (1 << 63)
+                    number_ = max(-(1 << 63), min(number_, (1 << 63) - 1))  # strtoll clamps
                     if conv in "ouxX" and number_ < 0:
                         number_ &= (1 << 64) - 1
-                    out += ((spec + ("d" if conv in "iu" else conv)) % number_).encode()
-                    if not whole:
-                        ctx.err(f"bad %{conv} {value.decode('utf-8', 'surrogateescape')}")
+                    if conv == "o" and "#" in spec:  # C's alternate octal form is 0NNN, not 0oNNN
+                        octal = "0" + format(number_, "o") if number_ else "0"
+                        out += (spec.replace("#", "") + "s").encode() % octal.encode()
+                    else:
+                        out += ((spec + ("d" if conv in "iu" else conv)) % number_).encode()
+                    if not whole or not in_range:
+                        reason = "" if in_range else ": Numerical result out of range"
+                        ctx.err(f"bad %{conv} {value.decode('utf-8', 'surrogateescape')}{reason}")
                         status = 1
                 elif conv in "feEgG":
                     number_, whole = _strtonum(value, True)
