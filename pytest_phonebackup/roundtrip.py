@@ -70,7 +70,7 @@ class RoundTrip:
         steps: list[StepResult] = []
         gallery = Gallery(self.phone, progress=False)
         with allure_report.phase(f"seed {self.profile} gallery (seed {self.seed})", timings) as figures:
-            manifest = gallery.seed(self.profile, self.seed)
+            manifest = gallery.seed(self.profile, self.seed, keep_originals=self.workdir / "originals")
             manifest.save(self.workdir / "manifest.json")
             figures.update(items=len(manifest.items), bytes=manifest.total_bytes)
         with allure_report.phase(f"prepare {self.app.name}", timings):

@@ -390,6 +390,10 @@ class Verifier:
             if damage is not None:
                 details.update(damage[1])
                 return self._combine(item, f.rel, problems + [("corrupted", False, damage[0])], details)
+        elif f.size == item.size:
+            # Recompression practically never lands on the same size: same size, other bytes is damage.
+            return self._combine(item, f.rel, problems + [("corrupted", False,
+                                 "same size but other bytes: damaged in transfer or storage")], details)
         facts = read_facts(restored)
         if not facts.decodes:
             return self._combine(item, f.rel, problems + [("corrupted", False, f"does not decode: {facts.error}")], details)
