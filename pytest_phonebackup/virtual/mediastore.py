@@ -270,6 +270,19 @@ def probe_image(fh) -> dict[str, Any]:
     return out
 
 
+def _video_rotation(container, stream) -> int:
+    """Clockwise degrees, as Android's METADATA_KEY_VIDEO_ROTATION: the old `rotate` tag, else the
+    display matrix (FFmpeg reports that one counterclockwise), read from the first frame."""
+    rotate = stream.metadata.get("rotate")
+    if rotate and rotate.lstrip("-").isdigit():
+        return int(rotate) % 360
+    try:
+        frame = next(container.decode(stream))
+        return int(-round(getattr(frame, "rotation", 0) or 0)) % 360
+    except Exception:  # no decodable frame: no rotation to report
+        return 0
+
+
 def probe_av(fh) -> dict[str, Any]:
     """Dimensions, rotation, duration and creation time of a video or audio file, via PyAV."""
     import av
@@ -292,10 +305,9 @@ def probe_av(fh) -> dict[str, Any]:
             if container.streams.video:
                 stream = container.streams.video[0]
                 out["width"], out["height"] = stream.codec_context.width, stream.codec_context.height
-                rotate = stream.metadata.get("rotate")
-                out["orientation"] = int(rotate) % 360 if rotate and rotate.lstrip("-").isdigit() else 0
                 if "duration" not in out and stream.duration and stream.time_base:
                     out["duration"] = int(stream.duration * stream.time_base * 1000)
+                out["orientation"] = _video_rotation(container, stream)
     except Exception:  # damaged or unknown content: indexed without these columns
         pass
     return out

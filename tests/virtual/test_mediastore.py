@@ -51,12 +51,16 @@ def png(width: int, height: int) -> bytes:
     return buf.getvalue()
 
 
-def mp4(width: int, height: int, seconds: int, created: str) -> bytes:
+def mp4(width: int, height: int, seconds: int, created: str, rotation: int = 0) -> bytes:
+    """`rotation` is FFmpeg's display-matrix angle (counterclockwise): a phone held upright
+    records -90, which Android reports as orientation 90."""
     buf = io.BytesIO()
     with av.open(buf, "w", format="mp4") as container:
         container.metadata["creation_time"] = created
         stream = container.add_stream("mpeg4", rate=10)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        if rotation:
+            stream.set_display_rotation(rotation)
         for i in range(seconds * 10):
             frame = av.VideoFrame.from_image(Image.new("RGB", (width, height), (i * 5 % 255, 0, 0)))
             container.mux(stream.encode(frame))
@@ -362,3 +366,12 @@ def test_audio_is_indexed_with_its_duration(adb_server, phone, tmp_path):
                         "mime_type:media_type:duration:width", "_display_name='tone.m4a'"))
     assert row["mime_type"] == "audio/mp4" and row["media_type"] == "2" and row["width"] == "NULL"
     assert 2900 <= int(row["duration"]) <= 3200
+
+
+def test_portrait_video_reports_its_rotation(adb_server, phone, tmp_path):
+    push(adb_server, phone, tmp_path, mp4(64, 48, 1, "2024-03-03T03:03:03Z", rotation=-90),
+         "/sdcard/DCIM/Camera/portrait.mp4")
+    shell(adb_server, phone, "am broadcast -a android.intent.action.MEDIA_SCANNER_SCAN_FILE "
+                             "-d file:///sdcard/DCIM/Camera/portrait.mp4")
+    assert rows(query(adb_server, phone, "content://media/external/video/media", "width:height:orientation",
+                      "_display_name='portrait.mp4'")) == [{"width": "64", "height": "48", "orientation": "90"}]
