@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import random
 import struct
 import zipfile
 from dataclasses import dataclass, field
@@ -275,8 +276,6 @@ def build_apk(package: str, version_code: int = 1, version_name: str | None = "1
         zf.writestr("AndroidManifest.xml", manifest)
         zf.writestr("classes.dex", b"dex\n035\0" + b"\0" * 104)  # a header-sized placeholder
         if payload_bytes:
-            import random
-
             blob = random.Random(f"{package}:{version_code}").randbytes(payload_bytes)
             zf.writestr(zipfile.ZipInfo("assets/payload.bin"), blob, compress_type=zipfile.ZIP_STORED)
     return buf.getvalue()
