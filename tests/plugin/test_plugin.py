@@ -170,9 +170,9 @@ def test_worker_phone(phone, n):
 
 
 def test_each_xdist_worker_gets_its_own_phone(run_pytest, pytester):
-    pytester.makepyfile(XDIST_TESTS)
+    pytester.makepyfile(test_workers=XDIST_TESTS, test_new_user=NEW_USER_TEST)
     result = run_pytest("-n", "2", "--phone-emulator", timeout=180)
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=5)  # the new user's test runs unchanged under -n 2
     rows = [json.loads(path.read_text()) for path in pytester.path.glob("worker-*.json")]
     serial_of = {}
     for row in rows:
