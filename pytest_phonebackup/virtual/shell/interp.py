@@ -13,6 +13,7 @@ import os
 import posixpath
 import random
 import re
+import stat as statmod
 import threading
 from dataclasses import dataclass
 
@@ -128,14 +129,23 @@ class FullOutput:
 
 def open_special_input(path: str) -> Input | None:
     """The phone's character devices that commands read (`</dev/null`, `dd if=/dev/zero`)."""
-    return {"/dev/null": EmptyInput, "/dev/zero": ZeroInput,
-            "/dev/urandom": lambda: ZeroInput(True), "/dev/random": lambda: ZeroInput(True)}.get(
-        posixpath.normpath(path), lambda: None)()
+    name = posixpath.normpath(path)
+    if name == "/dev/null":
+        return EmptyInput()
+    if name == "/dev/zero":
+        return ZeroInput()
+    if name in ("/dev/urandom", "/dev/random"):
+        return ZeroInput(random_bytes=True)
+    return None
 
 
 def open_special_output(path: str) -> Output | None:
-    return {"/dev/null": NullOutput, "/dev/zero": NullOutput, "/dev/full": FullOutput}.get(
-        posixpath.normpath(path), lambda: None)()
+    name = posixpath.normpath(path)
+    if name in ("/dev/null", "/dev/zero"):
+        return NullOutput()
+    if name == "/dev/full":
+        return FullOutput()
+    return None
 
 
 class Interp:
@@ -542,18 +552,18 @@ class Interp:
                 opened.append(handle)
                 fds[r.fd] = handle
                 continue
-            special = open_special_output(absolute(self.cwd, target))
-            if special is not None:
-                fds[r.fd] = special
+            special_out = open_special_output(absolute(self.cwd, target))
+            if special_out is not None:
+                fds[r.fd] = special_out
                 continue
             try:
                 writer = storage.open_write(target, self.cwd, append=(r.op == ">>"))
             except OSError as exc:
                 raise ShellError(f"{target}: create: {os.strerror(exc.errno or errno.EIO)}",
                                  fatal=False) from None
-            handle = FileOutput(writer)
-            opened.append(handle)
-            fds[r.fd] = handle
+            output = FileOutput(writer)
+            opened.append(output)
+            fds[r.fd] = output
         return IO(fds[0], fds[1], fds[2])  # type: ignore[arg-type]
 
     # -- expansion -----------------------------------------------------------------------------
@@ -765,7 +775,7 @@ class Interp:
                     if regex.fullmatch(entry.name):
                         if not last:
                             try:
-                                if not os.path.isdir(storage.host(join(pre, entry.name), self.cwd)):
+                                if not statmod.S_ISDIR(storage.stat(join(pre, entry.name), self.cwd).st_mode):
                                     continue
                             except OSError:
                                 continue
@@ -916,8 +926,6 @@ def _cd(sh: Interp, argv: list[str], io: IO) -> int:
         # mksh names the folder it tried, made absolute.
         sh.say(io, f"cd: {new}: {os.strerror(exc.errno or errno.ENOENT)}")
         return 2
-    import stat as statmod
-
     if not statmod.S_ISDIR(st.st_mode):
         sh.say(io, f"cd: {new}: {os.strerror(errno.ENOTDIR)}")
         return 2
@@ -1163,8 +1171,6 @@ def _realpath(sh: Interp, argv: list[str], io: IO) -> int:
     if len(args) != 1:
         sh.say(io, "realpath: syntax error")
         return 1
-    import stat as statmod
-
     path = args[0]
     full = absolute(sh.cwd, path).rstrip("/") or "/"
     parent, base = posixpath.split(full)

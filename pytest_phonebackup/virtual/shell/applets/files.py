@@ -6,19 +6,22 @@ formats and messages follow toybox 0.8.9 (what Android 14 ships). Not for text f
 
 from __future__ import annotations
 
+import calendar
 import errno
 import io
 import os
 import posixpath
+import re
 import stat as st
 import tarfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ...storage import CountedWriter
 from ..api import Context, applet
-from ..interp import Interp, open_special_input, open_special_output
+from ..interp import FileOutput, Interp, open_special_input, open_special_output
 from ..patterns import compile_pattern
 from ..streams import EmptyInput
 from .options import UsageError, parse
@@ -328,6 +331,7 @@ STATFS_DEFAULT = ('  File: "%n"\n    ID: %i Namelen: %l    Type: %T\n'
                   "Blocks: Total: %b\tFree: %f\tAvailable: %a\n"
                   "Inodes: Total: %c\tFree: %d")
 FS_BLOCK = 4096
+INODE_BYTES = 16 * 1024
 EXT4_MAGIC = 0xEF53  # statfs f_type of ext4, which /data is on an emulator
 FS_ID = "000000f30000001a"  # statfs f_fsid as toybox prints it (two 32-bit words in hex)
 
@@ -467,8 +471,10 @@ def phone_statfs(ctx: Context) -> tuple[int, int, int]:
 
 def statfs_field(ctx: Context, name: str, c: str, spec: str) -> str:
     total, free, avail = phone_statfs(ctx)
-    values = {"a": avail, "b": total, "c": total // 4, "d": total // 4 - len_files_guess(ctx),
-              "f": free, "l": 255, "s": FS_BLOCK, "S": FS_BLOCK}
+    inodes = total // 4  # ext4's default: one inode per 16 KiB
+    used_inodes = ctx.storage.used // INODE_BYTES  # a fair estimate: files are not counted one by one
+    values = {"a": avail, "b": total, "c": inodes, "d": max(0, inodes - used_inodes), "f": free,
+              "l": 255, "s": FS_BLOCK, "S": FS_BLOCK}
     if c in values:
         return apply_spec(spec, values[c], "d")
     if c == "t":
@@ -482,11 +488,6 @@ def statfs_field(ctx: Context, name: str, c: str, spec: str) -> str:
     return apply_spec(spec, "?")
 
 
-def len_files_guess(ctx: Context) -> int:
-    # Free inodes are not tracked; report inodes as mostly free (what a fresh data partition shows).
-    return 1024
-
-
 # -- find ------------------------------------------------------------------------------------
 class FindError(Exception):
     pass
@@ -494,9 +495,11 @@ class FindError(Exception):
 
 @dataclass
 class Test:
+    """One primary of a find expression; `arg` holds what its kind needs (pattern, numbers...)."""
+
     kind: str
-    arg: object = None
-    extra: object = None
+    arg: Any = None
+    extra: Any = None
 
 
 class FindExpr:
@@ -1337,9 +1340,6 @@ def rmdir(ctx: Context, argv: list[str]) -> int:
 # -- touch -----------------------------------------------------------------------------------
 def parse_touch_date(text: str) -> float | None:
     """-d: `@EPOCH`, `YYYY-MM-DD[ T]HH:MM[:SS[.frac]]`, `YYYY-MM-DD` (UTC, the phone's zone)."""
-    import calendar
-    import re
-
     text = text.strip()
     if text.startswith("@"):
         try:
@@ -1360,8 +1360,6 @@ def parse_touch_date(text: str) -> float | None:
 
 def parse_touch_stamp(text: str) -> float | None:
     """-t: `[[CC]YY]MMDDhhmm[.ss]` in UTC."""
-    import calendar
-
     seconds = 0
     if "." in text:
         text, secs = text.split(".", 1)
@@ -1772,7 +1770,7 @@ def dd(ctx: Context, argv: list[str]) -> int:
                 return ctx.fail(f"{path}: {strerror(exc)}")
             if seek:
                 os.lseek(writer.fileno(), seek * obs, os.SEEK_SET)
-            sink = writer
+            sink = FileOutput(writer)
     full_in = part_in = full_out = part_out = 0
     total = 0
     status = 0
@@ -1815,7 +1813,7 @@ def dd(ctx: Context, argv: list[str]) -> int:
     finally:
         if writer is not None:
             writer.close()
-            if "notrunc" in conv:
+            if isinstance(writer, InPlaceWriter):
                 settle_overwrite(storage, writer)
         if close_source is not None:
             close_source.close()
@@ -1829,18 +1827,24 @@ def dd(ctx: Context, argv: list[str]) -> int:
     return status
 
 
-def open_for_dd(storage, path: str, cwd: str, keep: bool):
+class InPlaceWriter(CountedWriter):
+    """dd conv=notrunc: writes over existing bytes; remembers the size it started from."""
+
+    def __init__(self, storage, fd: int, device_path: str):
+        super().__init__(storage, fd, device_path)
+        self.size_before = os.fstat(fd).st_size
+
+
+def open_for_dd(storage, path: str, cwd: str, keep: bool) -> CountedWriter:
     """dd's output: truncated, or (conv=notrunc) opened in place so seek= can overwrite the middle."""
     if not keep:
         return storage.open_write(path, cwd)
     res = storage.resolve(path, cwd)
     fd = os.open(res.host, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
-    writer = CountedWriter(storage, fd, res.device)
-    writer.size_before = os.fstat(fd).st_size
-    return writer
+    return InPlaceWriter(storage, fd, res.device)
 
 
-def settle_overwrite(storage, writer) -> None:
+def settle_overwrite(storage, writer: InPlaceWriter) -> None:
     """Bytes written over existing data took no new space: give back what was reserved for them."""
     try:
         grown = os.lstat(storage.host(writer.device_path)).st_size - writer.size_before
@@ -2064,6 +2068,8 @@ def extract_member(ctx: Context, archive_in: tarfile.TarFile, member: tarfile.Ta
             storage.symlink(member.linkname, target)
         elif member.isfile():
             data = archive_in.extractfile(member)
+            if data is None:
+                return 0
             if "O" in opts:
                 while chunk := data.read(CHUNK):
                     ctx.stdout.write(chunk)
