@@ -280,3 +280,11 @@ def virtual_phone_shell(tmp_path):
         yield Shell(phone), phone
     finally:
         phone.close()
+
+
+@pytest.mark.parametrize(("text", "complete"), [
+    ("echo hi", True), ("if true; then", False), ("echo 'open", False), ("ls |", False),
+    ("for i in 1 2; do echo $i", False), ("echo a)", True), ("cat <<EOF\nbody", True),
+])
+def test_interactive_sessions_can_ask_whether_a_line_is_complete(text, complete):
+    assert Shell.is_complete(text) is complete

@@ -10,6 +10,7 @@ import threading
 
 from .api import APPLETS, Context, applet
 from .interp import Interp
+from .parser import ShellSyntaxError, parse
 from .streams import BytesInput, BytesOutput, EmptyInput, Input, NullOutput, Output, Pipe
 
 __all__ = ["APPLETS", "Context", "applet", "Shell", "Pipe", "BytesInput", "BytesOutput",
@@ -31,6 +32,17 @@ class Shell:
     @property
     def cwd(self) -> str:
         return self._interp.cwd
+
+    @staticmethod
+    def is_complete(text: str) -> bool:
+        """False while `text` still needs more lines (an open quote, `if` without `fi`, a trailing
+        `|`): an interactive session then reads another line before running it, as mksh does."""
+        try:
+            parse(text)
+        except ShellSyntaxError as exc:
+            message = str(exc)
+            return not ("unmatched" in message or "unexpected EOF" in message or "closing quote" in message)
+        return True
 
     def run(self, command: str, stdin: Input | None = None, stdout: Output | None = None,
             stderr: Output | None = None, cancelled: threading.Event | None = None) -> int:
