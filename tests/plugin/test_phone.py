@@ -279,3 +279,37 @@ def test_unknown_serial_gives_a_clear_error(adb_server):
 def test_kind_is_checked():
     with pytest.raises(ValueError, match="virtual, emulator, hardware"):
         Phone("x", adbutils.AdbClient(), "tablet")
+
+
+def test_install_start_stop_and_uninstall_an_app(phone, tmp_path):
+    from pytest_phonebackup.virtual.apk import build_apk
+
+    apk = tmp_path / "backup.apk"
+    apk.write_bytes(build_apk("com.example.backup", activities=[".MainActivity"]))
+    assert phone.install(apk) == "com.example.backup"
+    assert "package:com.example.backup" in phone.shell("pm list packages com.example.backup").stdout
+    phone.start_app("com.example.backup/.MainActivity")
+    phone.start_app("com.example.backup")  # by package: its launcher activity
+    phone.stop_app("com.example.backup")
+    with pytest.raises(PhoneError, match="cannot start com.example.nothing"):
+        phone.start_app("com.example.nothing/.Main")
+    phone.uninstall("com.example.backup")
+    assert "com.example.backup" not in phone.shell("pm list packages").stdout
+    assert phone.shell("ls /data/local/tmp").stdout.count(".apk") == 0  # the pushed APK is gone
+
+
+def test_hardware_refuses_to_uninstall_apps_the_harness_did_not_install(virtual_phone, adb_server):
+    guarded = Phone(virtual_phone.serial, adbutils.AdbClient(port=adb_server.port), "hardware")
+    with pytest.raises(SafetyError, match="uninstall com.android.chrome"):
+        guarded.uninstall("com.android.chrome")
+
+
+def test_network_switches_reach_the_phones_settings(phone):
+    phone.set_wifi(False)
+    phone.set_data(False)
+    assert (phone.settings_get("global", "wifi_on"), phone.settings_get("global", "mobile_data")) == ("0", "0")
+    phone.set_airplane(True)
+    assert phone.settings_get("global", "airplane_mode_on") == "1"
+    phone.set_airplane(False)
+    phone.set_wifi(True)
+    assert (phone.settings_get("global", "airplane_mode_on"), phone.settings_get("global", "wifi_on")) == ("0", "1")
