@@ -28,7 +28,8 @@ def recording() -> bool:
     if allure_commons is None:
         return False
     try:
-        return bool(allure_commons.plugin_manager.get_plugins())
+        # allure-pytest always registers its helpers; a logger (report_result) exists only with --alluredir.
+        return any(hasattr(p, "report_result") for p in allure_commons.plugin_manager.get_plugins())
     except Exception:  # noqa: BLE001
         return False
 
@@ -199,7 +200,7 @@ def categories() -> list[dict[str, Any]]:
     """The content of categories.json: kinds of loss by message marker, then the harness's own
     failures (infrastructure, scenario files, the backup tool itself) by exception class."""
     from .apps.command import BackupToolError
-    from .errors import InfrastructureError, ScenarioError
+    from .errors import InfrastructureError, SafetyError, ScenarioError
 
     _load_error_classes()
     out: list[dict[str, Any]] = [
@@ -210,8 +211,10 @@ def categories() -> list[dict[str, Any]]:
     out.append({"name": "Infrastructure", "description": "the harness could not run: phone, boot, adb, emulator, Appium",
                 "matchedStatuses": ["failed", "broken"],
                 "messageRegex": _class_regex(_subclass_names(InfrastructureError) + list(FOREIGN_INFRASTRUCTURE))})
-    out.append({"name": "Scenario errors", "description": "a scenario, profile or policy file is invalid",
-                "matchedStatuses": ["failed", "broken"], "messageRegex": _class_regex(_subclass_names(ScenarioError))})
+    out.append({"name": "Scenario errors", "description": "a scenario, profile or policy file is invalid, or the "
+                "test asked for something the harness refuses to do (overwrite or wipe files it did not create)",
+                "matchedStatuses": ["failed", "broken"],
+                "messageRegex": _class_regex(_subclass_names(ScenarioError) + _subclass_names(SafetyError))})
     return out
 
 

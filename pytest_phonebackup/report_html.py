@@ -16,7 +16,7 @@ from typing import Any
 from .manifest import Manifest, MediaItem
 from .verify import Report, Verdict, _safe_suffix
 
-THUMB = 180  # pixels, longest side
+THUMB = 150  # pixels, longest side
 REGENERATE_MAX_BYTES = 30 * 1000**2  # originals bigger than this are not made again just for a thumbnail
 CSV_COLUMNS = ["verdict", "ok", "mark", "path", "found", "kind", "size", "reason", "details"]
 COLOURS = {"intact": "#2e7d32", "skipped-as-promised": "#607d8b", "renamed": "#f9a825", "moved": "#f9a825",
@@ -31,7 +31,7 @@ def verdict_table_csv(report: Report) -> str:
     writer.writerow(CSV_COLUMNS)
     for v in _ordered(report.verdicts):
         writer.writerow([v.verdict, "yes" if v.ok else "no", v.mark, v.path, v.found or "", v.kind, v.size,
-                         v.reason, _details_text(v.details)])
+                         v.reason, _details_text(v.details, short=False)])
     return out.getvalue()
 
 
@@ -53,11 +53,12 @@ def verdict_table_html(report: Report, manifest: Manifest, workdir: str | Path) 
 body {{ font: 14px/1.4 system-ui, sans-serif; margin: 12px; color: #222; }}
 h1 {{ font-size: 18px; margin: 0 0 6px; }} .meta {{ color: #555; margin-bottom: 8px; }}
 .chip {{ color: #fff; border-radius: 10px; padding: 1px 8px; margin-right: 4px; white-space: nowrap; }}
-table {{ border-collapse: collapse; width: 100%; }} th, td {{ border-bottom: 1px solid #ddd; padding: 6px; vertical-align: top; text-align: left; }}
+table {{ border-collapse: collapse; width: 100%; table-layout: fixed; }} th, td {{ border-bottom: 1px solid #ddd; padding: 6px; vertical-align: top; text-align: left; }}
 th {{ background: #f4f4f4; }} td.pic {{ width: {THUMB + 12}px; text-align: center; }}
 td.pic img {{ max-width: {THUMB}px; max-height: {THUMB}px; border: 1px solid #ccc; }}
 .none {{ display: inline-block; width: {THUMB}px; padding: 30px 0; background: #fafafa; color: #888; border: 1px dashed #ccc; }}
-.verdict {{ font-weight: bold; }} .path {{ font-family: monospace; word-break: break-all; }} .small {{ color: #666; font-size: 12px; }}
+.verdict {{ font-weight: bold; }} .path {{ font-family: monospace; word-break: break-all; }}
+.small {{ color: #666; font-size: 12px; overflow-wrap: anywhere; }} col.pic {{ width: {THUMB + 14}px; }}
 </style></head><body>
 <h1 class="status">Round trip {status}</h1>
 <div class="meta">app {html.escape(report.app or "?")} &middot; profile {html.escape(report.profile)} &middot; seed {report.seed}
@@ -65,9 +66,10 @@ td.pic img {{ max-width: {THUMB}px; max-height: {THUMB}px; border: 1px solid #cc
 <div class="counts">{counts}</div>
 <p class="small">Every item that is not intact, worst first. Seeded = the generated original; restored = the file pulled
 back from the phone after the restore.</p>
-<table id="verdicts"><thead><tr><th>verdict</th><th>item</th><th>seeded</th><th>restored</th><th>difference</th></tr></thead>
+<table id="verdicts"><colgroup><col><col class="pic"><col class="pic"><col class="pic"></colgroup>
+<thead><tr><th>item and verdict</th><th>seeded</th><th>restored</th><th>difference</th></tr></thead>
 <tbody>
-{"".join(rows) or '<tr><td colspan="5">every item is intact</td></tr>'}
+{"".join(rows) or '<tr><td colspan="4">every item is intact</td></tr>'}
 </tbody></table></body></html>
 """
 
@@ -86,11 +88,11 @@ def _row(v: Verdict, item: MediaItem | None, originals: Originals, workdir: Path
             diff = f'<img class="diff" alt="difference" src="{diff_uri}"><div class="small">{html.escape(caption)}</div>'
     found = f'<div class="small">found at <span class="path">{html.escape(v.found)}</span></div>' \
         if v.found and v.found != v.path else ""
-    acceptable = "" if not v.ok else '<div class="small">acceptable under the policy</div>'
+    acceptable = "" if not v.ok else ' <span class="small">(acceptable under the policy)</span>'
     return (f'<tr class="item {html.escape(v.verdict)}"><td><span class="verdict" style="color:{COLOURS.get(v.verdict, "#333")}">'
-            f'{html.escape(v.verdict)}</span>{acceptable}</td>'
-            f'<td><div class="path">{html.escape(v.path)}</div>{found}<div>{html.escape(v.reason)}</div>'
-            f'<div class="small">{html.escape(v.kind)} {v.size:,} bytes {html.escape(_details_text(v.details))}</div></td>'
+            f'{html.escape(v.verdict)}</span>{acceptable}<div class="path">{html.escape(v.path)}</div>{found}'
+            f'<div>{html.escape(v.reason)}</div>'
+            f'<div class="small">{html.escape(v.kind)} {v.size:,} bytes; {html.escape(_details_text(v.details))}</div></td>'
             f'<td class="pic seeded">{seeded_img}</td><td class="pic restored">{restored_img}</td>'
             f'<td class="pic diff">{diff}</td></tr>\n')
 
@@ -222,6 +224,12 @@ def _ordered(verdicts: list[Verdict]) -> list[Verdict]:
     return sorted(verdicts, key=lambda v: (v.ok, -VERDICTS.index(v.verdict) if v.verdict in VERDICTS else 0, v.path))
 
 
-def _details_text(details: dict[str, Any]) -> str:
-    return "; ".join(f"{k}={v}" for k, v in details.items() if k != "also") + \
-        ("; also " + " | ".join(details["also"]) if details.get("also") else "")
+def _details_text(details: dict[str, Any], short: bool = True) -> str:
+    def show(value: Any) -> str:
+        # Hashes are for machines (report.json has them whole); twelve digits tell two files apart.
+        return value[:12] + "…" if short and isinstance(value, str) and len(value) == 64 else str(value)
+
+    parts = [f"{k}={show(v)}" for k, v in details.items() if k != "also" and v is not None]
+    if details.get("also"):
+        parts.append("also " + " | ".join(details["also"]))
+    return "; ".join(parts)

@@ -1,0 +1,187 @@
+"""The reporting pieces without a phone: failure messages and the categories that match them (as
+Allure 2 and Allure 3 match regexes), severity, the verdict table and CSV from real image files,
+environment.properties escaping, no-ops without Allure, and `phonebackup report` errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from report_testing import REPO
+
+from pytest_phonebackup import report, report_html
+from pytest_phonebackup.manifest import Manifest, MediaItem
+from pytest_phonebackup.verify import Report, Verdict
+
+
+def _report(*verdicts: Verdict) -> Report:
+    return Report(profile="smoke", seed=7, serial="emulator-5554", verdicts=list(verdicts), policy={}, app="tool")
+
+
+def _v(verdict: str, path: str, ok: bool = False, **kw) -> Verdict:
+    return Verdict(verdict, path, ok, f"because {verdict}", **kw)
+
+
+def _item(path: str, limits: list[str] | None = None, item_id: str = "") -> MediaItem:
+    return MediaItem(path=path, kind="photo", mime="image/jpeg", size=10, sha256="0" * 64, mtime=0.0,
+                     limits=limits or [], id=item_id)
+
+
+@pytest.mark.parametrize(("verdicts", "category", "severity"), [
+    ([("missing", "a.jpg"), ("corrupted", "b.jpg")], "Data loss", "blocker"),
+    ([("corrupted", "b.jpg"), ("metadata-lost", "c.jpg")], "Corruption", "blocker"),
+    ([("metadata-lost", "c.jpg")], "Metadata loss", "critical"),
+    ([("timestamp-changed", "c.jpg")], "Metadata loss", "normal"),
+    ([("recompressed", "d.jpg"), ("renamed", "e.jpg")], "Altered on restore", "normal"),
+    ([("moved", "e.jpg")], "Altered on restore", "normal"),
+    ([("extra", "x.txt")], "Unwanted files", "minor"),
+    ([("duplicated", "x.jpg")], "Unwanted files", "minor"),
+])
+def test_failure_message_marker_puts_each_worst_verdict_in_its_category(verdicts, category, severity):
+    rep = _report(_v("intact", "ok.jpg", True), *[_v(v, p) for v, p in verdicts])
+    message = "AssertionError: " + report.failure_message(rep)
+    cats = report.categories()
+    assert report.category_of("failed", message, cats) == category
+    # Allure 3 searches with JavaScript regexes: the first category whose regex is found anywhere.
+    searched = next(c["name"] for c in cats if re.search(c["messageRegex"], message))
+    assert searched == category
+    assert report.severity(rep) == severity
+    assert "seed 7" in message and "--phone-seed 7" in message
+
+
+def test_missing_items_that_all_cross_a_limit_are_an_unexpected_skip():
+    rep = _report(_v("missing", "big.jpg"), _v("missing", "tiny.png"))
+    manifest = Manifest(profile="edge", seed=7, items=[_item("big.jpg", ["photo_max_bytes"]), _item("tiny.png", ["min_side"])])
+    assert report.loss_kind(rep, manifest).name == "Unexpected skip"
+    assert report.failure_message(rep, manifest).startswith("[phonebackup: unexpected skip] ")
+    manifest.items.append(_item("plain.jpg"))
+    mixed = _report(_v("missing", "big.jpg"), _v("missing", "plain.jpg"))
+    assert report.loss_kind(mixed, manifest).name == "Data loss"
+
+
+def test_a_verified_round_trip_has_no_marker_and_normal_severity():
+    rep = _report(_v("intact", "a.jpg", True), _v("skipped-as-promised", "b.jpg", True))
+    assert report.loss_kind(rep) is None and report.severity(rep) == "normal"
+    assert not report.failure_message(rep).startswith("[phonebackup:")
+    assert report.category_of("passed", report.failure_message(rep)) is None
+
+
+@pytest.mark.parametrize(("message", "category"), [
+    ("pytest_phonebackup.errors.PhoneError: emulator-5554 went offline", "Infrastructure"),
+    ("pytest_phonebackup.phone.NotReadyError: boot did not complete", "Infrastructure"),
+    ("pytest_phonebackup.errors.ShellCommandError: `ls` exited with status 1", "Infrastructure"),
+    ("adbutils.errors.AdbError: device offline", "Infrastructure"),
+    ("pytest_phonebackup.errors.ScenarioError: bad.yaml:2: kind must be one of command", "Scenario errors"),
+    ("pytest_phonebackup.errors.SafetyError: seeding would overwrite 3 files", "Scenario errors"),
+    ("pytest_phonebackup.apps.command.BackupToolError: tool: backup exited with status 2", "Backup tool failed"),
+    ("AssertionError: assert 1 == 2", None),
+    ("ValueError: the test's own bug mentions PhoneError later", None),
+])
+def test_harness_failures_are_told_apart_from_product_failures(message, category):
+    assert report.category_of("broken", message) == category
+
+
+def _jpeg(path: Path, colour: tuple[int, int, int], quality: int = 95) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (320, 240), colour).save(path, "JPEG", quality=quality)
+    return path
+
+
+def test_verdict_table_embeds_seeded_restored_and_difference_images(tmp_path):
+    originals = tmp_path / "originals"
+    _jpeg(originals / "DCIM/a.jpg", (200, 30, 30))
+    _jpeg(originals / "DCIM/b.jpg", (30, 200, 30))
+    _jpeg(originals / "DCIM/c.jpg", (30, 30, 200))
+    manifest = Manifest(profile="custom", seed=1, source_dir=str(originals), items=[
+        MediaItem("DCIM/a.jpg", "photo", "image/jpeg", (originals / "DCIM/a.jpg").stat().st_size, "1" * 64, 0.0),
+        MediaItem("DCIM/b.jpg", "photo", "image/jpeg", (originals / "DCIM/b.jpg").stat().st_size, "2" * 64, 0.0),
+        MediaItem("DCIM/c.jpg", "photo", "image/jpeg", (originals / "DCIM/c.jpg").stat().st_size, "3" * 64, 0.0)])
+    # The verifier pulls what differs under a name of its own; the table finds it the same way.
+    workdir = tmp_path / "work"
+    pulled = report_html.restored_copy(_v("recompressed", "DCIM/b.jpg", found="DCIM/b.jpg"), workdir, None)
+    assert pulled is None
+    import hashlib
+
+    name = hashlib.sha1(b"DCIM/b.jpg").hexdigest()[:16] + ".jpg"
+    _jpeg(workdir / "pulled" / name, (30, 190, 40), quality=40)
+    rep = _report(_v("intact", "DCIM/a.jpg", True, found="DCIM/a.jpg"),
+                  _v("recompressed", "DCIM/b.jpg", found="DCIM/b.jpg", details={"pixel_distance": 3.2}),
+                  _v("missing", "DCIM/c.jpg"))
+    page = report_html.verdict_table_html(rep, manifest, workdir)
+    assert 'class="item intact"' not in page  # intact items are counted, not listed
+    recompressed = page.split('<tr class="item recompressed">')[1].split("</tr>")[0]
+    assert recompressed.count('src="data:image/jpeg;base64,') == 2
+    assert 'alt="difference" src="data:image/png;base64,' in recompressed and "mean pixel difference 3.2" in recompressed
+    missing = page.split('<tr class="item missing">')[1].split("</tr>")[0]
+    assert missing.count("data:image/jpeg") == 1 and "not restored" in missing
+    # the failing rows come worst first
+    assert page.index('class="item missing"') < page.index('class="item recompressed"')
+
+
+def test_difference_image_is_black_where_pictures_agree(tmp_path):
+    import base64
+
+    a = _jpeg(tmp_path / "a.jpg", (120, 120, 120))
+    b = _jpeg(tmp_path / "b.jpg", (120, 120, 120))
+    c = _jpeg(tmp_path / "c.jpg", (10, 240, 10))
+    same = Image.open(io.BytesIO(base64.b64decode(report_html.difference_uri(a, b).split(",", 1)[1])))
+    other = Image.open(io.BytesIO(base64.b64decode(report_html.difference_uri(a, c).split(",", 1)[1])))
+    assert max(same.convert("L").getextrema()) <= 16
+    assert other.convert("L").getextrema()[0] > 100
+
+
+def test_csv_has_one_row_per_verdict_worst_first_with_full_hashes():
+    rep = _report(_v("intact", "a.jpg", True), _v("corrupted", "b, \"odd\".jpg", details={"found_sha256": "f" * 64}),
+                  _v("missing", "c.jpg"))
+    rows = list(csv.DictReader(io.StringIO(report_html.verdict_table_csv(rep))))
+    assert [r["verdict"] for r in rows] == ["missing", "corrupted", "intact"]
+    assert rows[1]["path"] == 'b, "odd".jpg' and "f" * 64 in rows[1]["details"]
+    assert [r["ok"] for r in rows] == ["no", "no", "yes"]
+
+
+def test_environment_properties_escape_what_java_properties_treat_specially(tmp_path):
+    written = report.write_session_files(tmp_path, {"backup apps": "a=b: c", "plugin": "x\ny"})
+    text = (tmp_path / "environment.properties").read_text()
+    assert "backup\\ apps=a\\=b\\: c\n" in text and "plugin=x\\ny\n" in text
+    assert {p.name for p in written} == {"categories.json", "environment.properties"}
+
+
+def test_everything_is_a_no_op_when_allure_is_not_recording(tmp_path):
+    assert not report.recording()
+    timings: list[report.PhaseTiming] = []
+    with report.phase("seed", timings, items=3) as figures:
+        figures["bytes"] = 10
+    assert timings[0].name == "seed" and timings[0].figures == {"items": 3, "bytes": 10}
+    report.attach_text("x", "y")
+    report.attach_png("x", b"\x89PNG")
+    report.attach_failure([], {})
+
+
+def _cli(*args: str, env_tools: Path | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    if env_tools is not None:
+        env["PHONEBACKUP_TOOLS"] = str(env_tools)
+    return subprocess.run([sys.executable, "-m", "pytest_phonebackup.cli", "report", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_report_command_names_the_install_command_when_allure_is_missing(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "x-result.json").write_text("{}")
+    proc = _cli("--results", str(results), "--out", str(tmp_path / "out"), env_tools=tmp_path / "no-tools")
+    assert proc.returncode == 2
+    assert "phonebackup tools install" in proc.stderr and str(tmp_path / "no-tools") in proc.stderr
+
+
+def test_report_command_says_how_to_get_results_when_there_are_none(tmp_path):
+    proc = _cli("--results", str(tmp_path / "nothing"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "--alluredir=" in proc.stderr

@@ -1,0 +1,136 @@
+"""What a real pytest run of round trips leaves in the Allure results folder: steps with timings,
+attachments of the right types, labels and severity, categories that sort each failure into the
+kind of loss the faulty tool produced, environment.properties, and the terminal summary."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from report_testing import FAULT_CATEGORY
+
+from pytest_phonebackup import report
+
+
+def _name(fault: str | None) -> str:
+    return f"test_round_trip[{fault}]"
+
+
+def _all_attachments(result: dict) -> list[dict]:
+    found = list(result.get("attachments", []))
+    todo = list(result.get("steps", []))
+    while todo:
+        step = todo.pop()
+        found += step.get("attachments", [])
+        todo += step.get("steps", [])
+    return found
+
+
+def test_the_run_finished_with_the_expected_outcomes(allure_run):
+    out = allure_run.stdout
+    assert re.search(r"test_round_trip\[None\] PASSED|PASSED .*test_round_trip\[None\]", out), out[-3000:]
+    for fault in ("drop", "truncate", "strip-datetime", "recompress"):
+        assert re.search(rf"FAILED .*test_round_trip\[{fault}\]", out), out[-3000:]
+    assert "2 failed" not in out and re.search(r"\b6 failed, 1 passed\b", out), out[-3000:]
+
+
+def test_each_phase_is_a_step_with_its_timing_and_figures(allure_run):
+    result = allure_run.test_results()[_name(None)]
+    names = [step["name"] for step in result["steps"]]
+    assert names[:6] == ["seed smoke gallery (seed 3)", "prepare adb-mirror", "back up with adb-mirror",
+                         "wipe the seeded items", "restore with adb-mirror", "verify item by item"]
+    seed_step = result["steps"][0]
+    figures = (allure_run.results / seed_step["attachments"][0]["source"]).read_text()
+    assert re.search(r"^items: 20$", figures, re.M) and re.search(r"^bytes: [\d,]+ \(", figures, re.M), figures
+    assert all(step["stop"] >= step["start"] for step in result["steps"])
+
+
+def test_round_trip_attachments_are_there_with_their_types(allure_run):
+    for fault in (None, "drop"):
+        attachments = {a["name"]: a for a in _all_attachments(allure_run.test_results()[_name(fault)])}
+        expected = {"verdicts.csv": "text/csv", "report.json": "application/json", "manifest.json": "application/json",
+                    "device info": "application/json", "rclone-style check": "text/plain", "timings": "text/plain"}
+        for name, kind in expected.items():
+            assert attachments[name]["type"] == kind, (fault, name, attachments.keys())
+            assert (allure_run.results / attachments[name]["source"]).stat().st_size > 0
+        outputs = [n for n in attachments if n.startswith(("backup output", "restore output"))]
+        assert len(outputs) == 2, attachments.keys()
+        manifest = json.loads((allure_run.results / attachments["manifest.json"]["source"]).read_text())
+        assert manifest["profile"] == "smoke" and len(manifest["items"]) == 20
+        info = json.loads((allure_run.results / attachments["device info"]["source"]).read_text())
+        assert info["api"].isdigit() and info["serial"].startswith("emulator-")
+        csv_text = (allure_run.results / attachments["verdicts.csv"]["source"]).read_text()
+        assert csv_text.splitlines()[0].startswith("verdict,ok,mark,path")
+        assert len(csv_text.splitlines()) == 1 + len(json.loads(
+            (allure_run.results / attachments["report.json"]["source"]).read_text())["verdicts"])
+        # The verdict table is for failures; a verified round trip does not carry one.
+        assert ("verdict table" in attachments) == (fault is not None)
+
+
+def test_a_failed_round_trip_has_a_self_contained_verdict_table_screenshot_and_logcat(allure_run):
+    result = allure_run.test_results()[_name("recompress")]
+    attachments = {a["name"]: a for a in _all_attachments(result)}
+    table = attachments["verdict table"]
+    assert table["type"] == "text/html"
+    page = (allure_run.results / table["source"]).read_text()
+    assert '<tr class="item recompressed">' in page
+    row = page.split('<tr class="item recompressed">')[1].split("</tr>")[0]
+    # seeded and restored thumbnails and the difference image, all embedded
+    assert row.count('src="data:image/jpeg;base64,') == 2 and 'class="diff" alt="difference" src="data:image/png' in row
+    assert "http://" not in page and "file:" not in page
+    shots = [a for name, a in attachments.items() if name.startswith("screenshot ")]
+    assert shots and shots[0]["type"] == "image/png"
+    assert (allure_run.results / shots[0]["source"]).read_bytes().startswith(b"\x89PNG")
+    logcat = [a for name, a in attachments.items() if name.startswith("logcat ")]
+    assert logcat and (allure_run.results / logcat[0]["source"]).stat().st_size > 0
+    passed = {a["name"] for a in _all_attachments(allure_run.test_results()[_name(None)])}
+    assert not any(name.startswith(("screenshot ", "logcat ")) for name in passed)
+
+
+def test_labels_parameters_and_severity_follow_the_worst_verdict(allure_run):
+    results = allure_run.test_results()
+    expected_severity = {None: "normal", "drop": "blocker", "truncate": "blocker", "strip-datetime": "critical",
+                         "recompress": "normal"}
+    for fault, severity in expected_severity.items():
+        labels = {}
+        for label in results[_name(fault)]["labels"]:
+            labels.setdefault(label["name"], label["value"])
+        app = "adb-mirror" + (f" --fault {fault}" if fault else "")
+        assert (labels["feature"], labels["story"], labels["severity"]) == (app, "smoke", severity), fault
+        assert labels["api_level"].isdigit() and labels["phone_model"]
+        params = {p["name"]: p["value"] for p in results[_name(fault)]["parameters"]}
+        assert params["seed"] == "3" and "API" in params["phone"]
+
+
+def test_categories_sort_each_failure_into_its_kind(allure_run):
+    cats = json.loads((allure_run.results / "categories.json").read_text())
+    names = [c["name"] for c in cats]
+    assert names[:6] == ["Data loss", "Unexpected skip", "Corruption", "Metadata loss", "Altered on restore",
+                         "Unwanted files"]
+    results = allure_run.test_results()
+    for fault, category in FAULT_CATEGORY.items():
+        result = results[_name(fault)]
+        message = result.get("statusDetails", {}).get("message", "")
+        assert report.category_of(result["status"], message, cats) == category, (fault, message[:300])
+    shell = results["test_phone_command_fails"]
+    assert shell["status"] == "broken"
+    assert report.category_of(shell["status"], shell["statusDetails"]["message"], cats) == "Infrastructure"
+    bad = results["test_scenario_file_is_wrong"]
+    assert report.category_of(bad["status"], bad["statusDetails"]["message"], cats) == "Scenario errors"
+
+
+def test_session_files_survive_clean_alluredir_and_name_phone_app_and_plugin(allure_run):
+    assert not (allure_run.results / "stale-result.json").exists()
+    env = (allure_run.results / "environment.properties").read_text()
+    assert re.search(r"^plugin=pytest-phonebackup \d", env, re.M)
+    assert re.search(r"^phones=.*API \d+", env, re.M)
+    assert re.search(r"^backup\\ apps=.*adb-mirror", env, re.M)
+
+
+def test_terminal_summary_counts_verdicts_per_test(allure_run):
+    out = allure_run.stdout
+    assert "phone backup round trips" in out
+    assert re.search(r"PASSED\s+test_round_trips.py::test_round_trip\[None\]: 20 intact "
+                     r"\(verified; adb-mirror, profile smoke, seed 3", out), out[-3000:]
+    assert re.search(r"FAILED\s+test_round_trips.py::test_round_trip\[drop\]: 19 intact, "
+                     r"1 missing \(worst missing", out), out[-3000:]
