@@ -14,6 +14,7 @@ import pytest
 
 from pytest_phonebackup.hosttools import adb_path
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
+from pytest_phonebackup.virtual.cli import start_phone
 
 pytest_plugins = ["pytester"]  # plugin tests run pytest sessions in subprocesses
 
@@ -73,7 +74,7 @@ def phone_config(tmp_path: Path) -> PhoneConfig:
 @pytest.fixture
 def virtual_phone(adb_server: AdbServer, phone_config: PhoneConfig) -> VirtualPhone:
     """A started virtual phone, listed by the private adb server in state `device`."""
-    phone = VirtualPhone(phone_config).start()
+    phone = start_phone(phone_config)  # a free port pair chosen under a lock, retried when raced
     try:
         adb_server.wait_for(phone.serial)
         yield phone
