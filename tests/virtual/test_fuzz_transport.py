@@ -17,6 +17,7 @@ from rawadb import RawHost, free_console_port
 
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.protocol import (
+    A_CLSE,
     A_CNXN,
     A_OKAY,
     A_OPEN,
@@ -83,6 +84,32 @@ def test_mutated_headers_drop_the_connection(phone, field, value, connected):
             host.connect()
         host.sock.sendall(HEADER.pack(*header) + b"x" * 64)
         assert host.is_dropped()
+
+
+@FUZZ
+@given(requests=st.lists(st.tuples(st.sampled_from([b"STAT", b"STA2", b"LST2", b"LIST", b"LIS2", b"SEND",
+                                                    b"RECV", b"DATA", b"DONE", b"QUIT", b"JUNK"]),
+                                   st.binary(max_size=80)), max_size=6),
+       tail=st.binary(max_size=64))
+def test_garbled_sync_requests_end_the_session_not_the_phone(phone, caplog, requests, tail):
+    caplog.set_level(logging.ERROR)
+    payload = b"".join(ident + struct.pack("<I", len(body)) + body for ident, body in requests) + tail
+    with RawHost(phone.adb_port) as host:
+        host.connect()
+        command, device_id = host.open(1, "sync:")
+        assert command == A_OKAY
+        if payload:
+            host.send(A_WRTE, 1, device_id, payload)
+        host.send(A_CLSE, 1, device_id)
+        host.sock.settimeout(5)
+        while True:  # the phone answers what it can, then closes the stream
+            kind, _, _, _, _ = host.recv()
+            if kind == A_CLSE:
+                break
+            if kind == A_WRTE:
+                host.send(A_OKAY, 1, device_id)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert phone.storage.resolve("/sdcard").device == "/storage/emulated/0"
 
 
 def test_oversized_handshake_is_dropped(phone):
