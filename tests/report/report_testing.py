@@ -180,8 +180,9 @@ class Chromium:
 
 
 def keep_artifact(path: Path) -> Path:
-    """Copy a screenshot to $PHONEBACKUP_TEST_ARTIFACTS (set in CI) as well as leaving it in tmp."""
-    folder = os.environ.get(ARTIFACTS_ENV)
+    """Copy a screenshot to $PHONEBACKUP_TEST_ARTIFACTS (in CI by default ./test-artifacts) as well as
+    leaving it in the test's tmp folder."""
+    folder = os.environ.get(ARTIFACTS_ENV) or (str(REPO / "test-artifacts") if os.environ.get("CI") else None)
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, Path(folder) / path.name)
