@@ -188,27 +188,32 @@ def _prompt(phone, shell) -> bytes:
 
 def _interactive(phone, shell, stream: AdbStream, stdin: Pipe, stdout: ChannelOutput,
                  stderr: ChannelOutput, terminal: bool) -> int:
-    """`adb shell` with no command: read a line, run it, until `exit` or the host leaves. On a
-    terminal (pty) with a prompt and echo, as mksh; without one (`... | adb shell`) silently."""
+    """`adb shell` with no command: read a command (more lines while it is incomplete, as for an
+    open `if`), run it, until `exit` or the host leaves. On a terminal (pty) with prompts and echo,
+    as mksh; without one (`... | adb shell`) silently."""
     status = 0
+    text = ""
     while not stream.cancelled.is_set():
         if terminal:
-            stdout.write(_prompt(phone, shell))
+            stdout.write(_prompt(phone, shell) if not text else b"> ")
         stdout.flush()
         line = stdin.readline()
         if not line:
             break
         if terminal:
             stdout.write(line)
-        text = line.decode("utf-8", "surrogateescape").strip()
-        words = text.split()
-        if words and words[0] == "exit":
+        text += line.decode("utf-8", "surrogateescape")
+        if not shell.is_complete(text):
+            continue
+        command, text = text.strip(), ""
+        words = command.split()
+        if words and words[0] == "exit" and len(words) <= 2:
             try:
                 return int(words[1]) if len(words) > 1 else status
             except ValueError:
                 return 2
-        if text:
-            status = shell.run(text, stdin, stdout, stderr, stream.cancelled)
+        if command:
+            status = shell.run(command, stdin, stdout, stderr, stream.cancelled)
         stdout.flush()
     return status
 

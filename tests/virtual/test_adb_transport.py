@@ -227,8 +227,9 @@ def test_interactive_shell_prompts_echoes_and_exits(direct_phone):
 
 
 def test_piped_shell_without_command_runs_lines_silently(adb_server, virtual_phone):
-    proc = adb_server.run("shell", serial=virtual_phone.serial, input=b"echo one\necho two\n")
-    assert proc.stdout == b"one\ntwo\n"
+    script = b"echo one\nfor x in a b; do\n  echo $x\ndone\necho two\n"
+    proc = adb_server.run("shell", serial=virtual_phone.serial, input=script)
+    assert proc.stdout == b"one\na\nb\ntwo\n"
 
 
 def test_output_reaches_the_host_while_the_command_still_runs(direct_phone):
