@@ -243,6 +243,17 @@ def test_output_reaches_the_host_while_the_command_still_runs(direct_phone):
         host.send(A_CLSE, 1, device_id)  # hang up: the phone stops the command
 
 
+def test_abb_speaks_the_shell_protocol_with_an_exit_code(direct_phone):
+    with RawHost(direct_phone.adb_port) as host:
+        host.connect()
+        command, device_id = host.open(1, "abb:package\0list\0packages")
+        assert command == A_OKAY
+        packets = shell_v2_packets(host.read_stream(1, device_id))
+    stdout = b"".join(data for kind, data in packets if kind == 1)
+    assert b"package:android\n" in stdout
+    assert packets[-1] == (3, b"\0")  # exit packet, status 0
+
+
 def test_unknown_service_is_refused_with_clse(direct_phone):
     with RawHost(direct_phone.adb_port) as host:
         host.connect()
