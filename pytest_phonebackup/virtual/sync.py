@@ -359,38 +359,52 @@ class SyncSession:
             raise SyncEnd from None
         self._flush()
         with source:
-            raw = source.raw  # one read(2) per chunk, straight into the outgoing payload
+            fd = source.fileno()
             size = max(self.stream.max_payload, REQUEST.size * 2 + 1)
-            # Two buffers in turn: one may wait in the stream for the host's OKAY while the
-            # other is filled.
-            buffers = [bytearray(size), bytearray(size)]
-            done = False
-            while not done:
-                buf = buffers[0]
-                buffers.reverse()
-                view = memoryview(buf)
+            # Two payload buffers in turn (one may wait in the stream for the host's OKAY while
+            # the other is filled), each laid out as DATA headers and chunk slots that a single
+            # readv(2) fills straight from the file.
+            layouts = [self._data_layout(size), self._data_layout(size)]
+            capacity = sum(len(slot) for _, slot in layouts[0][1])
+            while True:
+                buf, slots = layouts[0]
+                layouts.reverse()
+                try:
+                    got = os.readv(fd, [slot for _, slot in slots])
+                except OSError as exc:
+                    self._fail(self._fail_errno("read failed", exc))
+                    raise SyncEnd from None
+                if not got:
+                    break
+                short = got < capacity
                 used = 0
-                while size - used > REQUEST.size:
-                    want = min(SYNC_DATA_MAX, size - used - REQUEST.size)
-                    try:
-                        got = raw.readinto(view[used + REQUEST.size:used + REQUEST.size + want])
-                    except OSError as exc:
-                        if used:
-                            self.stream.write(view[:used])
-                        self._fail(self._fail_errno("read failed", exc))
-                        raise SyncEnd from None
-                    if not got:
-                        done = True
+                for offset, slot in slots:
+                    n = min(len(slot), got)
+                    if not n:
                         break
-                    REQUEST.pack_into(buf, used, b"DATA", got)
-                    used += REQUEST.size + got
-                if done and size - used >= REQUEST.size:
+                    REQUEST.pack_into(buf, offset, b"DATA", n)
+                    used = offset + REQUEST.size + n
+                    got -= n
+                if short and size - used >= REQUEST.size:
+                    # a short read of a regular file is its end: DONE rides in the same WRTE
                     REQUEST.pack_into(buf, used, b"DONE", 0)
-                    used += REQUEST.size
-                    self.stream.write(view[:used])
+                    self.stream.write(memoryview(buf)[:used + REQUEST.size])
                     return
-                self.stream.write(view[:used])
+                self.stream.write(memoryview(buf)[:used])
         self._reply(REQUEST.pack(b"DONE", 0))
+
+    @staticmethod
+    def _data_layout(size: int) -> tuple[bytearray, list[tuple[int, memoryview]]]:
+        """A payload buffer and its DATA chunk slots: (header offset, view of the chunk's bytes)."""
+        buf = bytearray(size)
+        view = memoryview(buf)
+        slots = []
+        used = 0
+        while size - used > REQUEST.size:
+            want = min(SYNC_DATA_MAX, size - used - REQUEST.size)
+            slots.append((used, view[used + REQUEST.size:used + REQUEST.size + want]))
+            used += REQUEST.size + want
+        return buf, slots
 
 
 def serve_sync(phone, stream: AdbStream) -> None:
