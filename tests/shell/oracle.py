@@ -11,6 +11,7 @@ import shlex
 import shutil
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -182,7 +183,11 @@ class Trees:
         return run_phone(self.adb_server, self.phone, self.device_dir, command, stdin)
 
     def both(self, command: str, stdin: bytes = b"") -> tuple[Result, Result]:
-        return self.oracle(command, stdin), self.phone_run(command, stdin)
+        """(oracle, phone), run at the same time: each waits on its own subprocess."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            expected = pool.submit(self.oracle, command, stdin)
+            got = self.phone_run(command, stdin)
+            return expected.result(), got
 
 
 def make_trees(phone, adb_server, host_dir: Path, name: str, spec: dict[str, object] | None = None,
@@ -195,7 +200,8 @@ def make_trees(phone, adb_server, host_dir: Path, name: str, spec: dict[str, obj
         shutil.rmtree(phone_host)
     build_tree(phone_host, spec, mtimes, now)
     os.utime(phone_host.parent, None)
-    phone.storage.recount()
+    # Count the new files against the phone's capacity (a full recount would walk every earlier tree).
+    phone.storage.reserve(sum(len(v) for v in (spec or STANDARD_TREE).values() if isinstance(v, bytes)))
     host = host_dir / name
     if host.exists():
         shutil.rmtree(host)

@@ -30,6 +30,8 @@ LS = [
     "ls -R link_to_dcim", "ls -d DCIM/*", "ls -ln link_to_a", "ls -p link_to_dcim", "ls -lp link_to_dcim",
     "ls emptydir", "ls -A Music", "ls -l emptydir", "ls -R a.txt", "ls -dR DCIM", 'ls ""', "ls DCIM Music",
     "ls -z", "ls -ld *", "ls -s -1 DCIM/Camera/*", "ls -lnR DCIM", "ls -1p Pictures",
+    "ls -t", "ls -S", "ls -r", "ls -F", "ls -lt Pictures", "ls -lS DCIM/Camera", "ls -lh Download",
+    "ls -sh Download", "ls -1F link_to_dcim link_to_a", "ls -lhs Pictures", "ls -h DCIM",
 ]
 STAT = [
     # %X only for files: listing a folder or reading a link moves its access time on either side.
@@ -58,6 +60,9 @@ FIND = [
     "find -H link_to_dcim", 'find . -name "[ab].*"', 'find . -path "./DCIM/*" -name "*.jpg"',
     'find . -iname "ünïcödé*"', "find DCIM/ -type f", 'find . -name "*.jpg" -o -name "*.png" -print',
     "find . -exec false {} \\; -print", "find . -type f -print0 | xargs -0 ls -ld",
+    "find . -type f -exec sh -c 'echo \"[$1]\"' _ {} \\;", 'find DCIM -name "*.jpg" | xargs -n1 basename',
+    "find . -type d -empty", 'find . -links 1 -type f -name "a*"', 'find . -perm 644 -name "a*"',
+    'find . -user root -name "b*"', "find . -newer b.log -type f", "find . -perm -444 -type l",
 ]
 XARGS = [
     'printf "a b\\nc\\n" | xargs echo', 'printf "a b\\nc\\n" | xargs -n 1 echo',
@@ -81,6 +86,9 @@ CHANGES = [
     "mkdir -p a/b/c && rmdir -p a/b/c && ls -d a", "mkdir a.txt", "mkdir -p new/deep/er && find new",
     "mkdir newx/y", "mkdir -p a.txt/b", "mkdir", "mkdir -p emptydir; echo $?", "mkdir emptydir",
     "mkdir -m 700 priv && stat -c %a priv",
+    'cp -rp Pictures pc && find pc -printf "%p %T@\\n"', "cp -R DCIM/ d2; ls d2", "mv Music Pictures; find Pictures -maxdepth 1",
+    "mkdir -p x/y && touch x/y/z && rm -r x && ls x", 'touch -d "@1234567890" new && ls -l new',
+    "ln -sfn Music link_to_dcim; ls -l link_to_dcim",
     'touch -d 2020-01-02T03:04:05 a.txt; stat -c "%y %x" a.txt', 'touch -t 202001020304.05 b.log; stat -c "%y" b.log',
     'touch -m -d @1600000000 a.txt; stat -c "%Y %X" a.txt', 'touch -a -d @1500000000 a.txt; stat -c "%Y %X" a.txt',
     "touch -r b.log empty; stat -c %Y empty", "touch nodir/x", 'touch -d "2021-05-06 07:08:09" a.txt; stat -c %Y a.txt',
@@ -159,7 +167,7 @@ def test_du_and_tar_match_toybox(trees, command):
 # Not ".": `ls -a` there shows "..", the folder holding the tree, which differs between the copies.
 PATHS = ["a.txt", "DCIM", "DCIM/Camera", "link_to_a", "link_to_dcim", "dangling", "emptydir", "Music",
          "Pictures", "nonexist", "empty", "Pictures/deep"]
-LS_FLAGS = list("1adlnpRs")
+LS_FLAGS = list("1adlnpRshtSrF")
 FIND_TESTS = ["-type f", "-type d", "-type l", '-name "*.jpg"', '-iname "*.JPG"', '-name "[a-c]*"',
               "-maxdepth 1", "-maxdepth 2", "-mindepth 2", "-size +4k", "-size -1", "-empty", "-mtime +400",
               '-path "*/Camera/*"', "-newer a.txt", "-mmin -10", "-prune"]

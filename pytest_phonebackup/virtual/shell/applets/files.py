@@ -264,6 +264,10 @@ class Lister:
                 if st.S_ISDIR(item.info.st_mode) and item.name not in (".", ".."):
                     self.list_dir(item, f"{path}/{item.name}", title=True)
 
+    def number(self, value: int, units: int = 1) -> str:
+        """A size or block count, human-readable with -h (toybox's print_with_h)."""
+        return human(value * units) if "h" in self.opts else str(value)
+
     def show(self, items: list[LsEntry], skip_dirs: bool, total: bool) -> None:
         numeric = "n" in self.opts
         widths = [0] * 8
@@ -276,12 +280,12 @@ class Lister:
                 widths[2] = max(widths[2], len(str(info.st_nlink)))
                 widths[3] = max(widths[3], len(str(info.st_uid) if numeric else id_name(info.st_uid)))
                 widths[4] = max(widths[4], len(str(info.st_gid) if numeric else id_name(info.st_gid)))
-                widths[5] = max(widths[5], len(str(info.st_size)))
+                widths[5] = max(widths[5], len(self.number(info.st_size)))
             if "s" in self.opts:
-                widths[6] = max(widths[6], len(str(info.st_blocks // 2)))
+                widths[6] = max(widths[6], len(self.number(info.st_blocks // 2, 1024)))
             blocks += info.st_blocks // 2
-        if total and (self.long or "s" in self.opts):
-            self.ctx.out(f"total {blocks}\n")
+        if total and (self.long or "s" in self.opts or "h" in self.opts):
+            self.ctx.out(f"total {self.number(blocks, 1024)}\n")
         lines = []
         shown = False
         for index, item in enumerate(items):
@@ -292,13 +296,13 @@ class Lister:
             if "i" in self.opts:
                 parts.append(f"{info.st_ino:>{widths[1]}} ")
             if "s" in self.opts:
-                parts.append(f"{info.st_blocks // 2:>{widths[6]}} ")
+                parts.append(f"{self.number(info.st_blocks // 2, 1024):>{widths[6]}} ")
             if self.long:
                 user = str(info.st_uid) if numeric else id_name(info.st_uid)
                 group = str(info.st_gid) if numeric else id_name(info.st_gid)
                 when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(info.st_mtime))
                 parts.append(f"{mode_string(info.st_mode)}{info.st_nlink:>{widths[2] + 1}} "
-                             f"{user:<{widths[3]}} {group:<{widths[4]}}{info.st_size:>{widths[5] + 1}} "
+                             f"{user:<{widths[3]}} {group:<{widths[4]}}{self.number(info.st_size):>{widths[5] + 1}} "
                              f"{when} ")
             parts.append(item.name)
             if self.long and item.link is not None:
@@ -1581,22 +1585,20 @@ def dirname(ctx: Context, argv: list[str]) -> int:
 
 
 # -- du / df ---------------------------------------------------------------------------------
-def human(value: int) -> str:
-    """toybox's human_readable: 1023, 1.0K, 15K, 1.5M (one decimal below 10)."""
-    units = " KMGTPE"
-    unit = 0
-    num = float(value)
-    while num >= 1024 and unit < len(units) - 1:
-        num /= 1024
+def human(value: int, digits: int = 3) -> str:
+    """toybox's human_readable: divide by 1024 (rounding) until at most 3 digits are left; a
+    single digit gets one decimal, cut rather than rounded (2004 -> 1.9K, 300000 -> 293K)."""
+    num, snap, unit = value, 0, 0
+    while len(str(num)) > digits:
+        snap = num
+        num = (num + 512) // 1024
         unit += 1
-    if unit == 0:
-        return str(value)
-    if num < 10:
-        text = f"{int(num * 10 + 0.5) / 10:.1f}"
-        if text == "10.0":
-            return f"10{units[unit]}"
-        return text + units[unit]
-    return f"{int(num + 0.5)}{units[unit]}"
+    text = str(num)
+    if unit and len(text) == 1:
+        whole = snap // 1024
+        tenths = ((snap - whole * 1024) * 100 + 50) // 1024 // 10
+        text = f"{whole}.{tenths}"
+    return text + (" KMGTPEZY"[unit] if unit else "")
 
 
 @applet("du")
@@ -1618,7 +1620,7 @@ def du(ctx: Context, argv: list[str]) -> int:
 
     def show(total: int, path: str) -> None:
         if "h" in opts:
-            text = human(total) if total else "0"
+            text = human(total)
         elif "b" in opts:
             text = str(total)
         else:
