@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import adbutils
-from adbutils import AdbClient, AdbError
+from adbutils import AdbClient, AdbError, AdbTimeout
 
 from .errors import PhoneError, SafetyError, ShellCommandError
 
@@ -178,7 +178,7 @@ class Phone:
             if "shell_v2" in self.features:
                 return self._shell_v2(cmd, timeout)
             return self._shell_v1(cmd, timeout)
-        except TimeoutError as exc:
+        except (TimeoutError, AdbTimeout) as exc:
             raise PhoneError(f"{self.serial}: `{cmd[:120]}` did not finish within {timeout}s") from exc
         except (AdbError, EOFError, ConnectionError) as exc:
             raise PhoneError(f"{self.serial}: connection lost while running `{cmd[:120]}`: {exc}") from exc

@@ -29,6 +29,14 @@ def test_shell_reports_status_stdout_and_stderr_apart(phone):
     assert (result.status, result.stdout, result.stderr) == (3, "out\n", "err\n")
 
 
+def test_shell_timeout_says_which_command_and_how_long(phone):
+    started = time.monotonic()
+    with pytest.raises(PhoneError, match=r"`sleep 30` did not finish within 1s"):
+        phone.shell("sleep 30", timeout=1)
+    assert time.monotonic() - started < 10
+    assert phone.shell("echo alive").stdout == "alive\n"  # the phone is still usable
+
+
 def test_shell_failure_raises_with_the_command_and_its_error(phone):
     with pytest.raises(ShellCommandError) as caught:
         phone.shell("ls /sdcard/no-such-folder")
