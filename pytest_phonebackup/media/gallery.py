@@ -79,6 +79,9 @@ class Gallery:
         after MediaStore lists every item that should be indexed and none that should not.
         With `keep_originals`, the generated files stay in that folder (manifest.source_dir), so a
         verification can say how a restored file differs from what was seeded."""
+        if keep_originals is not None and Path(keep_originals).is_dir() and any(Path(keep_originals).iterdir()):
+            # the whole folder is pushed: it must hold only this profile
+            raise ValueError(f"keep_originals folder {keep_originals} is not empty; give a new or empty folder")
         before = self.phone.list_tree(root) if self.phone.exists(root) else []
         preexisting = sorted(posixpath.relpath(item.path, root) for item in before if not item.is_dir)
         if not isinstance(profile, Profile) or profile.seed != seed:
@@ -94,7 +97,10 @@ class Gallery:
         else:
             staging = Path(tempfile.mkdtemp(prefix="phonebackup-seed-", dir=self.workdir))
         try:
-            manifest = generate(profile, seed, staging, cache=self.cache, progress=self.progress, link=True)
+            # Hard links from the cache only into a staging folder that is deleted right after the push:
+            # kept originals are real copies, so nothing done to them can reach the cache.
+            manifest = generate(profile, seed, staging, cache=self.cache, progress=self.progress,
+                                link=keep_originals is None)
             self._push(staging, manifest, root)
         finally:
             if keep_originals is None:

@@ -128,3 +128,14 @@ def test_cli_seeds_and_wipes_by_serial(phone, virtual_phone, small_profile, tmp_
     assert wipe.returncode == 0, wipe.stderr
     assert "removed 7" in wipe.stdout
     assert not phone.exists("/sdcard/Pictures/Private/secret.jpg")
+
+
+def test_kept_originals_are_copies_the_manifest_points_to(phone, small_profile, tmp_path):
+    originals = tmp_path / "originals"
+    manifest = Gallery(phone, workdir=tmp_path, progress=False).seed(small_profile, seed=2, keep_originals=originals)
+    assert manifest.source_dir == str(originals.resolve())
+    for item in manifest.items:
+        kept = originals / item.path
+        assert kept.stat().st_size == item.size and kept.stat().st_nlink == 1, item.id
+    with pytest.raises(ValueError, match="not empty"):
+        Gallery(phone, workdir=tmp_path, progress=False).seed(small_profile, seed=3, keep_originals=originals)

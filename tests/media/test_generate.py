@@ -116,3 +116,13 @@ def test_copies_and_originals_share_bytes(tmp_path, seed):
     original, copy = manifest.items
     assert original.sha256 == copy.sha256 and original.path != copy.path
     assert (tmp_path / original.path).read_bytes() == (tmp_path / copy.path).read_bytes()
+
+
+def test_stress_items_are_distinct_valid_photos_in_many_folders(tmp_path):
+    profile = load_profile("stress", seed=2)
+    profile.specs = profile.specs[::40]  # 250 of the 10,000, from every folder
+    manifest = generate(profile, 2, tmp_path, cache=Cache(tmp_path / "cache"), progress=False)
+    assert len({item.folder for item in manifest.items}) == 100
+    assert len({item.sha256 for item in manifest.items}) == 250
+    for spec, item in zip(profile.specs[::25], manifest.items[::25], strict=True):
+        assert_file_matches(tmp_path / item.path, spec, item)
