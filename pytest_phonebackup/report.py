@@ -19,8 +19,8 @@ try:  # allure-pytest is optional at run time
     import allure
     import allure_commons
 except ImportError:  # pragma: no cover - exercised by the no-allure test environment
-    allure = None
-    allure_commons = None
+    allure = None  # type: ignore[assignment]
+    allure_commons = None  # type: ignore[assignment]
 
 
 def recording() -> bool:

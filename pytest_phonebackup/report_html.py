@@ -172,7 +172,7 @@ def _open_image(path: Path):
     except ImportError:  # pragma: no cover - HEIC previews only
         pass
     try:
-        im = Image.open(path)
+        im: Any = Image.open(path)
         im.draft("RGB", (THUMB * 2, THUMB * 2))
         im = ImageOps.exif_transpose(im)
         im.load()

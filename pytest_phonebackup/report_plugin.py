@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,8 @@ class ReportPlugin:
             raise
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
+                                  ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         notes = allure_report.take_notes()
         if notes:
@@ -67,7 +68,7 @@ class ReportPlugin:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Runs on the controller for xdist workers' reports too, so it sees every test.
         for name, value in report.user_properties:
-            if name == NOTES_PROPERTY:
+            if name == NOTES_PROPERTY and isinstance(value, list):
                 self.notes.setdefault(report.nodeid, []).extend(value)
         if report.when == "call" or report.outcome != "passed":
             self.outcomes[report.nodeid] = report.outcome
