@@ -167,6 +167,11 @@ class LsEntry:
 @usage_guard
 def ls(ctx: Context, argv: list[str]) -> int:
     opts = parse(argv, "1aAdFilnpRrsStuchCx")
+    # -t and -S exclude each other (toybox's "[-ftS]"): the one given last wins.
+    order = [c for arg in argv[1:] if arg.startswith("-") and arg != "-" for c in arg[1:] if c in "tS"]
+    for letter in "tS":
+        if order and order[-1] != letter:
+            opts.values.pop(letter, None)
     if "d" in opts:
         opts.values.pop("R", None)
     status = 0
@@ -212,11 +217,13 @@ class Lister:
         self.status = 0
 
     def sort(self, items: list[LsEntry]) -> list[LsEntry]:
-        items = sorted(items, key=lambda e: to_bytes(e.name))
-        if "t" in self.opts:
-            items.sort(key=lambda e: -e.info.st_mtime_ns)
-        if "S" in self.opts:
-            items.sort(key=lambda e: -e.info.st_size)
+        """toybox's order: newest first with -t, then biggest first with -S, then by name (bytes)."""
+        by_time, by_size = "t" in self.opts, "S" in self.opts
+
+        def key(e: LsEntry) -> tuple[int, int, bytes]:
+            return (-e.info.st_mtime_ns if by_time else 0, -e.info.st_size if by_size else 0, to_bytes(e.name))
+
+        items = sorted(items, key=key)
         if "r" in self.opts:
             items.reverse()
         return items
