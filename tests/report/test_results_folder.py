@@ -31,7 +31,7 @@ def test_the_run_finished_with_the_expected_outcomes(allure_run):
     assert re.search(r"test_round_trip\[None\] PASSED|PASSED .*test_round_trip\[None\]", out), out[-3000:]
     for fault in ("drop", "truncate", "strip-datetime", "recompress"):
         assert re.search(rf"FAILED .*test_round_trip\[{fault}\]", out), out[-3000:]
-    assert "2 failed" not in out and re.search(r"\b6 failed, 1 passed\b", out), out[-3000:]
+    assert re.search(r"\b6 failed, 1 passed\b", out), out[-3000:]
 
 
 def test_each_phase_is_a_step_with_its_timing_and_figures(allure_run):
