@@ -128,6 +128,7 @@ class Phone:
         self.allow_wipe = allow_wipe
         self.device = self.adb.device(serial)
         self.created: set[str] = set()  # device paths (files and folders) this harness created
+        self._folders: set[str] = set()  # the folders among them
         self.installed: set[str] = set()  # packages this harness installed
         self._features: set[str] | None = None
         self._forwards: set[str] = set()
@@ -256,23 +257,35 @@ class Phone:
                 remote = posixpath.join(remote, local.name)
                 existing = sync.stat(remote)
             self._check_may_write(remote, existing)
+            if existing is None:
+                self._note_new_folders(sync, posixpath.dirname(remote))
             sync.send(local, remote, progress, 0, size)
         self.created.add(remote)
+
+    def _note_new_folders(self, sync: _SyncSession, folder: str) -> None:
+        """Remember the missing folders above a file about to be written: the sync service creates
+        them, so they are the harness's to remove."""
+        while folder not in ("", "/") and sync.stat(folder) is None:
+            self.created.add(folder)
+            self._folders.add(folder)
+            folder = posixpath.dirname(folder)
 
     def push_tree(self, local_dir: str | Path, remote_dir: str, progress: Progress | None = None) -> list[str]:
         """Copy a host folder's files into `remote_dir` (created if missing); returns the device paths.
 
-        Keeps modification times; empty folders are created too; host symlinks are skipped. Refuses to overwrite files the
-        harness did not create.
+        Keeps modification times; empty folders are created too; host symlinks are skipped.
+        Refuses to overwrite files the harness did not create.
         """
         local_dir = Path(local_dir)
         if not local_dir.is_dir():
             raise PhoneError(f"cannot push {local_dir}: not a folder on this computer")
         files: list[tuple[Path, str]] = []
-        folders: list[str] = []
+        folders: list[str] = []  # empty ones, which no file creates
+        every_folder: list[str] = []
         for root, dirnames, filenames in os.walk(local_dir):
             rel = Path(root).relative_to(local_dir).as_posix()
             base = remote_dir if rel == "." else posixpath.join(remote_dir, rel)
+            every_folder.append(base)
             if not dirnames and not filenames:
                 folders.append(base)
             for name in sorted(filenames):
@@ -281,18 +294,20 @@ class Phone:
                 files.append((Path(root) / name, posixpath.join(base, name)))
         total = sum(path.stat().st_size for path, _ in files)
         existing = {item.path: item for item in self.list_tree(remote_dir)} if self.exists(remote_dir) else None
-        if existing is None:
-            self.created.add(remote_dir)
         for _, remote in files:
             self._check_may_write(remote, existing.get(remote) if existing else None)
         done = 0
         with self._sync() as sync:
+            if existing is None:
+                self._note_new_folders(sync, remote_dir)
+            new_folders = [path for path in every_folder if existing is None or path not in existing]
+            self.created.update(new_folders)
+            self._folders.update(new_folders)
             for local, remote in files:
                 done = sync.send(local, remote, progress, done, total)
                 self.created.add(remote)
         if folders:
             self._run_with_paths(folders, "mkdir -p --")
-            self.created.update(folders)
         return [remote for _, remote in files]
 
     def pull(self, remote: str, local: str | Path, progress: Progress | None = None) -> Path:
@@ -368,9 +383,27 @@ class Phone:
             if not self.harness_created(path):
                 raise SafetyError(f"{self.serial}: refusing to delete {path}: this harness did not create "
                                   "it, and it may be someone's data")
-        if doomed:
+        if not doomed:
+            return
+        if self.kind != "hardware":
             self._run_with_paths(doomed, "rm -rf --")
-            self.created.difference_update(doomed)
+        else:
+            # On someone's phone a folder goes only once empty: their own new photos may have
+            # landed in a folder the harness made (DCIM/Camera), and those must stay.
+            def under(path: str) -> bool:
+                return any(path == root or path.startswith(root.rstrip("/") + "/") for root in doomed)
+
+            files = sorted(path for path in self.created if under(path) and path not in self._folders)
+            folders = sorted((path for path in self._folders if under(path)), key=lambda p: p.count("/"),
+                             reverse=True)
+            if files:
+                self._run_with_paths(files, "rm -f --")
+            if folders:
+                self._run_with_paths(folders, "rmdir --", check=False)
+        gone = {path for path in self.created if any(path == root or path.startswith(root.rstrip("/") + "/")
+                                                      for root in doomed)}
+        self.created -= gone
+        self._folders -= gone
 
     def checkpoint(self) -> Checkpoint:
         """What the harness has created so far; `cleanup(checkpoint)` undoes what came after.
@@ -397,6 +430,7 @@ class Phone:
         if roots:
             self.remove(roots)
         self.created -= new
+        self._folders -= new
 
     def save_artifacts(self, folder: Path, since: str | None = None) -> list[Path]:
         """Screenshot and logcat (from `since`, a `clock()` value) into `folder`, for a failed test.

@@ -189,9 +189,25 @@ def test_cleanup_on_hardware_deletes_only_what_the_harness_wrote(virtual_phone, 
     (tmp_path / "seed" / "s.jpg").write_bytes(b"seed")
     phone.push(tmp_path / "seed" / "s.jpg", "/sdcard/DCIM/seeded.jpg")
     phone.shell("echo camera > /sdcard/DCIM/IMG_new.jpg")  # as if the owner took a photo meanwhile
+    phone.push(tmp_path / "seed" / "s.jpg", "/sdcard/Pictures/Seeded/deep/s.jpg")
     phone.cleanup(checkpoint)
     assert not virtual_phone.storage.exists("/sdcard/DCIM/seeded.jpg")
+    assert not virtual_phone.storage.exists("/sdcard/Pictures/Seeded")  # the folders the push made go too
     assert virtual_phone.storage.exists("/sdcard/DCIM/IMG_new.jpg")
+
+
+def test_hardware_keeps_a_harness_folder_the_owner_saved_photos_into(virtual_phone, adb_server, tmp_path):
+    phone = Phone(virtual_phone.serial, adbutils.AdbClient(port=adb_server.port), "hardware")
+    (tmp_path / "seed").mkdir()
+    (tmp_path / "seed" / "s.jpg").write_bytes(b"seed")
+    checkpoint = phone.checkpoint()
+    phone.push(tmp_path / "seed" / "s.jpg", "/sdcard/DCIM/NewAlbum/s.jpg")
+    phone.push_tree(tmp_path / "seed", "/sdcard/Tree")
+    virtual_phone.storage.write_bytes("/sdcard/DCIM/NewAlbum/IMG_owner.jpg", b"owner's photo")
+    phone.cleanup(checkpoint)
+    assert virtual_phone.storage.open_read("/sdcard/DCIM/NewAlbum/IMG_owner.jpg").read() == b"owner's photo"
+    assert not virtual_phone.storage.exists("/sdcard/DCIM/NewAlbum/s.jpg")
+    assert not virtual_phone.storage.exists("/sdcard/Tree")  # empty once the harness's files went
 
 
 def test_hardware_refuses_destructive_actions_unless_allowed(virtual_phone, adb_server):
