@@ -17,7 +17,19 @@ from rawadb import RawHost, free_console_port, shell_v2_packets
 
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.adbd import FEATURES
-from pytest_phonebackup.virtual.protocol import A_CLSE, A_OKAY, A_VERSION_MIN, A_WRTE, checksum
+from pytest_phonebackup.virtual.protocol import (
+    A_AUTH,
+    A_CLSE,
+    A_CNXN,
+    A_OKAY,
+    A_OPEN,
+    A_VERSION_MIN,
+    A_VERSION_SKIP_CHECKSUM,
+    A_WRTE,
+    ADB_AUTH_TOKEN,
+    MAX_PAYLOAD,
+    checksum,
+)
 
 
 @pytest.fixture
@@ -158,10 +170,10 @@ def test_auth_without_a_key_never_gets_a_connection(tmp_path):
     config = PhoneConfig(console_port=free_console_port(), data_dir=tmp_path / "phone", auth=True,
                          register_with_adb=False)
     with VirtualPhone(config) as phone, RawHost(phone.adb_port) as host:
-        host.send(0x4E584E43, 0x01000001, 1 << 20, b"host::\0")  # CNXN
+        host.send(A_CNXN, A_VERSION_SKIP_CHECKSUM, MAX_PAYLOAD, b"host::\0")
         command, kind, _, token, _ = host.recv()
-        assert (command, kind, len(token)) == (0x48545541, 1, 20)  # AUTH TOKEN of 20 bytes
-        host.send(0x4E45504F, 1, 0, b"shell:echo no\0")  # OPEN before auth: ignored
+        assert (command, kind, len(token)) == (A_AUTH, ADB_AUTH_TOKEN, 20)
+        host.send(A_OPEN, 1, 0, b"shell:echo no\0")  # before auth: ignored
         host.sock.settimeout(0.5)
         with pytest.raises(TimeoutError):
             host.recv()
@@ -186,7 +198,7 @@ def test_many_streams_at_once_on_one_connection(direct_phone):
         outputs: dict[int, bytearray] = {}
         device_ids = {}
         for local in range(1, 21):
-            host.send(0x4E45504F, local, 0, f"shell:echo stream {local}\0".encode())
+            host.send(A_OPEN, local, 0, f"shell:echo stream {local}\0".encode())
         while len(outputs) < 20 or any(local in device_ids for local in outputs):
             command, arg0, arg1, payload, _ = host.recv()
             if command == A_OKAY:
