@@ -1,7 +1,6 @@
-"""`Phone`: one Android device over ADB (the real adb server, through adbutils) — shell, files,
-props, settings, media, apps, network, reboot, screenshots, logcat. The only module besides the
-provisioners that speaks ADB; it works the same on the virtual phone, emulators and hardware.
-Not for starting phones (see `provision`) nor for deciding what to seed or verify.
+"""`Phone`: one Android device over ADB (adbutils and the real adb server) — shell, files, props,
+media, apps, network, reboot, screenshots, logcat; the same on virtual phones, emulators and hardware.
+Only it and the provisioners speak ADB. Not for starting phones (`provision`) or deciding what to seed.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
-"""Where phones come from: the embedded virtual phone, Android SDK emulators, or phones already
-attached. Each provisioner hands out ready `Phone`s and cleans up everything it started. This
-module holds what they share (the base class, port choice under a cross-process lock) and the
-choice of provisioner from settings. Not for talking to a phone (see `phone.py`).
+"""Where phones come from (virtual phone, SDK emulators, attached phones): each provisioner hands out
+ready `Phone`s and cleans up what it started. Here: the base class, port choice under a cross-process
+lock, and the choice of provisioner from settings. Not for talking to a phone (see `phone.py`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
-"""Android SDK emulators: find the SDK and the AVD, check KVM, launch with the flags CI needs, wait
-for readiness phase by phase, apply post-boot settings, and tear down without leaving anything
-behind (`emu kill`, wait for the serial and the process, then our own process group).
-Not for the embedded virtual phone (see `virtual.py`).
+"""Android SDK emulators: find the SDK and AVD, check KVM, launch with the flags CI needs, wait for
+readiness phase by phase, and tear down leaving nothing behind (`emu kill`, wait for the serial and
+the process, then our own process group). Not for the embedded virtual phone (see `virtual.py`).
 """
 
 from __future__ import annotations
