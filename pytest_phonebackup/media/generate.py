@@ -5,11 +5,14 @@ Not for putting files on a phone (gallery.py).
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import chain
 from pathlib import Path
 from typing import TextIO
 
@@ -18,6 +21,9 @@ from .cache import Cache, Facts, worth_caching
 from .catalog import MediaSpec, Profile, load_profile
 from .make import make, set_mtime
 from .probe import probe, sha256_of
+
+THREADS = min(4, os.cpu_count() or 1)
+SMALL_PIXELS = 1_000_000  # pictures up to this size are made in parallel (a few MB of memory each)
 
 
 @dataclass
@@ -77,22 +83,34 @@ def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: C
         progress = None
     by_id = {spec.id: spec for spec in profile.specs}
     made: dict[str, Facts] = {}
-    items: dict[str, MediaItem] = {}
-    # Originals first, so copies can be taken from them; the manifest keeps the profile's order.
-    for spec in sorted(profile.specs, key=lambda s: s.copy_of is not None):
+    folders: set[Path] = set()
+
+    def produce(spec: MediaSpec) -> Facts:
         dest = out / spec.path
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.parent not in folders:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(dest.parent)
         if spec.copy_of:
             shutil.copyfile(out / by_id[spec.copy_of].path, dest)
             facts = made[spec.copy_of]
         else:
             facts = make_one(spec, dest, cache, link)
         set_mtime(dest, spec.mtime)
-        made[spec.id] = facts
-        items[spec.id] = manifest_item(spec, facts, profile)
-        if progress:
-            progress.advance(1, facts.size)
-    return Manifest(profile=profile.name, seed=seed, items=[items[spec.id] for spec in profile.specs],
+        return facts
+
+    # Small pictures are made by a few threads (Pillow encodes without the GIL); big or cached ones
+    # one at a time so memory stays bounded; copies last, once their originals exist.
+    small = [spec for spec in profile.specs if not spec.copy_of and not worth_caching(spec)
+             and (spec.width or 0) * (spec.height or 0) <= SMALL_PIXELS]
+    chosen = {spec.id for spec in small}
+    rest = sorted((spec for spec in profile.specs if spec.id not in chosen), key=lambda s: s.copy_of is not None)
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        for spec, facts in chain(zip(small, pool.map(produce, small), strict=True), ((spec, produce(spec)) for spec in rest)):
+            made[spec.id] = facts
+            if progress:
+                progress.advance(1, facts.size)
+    items = [manifest_item(spec, made[spec.id], profile) for spec in profile.specs]
+    return Manifest(profile=profile.name, seed=seed, items=items,
                     created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 

@@ -91,20 +91,18 @@ def picture(spec: MediaSpec, width: int | None = None, height: int | None = None
 def draw_label(image: Image.Image, text: str, size: int) -> None:
     """White text centred on the picture, pasted from cached glyphs: rendering each label with
     FreeType costs more than encoding a small JPEG, and the stress profile makes ten thousand."""
-    glyphs = [_glyph(char, size) for char in text]
-    x = (image.width - sum(g.width for g in glyphs)) // 2
+    mask = np.hstack([_glyph(char, size) for char in text])
+    x = (image.width - mask.shape[1]) // 2
     y = (image.height - size) // 2
-    for glyph in glyphs:
-        image.paste((255, 255, 255), (x, y), glyph)
-        x += glyph.width
+    image.paste((255, 255, 255), (x, y), Image.fromarray(mask))
 
 
 @functools.lru_cache(maxsize=4096)
-def _glyph(char: str, size: int) -> Image.Image:
+def _glyph(char: str, size: int) -> np.ndarray:
     font = _font(size)
     glyph = Image.new("L", (max(1, round(font.getlength(char))), size + size // 4))
     ImageDraw.Draw(glyph).text((0, 0), char, fill=255, font=font)
-    return glyph
+    return np.asarray(glyph)
 
 
 @functools.lru_cache(maxsize=64)
