@@ -96,6 +96,13 @@ class MediaSpec:
     tags: list[str] = field(default_factory=list)
 
     @property
+    def dimensions(self) -> tuple[int, int]:
+        """(width, height) of a picture or video; a spec without them is a profile bug."""
+        if self.width is None or self.height is None:
+            raise ValueError(f"{self.id}: a {self.format} item needs a width and height")
+        return self.width, self.height
+
+    @property
     def kind(self) -> str:
         return FORMATS[self.format][0]
 
@@ -345,7 +352,7 @@ def _build(root: yaml.Node | None, source: str, seed: int) -> Profile:
         specs.extend(made)
         origins.extend([entry] * len(made))
     _check_specs(specs, source, origins)
-    return Profile(name=name, description=str(_value(top.get("description")) or "") if "description" in top else "",
+    return Profile(name=name, description=str(_value(top["description"]) or "") if "description" in top else "",
                    source=source, specs=specs, policy=policy, seed=seed)
 
 
@@ -475,7 +482,8 @@ def _stretch_name(path: str, size: int, fail: Any) -> str:
 
 
 def _check_specs(specs: list[MediaSpec], source: str, origins: list[yaml.Node]) -> None:
-    ids, paths = {}, {}
+    ids: dict[str, MediaSpec] = {}
+    paths: dict[str, str] = {}
     for spec, node in zip(specs, origins, strict=True):
         where = _Where(source, node)
         if spec.id in ids:

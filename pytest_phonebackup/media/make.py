@@ -68,9 +68,9 @@ def item_colour(seed: int) -> tuple[int, int, int]:
     return int(r * 255), int(g * 255), int(b * 255)
 
 
-def picture(spec: MediaSpec, width: int | None = None, height: int | None = None, frame: int = 0) -> Image.Image:
+def picture(spec: MediaSpec, frame: int = 0) -> Image.Image:
     """A colour field with the item's label in big letters, so a human tells thumbnails apart."""
-    width, height = width or spec.width, height or spec.height
+    width, height = spec.dimensions
     colour = item_colour(spec.content_seed + frame * 7919)
     image = Image.new("RGB", (width, height), colour)
     draw = ImageDraw.Draw(image)
@@ -277,12 +277,13 @@ def write_video(spec: MediaSpec, dest: Path) -> None:
                  options={"fflags": "+bitexact"}) as container:
         container.metadata["creation_time"] = spec.taken_utc_iso
         video = container.add_stream("libx264", rate=spec.fps)
-        video.width, video.height, video.pix_fmt = spec.width, spec.height, "yuv420p"
+        (video.width, video.height), video.pix_fmt = spec.dimensions, "yuv420p"
         video.codec_context.thread_count = 1  # one thread: x264 output does not depend on scheduling
         video.options = {"preset": "ultrafast", "crf": "28"}
         audio = container.add_stream("aac", rate=44100)
         audio.layout = "mono"
-        total = max(1, round(spec.duration * spec.fps))
+        seconds = spec.duration or 1.0
+        total = max(1, round(seconds * spec.fps))
         for index in range(total):
             frame = av.VideoFrame.from_image(picture(spec, frame=index + 1))
             frame.pts = index
@@ -290,7 +291,7 @@ def write_video(spec: MediaSpec, dest: Path) -> None:
                 container.mux(packet)
         for packet in video.encode():
             container.mux(packet)
-        samples = round(spec.duration * 44100)
+        samples = round(seconds * 44100)
         tone = 220 + (spec.content_seed % 440)
         t = np.arange(samples) / 44100
         wave = (0.2 * np.sin(2 * np.pi * tone * t)).astype(np.float32)
