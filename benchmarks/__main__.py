@@ -1,8 +1,6 @@
-"""`python -m benchmarks [name ...]`: run every benchmark module in this folder, or the named ones.
-
-A benchmark is a module here with `main(argv: list[str]) -> int` that prints its figures (MB/s
-and the ratio against the raw tool measured in the same run). Not for assertions: tests do that.
-"""
+"""`python -m benchmarks [name ...] [--option ...]`: run every benchmark here, or the named ones.
+Each is a module with `main(argv) -> int` that prints its figures against the raw tool; options go
+to every benchmark run (each ignores what it does not know). Not for assertions: tests do that."""
 
 from __future__ import annotations
 
@@ -18,8 +16,9 @@ def available() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    names = [arg for arg in argv if not arg.startswith("-")]
-    options = [arg for arg in argv if arg.startswith("-")]
+    # names first, then options for the benchmarks: `transfer --size 256M --repeat 5`
+    first_option = next((i for i, arg in enumerate(argv) if arg.startswith("-")), len(argv))
+    names, options = argv[:first_option], argv[first_option:]
     known = available()
     unknown = [name for name in names if name not in known]
     if unknown:
