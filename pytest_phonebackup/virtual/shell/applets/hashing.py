@@ -171,42 +171,46 @@ def _write_wrapped(ctx: Context, text: bytes, wrap: int, column: int) -> int:
     if not wrap:
         ctx.stdout.write(text)
         return column + len(text)
-    out = bytearray()
-    pos = 0
-    while pos < len(text):
-        take = min(wrap - column, len(text) - pos)
-        out += text[pos:pos + take]
-        pos += take
-        column += take
-        if column == wrap:
-            out += b"\n"
-            column = 0
-    ctx.stdout.write(bytes(out))
-    return column
+    first = min(wrap - column, len(text))
+    out = [text[:first]]
+    column += first
+    if column == wrap:
+        out.append(b"\n")
+        column = 0
+    rest = text[first:]
+    whole = len(rest) - len(rest) % wrap
+    out.extend(rest[i:i + wrap] + b"\n" for i in range(0, whole, wrap))
+    out.append(rest[whole:])
+    ctx.stdout.write(b"".join(out))
+    return column + len(rest) - whole
+
+
+_B64_OTHER = bytes(b for b in range(256) if b not in _B64_INDEX)
+_B64_STOP = re.compile(rb"[^A-Za-z0-9+/]")
 
 
 def _decode(ctx: Context, stream, ignore_garbage: bool) -> None:
-    """Decode until '=' or (without -i) the first byte outside the alphabet, as toybox does."""
-    bits = value = 0
+    """Decode until '=' or (without -i) the first byte outside the alphabet, as toybox does;
+    newlines are skipped. Whole groups of four go through binascii, so big files stay fast."""
+    pending = b""
     for data in chunks(stream):
-        out = bytearray()
-        for c in data:
-            if c == 61:  # '='
-                ctx.stdout.write(bytes(out))
-                return
-            index = _B64_INDEX.get(c)
-            if index is None:
-                if c == 10 or ignore_garbage:
-                    continue
-                ctx.stdout.write(bytes(out))
-                return
-            value = (value << 6) | index
-            bits += 6
-            if bits >= 8:
-                bits -= 8
-                out.append(value >> bits)
-                value &= (1 << bits) - 1
-        ctx.stdout.write(bytes(out))
+        data = data.translate(None, _B64_OTHER.replace(b"=", b"") if ignore_garbage else b"\n")
+        stop = _B64_STOP.search(data)
+        if stop:
+            data = data[:stop.start()]
+        pending += data
+        whole = len(pending) - len(pending) % 4
+        ctx.stdout.write(binascii.a2b_base64(pending[:whole]))
+        pending = pending[whole:]
+        if stop:
+            break
+    # a last partial group: 2 chars make 1 byte, 3 make 2, as the bit accumulator gives
+    if len(pending) >= 2:
+        value = 0
+        for c in pending:
+            value = (value << 6) | _B64_INDEX[c]
+        bits = 6 * len(pending)
+        ctx.stdout.write((value >> (bits % 8)).to_bytes(bits // 8, "big"))
 
 
 # -- cmp --------------------------------------------------------------------------------------

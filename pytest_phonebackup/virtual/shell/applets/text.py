@@ -187,7 +187,7 @@ def wc(ctx: Context, argv: list[str]) -> int:
 
     inputs = Inputs(ctx, files, directories="report-empty")
     for name, stream in inputs:
-        counts = _count(stream, "m" in shown)
+        counts = _count(stream, shown)
         for letter in totals:
             totals[letter] += counts[letter]
         show(counts, name if files else None)
@@ -197,10 +197,16 @@ def wc(ctx: Context, argv: list[str]) -> int:
 
 
 _SPACE = frozenset(b" \t\n\v\f\r")
+_WORD = re.compile(rb"[^ \t\n\v\f\r]+")
+_UNICODE_WORD = re.compile(r"\S+")
+_INVALID = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 
 
-def _count(stream, chars: bool) -> dict[str, int]:
+def _count(stream, shown: list[str]) -> dict[str, int]:
+    """Lines, words, bytes and (with -m) UTF-8 characters, chunk by chunk; with -m words are
+    split at Unicode spaces and invalid bytes count as nothing, as toybox's wc does."""
     counts = dict.fromkeys("lwcm", 0)
+    chars, words = "m" in shown, "w" in shown
     in_word = False
     pending = b""  # an incomplete UTF-8 sequence at a chunk's end
     for data in chunks(stream):
@@ -216,22 +222,19 @@ def _count(stream, chars: bool) -> dict[str, int]:
             if tail < len(text):
                 pending = text[tail:].encode("utf-8", "surrogateescape")
                 text = text[:tail]
-            counts["m"] += sum(1 for ch in text if not 0xDC80 <= ord(ch) <= 0xDCFF)
-            for ch in text:
-                if 0xDC80 <= ord(ch) <= 0xDCFF:
-                    continue
-                if ch.isspace():
-                    in_word = False
-                elif not in_word:
-                    counts["w"] += 1
-                    in_word = True
+            invalid = len(_INVALID.findall(text))
+            counts["m"] += len(text) - invalid
+            unit = _INVALID.sub("", text) if invalid else text
+            found, space_ahead = _UNICODE_WORD, str.isspace
         else:
-            for b in data:
-                if b in _SPACE:
-                    in_word = False
-                elif not in_word:
-                    counts["w"] += 1
-                    in_word = True
+            unit, found, space_ahead = data, _WORD, (lambda b: b in _SPACE)
+        if words and unit:
+            n = len(found.findall(unit))
+            first, last = unit[:1], unit[-1:]
+            if in_word and not space_ahead(first if chars else first[0]):
+                n -= 1  # the word that ended the previous chunk goes on
+            counts["w"] += n
+            in_word = not space_ahead(last if chars else last[0])
     return counts
 
 
@@ -280,6 +283,7 @@ class _Grep:
         self.matcher = matcher
         self.found = False
         self.max = number(opts.get("m")) if "m" in opts else None
+        self.plain = not any(letter in opts for letter in "owx")
         context = number(opts.get("C", "0"))
         self.before = number(opts.get("B")) if "B" in opts else context
         self.after = number(opts.get("A")) if "A" in opts else context
@@ -287,6 +291,10 @@ class _Grep:
     def matches(self, line: bytes) -> list[tuple[int, int]]:
         """The spans grep reports in one line (one span for a plain match)."""
         o = self.o
+        if self.plain:  # no -o/-w/-x: whether any pattern matches is all that counts
+            if self.matcher.match_all or any(r.search(line) for r in self.matcher.regexes):
+                return [(0, len(line))]
+            return []
         spans = []
         pos = 0
         while pos <= len(line):
@@ -846,10 +854,8 @@ def _records_with_ends(stream, delim: bytes):
 
 
 def _records(stream, delim: bytes):
-    if delim == b"\n":
-        for line in lines(stream):
-            yield line[:-1] if line.endswith(b"\n") else line
-        return
+    """Records without their delimiter, split from chunks as they arrive (a slow writer's lines
+    still come out one by one)."""
     pending = b""
     for data in chunks(stream):
         pending += data
