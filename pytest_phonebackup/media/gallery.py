@@ -109,6 +109,7 @@ class Gallery:
             manifest.source_dir = str(staging.resolve())
         manifest.root, manifest.serial, manifest.preexisting = root, self.phone.serial, preexisting
         manifest.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.check_landed(manifest)
         self._scan(manifest)
         self.wait_indexed(manifest)
         return manifest
@@ -128,6 +129,23 @@ class Gallery:
         self.phone.push_tree(staging, root, progress=advance)
         if bar is not None:
             bar.advance(len(manifest.items), 0)
+
+    def check_landed(self, manifest: Manifest) -> None:
+        """Every item is on the phone with its size and capture time (one listing). Catches storage
+        that folds case (two names that differ only in case become one file) or drops odd names."""
+        listed = {item.path: item for item in self.phone.list_tree(manifest.root)}
+        wrong = []
+        for item in manifest.items:
+            found = listed.get(manifest.device_path(item))
+            if found is None or found.size != item.size or int(found.mtime) != int(item.mtime):
+                wrong.append(item.path)
+        if wrong:
+            lowered = [path.lower() for path in (item.path for item in manifest.items)]
+            hint = (" The phone's storage seems to ignore case in names (the profile has names that differ "
+                    "only in case); seed a profile without such twins on this phone."
+                    if any(lowered.count(path.lower()) > 1 for path in wrong) else "")
+            raise PhoneError(f"{self.phone.serial}: {len(wrong)} seeded item(s) did not land as pushed "
+                             f"(missing, other size or other time), e.g. {manifest.root}/{wrong[0]}.{hint}")
 
     def _scan(self, manifest: Manifest) -> None:
         self.scan([manifest.device_path(item) for item in manifest.items])

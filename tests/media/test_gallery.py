@@ -15,7 +15,7 @@ from pathlib import Path
 import adbutils
 import pytest
 
-from pytest_phonebackup.errors import SafetyError
+from pytest_phonebackup.errors import PhoneError, SafetyError
 from pytest_phonebackup.media.gallery import Gallery, collection_of
 from pytest_phonebackup.phone import Phone
 from pytest_phonebackup.virtual import PhoneConfig
@@ -139,3 +139,16 @@ def test_kept_originals_are_copies_the_manifest_points_to(phone, small_profile, 
         assert kept.stat().st_size == item.size and kept.stat().st_nlink == 1, item.id
     with pytest.raises(ValueError, match="not empty"):
         Gallery(phone, workdir=tmp_path, progress=False).seed(small_profile, seed=3, keep_originals=originals)
+
+
+def test_an_item_that_did_not_land_is_named_with_a_hint_about_case(phone, virtual_phone, tmp_path):
+    twins = tmp_path / "twins.yaml"
+    twins.write_text("profile: twins\nitems:\n  - {id: lower, path: Pictures/Case/photo.jpg, size: 300x300}\n"
+                     "  - {id: upper, path: Pictures/Case/Photo.jpg, size: 300x300}\n")
+    gallery = Gallery(phone, workdir=tmp_path, progress=False)
+    manifest = gallery.seed(twins, seed=1)
+    gallery.check_landed(manifest)  # both there on a case-sensitive phone
+    # What a case-folding phone would show: one of the two files.
+    virtual_phone.storage.unlink("/sdcard/Pictures/Case/Photo.jpg")
+    with pytest.raises(PhoneError, match=r"Pictures/Case/Photo.jpg.*ignore case"):
+        gallery.check_landed(manifest)
