@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from pytest_phonebackup.hosttools import adb_path
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone, parse_size
+from pytest_phonebackup.virtual.device import find_free_console_port
 
 TARGET_RATIO = 0.4
 
@@ -67,7 +69,9 @@ def main(argv: list[str]) -> int:
         os.environ["ANDROID_ADB_SERVER_PORT"] = str(port)  # the phone registers with this server
         adb = [adb_path(), "-P", str(port)]
         subprocess.run(adb + ["start-server"], check=True, capture_output=True, env=env)
-        config = PhoneConfig(data_dir=work / "phone", storage_bytes=size * 2 + 2**30)
+        # a port away from 5554..5585, where test runs start their phones; it registers itself
+        console_port = find_free_console_port(random.randrange(20000, 50000, 2), 60000)
+        config = PhoneConfig(console_port=console_port, data_dir=work / "phone", storage_bytes=size * 2 + 2**30)
         try:
             with VirtualPhone(config) as phone:
                 deadline = time.monotonic() + 30
