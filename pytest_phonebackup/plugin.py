@@ -1,5 +1,5 @@
 """pytest wiring of pytest-phonebackup: options (each also an environment variable and an ini key),
-the report header, the `phone` marker and the fixtures `phone`, `phones` and `phone_factory`.
+the report header, the `phone` marker and the fixtures `phone`, `phones`, `phone_factory` and `gallery`.
 Hooks only: settings, provisioners and Phone do the work and are usable without pytest.
 """
 
@@ -160,6 +160,17 @@ def phones(request: pytest.FixtureRequest, phone: Phone, phone_factory: Callable
     count = int(marker.kwargs.get("count", 1)) if marker else 1
     wanted = _marker_needs(request)
     return [phone] + [phone_factory(**wanted) for _ in range(count - 1)]
+
+
+@pytest.fixture
+def gallery(phone: Phone) -> Iterator[Any]:
+    """Generated media on `phone`: `gallery.seed("edge", seed=7)` -> Manifest. What it seeded is
+    wiped after the test (files and MediaStore rows), unless it changed since seeding."""
+    from .media.gallery import Gallery
+
+    seeding = Gallery(phone)
+    yield seeding
+    seeding.wipe_seeded()
 
 
 def _marker_needs(request: pytest.FixtureRequest) -> dict[str, Any]:

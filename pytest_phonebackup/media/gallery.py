@@ -71,6 +71,7 @@ class Gallery:
         self.workdir = Path(workdir) if workdir is not None else None
         self.progress = progress
         self.scan_timeout = scan_timeout
+        self.seeded: list[Manifest] = []  # what this Gallery put on the phone, for wipe_seeded()
 
     # -- seeding ---------------------------------------------------------------------------------
     def seed(self, profile: str | Path | Profile, seed: int = 0, root: str = ROOT,
@@ -109,6 +110,7 @@ class Gallery:
             manifest.source_dir = str(staging.resolve())
         manifest.root, manifest.serial, manifest.preexisting = root, self.phone.serial, preexisting
         manifest.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.seeded.append(manifest)
         self.check_landed(manifest)
         self._scan(manifest)
         self.wait_indexed(manifest)
@@ -221,6 +223,15 @@ class Gallery:
             self.phone.remove(result.removed)
             self.scan(result.removed)
         return result
+
+    def wipe_seeded(self) -> list[WipeResult]:
+        """Wipe everything this Gallery seeded (the `gallery` fixture's teardown). On real hardware
+        without allow_wipe nothing is wiped here; the phone's own cleanup removes the files."""
+        if self.phone.kind == "hardware" and not self.phone.allow_wipe:
+            return []
+        results = [self.wipe(manifest) for manifest in reversed(self.seeded)]
+        self.seeded.clear()
+        return results
 
     def wait_unindexed(self, manifest: Manifest, paths: list[str]) -> None:
         """Wait until MediaStore no longer lists `paths` (device paths) after a wipe."""
