@@ -29,8 +29,10 @@ class Generated:
 
 
 @pytest.fixture(scope="session")
-def media_cache(pytestconfig: pytest.Config) -> Cache:
-    return Cache(pytestconfig.cache.mkdir("phonebackup-media"))
+def media_cache(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Cache:
+    """Kept across sessions in pytest's cache folder (a temporary one under `-p no:cacheprovider`)."""
+    cache = getattr(pytestconfig, "cache", None)
+    return Cache(cache.mkdir("phonebackup-media") if cache else tmp_path_factory.mktemp("media-cache"))
 
 
 @pytest.fixture(scope="session")
