@@ -43,6 +43,8 @@ QUOTING_AND_EXPANSION = [
     "echo ${x:-$(echo fallback)}",
     "echo ${UNSET:?is unset}; echo after",
     "echo $$ | grep -c .",
+    "for i in 1 2; do ls -d `echo t` $?; done 2>&1", "x=$(false); echo $?", "echo $(false) $?; echo $?",
+    "false; echo $(echo $?)",
 ]
 GLOBS = [
     "echo ?.txt", "echo [ab].*", "echo .*", "echo D*/C*", "echo \"*.txt\"", "echo *.nomatch",
@@ -82,6 +84,11 @@ COMMANDS_AND_IO = [
     "yes | head -3", "echo a > 'sp ace'; ls 'sp ace'; cat sp\\ ace", "ls | wc -l", "echo a | cat | cat",
     "echo x > /dev/full", "exec 2>&1; ls nonexist", "ls nonexist 2>err; cat err",
     "echo one > f && cat f >> f2 && cat f2", "read x < a.txt; echo \"$x\"",
+    "cd a b c; echo $?", "cd DCIM; cd DCIM Music; pwd", "cd DCIM; cd -; cd -", "cd DCIM; cd nope x; echo $?", "exit 1 2; echo $?",
+    "exit 2 a 2>/dev/null; echo $?", "unset 1x; echo $?", "unset 0 x-y; echo $?", "read 1x < a.txt; echo $?",
+    "set -- a b; shift 5; echo $?", "set -- a; shift 1+0; echo $# $?", "set -- x < nonexist; echo $?",
+    ": < nonexist; echo $?", "true < nonexist; echo $?", "export 1x=2; echo $?", "break; echo $?",
+    "f() { break; }; for i in 1 2; do f; echo $i; done", "pwd x; echo $?", "{ shift; } 2>&1; echo never",
 ]
 SYNTAX_ERRORS = [
     "if then", "echo \"unterminated", "echo $(", "(echo a", "echo a)", "fi", "done", "then", "for; do done",

@@ -29,6 +29,9 @@ NOT_FOUND = 127
 SIGPIPE_STATUS = 141  # 128 + SIGPIPE: a writer whose reader went away
 MAX_CALL_DEPTH = 100  # function nesting; mksh would crash, we report it instead
 APPLET_DIRS = ("/system/bin/", "/system/xbin/", "/vendor/bin/", "/bin/", "/usr/bin/")
+# POSIX special builtins: mksh stops a script when one of them fails (bad redirection, bad operand).
+SPECIAL_BUILTINS = {".", ":", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return",
+                    "set", "shift", "times", "trap", "unset"}
 # Commands mksh runs itself on Android (their applets here report errors with mksh's prefix).
 MKSH_BUILTIN_APPLETS = {"echo", "print", "test", "[", "true", "false", "kill", "ulimit", "umask"}
 IFS_WHITESPACE = re.compile(r"[ \t\n]+")
@@ -165,6 +168,7 @@ class Interp:
         self.last_bg_pid = 0
         self.cancelled = cancelled or threading.Event()
         self.call_depth = 0
+        self.loop_depth = 0  # loops around the running command in this function (break/continue)
         self.background: list[threading.Thread] = []
         self.jobs: dict[int, int] = {}  # background pid -> exit status
         self.traps: dict[str, str] = {}  # 'EXIT' -> command run when the shell ends
@@ -359,6 +363,13 @@ class Interp:
 
     def exec_for(self, node: p.For, io: IO) -> int:
         items = list(self.args) if node.items is None else self.expand_words(node.items, io)
+        self.loop_depth += 1
+        try:
+            return self.run_for(node, items, io)
+        finally:
+            self.loop_depth -= 1
+
+    def run_for(self, node: p.For, items: list[str], io: IO) -> int:
         status = 0
         for value in items:
             self.vars[node.name] = value
@@ -373,6 +384,13 @@ class Interp:
         return status
 
     def exec_while(self, node: p.While, io: IO) -> int:
+        self.loop_depth += 1
+        try:
+            return self.run_while(node, io)
+        finally:
+            self.loop_depth -= 1
+
+    def run_while(self, node: p.While, io: IO) -> int:
         status = 0
         while True:
             cond = self.execute(node.cond, io)
@@ -436,6 +454,9 @@ class Interp:
                 new_io = self.apply_redirects(node.redirects, io, opened)
             except ShellError as exc:
                 self.say(io, str(exc))
+                if argv and argv[0] in SPECIAL_BUILTINS:
+                    self.say(io, "redirection failure")
+                    raise ExitShell(1) from None  # fatal, as for mksh
                 return exc.status
             if argv == ["exec"]:
                 # `exec 2>&1` alone: the redirections stay for the rest of this shell.
@@ -462,6 +483,10 @@ class Interp:
             self.vars.update(assigns)
             try:
                 return builtin(self, argv, io)
+            except ShellError as exc:
+                # Said through the builtin's own redirections; a failing builtin ends the script.
+                self.say(io, str(exc))
+                raise ExitShell(exc.status) from None
             finally:
                 if name not in ("export", "exec"):
                     for key, value in saved.items():
@@ -508,17 +533,18 @@ class Interp:
     def call_function(self, name: str, argv: list[str], io: IO, assigns: dict[str, str]) -> int:
         if self.call_depth >= MAX_CALL_DEPTH:
             raise ShellError(f"{name}: function nested too deeply")
-        saved_args = self.args
+        saved_args, saved_loops = self.args, self.loop_depth
         self.args = argv[1:]
         self.vars.update(assigns)
         self.call_depth += 1
+        self.loop_depth = 0  # break/continue do not reach the caller's loops
         try:
             return self.execute(self.functions[name], io)
         except ReturnFromFunction as ret:
             return ret.status
         finally:
             self.call_depth -= 1
-            self.args = saved_args
+            self.args, self.loop_depth = saved_args, saved_loops
 
     # -- redirections --------------------------------------------------------------------------
     def apply_redirects(self, redirects: list[p.Redirect], io: IO, opened: list) -> IO:
@@ -733,8 +759,9 @@ class Interp:
         except ShellError as exc:
             sub.say(io, str(exc))
             status = exc.status
+        # $? keeps the previous command's status until this command finishes; an assignment-only
+        # command (`x=$(false)`) takes the substitution's status as its own.
         self.cmdsub_status = status
-        self.status = status
         return out.getvalue().decode("utf-8", "surrogateescape").rstrip("\n")
 
     def glob(self, chars: list[tuple[str, bool]]) -> list[str]:
@@ -889,6 +916,8 @@ def arith(text: str, interp: Interp, depth: int = 0) -> int:
             left = _apply(tok, left, right, text)
         return left
 
+    if not tokens:
+        return 0
     result = expression(0)
     if index != len(tokens):
         raise ShellError(f"{text}: unexpected '{tokens[index][1]}'")
@@ -914,9 +943,22 @@ def _apply(op: str, a: int, b: int, text: str) -> int:
 # -- builtins (mksh's own commands: they change the shell itself) ------------------------------
 def _cd(sh: Interp, argv: list[str], io: IO) -> int:
     args = [a for a in argv[1:] if a not in ("-L", "-P")]
+    printed = False  # ksh shows where `cd -` and `cd OLD NEW` went
+    if len(args) > 2:
+        sh.say(io, "cd: too many arguments")
+        return 2
+    if len(args) == 2:
+        # ksh's `cd OLD NEW`: replace OLD in the current folder's path.
+        if args[0] not in sh.cwd:
+            sh.say(io, "cd: bad substitution")
+            return 2
+        args, printed = [sh.cwd.replace(args[0], args[1], 1)], True
     target = args[0] if args else sh.vars.get("HOME", "/")
     if target == "-":
-        target = sh.vars.get("OLDPWD", sh.cwd)
+        if "OLDPWD" not in sh.vars:
+            sh.say(io, "cd: no OLDPWD")
+            return 2
+        target, printed = sh.vars["OLDPWD"], True
     storage = sh.phone.storage
     new = posixpath.normpath(absolute(sh.cwd, target))
     new = "/" + new.lstrip("/")
@@ -932,10 +974,15 @@ def _cd(sh: Interp, argv: list[str], io: IO) -> int:
     sh.vars["OLDPWD"] = sh.cwd
     sh.cwd = new
     sh.vars["PWD"] = new
+    if printed:
+        io.stdout.write((new + "\n").encode("utf-8", "surrogateescape"))
     return 0
 
 
 def _pwd(sh: Interp, argv: list[str], io: IO) -> int:
+    if [a for a in argv[1:] if a not in ("-L", "-P")]:
+        sh.say(io, "pwd: too many arguments")
+        return 1
     cwd = sh.cwd
     if "-P" in argv[1:]:
         cwd = sh.phone.storage.resolve(cwd, "/").device
@@ -952,20 +999,36 @@ def _export(sh: Interp, argv: list[str], io: IO) -> int:
         return 0
     for arg in args:
         name, eq, value = arg.partition("=")
+        if not is_name(name):
+            raise ShellError(f"export: {arg}: not an identifier")
         if eq:
             sh.vars[name] = value
         sh.exported.add(name)
     return 0
 
 
+def is_name(text: str) -> bool:
+    return bool(text) and (text[0].isalpha() or text[0] == "_") and all(c.isalnum() or c == "_" for c in text)
+
+
 def _unset(sh: Interp, argv: list[str], io: IO) -> int:
+    status = 0
     for name in argv[1:]:
         if name in ("-v", "-f"):
             continue
+        if not is_name(name):
+            prefix = re.match(r"[A-Za-z_][A-Za-z0-9_]*", name)
+            if prefix:
+                name = prefix.group(0)  # mksh unsets the name and ignores what trails it
+            else:
+                # Digits are positional parameters (read-only); mksh names the first bad character.
+                sh.say(io, f"read-only: {name if name.isdigit() else name[:1] if name[:1].isalnum() is False else ''}")
+                status = 1
+                continue
         sh.vars.pop(name, None)
         sh.exported.discard(name)
         sh.functions.pop(name, None)
-    return 0
+    return status
 
 
 def _number(sh: Interp, name: str, text: str) -> int:
@@ -976,6 +1039,8 @@ def _number(sh: Interp, name: str, text: str) -> int:
 
 
 def _exit(sh: Interp, argv: list[str], io: IO) -> int:
+    if len(argv) > 2:
+        raise ShellError("exit: too many arguments")
     raise ExitShell(_number(sh, "exit", argv[1]) & 0xFF if len(argv) > 1 else sh.status)
 
 
@@ -984,6 +1049,9 @@ def _return(sh: Interp, argv: list[str], io: IO) -> int:
 
 
 def _break(sh: Interp, argv: list[str], io: IO) -> int:
+    if sh.loop_depth == 0:
+        sh.say(io, f"{argv[0]}: can't {argv[0]}")
+        return 0
     raise LoopControl(argv[0], _number(sh, argv[0], argv[1]) if len(argv) > 1 else 1)
 
 
@@ -1016,10 +1084,11 @@ def _set(sh: Interp, argv: list[str], io: IO) -> int:
 
 
 def _shift(sh: Interp, argv: list[str], io: IO) -> int:
-    n = _number(sh, "shift", argv[1]) if len(argv) > 1 else 1
+    if len(argv) > 1 and argv[1].startswith("-"):
+        raise ShellError(f"shift: {argv[1]}: unknown option")
+    n = arith(argv[1], sh) if len(argv) > 1 else 1  # the count is an arithmetic expression
     if n > len(sh.args):
-        sh.say(io, f"shift: {n}: bad number")
-        return 1
+        raise ShellError("shift: nothing to shift")
     sh.args = sh.args[n:]
     return 0
 
@@ -1033,6 +1102,10 @@ def _read(sh: Interp, argv: list[str], io: IO) -> int:
         elif not arg.startswith("-"):
             names.append(arg)
     names = names or ["REPLY"]
+    for name in names:
+        if not (name[:1].isalpha() or name[:1] == "_"):
+            sh.say(io, f"read: read-only: {name}")  # mksh's words for a name it cannot assign
+            return 2
     line = b""
     while True:
         chunk = io.stdin.readline()
