@@ -380,6 +380,16 @@ def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dic
     if not isinstance(count, int) or count < 1:
         raise fail("count", f"count must be a positive whole number, not {count!r}")
     folder_size = raw.get("folder_size", 100)
+    if not isinstance(folder_size, int) or folder_size < 1:
+        raise fail("folder_size", f"folder_size must be a positive whole number, not {folder_size!r}")
+    numbers: dict[str, Any] = {}
+    for key, kind_of, default, low, high in (("quality", int, defaults["quality"], 1, 100),
+                                             ("frames", int, 4, 1, 1000), ("fps", int, defaults["fps"], 1, 240),
+                                             ("truncate_to", float, 0.5, 0.0, 1.0)):
+        value = raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise fail(key, f"{key} must be a number from {low} to {high}, not {value!r}")
+        numbers[key] = kind_of(value)
     path_template = str(raw["path"])
     fmt = raw.get("format") or _format_from_path(path_template)
     if fmt not in FORMATS:
@@ -449,11 +459,11 @@ def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dic
             id=item_id, path=path, format=fmt, taken=taken, content_seed=content_seed,
             label=str(raw.get("label", "{id}")).format(id=item_id, n=index + 1, seed=seed),
             width=width, height=height, bytes=target,
-            quality=int(raw.get("quality", defaults["quality"])), progressive=bool(raw.get("progressive", False)),
-            frames=int(raw.get("frames", 4)), duration=duration, fps=int(raw.get("fps", defaults["fps"])),
+            quality=numbers["quality"], progressive=bool(raw.get("progressive", False)),
+            frames=numbers["frames"], duration=duration, fps=numbers["fps"],
             exif=bool(raw.get("exif", defaults["exif"])) and kind == "photo" and fmt != "gif",
             make=str(raw.get("make", defaults["make"])), model=str(raw.get("model", defaults["model"])),
-            orientation=orientation, gps=gps, damage=damage, truncate_to=float(raw.get("truncate_to", 0.5)),
+            orientation=orientation, gps=gps, damage=damage, truncate_to=numbers["truncate_to"],
             copy_of=raw.get("copy_of"), indexed=bool(raw["indexed"]) if "indexed" in raw else indexed_by_default(path),
             tags=list(tags),
         ))

@@ -134,6 +134,9 @@ BAD_PROFILES = [
     ("profile: p\ndefaults:\n  taken: 2024-05-01T10:00:00\nitems:\n  - {id: a, path: a.jpg}\n", 3, "UTC offset"),
     ("profile: p\npolicy:\n  photo_max_bytes: lots\nitems:\n  - {id: a, path: a.jpg}\n", 3, "photo_max_bytes"),
     ("profile: p\nitems:\n  - {id: v, path: v.mp4, size: 321x240}\n", 3, "even"),
+    ("profile: p\nitems:\n  - id: a\n    path: a.jpg\n    quality: high\n", 5, "quality must be a number"),
+    ("profile: p\nitems:\n  - id: a\n    count: 3\n    folder_size: 0\n    path: a{n}.jpg\n", 5, "folder_size"),
+    ("profile: p\nitems:\n  - id: a\n    path: a{x}.jpg\n", 4, "cannot fill in path"),
 ]
 
 
