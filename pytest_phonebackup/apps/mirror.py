@@ -29,6 +29,7 @@ FILES = "files"
 SKIPPED_FOLDERS = ("Android/data", "Android/obb")  # apps' private files; Android/media is shared media
 HASH_BATCH = 200
 SCAN_BATCH = 100
+PULL_BATCH = 100  # paths per `adb pull` call
 
 
 class MirrorError(Exception):
@@ -115,25 +116,26 @@ def backup(serial: str, dest: Path, root: str = "/sdcard") -> dict[str, dict]:
     changed = [rel for rel, (size, mtime) in remote.items()
                if rel not in index or index[rel]["size"] != size or index[rel]["mtime"] != mtime]
     remote_hashes = hash_remote(device, root, changed)
-    pulled = reused = 0
-    for n, rel in enumerate(sorted(changed), 1):
-        size, mtime = remote[rel]
+    reused, to_pull = 0, []
+    for rel in sorted(changed):
         digest = remote_hashes.get(rel)
-        local = _safe_local(files_dir, rel)
-        if rel in index and digest and index[rel]["sha256"] == digest and local.exists():
+        if rel in index and digest and index[rel]["sha256"] == digest and _safe_local(files_dir, rel).exists():
             reused += 1  # same content, only the time moved: no need to pull again
+            size, mtime = remote[rel]
+            os.utime(_safe_local(files_dir, rel), (mtime, mtime))
+            index[rel] = {"size": size, "mtime": mtime, "sha256": digest}
         else:
-            local.parent.mkdir(parents=True, exist_ok=True)
-            device.sync.pull(f"{root}/{rel}", str(local))
-            got = sha256_local(local)
-            if digest and got != digest:
-                raise MirrorError(f"{rel}: pulled bytes do not match the phone's sha256; try again")
-            digest = got
-            pulled += 1
+            to_pull.append(rel)
+    pull_files(serial, root, files_dir, to_pull)
+    for rel in to_pull:
+        size, mtime = remote[rel]
+        local = _safe_local(files_dir, rel)
+        got = sha256_local(local)
+        if remote_hashes.get(rel) and got != remote_hashes[rel]:
+            raise MirrorError(f"{rel}: pulled bytes do not match the phone's sha256; try again")
         os.utime(local, (mtime, mtime))
-        index[rel] = {"size": size, "mtime": mtime, "sha256": digest}
-        if n % 200 == 0:
-            print(f"backup: {n}/{len(changed)} changed files handled", flush=True)
+        index[rel] = {"size": size, "mtime": mtime, "sha256": got}
+    pulled = len(to_pull)
     for rel in set(index) - set(remote):
         del index[rel]
         try:
@@ -144,6 +146,23 @@ def backup(serial: str, dest: Path, root: str = "/sdcard") -> dict[str, dict]:
     print(f"backup: {len(remote)} files on the phone, {pulled} pulled, {reused} unchanged content, "
           f"{len(remote) - len(changed)} untouched", flush=True)
     return index
+
+
+def pull_files(serial: str, root: str, files_dir: Path, rels: list[str]) -> None:
+    """Pull files with the real adb client (it keeps times), many per call, folder by folder."""
+    by_folder: dict[str, list[str]] = {}
+    for rel in rels:
+        by_folder.setdefault(posixpath.dirname(rel), []).append(rel)
+    adb = _adb()
+    done = 0
+    for folder, members in sorted(by_folder.items()):
+        local_folder = _safe_local(files_dir, folder) if folder else files_dir
+        local_folder.mkdir(parents=True, exist_ok=True)
+        for start in range(0, len(members), PULL_BATCH):
+            batch = members[start:start + PULL_BATCH]
+            _run([adb, "-s", serial, "pull", "-a"] + [f"{root}/{rel}" for rel in batch] + [str(local_folder)])
+            done += len(batch)
+        print(f"backup: {done}/{len(rels)} files pulled", flush=True)
 
 
 def stage(src: Path, index: dict[str, dict], staging: Path) -> list[str]:
