@@ -338,23 +338,29 @@ def _xxd_stream(ctx: Context, stream, seek: int, limit: int | None, columns: int
             left -= len(data)
         pending += data
         done = not data
-        while len(pending) >= columns or (done and pending):
-            row, pending = pending[:columns], pending[columns:]
-            ctx.out(_xxd_row(row, offset, columns, group, plain))
+        rows = []
+        whole = len(pending) - len(pending) % columns if not done else len(pending)
+        for start in range(0, whole, columns):
+            row = pending[start:start + columns]
+            rows.append(_xxd_row(row, offset, columns, group, plain))
             offset += len(row)
+        pending = pending[whole:]
+        if rows:
+            ctx.out("".join(rows))
         if done:
             break
+
+
+_XXD_TEXT = bytes(b if 32 <= b < 127 else 46 for b in range(256))
 
 
 def _xxd_row(row: bytes, offset: int, columns: int, group: int, plain: bool) -> str:
     if plain:
         return row.hex() + "\n"
-    hexes = []
-    for start in range(0, columns, group or columns):
-        piece = row[start:start + (group or columns)]
-        hexes.append(piece.hex().ljust(2 * (group or columns)))
-    text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
-    return f"{offset:08x}: {' '.join(hexes)}  {text}\n"
+    step = group or columns
+    width = 2 * columns + (columns - 1) // step  # hex digits plus the spaces between groups
+    hexes = row.hex(" ", -step) if step < len(row) else row.hex()
+    return f"{offset:08x}: {hexes.ljust(width)}  {row.translate(_XXD_TEXT).decode('latin-1')}\n"
 
 
 # -- od ---------------------------------------------------------------------------------------

@@ -182,12 +182,26 @@ class Unreadable:
 
 
 def lines(stream) -> Iterator[bytes]:
-    """Lines with their newline (the last one may lack it), read as they arrive."""
+    """Lines with their newline (the last one may lack it), split from chunks as they arrive:
+    one read per chunk, never one per line (a pipe's readline copies what it keeps)."""
+    pending = b""
     while True:
-        line = stream.readline()
-        if not line:
-            return
-        yield line
+        data = stream.read(CHUNK)
+        if not data:
+            break
+        if pending:
+            data = pending + data
+        *complete, pending = data.split(b"\n")
+        for line in complete:
+            yield line + b"\n"
+    if pending:
+        yield pending
+
+
+def write_all(out, data: bytes) -> None:
+    """Write a big result in pipe-sized pieces, so the reader never slices a huge chunk."""
+    for start in range(0, len(data), CHUNK):
+        out.write(data[start:start + CHUNK])
 
 
 def chunks(stream, size: int = CHUNK) -> Iterator[bytes]:

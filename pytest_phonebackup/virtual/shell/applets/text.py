@@ -12,7 +12,7 @@ from collections import deque
 
 from ..api import Context, applet
 from ..streams import BrokenPipe
-from .options import Inputs, UsageError, arg_bytes, chunks, lines, number, parse
+from .options import CHUNK, Inputs, UsageError, arg_bytes, chunks, lines, number, parse, write_all
 from .regex import RegexError, compile_posix, toybox_fast
 
 
@@ -105,11 +105,17 @@ def _head_copy(ctx: Context, stream, count_lines: int, count_bytes: int | None) 
         return
     left = count_lines
     while left:
-        line = stream.readline()
-        if not line:
+        data = stream.read(CHUNK)
+        if not data:
             break
-        ctx.stdout.write(line)
-        left -= 1
+        pos = 0
+        while left:
+            cut = data.find(b"\n", pos)
+            if cut < 0:
+                pos = len(data)
+                break
+            pos, left = cut + 1, left - 1
+        ctx.stdout.write(data[:pos])
 
 
 @applet("tail")
@@ -161,12 +167,19 @@ def _tail_from(ctx: Context, stream, by_bytes: bool, start: int) -> None:
             if not data:
                 return
             skip -= len(data)
-    else:
-        for _ in range(start - 1):
-            if not stream.readline():
-                return
+        for data in chunks(stream):
+            ctx.stdout.write(data)
+        return
+    to_skip = start - 1
     for data in chunks(stream):
-        ctx.stdout.write(data)
+        pos = 0
+        while to_skip:
+            cut = data.find(b"\n", pos)
+            if cut < 0:
+                pos = len(data)
+                break
+            pos, to_skip = cut + 1, to_skip - 1
+        ctx.stdout.write(data[pos:])
 
 
 # -- wc ---------------------------------------------------------------------------------------
@@ -755,7 +768,7 @@ def sort(ctx: Context, argv: list[str]) -> int:
         except OSError as exc:
             return ctx.fail(f"{opts.get('o')}: {exc.strerror}", 2)
     else:
-        ctx.stdout.write(body)
+        write_all(ctx.stdout, body)
     return inputs.status
 
 
