@@ -271,6 +271,7 @@ class RoundTripNote:
 
 
 _notes: list[RoundTripNote] = []
+_phones: list[Any] = []  # phones of round trips since the last take_phones(): the failure hook shows them
 _notes_lock = threading.Lock()
 
 
@@ -279,6 +280,14 @@ def take_notes() -> list[RoundTripNote]:
     with _notes_lock:
         taken = list(_notes)
         _notes.clear()
+    return taken
+
+
+def take_phones() -> list[Any]:
+    """Phones that round trips used since the last call (phones a test made itself, not fixtures)."""
+    with _notes_lock:
+        taken = list(_phones)
+        _phones.clear()
     return taken
 
 
@@ -296,6 +305,8 @@ def round_trip_finished(result: Any, phone: Any = None) -> RoundTripNote:
                          phone=info, app_version=app_version)
     with _notes_lock:
         _notes.append(note)
+        if recording() and phone is not None and all(phone is not p for p in _phones):
+            _phones.append(phone)
     if recording():
         _label(rep, info)
         _attach_round_trip(result, info)

@@ -49,12 +49,17 @@ class ReportPlugin:
                 since[phone.serial] = phone.clock()
             except Exception:  # noqa: BLE001 - a dead phone: the whole log is then the best we have
                 pass
+        allure_report.take_phones()  # forget phones of earlier tests
         try:
             return (yield)
         except BaseException as exc:
             if not isinstance(exc, (pytest.skip.Exception, KeyboardInterrupt)):
-                allure_report.attach_failure(phones, since, exc)
+                # A phone the test made itself (phone_factory) is new: its whole log is the test's.
+                made = [p for p in allure_report.take_phones() if all(p is not q for q in phones)]
+                allure_report.attach_failure(phones + made, since, exc)
             raise
+        finally:
+            allure_report.take_phones()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
