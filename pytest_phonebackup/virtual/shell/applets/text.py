@@ -688,21 +688,33 @@ def _compare_values(flags: str, x: bytes, y: bytes) -> int:
         if my is None:
             return 1
         return mx - my
-    if "x" in flags:
-        def hexval(data: bytes) -> int:
-            found = _LEADING_HEX.match(data)
-            if not found:
-                return 0
-            value = int(found.group(2), 16)
-            return -value if found.group(1) == b"-" else value
-        return _cmp(hexval(x), hexval(y))
     if "V" in flags:
         return _compare_version(x, y)
+    return _cmp(_sort_value(flags, x), _sort_value(flags, y))
+
+
+def _hexval(data: bytes) -> int:
+    found = _LEADING_HEX.match(data)
+    if not found:
+        return 0
+    value = int(found.group(2), 16)
+    return -value if found.group(1) == b"-" else value
+
+
+def _sort_value(flags: str, data: bytes):
+    """What -x, -n, -f and plain keys compare (computed once per line when sorting)."""
+    if "x" in flags:
+        return _hexval(data)
     if "n" in flags:
-        return _cmp(_atoll(x), _atoll(y))
+        return _atoll(data)
     if "f" in flags:
-        return _cmp(x.lower(), y.lower())
-    return _cmp(x, y)
+        return data.lower()
+    return data
+
+
+def _prepare(flags: str, data: bytes):
+    """A key ready for comparing: -g, -M and -V keys stay raw, others become plain values."""
+    return data if any(f in flags for f in "gMV") else _sort_value(flags, data)
 
 
 @applet("sort")
@@ -723,18 +735,28 @@ def sort(ctx: Context, argv: list[str]) -> int:
     stable = "s" in opts or "u" in opts
     delim = b"\0" if "z" in opts else b"\n"
 
-    def compare(x: bytes, y: bytes) -> int:
+    key_flags = [key.flags or global_flags for key in keys]
+    raw = [any(f in flags for f in "gMV") for flags in key_flags]
+
+    def prepared(record: bytes) -> tuple[bytes, list]:
+        return record, [_prepare(flags, _key_data(record, key, flags, sep))
+                        for key, flags in zip(keys, key_flags, strict=True)]
+
+    def compare_prepared(a: tuple[bytes, list], b: tuple[bytes, list]) -> int:
         result = 0
         flags = global_flags
-        for key in keys:
-            flags = key.flags or global_flags
-            result = _compare_values(flags, _key_data(x, key, flags, sep), _key_data(y, key, flags, sep))
+        for index, flags in enumerate(key_flags):
+            x, y = a[1][index], b[1][index]
+            result = _compare_values(flags, x, y) if raw[index] else _cmp(x, y)
             if result:
                 break
         if not result and not stable:
             flags = global_flags
-            result = _cmp(x, y)
+            result = _cmp(a[0], b[0])
         return -result if "r" in flags else result
+
+    def compare(x: bytes, y: bytes) -> int:
+        return compare_prepared(prepared(x), prepared(y))
 
     inputs = Inputs(ctx, opts.operands, error_status=2, directories="empty")
     records: list[bytes] = []
@@ -754,13 +776,15 @@ def sort(ctx: Context, argv: list[str]) -> int:
             records.append(part)
     if check:
         return inputs.status
-    records.sort(key=functools.cmp_to_key(compare))
+    items = [prepared(record) for record in records]
+    items.sort(key=functools.cmp_to_key(compare_prepared))
     if "u" in opts:
-        unique: list[bytes] = []
-        for record in records:
-            if not unique or compare(unique[-1], record):
-                unique.append(record)
-        records = unique
+        unique: list[tuple[bytes, list]] = []
+        for item in items:
+            if not unique or compare_prepared(unique[-1], item):
+                unique.append(item)
+        items = unique
+    records = [item[0] for item in items]
     body = b"".join(record + delim for record in records)
     if "o" in opts:
         try:
