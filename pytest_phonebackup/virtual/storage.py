@@ -304,7 +304,7 @@ class Storage:
 
     def rename(self, src: str, dst: str, cwd: str = "/") -> None:
         a = self.resolve(src, cwd, follow=False)
-        b = self.resolve(dst, cwd, follow=True)
+        b = self.resolve(dst, cwd, follow=False)  # rename(2) replaces a symlink, never its target
         replaced = 0
         try:
             st = os.lstat(b.host)

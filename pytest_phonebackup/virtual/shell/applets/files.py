@@ -1156,42 +1156,57 @@ def copy_or_move(ctx: Context, opts, recursive: bool, move: bool) -> int:
 
 def move_one(ctx: Context, opts, src: str, dest: str) -> int:
     storage = ctx.storage
+    if "n" in opts and storage.exists(dest, ctx.cwd):
+        return 0
     try:
         storage.lstat(src, ctx.cwd)
     except OSError as exc:
         return ctx.fail(f"bad '{src}': {strerror(exc)}")
-    if "n" in opts and storage.exists(dest, ctx.cwd):
-        return 0
     a = storage.resolve(src, ctx.cwd, follow=False).device
-    b = storage.resolve(dest, ctx.cwd).device
-    if b == a or b.startswith(a.rstrip("/") + "/"):
-        return ctx.fail(f"'{src}' is '{dest}'" if a == b else f"{dest}: {os.strerror(errno.EINVAL)}")
+    b = storage.resolve(dest, ctx.cwd, follow=False).device
+    if a == b:
+        return 0  # rename(2) onto itself succeeds and changes nothing
+    if b.startswith(a.rstrip("/") + "/"):
+        return ctx.fail(f"bad '{src}': {os.strerror(errno.EINVAL)}")
     try:
         storage.rename(src, dest, ctx.cwd)
     except OSError as exc:
-        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.EISDIR, errno.ENOTDIR):
-            return ctx.fail(f"{dest}: {strerror(exc)}")
         return ctx.fail(f"bad '{src}': {strerror(exc)}")
     return 0
 
 
 def copy_one(ctx: Context, opts, src: str, dest: str, recursive: bool) -> int:
     storage = ctx.storage
-    follow_top = "H" in opts or "L" in opts
+    # Like toybox, the source itself is not followed unless -H or -L (a link is read through later).
     try:
-        src_host, info = lookup(ctx, src, follow_top or not (recursive or "d" in opts or "P" in opts))
+        src_host, info = lookup(ctx, src, "H" in opts or "L" in opts)
     except OSError as exc:
         return ctx.fail(f"bad '{src}': {strerror(exc)}")
     src_dev = device_of(ctx, src_host)
-    dest_dev = storage.resolve(dest, ctx.cwd).device
+    dest_dev = storage.resolve(dest, ctx.cwd, follow=False).device
     if st.S_ISDIR(info.st_mode) and (dest_dev == src_dev or dest_dev.startswith(src_dev.rstrip("/") + "/")):
         return ctx.fail(f"'{dest}' is under '{src}'" if dest_dev != src_dev else f"'{dest}' is '{src}'")
-    return copy_node(ctx, opts, src_host, info, dest_dev, dest, recursive, src)
+    return copy_node(ctx, opts, src_host, info, dest_dev, dest, recursive, src, top=True)
 
 
 def copy_node(ctx: Context, opts, src_host: str, info: os.stat_result, dest_dev: str, shown: str,
-              recursive: bool, src_shown: str) -> int:
+              recursive: bool, src_shown: str, top: bool = False) -> int:
     storage = ctx.storage
+    mode = info.st_mode
+    if st.S_ISLNK(mode) and top and not (recursive or "a" in opts or "P" in opts or "d" in opts):
+        # A link named on the command line without -r/-a/-P/-d: its target's contents are copied.
+        try:
+            src_host, info = lookup(ctx, device_of(ctx, src_host), True)
+        except OSError as exc:
+            return ctx.fail(f"{shown}: {strerror(exc)}")
+        mode = info.st_mode
+        if st.S_ISDIR(mode):
+            # toybox opens the folder as if it were a file: an empty file with the folder's mode appears.
+            try:
+                storage.open_write(dest_dev, mode=st.S_IMODE(mode)).close()
+            except OSError as exc:
+                return ctx.fail(f"{shown}: {strerror(exc)}")
+            return 0
     try:
         existing = storage.stat(dest_dev)
     except OSError:
@@ -1201,7 +1216,6 @@ def copy_node(ctx: Context, opts, src_host: str, info: os.stat_result, dest_dev:
             return ctx.fail(f"'{shown}' is '{src_shown}'")
     except OSError:
         pass
-    mode = info.st_mode
     if existing is not None and not st.S_ISDIR(existing.st_mode):
         if st.S_ISDIR(mode):
             return ctx.fail(f"dir at '{src_shown}'")
@@ -1212,6 +1226,9 @@ def copy_node(ctx: Context, opts, src_host: str, info: os.stat_result, dest_dev:
     if st.S_ISDIR(mode):
         if not recursive:
             return ctx.fail(f"Skipped dir '{shown}': {os.strerror(errno.ENOENT)}")
+        dest_host = storage.resolve(dest_dev, follow=False).host
+        if os.path.islink(dest_host):
+            return ctx.fail(f"{shown}: {os.strerror(errno.ELOOP)}")  # toybox opens it O_NOFOLLOW
         if existing is None:
             try:
                 storage.mkdir(dest_dev, "/", st.S_IMODE(mode) | 0o200)
@@ -1226,7 +1243,7 @@ def copy_node(ctx: Context, opts, src_host: str, info: os.stat_result, dest_dev:
         return status
     if st.S_ISLNK(mode):
         try:
-            if existing is not None or os.path.lexists(storage.host(dest_dev, follow=False)):
+            if os.path.lexists(storage.host(dest_dev, follow=False)):
                 storage.unlink(dest_dev)
             storage.symlink(os.readlink(src_host), dest_dev)
         except OSError as exc:
@@ -1238,8 +1255,6 @@ def copy_node(ctx: Context, opts, src_host: str, info: os.stat_result, dest_dev:
             while chunk := source.read(CHUNK):
                 out.write(chunk)
     except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            return ctx.fail(f"{shown}: {strerror(exc)}")
         return ctx.fail(f"{shown}: {strerror(exc)}")
     preserve(ctx, opts, dest_dev, info)
     return 0
@@ -1255,8 +1270,9 @@ def preserve(ctx: Context, opts, dest_dev: str, info: os.stat_result, follow: bo
     if "p" not in opts:
         return
     try:
-        ctx.storage.utime(dest_dev, info.st_mtime_ns / 1e9, info.st_atime_ns / 1e9, follow=follow)
-        host = ctx.storage.host(dest_dev, follow=False)
+        # A copied file may have been written through a link at the destination: its times go
+        # to that file; a copied link keeps its own.
+        host = ctx.storage.host(dest_dev, follow=follow)
         os.utime(host, ns=(info.st_atime_ns, info.st_mtime_ns), follow_symlinks=False)
         if follow:
             ctx.storage.chmod(dest_dev, st.S_IMODE(info.st_mode))
@@ -1305,25 +1321,39 @@ def rm(ctx: Context, argv: list[str]) -> int:
 def mkdir(ctx: Context, argv: list[str]) -> int:
     opts = parse(argv, "pv", "m")
     need(ctx, opts.operands, 1)
-    mode = int(opts.get("m", "777"), 8)
+    mode = int(opts.get("m", "777"), 8) & 0o7777 & ~0o022
     status = 0
     for path in opts.operands:
         try:
             if "p" in opts:
-                ctx.storage.makedirs(path, ctx.cwd, mode=mode & 0o7777 & ~0o022)
-                try:
-                    if not st.S_ISDIR(ctx.storage.stat(path, ctx.cwd).st_mode):
-                        raise OSError(errno.EEXIST, os.strerror(errno.EEXIST), path)
-                except FileNotFoundError:
-                    raise OSError(errno.ENOENT, os.strerror(errno.ENOENT), path) from None
+                make_parents(ctx, path, mode)
             else:
-                ctx.storage.mkdir(path, ctx.cwd, mode=mode & 0o7777 & ~0o022)
+                ctx.storage.mkdir(path, ctx.cwd, mode=mode)
         except OSError as exc:
-            code = exc.errno
-            if code == errno.ENOENT and "p" in opts:
-                code = errno.ENOTDIR
-            status = ctx.fail(f"'{path}': {os.strerror(code or errno.EIO)}")
+            status = ctx.fail(f"'{path}': {strerror(exc)}")
     return status
+
+
+def make_parents(ctx: Context, path: str, mode: int) -> None:
+    """mkdir -p, one component at a time: what already exists (a folder, or any link) is fine."""
+    storage = ctx.storage
+    parts = [p for p in path.split("/") if p]
+    prefix = "/" if path.startswith("/") else ""
+    for index, part in enumerate(parts):
+        prefix = prefix + part if prefix in ("", "/") else prefix + "/" + part
+        try:
+            storage.mkdir(prefix, ctx.cwd, mode=mode)
+        except OSError as exc:
+            if exc.errno != errno.EEXIST:
+                raise OSError(exc.errno, os.strerror(exc.errno or errno.EIO), path) from None
+            if index < len(parts) - 1:
+                continue
+            try:
+                is_dir = st.S_ISDIR(storage.stat(prefix, ctx.cwd).st_mode)
+            except OSError:
+                is_dir = True  # a dangling link: mkdir says EEXIST and -p accepts it
+            if not is_dir:
+                raise OSError(errno.EEXIST, os.strerror(errno.EEXIST), path) from None
 
 
 @applet("rmdir")
@@ -1471,10 +1501,7 @@ def ln(ctx: Context, argv: list[str]) -> int:
         try:
             if "f" in opts:
                 try:
-                    if not st.S_ISDIR(storage.lstat(link, ctx.cwd).st_mode):
-                        storage.unlink(link, ctx.cwd)
-                except FileNotFoundError:
-                    pass
+                    storage.unlink(link, ctx.cwd)  # a folder there refuses with EISDIR, as unlink(2)
                 except OSError as exc:
                     if exc.errno != errno.ENOENT:
                         raise
