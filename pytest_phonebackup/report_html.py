@@ -111,7 +111,7 @@ class Originals:
 
     def __init__(self, manifest: Manifest, workdir: Path):
         self.manifest = manifest
-        self.folder = workdir / "originals"
+        self.folder = workdir / "originals-remade"  # not "originals": the round trip keeps its own there
         self._profile: Any = None
 
     def path(self, item: MediaItem) -> Path | None:

@@ -47,6 +47,14 @@ def test_round_trip(phone_factory, tmp_path, fault):
     assert result.ok, report.failure_message(result.report, result.manifest)
 
 
+def test_backup_tool_fails(phone_factory, tmp_path):
+    base = load_app("adb-mirror")
+    broken = CommandApp("broken-tool", base.policy,
+                        "{python} -c \\"import sys; print('backup: no space left on the backup drive'); sys.exit(4)\\"",
+                        base.commands["restore"])
+    RoundTrip(phone_factory(), broken, profile="smoke", seed=3, workdir=tmp_path).run()
+
+
 def test_phone_command_fails(phone):
     phone.shell("echo about to fail; exit 3")
 

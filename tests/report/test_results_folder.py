@@ -31,7 +31,7 @@ def test_the_run_finished_with_the_expected_outcomes(allure_run):
     assert re.search(r"test_round_trip\[None\] PASSED|PASSED .*test_round_trip\[None\]", out), out[-3000:]
     for fault in ("drop", "truncate", "strip-datetime", "recompress"):
         assert re.search(rf"FAILED .*test_round_trip\[{fault}\]", out), out[-3000:]
-    assert re.search(r"\b6 failed, 1 passed\b", out), out[-3000:]
+    assert re.search(r"\b7 failed, 1 passed\b", out), out[-3000:]
 
 
 def test_each_phase_is_a_step_with_its_timing_and_figures(allure_run):
@@ -115,6 +115,8 @@ def test_categories_sort_each_failure_into_its_kind(allure_run):
     shell = results["test_phone_command_fails"]
     assert shell["status"] == "broken"
     assert report.category_of(shell["status"], shell["statusDetails"]["message"], cats) == "Infrastructure"
+    tool = results["test_backup_tool_fails"]
+    assert report.category_of(tool["status"], tool["statusDetails"]["message"], cats) == "Backup tool failed"
     bad = results["test_scenario_file_is_wrong"]
     assert report.category_of(bad["status"], bad["statusDetails"]["message"], cats) == "Scenario errors"
 
@@ -134,3 +136,10 @@ def test_terminal_summary_counts_verdicts_per_test(allure_run):
                      r"\(verified; adb-mirror, profile smoke, seed 3", out), out[-3000:]
     assert re.search(r"FAILED\s+test_round_trips.py::test_round_trip\[drop\]: 19 intact, "
                      r"1 missing \(worst missing", out), out[-3000:]
+
+
+def test_a_failing_backup_tool_has_its_output_attached(allure_run):
+    result = allure_run.test_results()["test_backup_tool_fails"]
+    outputs = [a for a in _all_attachments(result) if a["name"].startswith("backup output (exit 4)")]
+    assert outputs, [a["name"] for a in _all_attachments(result)]
+    assert "no space left on the backup drive" in (allure_run.results / outputs[0]["source"]).read_text()
