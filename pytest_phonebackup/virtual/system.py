@@ -22,6 +22,7 @@ from .props import default_props
 from .screen import Screen
 from .settings import Settings
 from .shell.api import Context, applet
+from .uiautomator import install as install_uiautomator
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class AndroidSystem:
         for package, app_class in SYSTEM_APPS.items():
             self.activity.builtin[package] = app_class
         self.screen = Screen(self)
+        install_uiautomator(self)  # `am instrument` of Appium's UiAutomator2 server
         self.packages = PackageManager(phone)
         self.media = MediaStore(phone)
         self._last_full: tuple[str, float] | None = None
