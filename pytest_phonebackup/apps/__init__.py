@@ -12,7 +12,7 @@ from ..yamlfile import LocatedDict, load_yaml, where
 from .base import BackupApp, Policy
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-KINDS = ("command", "appium")
+KINDS = ("command", "intent", "appium")
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -66,6 +66,10 @@ def load_app(name_or_path: str | Path) -> BackupApp:
         env = data.get("env") or {}
         return CommandApp(name, policy, data["backup"], data["restore"], prepare=data.get("prepare"),
                           timeout=float(timeout), env={str(k): str(v) for k, v in env.items()}, source=path)
+    if kind == "intent":
+        from .intent import load_intent_app
+
+        return load_intent_app(name, policy, data, path)
     from .scenario import load_appium_app  # type: ignore[import-not-found]
 
     return load_appium_app(name, policy, data, path)

@@ -2,6 +2,7 @@
 package names to implementations; the other modules are the apps themselves.
 """
 
+from . import cloudphotos  # noqa: F401 - registers com.example.cloudphotos
 from .base import Intent, View, VirtualApp, implementation_for, register_app
 from .launcher import Launcher
 from .settings_app import SettingsApp
