@@ -32,6 +32,8 @@ LS = [
     "ls -z", "ls -ld *", "ls -s -1 DCIM/Camera/*", "ls -lnR DCIM", "ls -1p Pictures",
     "ls -t", "ls -S", "ls -r", "ls -F", "ls -lt Pictures", "ls -lS DCIM/Camera", "ls -lh Download",
     "ls -sh Download", "ls -1F link_to_dcim link_to_a", "ls -lhs Pictures", "ls -h DCIM",
+    "ls --full-time a.txt", "ls -ll a.txt DCIM", "ls --color=never a.txt", "ls --color a.txt",
+    "ls -lu a.txt b.log empty", "ls -tu a.txt b.log empty", "stat --format=%s a.txt",
 ]
 STAT = [
     # %X only for files: listing a folder or reading a link moves its access time on either side.

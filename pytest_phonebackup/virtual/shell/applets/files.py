@@ -166,7 +166,12 @@ class LsEntry:
 @applet("ls")
 @usage_guard
 def ls(ctx: Context, argv: list[str]) -> int:
-    opts = parse(argv, "1aAdFilnpRrsStuchCx")
+    # --full-time (shown as the internal letter T) is -ll; --color only colours a terminal, and adb's
+    # non-interactive shell has none, so it changes nothing.
+    opts = parse(argv, "1aAdFilnpRrsStuchCxTKQ", longs={"full-time": "T", "color": "K",
+                                                           "show-control-chars": "Q"})
+    if "T" in opts:
+        opts.values["l"] = [True, True]
     # -t and -S exclude each other (toybox's "[-ftS]"): the one given last wins.
     order = [c for arg in argv[1:] if arg.startswith("-") and arg != "-" for c in arg[1:] if c in "tS"]
     for letter in "tS":
@@ -213,15 +218,24 @@ class Lister:
         self.ctx = ctx
         self.opts = opts
         self.long = "l" in opts or "n" in opts
+        self.full_time = opts.count("l") > 1
         self.titled = False  # toybox's nl_title: a blank line goes before every later header
         self.status = 0
+
+    def when_ns(self, info: os.stat_result) -> int:
+        """The time shown and sorted on: modification, or access (-u), or change (-c)."""
+        if "u" in self.opts:
+            return info.st_atime_ns
+        if "c" in self.opts:
+            return info.st_ctime_ns
+        return info.st_mtime_ns
 
     def sort(self, items: list[LsEntry]) -> list[LsEntry]:
         """toybox's order: newest first with -t, then biggest first with -S, then by name (bytes)."""
         by_time, by_size = "t" in self.opts, "S" in self.opts
 
         def key(e: LsEntry) -> tuple[int, int, bytes]:
-            return (-e.info.st_mtime_ns if by_time else 0, -e.info.st_size if by_size else 0, to_bytes(e.name))
+            return (-self.when_ns(e.info) if by_time else 0, -e.info.st_size if by_size else 0, to_bytes(e.name))
 
         items = sorted(items, key=key)
         if "r" in self.opts:
@@ -307,7 +321,10 @@ class Lister:
             if self.long:
                 user = str(info.st_uid) if numeric else id_name(info.st_uid)
                 group = str(info.st_gid) if numeric else id_name(info.st_gid)
-                when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(info.st_mtime))
+                if self.full_time:
+                    when = iso_time(*ns_parts(self.when_ns(info)))
+                else:
+                    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(self.when_ns(info) // 1_000_000_000))
                 parts.append(f"{mode_string(info.st_mode)}{info.st_nlink:>{widths[2] + 1}} "
                              f"{user:<{widths[3]}} {group:<{widths[4]}}{self.number(info.st_size):>{widths[5] + 1}} "
                              f"{when} ")
