@@ -172,3 +172,34 @@ class AppiumServer:
             tail = "" if self.external else f"\nAppium log ({self.log_path}):\n{self.log_tail()}"
             raise InfrastructureError(f"Appium could not open a UiAutomator2 session on {serial}: "
                                       f"{(exc.msg or str(exc)).strip()}{tail}") from None
+
+
+# -- the one server of this process (the plugin sets the URL from --appium-url) ------------------
+_shared: AppiumServer | None = None
+_shared_url: str | None = None
+
+
+def use_url(url: str | None) -> None:
+    """Use an existing Appium server (device farm, Selenium Grid) instead of starting one."""
+    global _shared_url
+    _shared_url = url or None
+
+
+def shared_server() -> AppiumServer:
+    """This process's Appium server: started on first use (or the --appium-url one), stopped at exit."""
+    global _shared
+    if _shared is None:
+        import atexit
+
+        url = _shared_url or os.environ.get("PHONEBACKUP_APPIUM_URL") or None
+        server = AppiumServer(url).start()
+        atexit.register(server.stop)
+        _shared = server
+    return _shared
+
+
+def stop_shared_server() -> None:
+    global _shared
+    if _shared is not None:
+        _shared.stop()
+        _shared = None
