@@ -148,6 +148,12 @@ def test_sed_substitutes_the_nth_match(phone):
     assert sh(phone, "echo banana | sed -n 's/n/N/gp'") == (0, b"baNaNa\n", b"")
 
 
+def test_sed_in_place_keeps_a_backup_when_asked(phone):
+    put(phone, "app.cfg", b"sync=off\n")
+    assert sh(phone, "sed -i.orig -e 's/off/on/' app.cfg && cat app.cfg app.cfg.orig") == (
+        0, b"sync=on\nsync=off\n", b"")
+
+
 def test_sort_output_file_and_tee(phone):
     put(phone, "unsorted.txt", b"b\na\nc\n")
     assert sh(phone, "sort -o sorted.txt unsorted.txt && cat sorted.txt") == (0, b"a\nb\nc\n", b"")

@@ -605,9 +605,9 @@ def _source(ctx: Context, inputs: Inputs, names: list[str]):
 @applet("sed")
 def sed(ctx: Context, argv: list[str]) -> int:
     try:
-        opts = parse(argv, "nEris", "ef", {"quiet": "n", "silent": "n", "expression": "e",
-                                           "file": "f", "regexp-extended": "E", "in-place": "i",
-                                           "separate": "s"})
+        opts = parse(argv, "nErs", "ef", optional="i", longs={
+            "quiet": "n", "silent": "n", "expression": "e", "file": "f", "regexp-extended": "E",
+            "in-place": "i", "separate": "s"})
     except UsageError as exc:
         return ctx.fail(str(exc))
     pieces = [arg_bytes(e) for e in opts.all("e")]
@@ -630,8 +630,9 @@ def sed(ctx: Context, argv: list[str]) -> int:
     inputs = Inputs(ctx, files, directories="empty")
     try:
         if "i" in opts:
+            suffix = opts.get("i") if opts.get("i") is not True else ""
             for name in files:
-                status = _in_place(ctx, script, "n" in opts, inputs, name)
+                status = _in_place(ctx, script, "n" in opts, inputs, name, suffix)
                 if status:
                     return status
             return inputs.status
@@ -648,8 +649,8 @@ def sed(ctx: Context, argv: list[str]) -> int:
     return status or inputs.status
 
 
-def _in_place(ctx: Context, script: Script, quiet: bool, inputs: Inputs, name: str) -> int:
-    """sed -i: edit the file, writing the result next to it and renaming it over the original."""
+def _in_place(ctx: Context, script: Script, quiet: bool, inputs: Inputs, name: str, suffix: str) -> int:
+    """sed -i[SUFFIX]: edit the file in place, first copying it to NAME+SUFFIX if one is given."""
     from ..streams import BytesOutput
 
     out = BytesOutput()
@@ -658,6 +659,9 @@ def _in_place(ctx: Context, script: Script, quiet: bool, inputs: Inputs, name: s
     if inputs.status:
         return 0
     try:
+        if suffix:
+            with ctx.storage.open_read(name, ctx.cwd) as original:
+                ctx.storage.write_bytes(name + suffix, original.read(), ctx.cwd)
         ctx.storage.write_bytes(name, out.getvalue(), ctx.cwd)
     except OSError as exc:
         return ctx.fail(f"{name}: {exc.strerror}")
