@@ -71,6 +71,9 @@ XARGS = [
     'printf "a\\0b c\\0" | xargs -0 -n1 echo', "echo | xargs echo hi", 'printf "" | xargs echo nothing',
     "echo a | xargs false; echo $?", "echo a | xargs nosuch; echo $?", "find DCIM -type f | xargs ls -l",
     "find . -type f -print0 | xargs -0 -n 2 echo", 'printf "1\\n2\\n3\\n4\\n5\\n" | xargs -n 2',
+    "echo '\"a b\" c' | xargs echo", "printf '  lead  trail  \\n\\n' | xargs echo [ ]", "printf 'x\\ny\\n' | xargs -t echo",
+    "printf '' | xargs -r echo nothing", "printf 'a\\0\\0b\\0' | xargs -0 echo",
+    "seq 1 5 | xargs -n 2 sh -c 'echo $#: $*' sh", "printf 'a\\nb\\n' | xargs -E b echo",
 ]
 CHANGES = [
     "cp a.txt x; cat x", "cp nonexist y", "cp DCIM z", "cp -r DCIM z && find z", "cp a.txt b.log emptydir && ls emptydir",

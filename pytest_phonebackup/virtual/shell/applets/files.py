@@ -1083,7 +1083,7 @@ def xargs(ctx: Context, argv: list[str]) -> int:
         else:
             full = command + args
         if "t" in opts:
-            ctx.stderr.write(to_bytes(" ".join(full) + "\n"))
+            ctx.stderr.write(to_bytes("".join(word + " " for word in full) + "\n"))  # toybox's spacing
         if Interp.lookup_applet(full[0]) is None and full[0] not in ctx.shell.functions:
             ctx.err(f"exec {full[0]}: No such file or directory")
             status = 127
@@ -1098,8 +1098,9 @@ def xargs(ctx: Context, argv: list[str]) -> int:
 
     batch: list[str] = []
     size = 0
+    eof = opts.get("E")
     for item in xargs_items(ctx, "0" in opts, replace is not None):
-        if ctx.cancelled.is_set():
+        if ctx.cancelled.is_set() or (eof is not None and item == eof):
             break
         if replace is not None:
             if not run([item]):
