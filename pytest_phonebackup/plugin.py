@@ -58,6 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[REPORTS_KEY] = {}
     config.stash[USED_KEY] = []
     config.pluginmanager.import_plugin("pytest_phonebackup.report_plugin")  # Allure and the summary
+    config.pluginmanager.import_plugin("pytest_phonebackup.faults")  # the phone_faults fixture
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
