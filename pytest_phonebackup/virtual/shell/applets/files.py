@@ -1753,7 +1753,8 @@ def df(ctx: Context, argv: list[str]) -> int:
             cells = [human(size), human(used), human(free)]
         else:
             cells = [str(size // 1024), str(used // 1024), str(free // 1024)]
-        percent = (used * 100 + size - 1) // size if size else 0
+        # toybox: used / (used + available), rounded up
+        percent = (used * 100 + used + free - 1) // (used + free) if used + free else 0
         rows.append([source] + cells + [f"{percent}%", target])
     header = (["Filesystem", "Size", "Used", "Avail", "Use%", "Mounted on"] if "h" in opts
               else ["Filesystem", "1K-blocks", "Used", "Available", "Use%", "Mounted on"])
