@@ -60,14 +60,17 @@ def parse(argv: list[str], flags: str = "", with_arg: str = "", longs: dict[str,
             letter = longs.get(key)
             if letter is None:
                 raise UsageError(f"Unknown option '{key}' (see \"{name} --help\")")
-            if letter in with_arg:
+            # a long-only option that takes an argument is named "name=" in `longs`
+            takes_arg = letter.endswith("=") or (len(letter) == 1 and letter in with_arg)
+            letter = letter.rstrip("=")
+            if takes_arg:
                 if not eq:
                     if i >= len(args):
                         raise UsageError(f"Missing argument to --{key} (see \"{name} --help\")")
                     value, i = args[i], i + 1
                 opts.values.setdefault(letter, []).append(value)
             else:
-                opts.values.setdefault(letter, []).append(True)
+                opts.values.setdefault(letter, []).append(value if eq else True)
             continue
         if len(arg) < 2 or not arg.startswith("-"):
             opts.operands.append(arg)

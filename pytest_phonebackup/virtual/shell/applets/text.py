@@ -6,6 +6,7 @@ echo, printf, seq, yes, tee. Output formats, exit statuses and error texts follo
 from __future__ import annotations
 
 import errno
+import fnmatch
 import functools
 import re
 from collections import deque
@@ -285,6 +286,11 @@ class _Matcher:
         return best
 
 
+# grep's colours (toybox: purple names, cyan separators, green numbers, red matches)
+_COLORS = {"name": b"\x1b[35m", "sep": b"\x1b[36m", "number": b"\x1b[32m", "match": b"\x1b[1;31m",
+           "plain": b"\x1b[m"}
+
+
 def _is_word(line: bytes, index: int) -> bool:
     return 0 <= index < len(line) and (chr(line[index]).isalnum() and line[index] < 128 or line[index] == 95)
 
@@ -297,14 +303,17 @@ class _Grep:
         self.found = False
         self.max = number(opts.get("m")) if "m" in opts else None
         self.plain = not any(letter in opts for letter in "owx")
+        # toybox 0.8.9 turns colours off only for a bare --color or --color=auto (stdout is no tty)
+        self.color = opts.get("color") not in (None, True, "auto")
         context = number(opts.get("C", "0"))
         self.before = number(opts.get("B")) if "B" in opts else context
         self.after = number(opts.get("A")) if "A" in opts else context
 
-    def matches(self, line: bytes) -> list[tuple[int, int]]:
-        """The spans grep reports in one line (one span for a plain match)."""
+    def matches(self, line: bytes, every: bool | None = None) -> list[tuple[int, int]]:
+        """The spans grep reports in one line: one for a plain match, all of them (`every`) for -o."""
         o = self.o
-        if self.plain:  # no -o/-w/-x: whether any pattern matches is all that counts
+        every = "o" in o if every is None else every
+        if self.plain and not every:  # no -o/-w/-x: whether any pattern matches is all that counts
             if self.matcher.match_all or any(r.search(line) for r in self.matcher.regexes):
                 return [(0, len(line))]
             return []
@@ -325,14 +334,14 @@ class _Grep:
             if "w" in o and (_is_word(line, start - 1) or _is_word(line, end)):
                 pos = start + 1
                 continue
-            if "o" in o and start == end:
+            if every and start == end:
                 if not line:  # toybox counts an empty match on an empty line, printing nothing
                     spans.append((0, 0))
                     break
                 pos = end + 1
                 continue
             spans.append((start, end))
-            if "o" not in o or end == len(line):
+            if not every or end == len(line):
                 break
             pos = end if end > start else end + 1
         return spans
@@ -349,15 +358,32 @@ class _Grep:
         selected = 0
         number_ = 0
 
-        def show(n: int, text: bytes, dash: bytes, offset: int) -> None:
+        paint = _COLORS if self.color else dict.fromkeys(_COLORS, b"")
+
+        def prefix(n: int, dash: bytes, offset: int) -> bytes:
+            head = paint["name"] + label + paint["sep"] + dash if "H" in o else b""
+            if "n" in o:
+                head += paint["number"] + b"%d" % n + paint["sep"] + dash
+            if "b" in o:
+                head += paint["number"] + b"%d" % offset + paint["sep"] + dash
+            return head
+
+        def show(n: int, text: bytes, dash: bytes, offset: int, body: bytes | None = None) -> None:
             nonlocal last_shown
             if (self.before or self.after) and last_shown and n > last_shown + 1:
                 ctx.stdout.write(b"--\n")
-            head = (label + dash if "H" in o else b"") + (b"%d%s" % (n, dash) if "n" in o else b"")
-            if "b" in o:
-                head += b"%d%s" % (offset, dash)
-            ctx.stdout.write(head + text + delim)
+            if body is None:
+                body = (paint["match"] if "o" in o else paint["plain"]) + text
+            ctx.stdout.write(prefix(n, dash, offset) + body + delim)
             last_shown = n
+
+        def painted(line: bytes, spans: list[tuple[int, int]]) -> bytes:
+            """A selected line with its matches in red, as toybox draws it with colours on."""
+            pieces, pos = [], 0
+            for start, end in spans:
+                pieces += [paint["plain"], line[pos:start], paint["match"], line[start:end]]
+                pos = end
+            return b"".join(pieces + [paint["plain"], line[pos:]])
 
         offset = 0  # byte offset of the line, for -b
         for line in _records(stream, delim):
@@ -394,7 +420,10 @@ class _Grep:
                     while before:
                         n, text, at = before.popleft()
                         show(n, text, b"-", at)
-                    show(number_, line, b":", line_offset)
+                    body = None
+                    if self.color:
+                        body = painted(line, spans if "v" in o else self.matches(line, every=True))
+                    show(number_, line, b":", line_offset, body)
                     after = self.after
             if self.max is not None and selected >= self.max:
                 break
@@ -403,7 +432,8 @@ class _Grep:
         elif "L" in o and not selected:
             ctx.stdout.write(label + b"\n")
         elif "c" in o:
-            ctx.stdout.write((label + b":" if "H" in o else b"") + str(selected).encode() + delim)
+            head = paint["name"] + label + paint["sep"] + b":" if "H" in o else b""
+            ctx.stdout.write(head + paint["plain"] + str(selected).encode() + delim)
         return False
 
     def _line_no(self, n: int) -> bytes:
@@ -429,7 +459,9 @@ def grep(ctx: Context, argv: list[str]) -> int:
             "line-number": "n", "recursive": "r", "dereference-recursive": "R", "regexp": "e",
             "extended-regexp": "E", "fixed-strings": "F", "max-count": "m", "text": "a",
             "no-messages": "s", "after-context": "A", "before-context": "B", "context": "C",
-            "null-data": "z"})
+            "null-data": "z", "color": "color", "colour": "color", "line-buffered": "line-buffered",
+            "include": "include=", "exclude": "exclude=", "exclude-dir": "exclude-dir=", "byte-offset": "b",
+            "binary-files": "binary-files="})
     except UsageError as exc:
         return usage(ctx, exc, 2)
     name = argv[0].rsplit("/", 1)[-1]
@@ -470,9 +502,11 @@ def grep(ctx: Context, argv: list[str]) -> int:
                 if state.run_stream("(standard input)", ctx.stdin, False):
                     return 0
                 continue
-            for path in _walk_files(ctx, top, errors, "R" in opts):
+            for path in _walk_files(ctx, top, errors, "R" in opts, opts.all("exclude-dir")):
                 if path != top and "h" not in opts:
                     opts.values["H"] = [True]
+                if not _wanted(path.rsplit("/", 1)[-1], opts.all("include"), opts.all("exclude")):
+                    continue
                 if _grep_file(ctx, state, path, errors):
                     return 0
     else:
@@ -509,7 +543,14 @@ def _grep_file(ctx: Context, state: _Grep, path: str, errors: Inputs) -> bool:
         return state.run_stream(path, stream, binary)
 
 
-def _walk_files(ctx: Context, top: str, errors: Inputs, follow_all: bool):
+def _wanted(name: str, include: list[str], exclude: list[str]) -> bool:
+    """grep -r --include/--exclude: shell patterns on the file's name."""
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in exclude):
+        return False
+    return not include or any(fnmatch.fnmatchcase(name, pattern) for pattern in include)
+
+
+def _walk_files(ctx: Context, top: str, errors: Inputs, follow_all: bool, skip_dirs: list[str] = ()):
     """Files under `top` in toybox's dirtree order (a folder's entries in directory order,
     which we make name order); symlinks on the command line are followed, inside only with -R."""
     try:
@@ -544,7 +585,8 @@ def _walk_files(ctx: Context, top: str, errors: Inputs, follow_all: bool):
                     continue
                 yield path
             elif entry.is_dir(follow_symlinks=False) or (entry.is_symlink() and _is_dir(ctx, path)):
-                subdirs.append(path)
+                if not any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in skip_dirs):
+                    subdirs.append(path)
             else:
                 yield path
         stack.extend(reversed(subdirs))
