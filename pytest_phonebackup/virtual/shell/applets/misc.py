@@ -323,7 +323,11 @@ def env(ctx: Context, argv: list[str]) -> int:
         ctx.out("".join(f"{k}={v}{end}" for k, v in values.items()))
         return 0
     command = args[0]
-    func = APPLETS.get(command.rsplit("/", 1)[-1] if command.startswith("/system/bin/") else command)
+    name = command.rsplit("/", 1)[-1] if command.startswith("/system/bin/") else command
+    from .text import TOYBOX_BINARIES
+
+    # env executes the program, never a shell builtin: `env echo` is toybox's echo
+    func = TOYBOX_BINARIES.get(name) or APPLETS.get(name)
     if func is None:
         return ctx.fail(f"exec {command}: No such file or directory", 127)
     from ..api import Context as AppletContext

@@ -1190,7 +1190,8 @@ def echo(ctx: Context, argv: list[str]) -> int:
     return 0
 
 
-def _echo_escapes(text: bytes) -> tuple[bytes, bool]:
+def _echo_escapes(text: bytes, cut: bool = False) -> tuple[bytes, bool]:
+    """Backslash escapes; `\\c` drops the newline (mksh) or, with `cut`, all that follows (toybox)."""
     out = bytearray()
     stop = False
     i = 0
@@ -1205,6 +1206,8 @@ def _echo_escapes(text: bytes) -> tuple[bytes, bool]:
             out += _ECHO_ESCAPES[nxt]
             i += 2
         elif nxt == "c":
+            if cut:
+                return bytes(out), True
             stop = True
             i += 2
         elif nxt == "0":
@@ -1223,6 +1226,31 @@ def _echo_escapes(text: bytes) -> tuple[bytes, bool]:
             out.append(c)
             i += 1
     return bytes(out), stop
+
+
+def toybox_echo(ctx: Context, argv: list[str]) -> int:
+    """/system/bin/echo, what `env echo` runs: escapes only with -e (mksh's builtin is `echo`)."""
+    args = argv[1:]
+    newline, escapes = True, False
+    while args and re.fullmatch(r"-[neE]+", args[0]):
+        for letter in args[0][1:]:
+            if letter == "n":
+                newline = False
+            else:
+                escapes = letter == "e"
+        args = args[1:]
+    text = arg_bytes(" ".join(args))
+    if escapes:
+        text, stop = _echo_escapes(text, cut=True)
+        if stop:
+            ctx.stdout.write(text)
+            return 0
+    ctx.stdout.write(text + (b"\n" if newline else b""))
+    return 0
+
+
+#: Programs whose /system/bin binary differs from the mksh builtin of the same name.
+TOYBOX_BINARIES = {"echo": toybox_echo}
 
 
 class _StopOutput(Exception):
