@@ -46,6 +46,7 @@ class Step:
 
     run: list[str]
     until: str  # regex on the status card that ends the step
+    card: str = "card"  # where the card is in the status JSON (dotted: "restore.card")
     paused: list[str] = field(default_factory=list)  # cards that mean "waiting, not failing"
     fails: list[str] = field(default_factory=list)  # cards that mean the step failed
     timeout: float = 300.0
@@ -54,7 +55,7 @@ class Step:
     stuck_after: float = 60.0  # card and counts unchanged this long = stuck
 
 
-STEP_KEYS = {"run", "until", "paused", "fails", "timeout", "paused_after", "stopped_after", "stuck_after"}
+STEP_KEYS = {"run", "until", "card", "paused", "fails", "timeout", "paused_after", "stopped_after", "stuck_after"}
 TOP_KEYS = {"name", "kind", "description", "policy", "package", "install", "cloud", "account", "status",
             "prepare", "backup", "restore", "poll"}
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -203,8 +204,8 @@ class IntentApp(BackupApp):
                 phone.wait_ready(timeout=max(step.timeout - (now - start), 5))
                 changed_at = gone_since = None
                 continue
-            card = str(status.get("card", ""))
-            sig = (card, status.get("done"), status.get("total"), status.get("restored"), status.get("error"))
+            view, card = card_of(status, step.card)
+            sig = (card, view.get("done"), view.get("total"), view.get("restored"), view.get("error"))
             if sig != last_sig:
                 self.history.append({"step": name, "t": round(now - start, 2), **status})
                 last_sig, changed_at = sig, now
@@ -214,13 +215,13 @@ class IntentApp(BackupApp):
                 return status
             if fresh and any(re.fullmatch(p, card) for p in step.fails):
                 kind = RestoreFailed if name == "restore" else BackupStopped
-                detail = "; ".join(str(status.get(k)) for k in ("detail", "error") if status.get(k))
+                detail = "; ".join(str(view.get(k)) for k in ("detail", "error") if view.get(k))
                 raise kind(f"{name} failed: {card}" + (f" ({detail})" if detail else ""), status)
             if any(re.fullmatch(p, card) for p in step.paused):
                 paused_since = paused_since or now
                 if now - paused_since >= step.paused_after:
                     raise BackupPaused(f"paused: {card} — the app is waiting, not losing data "
-                                       f"({status.get('done', '?')} of {status.get('total', '?')} done); "
+                                       f"({view.get('done', '?')} of {view.get('total', '?')} done); "
                                        "restore the condition and run the step again", status)
             else:
                 paused_since = None
@@ -237,6 +238,16 @@ class IntentApp(BackupApp):
                 raise BackupIncomplete(f"{name} did not finish within {step.timeout:.0f}s; last status {card!r}",
                                        status)
             time.sleep(self.poll)
+
+
+def card_of(status: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
+    """(the part of the status holding the card, the card) for a dotted path like 'restore.card'."""
+    *parents, key = path.split(".")
+    view: Any = status
+    for part in parents:
+        view = view.get(part) if isinstance(view, dict) else None
+    view = view if isinstance(view, dict) else {}
+    return view, str(view.get(key, ""))
 
 
 def builtin_apk(name: str) -> bytes:
@@ -282,7 +293,10 @@ def _step(data: Any, what: str) -> Step:
                 re.compile(pattern)
             except re.error as exc:
                 raise ScenarioError(f"{where(data, key) or what}: bad pattern {pattern!r}: {exc}") from None
-    return Step(run=_commands(data.get("run"), f"{where(data, 'run') or what}: run"), until=data["until"],
+    card = data.get("card", "card")
+    if not isinstance(card, str) or not card:
+        raise ScenarioError(f"{where(data, 'card') or what}: card is the status field holding the card, e.g. restore.card")
+    return Step(run=_commands(data.get("run"), f"{where(data, 'run') or what}: run"), until=data["until"], card=card,
                 paused=patterns["paused"], fails=patterns["fails"], **numbers)
 
 

@@ -75,7 +75,7 @@ class Settings:
 class Status:
     """The status card, as the screen shows it and status.json carries it."""
 
-    state: str  # signed-out, off, stopped, checking, waiting, uploading, complete, restoring, restored, restore-failed
+    state: str  # signed-out, off, checking, waiting, uploading, complete, error
     card: str  # the big text users see
     detail: str = ""
     done: int = 0
@@ -87,6 +87,9 @@ class Status:
     account: str = ""
     updated: float = field(default_factory=time.time)
     version: str = VERSION_NAME
+    #: the last restore's own card (state, card, done, total, restored, detail, error): the backup
+    #: card keeps telling the backup's story while a restore runs, as on the apps' screens
+    restore: dict[str, Any] = field(default_factory=dict)
 
 
 class Interrupted(Exception):
@@ -156,6 +159,16 @@ class CloudPhotos(VirtualApp):
             return Status(**data) if isinstance(data, dict) else None
         except TypeError:
             return None
+
+    def _set_restore(self, state: str, card: str, **changes: Any) -> None:
+        with self.lock:
+            if self._quit.is_set():
+                return
+            self.status.restore = {"state": state, "card": card, "done": 0, "total": 0, "restored": 0,
+                                   "detail": "", "error": "", **{k: v for k, v in self.status.restore.items()
+                                                                 if k not in ("state", "card")}, **changes}
+            self.status.updated = time.time()
+            self._write_json(STATUS_FILE, asdict(self.status))
 
     def _set_status(self, state: str, card: str, **changes: Any) -> None:
         with self.lock:
@@ -478,14 +491,15 @@ class CloudPhotos(VirtualApp):
     def _restore(self) -> None:
         settings = self.settings()
         if not settings.account:
-            self._set_status("signed-out", "Sign in to back up")
+            self._set_restore("failed", "Sign in to back up")
             return
-        self._set_status("restoring", "Getting your backup", done=0, total=0, restored=0, error="", detail="")
+        self.status.restore = {}
+        self._set_restore("restoring", "Getting your backup")
         client = CloudClient(settings.server.replace(f"//{EMULATOR_HOST_ALIAS}:", "//127.0.0.1:"))
         try:
             items = client.list(settings.account)
         except OSError as exc:
-            self._set_status("restore-failed", "Restore failed", error=f"cannot reach the cloud: {exc}",
+            self._set_restore("failed", "Restore failed", error=f"cannot reach the cloud: {exc}",
                              detail="Couldn't reach the cloud")
             return
         progress = self._progress()
@@ -493,7 +507,7 @@ class CloudPhotos(VirtualApp):
         for index, item in enumerate(items, 1):
             if self._quit.is_set():
                 return
-            self._set_status("restoring", f"Restoring {index} of {len(items)}", done=index - 1, total=len(items))
+            self._set_restore("restoring", f"Restoring {index} of {len(items)}", done=index - 1, total=len(items))
             target, present = self._restore_target(item.path, item.sha256)
             if present:
                 continue
@@ -508,7 +522,7 @@ class CloudPhotos(VirtualApp):
                     self.storage.unlink(target)  # no half-written photos left behind
                 full = getattr(exc, "errno", None) == errno.ENOSPC
                 self._log(f"restore of {item.path} failed: {exc}", "E")
-                self._set_status("restore-failed", "Restore failed", done=index - 1, restored=restored,
+                self._set_restore("failed", "Restore failed", done=index - 1, restored=restored,
                                  error=f"{item.path}: {exc}",
                                  detail="Not enough storage on this phone" if full else "Couldn't download")
                 return
@@ -519,7 +533,7 @@ class CloudPhotos(VirtualApp):
             restored += 1
         with self.lock:
             self._write_json(PROGRESS_FILE, progress)
-        self._set_status("restored", "Restore complete", done=len(items), total=len(items), restored=restored,
+        self._set_restore("complete", "Restore complete", done=len(items), total=len(items), restored=restored,
                          detail=f"{plural(restored, 'item')} restored")
 
     def _restore_target(self, rel: str, sha256: str) -> tuple[str, bool]:
@@ -567,6 +581,9 @@ class CloudPhotos(VirtualApp):
                         View(cls="android.widget.TextView", resource_id=USER_ID + "status_detail", text=status.detail,
                              bounds=(card_box[0] + 30, card_box[1] + 140, card_box[2] - 30, card_box[3] - 30))])
         children.append(card)
+        if status.restore:
+            children.append(View(cls="android.widget.TextView", resource_id=USER_ID + "restore_status",
+                                 text=status.restore.get("card", ""), bounds=row(90)))
 
         def switch(text: str, rid: str, on: bool, action: Any) -> View:
             return View(cls="android.widget.Switch", text=text, resource_id=USER_ID + rid, content_desc=text,
