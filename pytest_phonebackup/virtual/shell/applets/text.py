@@ -9,6 +9,7 @@ import errno
 import fnmatch
 import functools
 import re
+import stat as statmod
 from collections import deque
 
 from ..api import Context, applet
@@ -291,8 +292,12 @@ _COLORS = {"name": b"\x1b[35m", "sep": b"\x1b[36m", "number": b"\x1b[32m", "matc
            "plain": b"\x1b[m"}
 
 
+_WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+
+
 def _is_word(line: bytes, index: int) -> bool:
-    return 0 <= index < len(line) and (chr(line[index]).isalnum() and line[index] < 128 or line[index] == 95)
+    """grep -w: is the byte at `index` (if any) part of a word?"""
+    return 0 <= index < len(line) and line[index] in _WORD_BYTES
 
 
 class _Grep:
@@ -558,8 +563,6 @@ def _walk_files(ctx: Context, top: str, errors: Inputs, follow_all: bool, skip_d
     except OSError as exc:
         errors.failed(top, exc)
         return
-    import stat as statmod
-
     if not statmod.S_ISDIR(st.st_mode):
         yield top
         return
@@ -593,8 +596,6 @@ def _walk_files(ctx: Context, top: str, errors: Inputs, follow_all: bool, skip_d
 
 
 def _is_dir(ctx: Context, path: str) -> bool:
-    import stat as statmod
-
     try:
         return statmod.S_ISDIR(ctx.storage.stat(path, ctx.cwd).st_mode)
     except OSError:
