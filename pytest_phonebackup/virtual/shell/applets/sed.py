@@ -1,5 +1,5 @@
-"""Toybox's `sed` on the virtual phone: addresses (N, $, /re/, ranges, first~step, !), commands
-s y p P d D n N q Q = a i c h H g G x b t : { } and -n -e -f -E/-r -i -s. Not `w`, `r`, `l`.
+"""Toybox's `sed` on the virtual phone: addresses (N, $, /re/, N,M ranges, N,+M, !), commands
+s y p P d D n N q Q = a i c h H g G x b t : { } and -n -e -f -E/-r -i[SUFFIX] -s. Not `w`, `r`, `l`.
 Regular expressions are POSIX ones translated by `regex.py`.
 """
 

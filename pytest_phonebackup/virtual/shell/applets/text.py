@@ -1,6 +1,6 @@
 """Toybox's text applets on the virtual phone: cat, head, tail, wc, grep, sort, uniq, cut, tr,
 echo, printf, seq, yes, tee. Output formats, exit statuses and error texts follow toybox 0.8.9
-(and mksh for its builtin `echo`). Everything streams; sed lives in `sed.py`, hashes in `hashing.py`.
+(and mksh for its builtin `echo`). All but sort stream; sed lives in `sed.py`, hashes in `hashing.py`.
 """
 
 from __future__ import annotations
