@@ -106,3 +106,15 @@ def test_tr_matches_coreutils(gen_trees, data, options, set1, set2):
     assert (actual.stdout, actual.status) == (expected.stdout, expected.returncode), (
         f"\ncommand: {command}\ninput: {data!r}\ncoreutils: {expected.returncode} {expected.stdout!r} "
         f"{expected.stderr!r}\nphone: {actual.status} {actual.stdout!r} {actual.stderr!r}")
+
+
+replacement = st.lists(st.sampled_from(["X", "&", "\\1", "", "-", "\\&", "<&>"]), max_size=3).map("".join)
+
+
+@SETTINGS
+@given(data=text, regex=pattern.filter(lambda p: "\\" not in p), repl=replacement,
+       flags=st.sampled_from(["", "g", "2", "p", "gp", "I"]), quiet=st.booleans())
+def test_sed_substitution_matches_toybox(gen_trees, data, regex, repl, flags, quiet):
+    script = f"s/\\({regex}\\)/{repl}/{flags}" if "\\1" in repl else f"s/{regex}/{repl}/{flags}"
+    assume("2" not in flags)  # toybox 0.8.9 prints uninitialised bytes for s///N
+    check_on(gen_trees, data, f"sed {'-n ' if quiet else ''}{shlex.quote(script)} in.txt")

@@ -258,10 +258,13 @@ class _Matcher:
     """grep's patterns: finds the leftmost (then longest) match of any of them in a line."""
 
     def __init__(self, patterns: list[bytes], fixed: bool, extended: bool, ignore_case: bool):
-        self.match_all = any(p == b"" for p in patterns)
+        # toybox files "", and (unless -F) a lone ^ or $, under "always matches"; that rule
+        # never applies with -o, so such patterns print nothing there
+        anchors_only = (b"",) if fixed else (b"", b"^", b"$")
+        self.match_all = any(p in anchors_only for p in patterns)
         self.regexes = []
         for pattern in patterns:
-            if pattern == b"":
+            if pattern in anchors_only:
                 continue
             flags = re.IGNORECASE if ignore_case else 0
             fast = None if fixed else toybox_fast(pattern, extended)
@@ -275,14 +278,14 @@ class _Matcher:
                 except RegexError as exc:
                     raise RegexError(f"bad regex '{pattern.decode('utf-8', 'surrogateescape')}': {exc}") from None
 
-    def search(self, line: bytes, pos: int) -> tuple[int, int] | None:
+    def search(self, line: bytes, pos: int, match_all: bool = True) -> tuple[int, int] | None:
         best = None
         for regex in self.regexes:
             found = regex.search(line, pos)
             if found and (best is None or found.start() < best[0]
                           or (found.start() == best[0] and found.end() >= best[1])):
                 best = (found.start(), found.end())
-        if best is None and self.match_all:
+        if best is None and self.match_all and match_all:
             best = (pos, pos)
         return best
 
@@ -324,8 +327,9 @@ class _Grep:
             return []
         spans = []
         pos = 0
-        while pos <= len(line):
-            hit = self.matcher.search(line, pos)
+        # toybox retries from a later position only while one is left: never at the line's end
+        while pos == 0 or pos < len(line):
+            hit = self.matcher.search(line, pos, match_all="o" not in o)
             if hit is None:
                 break
             start, end = hit
