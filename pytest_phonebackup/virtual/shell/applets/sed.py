@@ -567,10 +567,15 @@ class Runner:
             return stop.code
 
     def _emit(self, data: bytes, newline: bool = True) -> None:
-        """Write a line; a line that lacked its newline gets one only if more output follows."""
+        """Write a line; a line that lacked its newline gets one only if more output follows
+        (toybox's emit(): an empty line without newline writes nothing and changes nothing)."""
         if self.missing_newline:
-            data = b"\n" + data
-        self.out.write(data + (b"\n" if newline else b""))
+            self.out.write(b"\n")
+        if newline:
+            data += b"\n"
+        if not data:
+            return
+        self.out.write(data)
         self.missing_newline = not newline
 
     def _flush(self, appended: list[bytes]) -> None:
