@@ -29,7 +29,7 @@ SELECTOR_KEYS = ("text", "id", "accessibilityId", "className", "index", "below",
 KEYS = {"enter": 66, "home": 3, "back": 4, "backspace": 67, "delete": 67, "tab": 61, "space": 62,
         "volume up": 24, "volume down": 25, "power": 26, "search": 84, "menu": 82, "escape": 111}
 TOP_KEYS = ("name", "kind", "description", "appId", "activity", "policy", "env", "timeout", "capabilities",
-            "prepare", "backup", "restore")
+            "install", "cloud", "account", "prepare", "backup", "restore")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -186,7 +186,12 @@ def _c_flow(value: Any, at: str) -> dict[str, Any]:
     if "commands" in spec:
         out["commands"] = parse_steps(spec["commands"], where(value, "commands") or at)
     if "when" in spec:
-        cond = _mapping(spec["when"], where(value, "when") or at, {"visible": False, "notVisible": False, "true": False},
+        when = spec["when"]
+        if isinstance(when, dict) and True in when:  # YAML reads the key `true:` as a boolean
+            when = _relocate({("true" if k is True else k): v for k, v in when.items()}, when)
+            if isinstance(when, LocatedDict):
+                when.key_lines = {("true" if k == "True" else k): n for k, n in when.key_lines.items()}
+        cond = _mapping(when, where(value, "when") or at, {"visible": False, "notVisible": False, "true": False},
                         "when")
         if len(cond) != 1:
             raise _fail(where(value, "when") or at, "`when` takes one of visible, notVisible or true")
@@ -224,13 +229,19 @@ def _c_script(value: Any, at: str) -> dict[str, Any]:
     return {"function": function, "args": dict(args)}
 
 
+def _c_shell(value: Any, at: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(at, "shell takes one command line for the phone's shell (adb shell), e.g. `am broadcast ...`")
+    return value
+
+
 COMMANDS: dict[str, Checker] = {
     "launchApp": _c_launch, "stopApp": lambda v, at: _c_launch(v, at),
     "tapOn": _c_selector_step("tapOn"), "assertVisible": _c_selector_step("assertVisible"),
     "assertNotVisible": _c_selector_step("assertNotVisible"), "waitFor": _c_wait, "extendedWaitUntil": _c_wait,
     "scrollUntilVisible": _c_scroll, "inputText": _c_input, "back": _c_none("back"),
     "hideKeyboard": _c_none("hideKeyboard"), "pressKey": _c_key, "runFlow": _c_flow, "retry": _c_retry,
-    "takeScreenshot": _c_screenshot, "runScript": _c_script,
+    "takeScreenshot": _c_screenshot, "runScript": _c_script, "shell": _c_shell,
 }
 
 
@@ -273,6 +284,9 @@ class Scenario:
     env: dict[str, str] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
     capabilities: dict[str, Any] = field(default_factory=dict)
+    install: str | None = None  # builtin:NAME (an app of the virtual phone) or an APK path
+    cloud: str | None = None  # `loopback`: a CloudStore for the run (${CLOUD_URL}, ${ACCOUNT}); or a URL
+    account: str | None = None
     source: Path | None = None
 
 
@@ -297,8 +311,12 @@ def parse_scenario(name: str, policy: Policy, data: LocatedDict, path: Path) -> 
         raise _fail(where(data, "capabilities") or str(path), "capabilities must be a mapping")
     timeout = _check_timeout(data["timeout"], where(data, "timeout")) if "timeout" in data else DEFAULT_TIMEOUT
     activity = data.get("activity")
+    for key in ("install", "cloud", "account"):
+        if key in data and not isinstance(data[key], str):
+            raise _fail(where(data, key), f"{key} must be a text")
     return Scenario(name, app_id, str(activity) if activity else None, policy, flows,
-                    {str(k): str(v) for k, v in env.items()}, timeout, dict(caps), path)
+                    {str(k): str(v) for k, v in env.items()}, timeout, dict(caps), data.get("install"),
+                    data.get("cloud"), data.get("account"), path)
 
 
 def load_appium_app(name: str, policy: Policy, data: LocatedDict, path: Path) -> AppiumApp:
@@ -542,6 +560,11 @@ class FlowRunner:
             return
         self.driver.switch_to.active_element.send_keys(args["text"])  # the focused field
 
+    def do_shell(self, step: Step, command: str) -> None:
+        result = self.phone.shell(self.expand(command), check=False)
+        if result.status != 0:
+            raise self.failed(step, f"exited with status {result.status}: {(result.stdout + result.stderr).strip()}")
+
     def do_back(self, step: Step, args: None) -> None:
         self.driver.back()
 
@@ -643,13 +666,64 @@ class AppiumApp(BackupApp):
         self.options = dict(options or {})  # ${VAR} values given by the caller (win over env)
         self.results: list[StepResult] = []
         self._subflows: dict[str, list[Step]] = {}
+        self.cloud: Any = None  # the CloudStore in use (`cloud: loopback`)
+        self._own_cloud = False
+        self.account = scenario.account
 
     def variables(self) -> dict[str, str]:
-        """${VAR} values: the scenario's env, overridden by the environment, overridden by options."""
-        values = dict(self.scenario.env)
+        """${VAR} values: APP_ID, CLOUD_URL, ACCOUNT, then the scenario's env, overridden by the
+        environment, overridden by options."""
+        values = {"APP_ID": self.scenario.app_id}
+        if self.cloud is not None:
+            values["CLOUD_URL"] = self.cloud.url_for_phone
+        elif self.scenario.cloud and self.scenario.cloud != "loopback":
+            values["CLOUD_URL"] = self.scenario.cloud
+        if self.account:
+            values["ACCOUNT"] = self.account
+        values.update(self.scenario.env)
         values.update(os.environ)
         values.update(self.options)
         return values
+
+    def use_cloud(self, store: Any) -> None:
+        """Use a running CloudStore (tests share one and inspect it) instead of starting one."""
+        self.cloud = store
+
+    def close(self) -> None:
+        """Stop the cloud store this app started."""
+        if self.cloud is not None and self._own_cloud:
+            self.cloud.stop()
+            self.cloud, self._own_cloud = None, False
+
+    def _ensure_cloud(self) -> None:
+        if self.scenario.cloud == "loopback" and self.cloud is None:
+            import weakref
+
+            from ..virtual.cloud import CloudStore
+
+            self.cloud, self._own_cloud = CloudStore().start(), True
+            weakref.finalize(self, self.cloud.stop)
+        if self.scenario.cloud and not self.account:
+            self.account = self.cloud.new_account(self.name) if self.cloud is not None else f"{self.name}-tester"
+
+    def install(self, phone: Any) -> None:
+        spec = self.scenario.install
+        if not spec:
+            return
+        if spec.startswith("builtin:"):
+            from .intent import builtin_apk
+
+            with tempfile.TemporaryDirectory(prefix="phonebackup-apk-") as tmp:
+                path = Path(tmp) / f"{self.scenario.app_id}.apk"
+                path.write_bytes(builtin_apk(spec.split(":", 1)[1]))
+                phone.install(path)
+            return
+        path = Path(_VAR.sub(lambda m: self.variables().get(m.group(1), m.group(0)), spec))
+        if not path.is_absolute() and self.scenario.source is not None:
+            path = self.scenario.source.parent / path
+        if not path.is_file():
+            raise ScenarioError(f"{self.scenario.source}: install: no APK at {path}")
+        phone.install(path)
 
     def subflow(self, file: str, at: str) -> list[Step]:
         base = self.scenario.source.parent if self.scenario.source else Path.cwd()
@@ -708,6 +782,8 @@ class AppiumApp(BackupApp):
         report.attach_text(f"{flow} failed: page source", source, "xml")
 
     def prepare(self, phone: Any) -> None:
+        self._ensure_cloud()
+        self.install(phone)
         if "prepare" in self.scenario.flows:
             self.run_flow("prepare", phone, Path(tempfile.mkdtemp(prefix=f"{self.name}-prepare-")))
 
