@@ -50,6 +50,8 @@ class Step:
 
     def label(self) -> str:
         shown = self.args if isinstance(self.args, (str, int, float)) else ""
+        if isinstance(self.args, dict) and set(self.args) == {"text"}:
+            shown = self.args["text"]  # `- tapOn: Back up now` reads back as written
         return f"step {self.number} ({self.command}{': ' + str(shown) if shown != '' else ''})"
 
 
