@@ -302,7 +302,9 @@ class Phone:
         with self._sync() as sync:
             if existing is None:
                 self._note_new_folders(sync, remote_dir)
-            new_folders = [path for path in every_folder if existing is None or path not in existing]
+            # The target folder itself is never listed by list_tree: it is new only if it was missing.
+            new_folders = [path for path in every_folder
+                           if existing is None or (path != remote_dir and path not in existing)]
             self.created.update(new_folders)
             self._folders.update(new_folders)
             for local, remote in files:

@@ -37,6 +37,21 @@ DEVICE_FOLDERS = ("/data/local/tmp", "/data/system", "/system/bin", "/system/etc
 MAX_SYMLINK_HOPS = 40  # Linux's MAXSYMLINKS
 
 
+def _skeleton() -> frozenset[str]:
+    """Device paths of the system's own folders and links (and every folder above them)."""
+    paths = {"/"}
+    for path in (*DEVICE_SYMLINKS, *DEVICE_FOLDERS, EXTERNAL_STORAGE):
+        while path not in ("", "/"):
+            paths.add(path)
+            path = posixpath.dirname(path)
+    return frozenset(paths)
+
+
+#: On a phone these live on read-only or root-owned file systems: the shell user cannot remove or
+#: rename them (`rm -rf /sdcard` must not take the storage link away).
+SYSTEM_SKELETON = _skeleton()
+
+
 def device_error(code: int, path: str) -> OSError:
     """An OSError carrying the *device* path, so messages never show the host folder."""
     return OSError(code, os.strerror(code), path)
@@ -265,8 +280,13 @@ class Storage:
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, path) from None
 
+    def _refuse_system(self, res: Resolved, shown: str) -> None:
+        if res.device in SYSTEM_SKELETON:
+            raise device_error(errno.EROFS, shown)
+
     def unlink(self, path: str, cwd: str = "/") -> None:
         res = self.resolve(path, cwd, follow=False)
+        self._refuse_system(res, path)
         try:
             st = os.lstat(res.host)
             if statmod.S_ISDIR(st.st_mode):
@@ -281,30 +301,46 @@ class Storage:
         res = self.resolve(path, cwd, follow=False)
         if res.device == "/":
             raise device_error(errno.EBUSY, path)
+        self._refuse_system(res, path)
         try:
             os.rmdir(res.host)
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, path) from None
 
     def remove_tree(self, path: str, cwd: str = "/") -> None:
-        """rm -rf: symlinks inside are removed, never followed."""
+        """rm -rf: symlinks inside are removed, never followed. The system's own folders and links
+        stay (EROFS at the end), as they would for the shell user on a phone; user files under
+        them go."""
         res = self.resolve(path, cwd, follow=False)
         st = os.lstat(res.host)
         if not statmod.S_ISDIR(st.st_mode):
             self.unlink(res.device)
             return
+        kept = False
         for dirpath, dirs, files in os.walk(res.host, topdown=False):
             for name in files + [d for d in dirs if os.path.islink(os.path.join(dirpath, d))]:
-                self.unlink(self.to_device(os.path.join(dirpath, name)))
+                device = self.to_device(os.path.join(dirpath, name))
+                if device in SYSTEM_SKELETON:
+                    kept = True
+                    continue
+                self.unlink(device)
             for name in dirs:
                 full = os.path.join(dirpath, name)
-                if not os.path.islink(full):
-                    os.rmdir(full)
+                if os.path.islink(full):
+                    continue
+                if self.to_device(full) in SYSTEM_SKELETON:
+                    kept = True
+                    continue
+                os.rmdir(full)
+        if kept or res.device in SYSTEM_SKELETON:
+            raise device_error(errno.EROFS, path)
         os.rmdir(res.host)
 
     def rename(self, src: str, dst: str, cwd: str = "/") -> None:
         a = self.resolve(src, cwd, follow=False)
         b = self.resolve(dst, cwd, follow=False)  # rename(2) replaces a symlink, never its target
+        self._refuse_system(a, src)
+        self._refuse_system(b, dst)
         replaced = 0
         try:
             st = os.lstat(b.host)

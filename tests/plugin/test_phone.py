@@ -337,3 +337,15 @@ def test_network_switches_reach_the_phones_settings(phone):
     phone.set_airplane(False)
     phone.set_wifi(True)
     assert (phone.settings_get("global", "airplane_mode_on"), phone.settings_get("global", "wifi_on")) == ("0", "1")
+
+
+def test_pushing_into_shared_storage_never_claims_the_storage_folder(phone, virtual_phone, tmp_path):
+    (tmp_path / "tree" / "DCIM").mkdir(parents=True)
+    (tmp_path / "tree" / "DCIM" / "a.jpg").write_bytes(b"x" * 10)
+    checkpoint = phone.checkpoint()
+    phone.push_tree(tmp_path / "tree", "/sdcard")
+    assert "/sdcard" not in phone.created
+    phone.cleanup(checkpoint)
+    # The storage link is still a link into shared storage, and what was pushed is gone.
+    assert virtual_phone.storage.readlink("/sdcard") == "/storage/self/primary"
+    assert not virtual_phone.storage.exists("/sdcard/DCIM/a.jpg")
