@@ -12,6 +12,7 @@ from . import __version__
 
 # Modules that contribute sub-commands, in the order `phonebackup --help` lists them.
 COMMAND_MODULES = [
+    "pytest_phonebackup.demo",
     "pytest_phonebackup.virtual.cli",
     "pytest_phonebackup.media.cli",
     "pytest_phonebackup.hosttools",

@@ -43,6 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backup_app(name_or_path): the backup app this test runs (a scenario "
+                            "name from scenarios/ or a YAML path); overrides --phone-backup-app")
     config.addinivalue_line("markers", "phone(api=None, storage=None, count=1): what the test needs from its "
                             "phone(s): an API level, a storage size (e.g. '2G'), how many phones (`phones` fixture)")
     options = {setting.name: config.getoption(setting.ini) for setting in SETTINGS}
@@ -172,6 +174,47 @@ def gallery(phone: Phone) -> Iterator[Any]:
     seeding = Gallery(phone)
     yield seeding
     seeding.wipe_seeded()
+
+
+NO_APP = ("this test needs a backup app: pass --phone-backup-app NAME_OR_PATH (a scenario from scenarios/, "
+          "e.g. adb-mirror, or a YAML file) or mark the test @pytest.mark.backup_app('NAME_OR_PATH')")
+
+
+@pytest.fixture
+def backup_app(request: pytest.FixtureRequest, phone_settings: PhoneSettings) -> Any:
+    """The backup app under test, from @pytest.mark.backup_app(NAME_OR_PATH) or --phone-backup-app."""
+    from .apps import load_app
+
+    marker = request.node.get_closest_marker("backup_app")
+    name = marker.args[0] if marker is not None and marker.args else phone_settings.backup_app
+    if not name:
+        pytest.skip(NO_APP)
+    return load_app(name)
+
+
+@pytest.fixture
+def roundtrip(request: pytest.FixtureRequest, phone: Phone, backup_app: Any, phone_settings: PhoneSettings,
+              phone_factory: Callable[..., Phone], tmp_path: Path) -> Callable[..., Any]:
+    """`roundtrip(profile="smoke", seed=None, new_phone=False, check=True)` seeds, backs up, wipes
+    the seeded items, restores (onto a new phone with `new_phone=True`) and verifies. With `check`
+    a round trip that is not clean fails the test, naming the worst items and the seed."""
+    from . import report as allure_report
+    from .roundtrip import RoundTrip
+
+    runs = []
+
+    def run(profile: str = "smoke", seed: int | None = None, new_phone: bool = False, check: bool = True,
+            app: Any = None) -> Any:
+        target = phone_factory() if new_phone else None
+        chosen = phone_settings.seed if seed is None else seed
+        result = RoundTrip(phone, app or backup_app, profile=profile, seed=chosen,
+                           workdir=tmp_path / f"roundtrip-{len(runs) + 1}", restore_phone=target).run()
+        runs.append(result)
+        if check and not result.ok:
+            pytest.fail(allure_report.failure_message(result.report, result.manifest), pytrace=False)
+        return result
+
+    return run
 
 
 def _marker_needs(request: pytest.FixtureRequest) -> dict[str, Any]:

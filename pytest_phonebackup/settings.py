@@ -38,6 +38,24 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _profiles(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not names:
+        raise ValueError("give at least one media profile, e.g. smoke or edge,stress")
+    return names
+
+
+def _seed(text: str) -> int:
+    if text.strip().lower() == "random":
+        import random
+
+        return random.SystemRandom().randrange(1, 1_000_000)
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a seed: give a whole number, or 'random'") from None
+
+
 def _artifacts(text: str) -> str:
     if text not in ARTIFACT_MODES:
         raise ValueError(f"{text!r} is not one of {', '.join(ARTIFACT_MODES)}")
@@ -83,6 +101,12 @@ SETTINGS: tuple[Setting, ...] = (
             _artifacts, default="only-on-failure"),
     Setting("output", "folder for phone artifacts (screenshots, logcat, emulator logs)", Path,
             default=Path("phone-artifacts")),
+    Setting("backup_app", "the backup app under test: a scenario name from scenarios/ (e.g. adb-mirror) "
+            "or the path of a scenario YAML file", str),
+    Setting("media_profile", "media profiles the round-trip suite seeds, comma-separated (built-in: smoke, "
+            "edge, formats, stress, huge; or YAML paths); default: smoke, edge, formats, stress", _profiles),
+    Setting("seed", "seed of the generated media (same seed, same bytes); 'random' picks one and shows it",
+            _seed, default=0),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -122,6 +146,9 @@ class PhoneSettings:
     allow_wipe: bool = False
     artifacts: str = "only-on-failure"
     output: Path = Path("phone-artifacts")
+    backup_app: str | None = None
+    media_profile: tuple[str, ...] | None = None
+    seed: int = 0
     sources: dict[str, str] = field(default_factory=dict)
 
     @property
