@@ -322,8 +322,11 @@ def parse_scenario(name: str, policy: Policy, data: LocatedDict, path: Path) -> 
 
 
 def load_appium_app(name: str, policy: Policy, data: LocatedDict, path: Path) -> AppiumApp:
-    """`kind: appium` branch of apps.load_app."""
-    return AppiumApp(parse_scenario(name, policy, data, path))
+    """`kind: appium` branch of apps.load_app. Flow files named by runFlow are checked too."""
+    app = AppiumApp(parse_scenario(name, policy, data, path))
+    for steps in app.scenario.flows.values():
+        app.check_flow_files(steps)
+    return app
 
 
 # -- running: the screen as a page-source DOM ------------------------------------------------------
@@ -375,7 +378,7 @@ def match(root: Any, selector: dict[str, Any], app_id: str) -> list[Found]:
             wanted = wanted if ":id/" in wanted else f"{app_id}:id/{wanted}"
             if node.get("resource-id") != wanted:
                 continue
-        if "accessibilityId" in selector and node.get("content-desc") != str(selector["accessibilityId"]):
+        if "accessibilityId" in selector and not _text_matches(str(selector["accessibilityId"]), node.get("content-desc")):
             continue
         if "className" in selector and node.get("class") != str(selector["className"]):
             continue
@@ -731,6 +734,8 @@ class AppiumApp(BackupApp):
         base = self.scenario.source.parent if self.scenario.source else Path.cwd()
         path = (base / file).resolve()
         if str(path) not in self._subflows:
+            if not path.is_file():
+                raise ScenarioError(f"{at}: runFlow: no flow file {path}")
             data = load_yaml(path)
             if isinstance(data, LocatedDict):
                 data = data.get("steps") or data.get("commands")
@@ -738,6 +743,22 @@ class AppiumApp(BackupApp):
                 raise ScenarioError(f"{at}: runFlow file {path} must hold a list of steps (or `steps:`)")
             self._subflows[str(path)] = parse_steps(data, f"{path}")
         return self._subflows[str(path)]
+
+    def check_flow_files(self, steps: list[Step], seen: frozenset[str] = frozenset()) -> None:
+        """Load every runFlow file these steps name (recursively), so a typo fails at load time."""
+        for step in steps:
+            inner: list[Step] = []
+            if step.command == "runFlow" and step.args["file"]:
+                file = step.args["file"]
+                if _VAR.search(file):
+                    continue  # chosen at run time
+                inner = self.subflow(file, step.where)
+                key = str((self.scenario.source.parent if self.scenario.source else Path.cwd()) / file)
+                if key in seen:
+                    raise ScenarioError(f"{step.where}: runFlow {file} runs itself again (a loop)")
+                self.check_flow_files(inner, seen | {key})
+            elif step.command in ("runFlow", "retry"):
+                self.check_flow_files(step.args["commands"] or [], seen)
 
     def _server(self) -> Any:
         if self.server is None:
