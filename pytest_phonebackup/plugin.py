@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from . import appium
 from .errors import PhoneError
 from .phone import Phone
 from .provision import Provisioner, provisioner_for
@@ -40,6 +41,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         else:
             group.addoption(setting.option, default=None, dest=setting.ini, help=help_text)
         parser.addini(setting.ini, setting.help, default=None)
+    group.addoption("--appium-url", default=None, metavar="URL", dest="appium_url",
+                    help="use this Appium server (device farm, Selenium Grid) for UI-driven apps instead of "
+                         "starting one for the session [env PHONEBACKUP_APPIUM_URL]")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not settings.output.is_absolute():
         settings.output = Path(config.rootpath) / settings.output
     config.stash[SETTINGS_KEY] = settings
+    appium.use_url(config.getoption("appium_url"))  # UI-driven apps start their server on first use
     config.stash[PROVISIONER_KEY] = None
     config.stash[REPORTS_KEY] = {}
     config.stash[USED_KEY] = []
@@ -77,6 +82,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    appium.stop_shared_server()
     # A safety net for interrupted sessions: fixtures normally released everything already.
     provisioner = config.stash.get(PROVISIONER_KEY, None)
     if provisioner is not None:
