@@ -6,8 +6,6 @@ Not for starting phones from Python code: use `VirtualPhone` in-process or `spaw
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import errno
 import json
 import logging
 import os
@@ -18,7 +16,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .device import FIRST_CONSOLE_PORT, PhoneConfig, VirtualPhone, find_free_console_port, parse_size
+from .device import PhoneConfig, VirtualPhone, parse_size
 
 READY_PREFIX = "ready "  # the line `spawn_phone` waits for: "ready {json}"
 START_ATTEMPTS = 5  # ports picked without --port can be taken by another process before we bind
@@ -70,31 +68,9 @@ def config_from_args(args: argparse.Namespace) -> PhoneConfig:
 
 
 def start_phone(config: PhoneConfig) -> VirtualPhone:
-    """Start a phone; without a fixed port, choose and bind under a per-machine lock and retry when
-    another process took the pair in between (parallel launches race for the same free port)."""
-    from filelock import FileLock
-
-    if config.console_port is not None:
-        return VirtualPhone(config).start()
-    lock = FileLock(str(Path(tempfile.gettempdir()) / "pytest-phonebackup-ports.lock"))
-    start_port = FIRST_CONSOLE_PORT
-    last_error: OSError | None = None
-    for _ in range(START_ATTEMPTS):
-        with lock:
-            port = find_free_console_port(start_port)
-            phone = VirtualPhone(dataclasses.replace(config, console_port=port, adb_port=None))
-            try:
-                return phone.start()
-            except OSError as exc:
-                try:
-                    phone.close()
-                except Exception:  # noqa: BLE001 - half-started parts; the start error is the news
-                    pass
-                if exc.errno != errno.EADDRINUSE:
-                    raise
-                last_error = exc
-                start_port = port + 2
-    raise OSError(errno.EADDRINUSE, f"no free emulator port pair after {START_ATTEMPTS} attempts: {last_error}")
+    """Start a phone (a free port pair is chosen and bound under the cross-process lock when the
+    config names none)."""
+    return VirtualPhone(config).start()
 
 
 def run_up(args: argparse.Namespace) -> int:

@@ -7,8 +7,8 @@ emulator console — and starts and stops them in order. Wire formats live in `a
 
 from __future__ import annotations
 
+import errno
 import logging
-import socket
 import tempfile
 import threading
 import time
@@ -16,6 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .ports import (
+    FIRST_CONSOLE_PORT,
+    LAST_CONSOLE_PORT,
+    choose_console_port,
+    find_free_console_port,
+    port_is_free,
+    port_lock,
+)
 from .props import Properties, default_props
 from .storage import EXTERNAL_STORAGE, Storage
 
@@ -25,8 +33,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FIRST_CONSOLE_PORT = 5554  # emulator console ports are even, 5554..5584; adb is console + 1
-LAST_CONSOLE_PORT = 5584
+PORT_ATTEMPTS = 5  # successive pairs tried when another program binds the chosen one first
+__all__ = ["FIRST_CONSOLE_PORT", "LAST_CONSOLE_PORT", "PhoneConfig", "VirtualPhone", "find_free_console_port",
+           "parse_size", "port_is_free"]
+
 
 
 def parse_size(text: str | int) -> int:
@@ -41,25 +51,6 @@ def parse_size(text: str | int) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"cannot read storage size {text!r}: use a number of bytes or e.g. 512M, 8G") from None
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # As the listeners do: connections of an earlier phone in TIME_WAIT do not make a port busy.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-            return True
-        except OSError:
-            return False
-
-
-def find_free_console_port(start: int = FIRST_CONSOLE_PORT, stop: int = LAST_CONSOLE_PORT) -> int:
-    """First even port P in [start, stop] with P and P+1 free on loopback."""
-    for port in range(start + (start % 2), stop + 1, 2):
-        if port_is_free(port) and port_is_free(port + 1):
-            return port
-    raise OSError(f"no free emulator port pair in {start}..{stop + 1}; stop some emulators or pass another --port")
 
 
 @dataclass
@@ -110,6 +101,8 @@ class VirtualPhone:
         for key, value in overrides.items():
             setattr(self.config, key, value)
         cfg = self.config
+        # Without a fixed port, start() chooses and binds a free pair under the cross-process lock.
+        self._auto_port = cfg.console_port is None
         if cfg.console_port is None:
             cfg.console_port = find_free_console_port()
         if cfg.adb_port is None:
@@ -175,6 +168,38 @@ class VirtualPhone:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> VirtualPhone:
+        """Start serving. A phone without a fixed port takes a free pair under the cross-process
+        port lock, and moves on to the next pair when another program grabbed it meanwhile."""
+        if not self._auto_port:
+            return self._start_parts()
+        with port_lock():
+            port = self.console_port
+            for _attempt in range(PORT_ATTEMPTS):
+                port = choose_console_port(start=port)
+                self._move_to(port)
+                try:
+                    return self._start_parts()
+                except OSError as exc:
+                    self._stop_parts()
+                    if exc.errno != errno.EADDRINUSE:
+                        raise
+                    port += 2
+        raise OSError(errno.EADDRINUSE, f"no free emulator port pair after {PORT_ATTEMPTS} attempts")
+
+    def _move_to(self, console_port: int) -> None:
+        self.config.console_port, self.config.adb_port = console_port, console_port + 1
+        self.props.set("ro.serialno", self.serial)
+
+    def _stop_parts(self) -> None:
+        for part in (self.adbd, self.console):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception:  # noqa: BLE001 - half-started parts; the start error is the news
+                    pass
+        self.adbd = self.console = None
+
+    def _start_parts(self) -> VirtualPhone:
         from .adbd import AdbDaemon
         from .console import EmulatorConsole
 
