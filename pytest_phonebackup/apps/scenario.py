@@ -137,7 +137,7 @@ def _c_wait(value: Any, at: str) -> dict[str, Any]:
     if ("visible" in spec) == ("notVisible" in spec):
         raise _fail(at, "waitFor / extendedWaitUntil needs exactly one of `visible` or `notVisible`")
     key = "visible" if "visible" in spec else "notVisible"
-    out = {key: _check_selector(spec[key], where(value, key) or at)}
+    out: dict[str, Any] = {key: _check_selector(spec[key], where(value, key) or at)}
     out["timeout"] = _check_timeout(spec["timeout"], where(value, "timeout") or at) if "timeout" in spec else None
     return out
 
@@ -157,7 +157,7 @@ def _c_input(value: Any, at: str) -> dict[str, Any]:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return {"text": str(value)}
     spec = _mapping(value, at, {"text": True, "into": False}, "inputText")
-    out = {"text": str(spec["text"])}
+    out: dict[str, Any] = {"text": str(spec["text"])}
     if "into" in spec:
         out["into"] = _check_selector(spec["into"], where(value, "into") or at)
     return out
