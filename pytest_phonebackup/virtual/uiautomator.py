@@ -433,7 +433,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw.strip() else {}
             if not isinstance(body, dict):
                 raise ServerError("invalid argument", "the request body must be a JSON object")
-            status, session, value = 200, uia.session_id, route(uia, method, path, body)
+            # SRV AppiumResponse: "None" stands for "no session yet" (GET /status before POST /session)
+            value = route(uia, method, path, body)
+            status, session = 200, uia.session_id or "None"
             if method == "DELETE" and re.fullmatch(r"/session/[^/]+", path):
                 session, stop_after = None, True
         except ServerError as exc:
