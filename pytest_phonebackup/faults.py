@@ -62,10 +62,15 @@ class PhoneFaults:
     def __init__(self, phone: Any, app: Any | None = None, cloud: Any | None = None):
         self.phone = phone
         self.app = app
-        self.cloud = cloud if cloud is not None else getattr(app, "cloud", None)
+        self._cloud = cloud
         self.faults: list[Fault] = []
         self._threads: list[threading.Thread] = []
         self.errors: list[BaseException] = []  # raised by faults applied in the background
+
+    @property
+    def cloud(self) -> Any:
+        """The cloud store the app uploads to (given, or the app's own), or None."""
+        return self._cloud if self._cloud is not None else getattr(self.app, "cloud", None)
 
     @property
     def package(self) -> str:
@@ -162,6 +167,8 @@ class PhoneFaults:
 
     # -- the cloud -----------------------------------------------------------------------------------
     def _need_cloud(self) -> Any:
+        if self.cloud is None and hasattr(self.app, "ensure_cloud"):
+            self.app.ensure_cloud()  # the app starts its store at prepare; faults may come first
         if self.cloud is None:
             raise PhoneError("this fault needs the cloud store the app uploads to: create PhoneFaults(phone, app) "
                              "with an app that has `cloud: loopback`, or pass cloud=CloudStore")
@@ -232,8 +239,7 @@ class PhoneFaults:
     def after_uploads(self, count: int) -> Condition:
         """True once the cloud holds `count` items of the app's account."""
         cloud = self._need_cloud()
-        account = getattr(self.app, "account", None)
-        return lambda: len(cloud.items(account or getattr(self.app, "account", ""))) >= count
+        return lambda: len(cloud.items(getattr(self.app, "account", None) or "")) >= count
 
     def when_card(self, pattern: str) -> Condition:
         """True once the app's status card matches `pattern` (a regex)."""

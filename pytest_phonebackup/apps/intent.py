@@ -82,13 +82,15 @@ class IntentApp(BackupApp):
         self.cloud: Any = None  # the CloudStore this app object started (cloud: loopback)
         self.variables: dict[str, str] = {}
         self.history: list[dict[str, Any]] = []  # every distinct status seen, for reports and tests
+        self.status_error = ""  # why the status command failed last
 
     # -- set-up --------------------------------------------------------------------------------
     def use_cloud(self, store: Any) -> None:
         """Use a running CloudStore (tests share one and inspect it) instead of starting one."""
         self.cloud = store
 
-    def _ensure_cloud(self) -> None:
+    def ensure_cloud(self) -> None:
+        """Start (or adopt) the cloud store and pick the account, once; prepare and steps call it."""
         if self.cloud_spec is None:
             return
         if self.cloud is None:
@@ -140,7 +142,7 @@ class IntentApp(BackupApp):
         phone.install(path)
 
     def prepare(self, phone: Any) -> None:
-        self._ensure_cloud()
+        self.ensure_cloud()
         self.install(phone)
         self.run_commands(phone, self.prepare_commands)
 
@@ -159,6 +161,7 @@ class IntentApp(BackupApp):
         """The app's status as a dict (at least `card`), or None when it has none to show."""
         result = phone.shell(self.expand(self.status_command), check=False, timeout=30)
         if result.status != 0:
+            self.status_error = (result.stderr or result.stdout).strip()[:200] or f"exit status {result.status}"
             return None
         try:
             data = json.loads(result.stdout)
@@ -178,7 +181,7 @@ class IntentApp(BackupApp):
         return self._step(phone, "restore", self.restore_step)
 
     def _step(self, phone: Any, name: str, step: Step) -> StepResult:
-        self._ensure_cloud()
+        self.ensure_cloud()
         started = time.monotonic()
         # The card of an earlier step must not end this one: remember it, wait for a change first.
         before = self.read_status(phone)
@@ -192,18 +195,26 @@ class IntentApp(BackupApp):
         start = now = time.monotonic()
         fresh = before is None
         last_sig: tuple | None = None
-        changed_at = paused_since = gone_since = None
+        changed_at = paused_since = gone_since = silent_since = None
         status: dict[str, Any] = {}
         while True:
             now = time.monotonic()
             try:
-                status = self.read_status(phone) or {}
+                found = self.read_status(phone)
                 running = self.process_running(phone)
             except PhoneError:
                 # The phone is away (a reboot): the app should carry on once it is back.
                 phone.wait_ready(timeout=max(step.timeout - (now - start), 5))
-                changed_at = gone_since = None
+                changed_at = gone_since = silent_since = None
                 continue
+            status = found or {}
+            if found is None:
+                silent_since = silent_since or now
+                if now - silent_since >= step.stopped_after:
+                    raise BackupStopped(f"{name}: {self.package} shows no status: `{self.expand(self.status_command)}` "
+                                        f"failed ({self.status_error}); is the app installed and signed in?", status)
+            else:
+                silent_since = None
             view, card = card_of(status, step.card)
             sig = (card, view.get("done"), view.get("total"), view.get("restored"), view.get("error"))
             if sig != last_sig:
