@@ -574,7 +574,8 @@ class FlowRunner:
         self.driver.back()
 
     def do_hideKeyboard(self, step: Step, args: None) -> None:  # noqa: N802
-        pass  # the virtual phone has no soft keyboard; on real phones the driver hides it on request
+        if self.driver.is_keyboard_shown():  # the driver reads `dumpsys input_method`
+            self.driver.hide_keyboard()
 
     def do_pressKey(self, step: Step, code: int) -> None:  # noqa: N802
         self.driver.press_keycode(code)

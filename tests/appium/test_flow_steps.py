@@ -58,6 +58,7 @@ def test_steps_drive_settings_and_launcher(appium_server, phone, virtual_phone, 
           - assertVisible: {text: "Settings", className: android.widget.TextView}
           - scrollUntilVisible: {element: {text: Airplane mode}}
           - takeScreenshot: settings-${NOTED}
+          - hideKeyboard
           - pressKey: Back
           - assertVisible: {accessibilityId: Settings, className: android.widget.TextView}
           - assertNotVisible: {id: wifi_switch}
