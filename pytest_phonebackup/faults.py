@@ -132,7 +132,10 @@ class PhoneFaults:
             self._sh(prefix + "SET --ez backup true")
             self._sh(prefix + "BACKUP_NOW")
 
-        return self._add("backup off", lambda: self._sh(prefix + "SET --ez backup false") and None, undo, now)
+        def apply() -> None:
+            self._sh(prefix + "SET --ez backup false")
+
+        return self._add("backup off", apply, undo, now)
 
     def force_stop(self, now: bool = True) -> Fault:
         """`am force-stop`: the app stays stopped until it is opened again (undo: open it)."""
@@ -167,8 +170,9 @@ class PhoneFaults:
 
     # -- the cloud -----------------------------------------------------------------------------------
     def _need_cloud(self) -> Any:
-        if self.cloud is None and hasattr(self.app, "ensure_cloud"):
-            self.app.ensure_cloud()  # the app starts its store at prepare; faults may come first
+        app = self.app
+        if self.cloud is None and app is not None and hasattr(app, "ensure_cloud"):
+            app.ensure_cloud()  # the app starts its store at prepare; faults may come first
         if self.cloud is None:
             raise PhoneError("this fault needs the cloud store the app uploads to: create PhoneFaults(phone, app) "
                              "with an app that has `cloud: loopback`, or pass cloud=CloudStore")
@@ -245,8 +249,12 @@ class PhoneFaults:
         """True once the app's status card matches `pattern` (a regex)."""
         import re
 
+        app = self.app
+        if app is None or not hasattr(app, "read_status"):
+            raise PhoneError("when_card needs the app under test: create PhoneFaults(phone, app) with a kind: intent app")
+
         def check() -> bool:
-            status = self.app.read_status(self.phone) or {}
+            status = app.read_status(self.phone) or {}
             return re.fullmatch(pattern, str(status.get("card", ""))) is not None
 
         return check

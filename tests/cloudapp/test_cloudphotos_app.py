@@ -110,3 +110,21 @@ def test_intent_scenario_errors_name_file_and_line(tmp_path):
                    "  untill: Done\nrestore:\n  until: Done\n")
     with pytest.raises(ScenarioError, match=r"bad.yaml:7.*unknown key 'untill'"):
         load_app(bad)
+
+
+def test_storage_saver_downsizes_big_photos_to_about_16_mp_and_keeps_exif():
+    import io
+
+    from PIL import Image
+
+    from pytest_phonebackup.virtual.apps.cloudphotos import CloudPhotos
+
+    exif = Image.Exif()
+    exif[0x0110] = "Pixel 8"  # Model
+    out = io.BytesIO()
+    Image.new("RGB", (5000, 4000), (90, 140, 200)).save(out, "JPEG", quality=95, exif=exif.tobytes())
+    saved = CloudPhotos._storage_saver(out.getvalue())
+    with Image.open(io.BytesIO(saved)) as im:
+        assert 15_000_000 <= im.width * im.height <= 16_000_000
+        assert abs(im.width / im.height - 5000 / 4000) < 0.01
+        assert im.getexif().get(0x0110) == "Pixel 8"

@@ -475,14 +475,15 @@ class CloudPhotos(VirtualApp):
         from PIL import Image
 
         try:
-            with Image.open(io.BytesIO(data)) as im:
-                exif = im.info.get("exif", b"")
-                pixels = im.width * im.height
+            with Image.open(io.BytesIO(data)) as original:
+                exif = original.info.get("exif", b"")
+                picture: Image.Image = original
+                pixels = picture.width * picture.height
                 if pixels > SAVER_PIXELS:
                     scale = (SAVER_PIXELS / pixels) ** 0.5
-                    im = im.resize((max(1, int(im.width * scale)), max(1, int(im.height * scale))))
+                    picture = picture.resize((max(1, int(picture.width * scale)), max(1, int(picture.height * scale))))
                 out = io.BytesIO()
-                im.convert("RGB").save(out, "JPEG", quality=SAVER_JPEG_QUALITY, exif=exif)
+                picture.convert("RGB").save(out, "JPEG", quality=SAVER_JPEG_QUALITY, exif=exif)
                 return out.getvalue()
         except (OSError, ValueError):
             return data  # a file it cannot decode goes up as it is
