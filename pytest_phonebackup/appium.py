@@ -44,9 +44,11 @@ def android_home(folder: str | Path | None = None) -> Path:
     link = tools / "adb"
     target = Path(adb_path()).resolve()
     if not (link.is_symlink() and link.resolve() == target):
-        if link.exists() or link.is_symlink():
-            link.unlink()
-        link.symlink_to(target)
+        # made beside and renamed over: parallel test workers may set the folder up at once
+        temporary = tools / f".adb-{os.getpid()}"
+        temporary.unlink(missing_ok=True)
+        temporary.symlink_to(target)
+        os.replace(temporary, link)
     return root
 
 

@@ -778,7 +778,10 @@ class AppiumApp(BackupApp):
         runner = FlowRunner(self, driver, phone, workdir, flow)
         try:
             runner.run(steps)
-        except (ScenarioStepFailed, ScenarioError):
+        except (ScenarioStepFailed, ScenarioError) as exc:
+            from .. import report
+
+            report.attach_text(f"{self.name}: {flow} steps", "\n".join(runner.log + [f"FAILED: {exc}"]))
             self._keep_evidence(driver, workdir, flow)
             raise
         finally:
@@ -788,6 +791,9 @@ class AppiumApp(BackupApp):
                 pass
         result = StepResult(flow, time.monotonic() - started, "\n".join(runner.log))
         self.results.append(result)
+        from .. import report
+
+        report.attach_text(f"{self.name}: {flow} steps", result.output)
         return result
 
     def _keep_evidence(self, driver: Any, workdir: Path, flow: str) -> None:
