@@ -106,3 +106,17 @@ def test_an_element_of_a_screen_that_changed_is_stale(server, virtual_phone):
     assert (status, body["value"]["error"]) == (404, "stale element reference")
     request(address, "POST", f"/session/{sid}/back", {})
     assert virtual_phone.system.activity.top.package == "com.google.android.apps.nexuslauncher"
+
+
+def test_typing_into_an_element_taps_it_then_types_and_presses_enter(server, virtual_phone):
+    address, _thread, _outcome = server
+    sid = request(address, "POST", "/session", {"capabilities": {"firstMatch": [{}]}})[1]["value"]["sessionId"]
+    search = request(address, "POST", f"/session/{sid}/element",
+                     {"strategy": "accessibility id", "selector": "Search"})[1]["value"][W3C_ELEMENT]
+    events = virtual_phone.system.screen.events
+    before = len(events)
+    status, body = request(address, "POST", f"/session/{sid}/element/{search}/value",
+                           {"elementId": search, "text": "beach 2024\n", "replace": False})
+    assert (status, body["value"]) == (200, None)
+    typed = [(e.kind, e.args) for e in list(events)[before:]]
+    assert typed[0][0] == "tap" and typed[1:] == [("text", ("beach 2024",)), ("keyevent", (66, False))]
