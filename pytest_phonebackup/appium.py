@@ -150,6 +150,9 @@ class AppiumServer:
         options.udid = serial
         options.device_name = serial
         options.set_capability("appium:adbPort", adb_server_port())
+        # A free port from the OS for `adb forward`: the driver's default scan of 8200-8299 races with
+        # other sessions and test runs on the same machine.
+        options.set_capability("appium:systemPort", _free_port())
         for key, value in SESSION_DEFAULTS.items():
             options.set_capability(key, value)
         if app_package:
