@@ -175,14 +175,17 @@ RECOMPRESSED_MAX_DISTANCE = 12.0  # mean grey difference up to which two images 
 
 
 def describe_byte_difference(original: Path, restored: Path) -> tuple[str, dict[str, Any]] | None:
-    """Truncation or a few flipped bytes: damage, not recompression. None if neither applies."""
+    """Truncation, data appended, or a few flipped bytes: damage, not recompression. None otherwise."""
     osize, rsize = original.stat().st_size, restored.stat().st_size
     with original.open("rb") as fo, restored.open("rb") as fr:
         if rsize < osize:
             if _is_prefix(fr, fo, rsize):
                 return f"truncated: {rsize:,} of {osize:,} bytes came back", {"truncated_at": rsize, "expected_size": osize}
             return None
-        if rsize != osize:
+        if rsize > osize:
+            if _is_prefix(fo, fr, osize):
+                return (f"grew by {rsize - osize:,} bytes: the original followed by extra data",
+                        {"extra_bytes": rsize - osize, "expected_size": osize})
             return None
         differing, first = 0, None
         offset = 0

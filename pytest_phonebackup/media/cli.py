@@ -34,6 +34,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
                                           "lists it, and save the manifest (needed by `media wipe`).")
     seed.add_argument("--serial", required=True, help="the phone, as `adb devices` lists it")
     _profile_arguments(seed)
+    seed.add_argument("--originals", type=Path, default=None,
+                      help="keep the generated files in this folder (phonebackup verify then says how a file differs)")
     seed.add_argument("--manifest", type=Path, default=None,
                       help="where to save the manifest (default: print it on stdout)")
     seed.set_defaults(func=run_seed)
@@ -91,7 +93,8 @@ def run_seed(args: argparse.Namespace) -> int:
 
     try:
         phone = _attach(args.serial)
-        manifest = Gallery(phone, cache=Cache(args.cache), progress=not args.quiet).seed(args.profile, args.seed)
+        manifest = Gallery(phone, cache=Cache(args.cache), progress=not args.quiet).seed(
+            args.profile, args.seed, keep_originals=args.originals)
     except (PhoneBackupError, ValueError, OSError) as exc:
         return _fail("seed", exc)
     if args.manifest:
