@@ -3,6 +3,7 @@ phones it can see. Every test talks to phones through real clients, never throug
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import socket
 import subprocess
@@ -80,3 +81,15 @@ def virtual_phone(adb_server: AdbServer, phone_config: PhoneConfig) -> VirtualPh
         yield phone
     finally:
         phone.close()
+
+
+def plugin_installed() -> bool:
+    """True when the package is installed (tox): pytest then loads the plugin by its entry point."""
+    return any(entry.value == "pytest_phonebackup.plugin"
+               for entry in importlib.metadata.entry_points(group="pytest11"))
+
+
+@pytest.fixture(scope="session")
+def plugin_args() -> list[str]:
+    """Arguments for a pytest subprocess: load the plugin by hand only when it is not installed."""
+    return ([] if plugin_installed() else ["-p", "pytest_phonebackup.plugin"]) + ["-p", "no:cacheprovider"]

@@ -587,6 +587,19 @@ PREAUTH_COMMANDS: tuple[Command, ...] = (
 
 
 # -- the server ------------------------------------------------------------------------------------------
+def close_gracefully(sock: socket.socket, linger: float = 1.0) -> None:
+    """Send FIN, read what the peer still sends (up to `linger` seconds), then close: closing with
+    unread input would reset the connection and the peer could lose our last lines."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(linger)
+        while sock.recv(4096):
+            pass
+    except OSError:
+        pass
+    sock.close()
+
+
 class EmulatorConsole:
     """The console server of one phone on 127.0.0.1:phone.console_port, one thread per client."""
 
@@ -639,8 +652,10 @@ class EmulatorConsole:
         with self._lock:
             clients = list(self._clients)
         for sock in clients:
+            # Half-close: the client reads what was said (`bye bye`), then closes; its session thread
+            # reads what the client still sent, so the final close sends no RST that would eat it.
             try:
-                sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_WR)
             except OSError:
                 pass
         if self._thread is not None and self._thread is not threading.current_thread():
@@ -666,11 +681,7 @@ class EmulatorConsole:
         finally:
             with self._lock:
                 self._clients.discard(sock)
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
+            close_gracefully(sock)
 
     # -- snapshots of the phone's files ----------------------------------------------------------------
     def snapshot_dir(self, name: str) -> Path:

@@ -15,13 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.usefixtures("adb_server")
-def test_suite_with_ui_app_reports_recompressed_photos(appium_server, tmp_path: Path):
+def test_suite_with_ui_app_reports_recompressed_photos(appium_server, tmp_path: Path, plugin_args: list[str]):
     sessions_before = appium_server.log_path.read_text().count("--> POST /session ")
     env = dict(os.environ, STORAGE_SAVER="true", PYTHONPATH=str(ROOT))
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "pytest_phonebackup.suite", "-p", "pytest_phonebackup.plugin",
+        [sys.executable, "-m", "pytest", "--pyargs", "pytest_phonebackup.suite", *plugin_args,
          "--phone-emulator", "--phone-backup-app", "cloudphotos-ui", "--phone-media-profile", "smoke",
-         "--appium-url", appium_server.url, "-k", "same_phone", "-q", "-rA", "-p", "no:cacheprovider",
+         "--appium-url", appium_server.url, "-k", "same_phone", "-q", "-rA",
          "--phone-output", str(tmp_path / "out")],
         cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
     output = proc.stdout + proc.stderr

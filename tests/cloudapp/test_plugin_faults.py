@@ -3,7 +3,6 @@ the plugin loaded, the `backup_app` marker, the `roundtrip` and `phone_faults` f
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 from pathlib import Path
 
@@ -36,11 +35,10 @@ def test_wifi_gone_for_good_is_paused(roundtrip, phone_faults, backup_app):
 
 
 def test_readme_fault_example_runs_under_the_plugin(pytester: pytest.Pytester, adb_server,
-                                                     monkeypatch: pytest.MonkeyPatch):
+                                                     monkeypatch: pytest.MonkeyPatch, plugin_args):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
-    installed = any(e.value == "pytest_phonebackup.plugin" for e in importlib.metadata.entry_points(group="pytest11"))
     pytester.makepyfile(test_user=USER_TESTS)
-    args = ([] if installed else ["-p", "pytest_phonebackup.plugin"]) + ["-p", "no:cacheprovider"]
+    args = plugin_args
     result = pytester.runpytest_subprocess(*args, "--phone-emulator", "-q", timeout=180)
     result.assert_outcomes(passed=2)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 from pathlib import Path
 
@@ -31,13 +30,12 @@ def test_b_finds_nothing_left(gallery, phone):
 '''
 
 
-def test_gallery_fixture_seeds_and_leaves_nothing_behind(pytester: pytest.Pytester, adb_server, monkeypatch):
+def test_gallery_fixture_seeds_and_leaves_nothing_behind(pytester: pytest.Pytester, adb_server, monkeypatch,
+                                                          plugin_args):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    installed = any(entry.value == "pytest_phonebackup.plugin"
-                    for entry in importlib.metadata.entry_points(group="pytest11"))
-    args = ([] if installed else ["-p", "pytest_phonebackup.plugin"]) + ["-p", "no:cacheprovider"]
+    args = plugin_args
     pytester.makepyfile(USER_TESTS)
     result = pytester.runpytest_subprocess(*args, "--phone-emulator", "-v", timeout=240)
     result.assert_outcomes(passed=2)

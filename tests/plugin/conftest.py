@@ -4,7 +4,6 @@ user's installation loads it."""
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 from pathlib import Path
 
@@ -23,12 +22,6 @@ def phone_config(tmp_path: Path) -> PhoneConfig:
     return PhoneConfig(data_dir=tmp_path / "phone", storage_bytes=2 * 1024**3, console_port=port)
 
 
-def plugin_installed() -> bool:
-    """True when the package is installed (tox): pytest then loads the plugin by its entry point."""
-    return any(entry.value == "pytest_phonebackup.plugin"
-               for entry in importlib.metadata.entry_points(group="pytest11"))
-
-
 @pytest.fixture
 def run_pytest(pytester: pytest.Pytester, adb_server, monkeypatch: pytest.MonkeyPatch, plugin_args: list[str]):
     """`run_pytest(*args, timeout=...)` -> RunResult of a pytest subprocess in pytester's folder."""
@@ -43,9 +36,3 @@ def run_pytest(pytester: pytest.Pytester, adb_server, monkeypatch: pytest.Monkey
         return pytester.runpytest_subprocess(*plugin_args, *args, timeout=timeout)
 
     return run
-
-
-@pytest.fixture
-def plugin_args() -> list[str]:
-    """Command-line arguments that load the plugin when it is not installed (no entry point)."""
-    return ([] if plugin_installed() else ["-p", "pytest_phonebackup.plugin"]) + ["-p", "no:cacheprovider"]

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from filelock import FileLock
-from report_testing import REPO, ROUND_TRIPS, AllureRun, Chromium, QuietHandler, chromium_binary, plugin_args
+from report_testing import REPO, ROUND_TRIPS, AllureRun, Chromium, QuietHandler, chromium_binary
 
 
 @pytest.fixture(scope="session")
-def allure_run(adb_server, tmp_path_factory: pytest.TempPathFactory) -> AllureRun:
+def allure_run(adb_server, tmp_path_factory: pytest.TempPathFactory, plugin_args: list[str]) -> AllureRun:
     """Round trips in a pytest subprocess on two xdist workers (each with its own virtual phone).
     Run once per test session: under xdist the first worker runs it, the others read its results."""
     shared = os.environ.get("PYTEST_XDIST_WORKER") is not None
@@ -31,12 +31,12 @@ def allure_run(adb_server, tmp_path_factory: pytest.TempPathFactory) -> AllureRu
             saved = json.loads(done.read_text())
             return AllureRun(folder / "allure-results", saved["stdout"], saved["returncode"], folder)
         folder.mkdir(exist_ok=True)
-        run = _run_round_trips(folder)
+        run = _run_round_trips(folder, plugin_args)
         done.write_text(json.dumps({"stdout": run.stdout, "returncode": run.returncode}))
         return run
 
 
-def _run_round_trips(folder: Path) -> AllureRun:
+def _run_round_trips(folder: Path, plugin_args: list[str]) -> AllureRun:
     (folder / "test_round_trips.py").write_text(ROUND_TRIPS)
     results = folder / "allure-results"
     results.mkdir(exist_ok=True)
@@ -45,7 +45,7 @@ def _run_round_trips(folder: Path) -> AllureRun:
            if not k.startswith(("PYTEST_", "PHONEBACKUP_")) or k in ("PHONEBACKUP_TOOLS", "PHONEBACKUP_ADB",
                                                                      "PHONEBACKUP_LOCK_DIR", "PHONEBACKUP_MEDIA_CACHE")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    cmd = [sys.executable, "-m", "pytest", *plugin_args(), "-n", "2", "--phone-emulator", "--phone-storage=1G",
+    cmd = [sys.executable, "-m", "pytest", *plugin_args, "-n", "2", "--phone-emulator", "--phone-storage=1G",
            f"--alluredir={results}", "--clean-alluredir", "-rA", "test_round_trips.py"]
     proc = subprocess.run(cmd, cwd=folder, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=300)

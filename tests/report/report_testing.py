@@ -85,13 +85,6 @@ class AllureRun:
         return out
 
 
-def plugin_args() -> list[str]:
-    import importlib.metadata
-
-    installed = any(e.value == "pytest_phonebackup.plugin" for e in importlib.metadata.entry_points(group="pytest11"))
-    return ([] if installed else ["-p", "pytest_phonebackup.plugin"]) + ["-p", "no:cacheprovider"]
-
-
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         pass
