@@ -1,6 +1,7 @@
 """`phonebackup demo`: the main job. Runs the built-in round-trip suite on the embedded virtual
-phone with the reference tool (adb-mirror) over the smoke and edge galleries, writes Allure
-results, renders the HTML report and prints where everything is. With `--faults` it also runs
+phone with the reference tool (adb-mirror) over the smoke and edge galleries, then the on-device
+Cloud Photos app with Wi-Fi dropping mid-backup, writes Allure results, renders the HTML report
+and prints where everything is. With `--faults` it also runs
 deliberately broken variants of the tool, so the report shows what a real loss looks like.
 """
 
@@ -38,8 +39,9 @@ def plugin_installed() -> bool:
     return any(ep.value.startswith("pytest_phonebackup") for ep in entry_points(group="pytest11"))
 
 
-def run_suite(app: str | Path, profiles: str, results: Path, workers: int, extra: list[str]) -> int:
-    command = [sys.executable, "-m", "pytest", "--pyargs", "pytest_phonebackup.suite"]
+def run_suite(app: str | Path, profiles: str, results: Path, workers: int, extra: list[str],
+              suite: str = "pytest_phonebackup.suite") -> int:
+    command = [sys.executable, "-m", "pytest", "--pyargs", suite]
     if not plugin_installed():
         command += ["-p", "pytest_phonebackup.plugin"]  # running from a source tree without `pip install`
     command += ["--phone-emulator", "--phone-backup-app", str(app), "--phone-media-profile", profiles,
@@ -51,6 +53,7 @@ def run_suite(app: str | Path, profiles: str, results: Path, workers: int, extra
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from .hosttools import install_node_tools
     from .report_cli import render
 
     started = time.monotonic()
@@ -64,6 +67,8 @@ def run_demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("PHONEBACKUP_OUTPUT", str(folder / "phone-artifacts"))
     print(f"pytest-phonebackup demo: round trips on the embedded virtual phone, results in {folder}", flush=True)
     status = run_suite("adb-mirror", args.profiles, results, args.workers, [])
+    print("\nCloud Photos on the phone, with Wi-Fi dropping in the middle of a backup:", flush=True)
+    status = status or run_suite("cloudphotos", "smoke", results, 1, [], suite="pytest_phonebackup.demo_suite")
     broken_status = 0
     if args.faults:
         print("\nNow the same round trips with deliberately broken variants of the tool (these must FAIL):", flush=True)
@@ -74,6 +79,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 broken_status = 1
     print("\nrendering the Allure report ...", flush=True)
     try:
+        install_node_tools(quiet=False)  # nothing to do when the pinned Allure CLI is already there
         render(results, report_dir)
         html = report_dir / "index.html"
         print(f"Allure report: {html}" + ("" if html.exists() else " (missing!)"))
