@@ -247,8 +247,29 @@ def write_session_files(results_dir: str | Path, environment: dict[str, str]) ->
     cats = folder / "categories.json"
     cats.write_text(json.dumps(categories(), indent=1), encoding="utf-8")
     env = folder / "environment.properties"
-    env.write_text(environment_properties(environment), encoding="utf-8")
+    env.write_text(environment_properties(merge_environment(folder, environment)), encoding="utf-8")
     return [cats, env]
+
+
+ENVIRONMENT_SIDECAR = "phonebackup-environment.json"  # what earlier sessions into this folder recorded
+
+
+def merge_environment(folder: Path, environment: dict[str, str]) -> dict[str, str]:
+    """Several pytest sessions may write into one results folder (the demo runs two): keep every
+    session's values, so the report names all apps, profiles and phones. `--clean-alluredir`
+    empties the folder, and with it this memory."""
+    sidecar = folder / ENVIRONMENT_SIDECAR
+    try:
+        seen: dict[str, list[str]] = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        seen = {}
+    for key, value in environment.items():
+        values = seen.setdefault(key, [])
+        for part in str(value).split(", "):
+            if part and part not in values:
+                values.append(part)
+    sidecar.write_text(json.dumps(seen, indent=1), encoding="utf-8")
+    return {key: ", ".join(values) for key, values in seen.items()}
 
 
 # -- one round trip into the report ---------------------------------------------------------------

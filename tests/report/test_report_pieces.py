@@ -185,3 +185,13 @@ def test_report_command_names_the_install_command_when_allure_is_missing(tmp_pat
 def test_report_command_says_how_to_get_results_when_there_are_none(tmp_path):
     proc = _cli("--results", str(tmp_path / "nothing"), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2 and "--alluredir=" in proc.stderr
+
+
+def test_sessions_writing_into_one_results_folder_keep_each_others_environment(tmp_path):
+    from pytest_phonebackup.report import write_session_files
+
+    write_session_files(tmp_path, {"backup apps": "adb-mirror", "media profiles": "smoke, edge"})
+    write_session_files(tmp_path, {"backup apps": "cloudphotos", "media profiles": "smoke"})
+    text = (tmp_path / "environment.properties").read_text()
+    assert "backup\\ apps=adb-mirror, cloudphotos\n" in text
+    assert "media\\ profiles=smoke, edge\n" in text
