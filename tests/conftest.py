@@ -8,6 +8,8 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +68,17 @@ def adb_server() -> AdbServer:
     server.run("kill-server", check=False)
 
 
+@contextmanager
+def started_phone(adb_server: AdbServer, config: PhoneConfig) -> Iterator[VirtualPhone]:
+    """A started virtual phone, listed by the private adb server in state `device`; closed on exit."""
+    phone = start_phone(config)  # a free port pair chosen under a lock, retried when raced
+    try:
+        adb_server.wait_for(phone.serial)
+        yield phone
+    finally:
+        phone.close()
+
+
 @pytest.fixture
 def phone_config(tmp_path: Path) -> PhoneConfig:
     """Override in a test module to change how `virtual_phone` is built."""
@@ -75,12 +88,22 @@ def phone_config(tmp_path: Path) -> PhoneConfig:
 @pytest.fixture
 def virtual_phone(adb_server: AdbServer, phone_config: PhoneConfig) -> VirtualPhone:
     """A started virtual phone, listed by the private adb server in state `device`."""
-    phone = start_phone(phone_config)  # a free port pair chosen under a lock, retried when raced
-    try:
-        adb_server.wait_for(phone.serial)
+    with started_phone(adb_server, phone_config) as phone:
         yield phone
-    finally:
-        phone.close()
+
+
+@pytest.fixture(scope="module")
+def shared_phone_config(tmp_path_factory: pytest.TempPathFactory) -> PhoneConfig:
+    """Override in a test module to change how `shared_phone` is built."""
+    return PhoneConfig(data_dir=tmp_path_factory.mktemp("phone"))
+
+
+@pytest.fixture(scope="module")
+def shared_phone(adb_server: AdbServer, shared_phone_config: PhoneConfig) -> VirtualPhone:
+    """One started virtual phone for all tests of a module (a fresh phone per test costs the adb
+    server's reconnect delay, about a second): for tests that leave it as they found it."""
+    with started_phone(adb_server, shared_phone_config) as phone:
+        yield phone
 
 
 def plugin_installed() -> bool:

@@ -1,5 +1,6 @@
 """A minimal ADB host written against the wire format, for tests that need to send what real
-clients never send (v1 checksums on demand, broken headers, floods) to the virtual phone."""
+clients never send (v1 checksums on demand, broken headers, floods) to the virtual phone, and the
+port pair every test phone with a fixed port takes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import random
 import socket
 import struct
 
+from pytest_phonebackup.virtual.ports import find_free_console_port
 from pytest_phonebackup.virtual.protocol import (
     A_CLSE,
     A_CNXN,
@@ -26,14 +28,13 @@ from pytest_phonebackup.virtual.protocol import (
 def free_console_port() -> int:
     """An even console port P with P and P+1 free, far from 5554..5585: no adb server's scan finds
     the phone there (only its own registration does), and parallel test runs, which pick their
-    phones from that range, do not race for it."""
-    from pytest_phonebackup.virtual.device import port_is_free
-
-    for _ in range(500):
-        port = random.randrange(20000, 60000, 2)
-        if port_is_free(port) and port_is_free(port + 1):
-            return port
-    raise RuntimeError("no free port pair for a test phone")
+    phones from that range, do not race for it. The search starts at a random pair so that test
+    processes running side by side rarely pick the same one."""
+    start = random.randrange(20000, 60000, 2)
+    try:
+        return find_free_console_port(start, 60000)
+    except OSError:
+        return find_free_console_port(20000, start)
 
 
 class RawHost:

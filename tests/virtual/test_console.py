@@ -4,7 +4,6 @@ through the real `adb emu`. HOME points at a temporary folder so the user's toke
 from __future__ import annotations
 
 import base64
-import random
 import socket
 import stat
 import threading
@@ -12,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+from rawadb import free_console_port
 
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.console import TOKEN_FILE_NAME, EmulatorConsole
-from pytest_phonebackup.virtual.device import port_is_free
 
 TOKEN = "Zm9yLXRlc3RzLW9ubHk"
 AUTH_GREETING = (b"Android Console: Authentication required\r\n"
@@ -23,15 +22,6 @@ AUTH_GREETING = (b"Android Console: Authentication required\r\n"
                  b"Android Console: you can find your <auth_token> in \r\n"
                  b"'%s'\r\nOK\r\n")
 OPEN_GREETING = b"Android Console: type 'help' for a list of commands\r\nOK\r\n"
-
-
-def free_console_port() -> int:
-    """An even port P with P and P+1 free, away from 5554..5585 where other tests' phones live."""
-    for _ in range(500):
-        port = random.randrange(20000, 30000, 2)
-        if port_is_free(port) and port_is_free(port + 1):
-            return port
-    raise RuntimeError("no free port pair for a test phone")
 
 
 class Telnet:

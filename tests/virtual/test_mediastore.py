@@ -13,22 +13,15 @@ import av
 import pytest
 from PIL import Image
 
-from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
-from pytest_phonebackup.virtual.cli import start_phone
+from pytest_phonebackup.virtual import PhoneConfig
 
 IMAGES = "content://media/external/images/media"
 FILES = "content://media/external/file"
 
 
 @pytest.fixture(scope="module")
-def phone(adb_server, tmp_path_factory) -> VirtualPhone:
-    config = PhoneConfig(data_dir=tmp_path_factory.mktemp("mediaphone"), storage_bytes=512 * 1024**2)
-    phone = start_phone(config)  # picks a free port pair under a lock, retries if raced
-    try:
-        adb_server.wait_for(phone.serial)
-        yield phone
-    finally:
-        phone.close()
+def shared_phone_config(tmp_path_factory) -> PhoneConfig:
+    return PhoneConfig(data_dir=tmp_path_factory.mktemp("mediaphone"), storage_bytes=512 * 1024**2)
 
 
 def jpeg(width: int, height: int, taken: str | None = None, offset: str | None = None,

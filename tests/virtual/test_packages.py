@@ -11,21 +11,15 @@ import socket
 import pytest
 
 from pytest_phonebackup.hosttools import project_tools_dir
-from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
+from pytest_phonebackup.virtual import PhoneConfig
 from pytest_phonebackup.virtual.apk import Instrumentation, build_apk, read_apk
 from pytest_phonebackup.virtual.cli import start_phone
 
 
 @pytest.fixture(scope="module")
-def phone(adb_server, tmp_path_factory) -> VirtualPhone:
+def shared_phone_config(tmp_path_factory) -> PhoneConfig:
     """One phone for the module (tests use distinct package names); booting per test is waste."""
-    config = PhoneConfig(data_dir=tmp_path_factory.mktemp("pkgphone"), storage_bytes=512 * 1024**2)
-    phone = start_phone(config)  # picks a free port pair under a lock, retries if raced
-    try:
-        adb_server.wait_for(phone.serial)
-        yield phone
-    finally:
-        phone.close()
+    return PhoneConfig(data_dir=tmp_path_factory.mktemp("pkgphone"), storage_bytes=512 * 1024**2)
 
 
 def shell(adb_server, phone, command: str, input: bytes | None = None) -> str:

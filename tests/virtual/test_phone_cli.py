@@ -14,21 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+from rawadb import free_console_port
 
 from pytest_phonebackup.virtual.console import TOKEN_FILE_NAME
-from pytest_phonebackup.virtual.device import port_is_free
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_console_port() -> int:
-    import random
-
-    for _ in range(500):
-        port = random.randrange(30000, 40000, 2)
-        if port_is_free(port) and port_is_free(port + 1):
-            return port
-    raise RuntimeError("no free port pair for a test phone")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ leaves no process behind — through the console first, by signals to its own pi
 from __future__ import annotations
 
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -14,19 +13,11 @@ from pathlib import Path
 
 import psutil
 import pytest
+from rawadb import free_console_port
 
 from pytest_phonebackup.errors import PhoneError
 from pytest_phonebackup.virtual.console import TOKEN_FILE_NAME
-from pytest_phonebackup.virtual.device import port_is_free
 from pytest_phonebackup.virtual.spawn import spawn_phone
-
-
-def free_console_port() -> int:
-    for _ in range(500):
-        port = random.randrange(40000, 50000, 2)
-        if port_is_free(port) and port_is_free(port + 1):
-            return port
-    raise RuntimeError("no free port pair for a test phone")
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import threading
 import time
 
 import pytest
-from systemphone import start_phone
 
 from pytest_phonebackup.virtual.apps import VirtualApp
 
@@ -17,15 +16,6 @@ from pytest_phonebackup.virtual.apps import VirtualApp
 FOCUSED_APP_RE = re.compile(r"^\s*mFocusedApp.+Record\{.*\s([^\s/}]+)/([^\s/},]+),?(\s[^\s/}]+)*\}", re.M)
 CURRENT_FOCUS_RE = re.compile(r"^\s*mCurrentFocus.+\{.+\s([^\s/]+)/([^\s]+)\b", re.M)
 LAUNCHER = "com.google.android.apps.nexuslauncher"
-
-
-@pytest.fixture(scope="module")
-def phone(adb_server, tmp_path_factory):
-    phone = start_phone(adb_server, tmp_path_factory.mktemp("activity-phone"))
-    try:
-        yield phone
-    finally:
-        phone.close()
 
 
 @pytest.fixture(autouse=True)

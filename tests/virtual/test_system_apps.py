@@ -5,7 +5,6 @@ screen), get the launcher icon, lifecycle calls and broadcasts; and the small mo
 from __future__ import annotations
 
 import pytest
-from systemphone import start_phone
 
 from pytest_phonebackup.virtual.apk import build_apk
 from pytest_phonebackup.virtual.apps import Intent, View, VirtualApp, implementation_for, register_app
@@ -63,16 +62,12 @@ register_app(Crashy)
 
 
 @pytest.fixture(scope="module")
-def phone(adb_server, tmp_path_factory):
-    phone = start_phone(adb_server, tmp_path_factory.mktemp("apps-phone"))
-    try:
-        phone.system.packages.install(build_apk(PACKAGE, 3, "3.0", label="QA Album",
-                                                activities=[".MainActivity", ".Viewer"]))
-        phone.system.packages.install(build_apk("com.example.plainapk", activities=[".Home"]))
-        phone.system.packages.install(build_apk("com.example.crashy"))
-        yield phone
-    finally:
-        phone.close()
+def phone(shared_phone):
+    shared_phone.system.packages.install(build_apk(PACKAGE, 3, "3.0", label="QA Album",
+                                                   activities=[".MainActivity", ".Viewer"]))
+    shared_phone.system.packages.install(build_apk("com.example.plainapk", activities=[".Home"]))
+    shared_phone.system.packages.install(build_apk("com.example.crashy"))
+    return shared_phone
 
 
 def sh(adb_server, phone, command: str) -> str:

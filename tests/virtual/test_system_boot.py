@@ -7,22 +7,23 @@ import os
 import re
 
 import pytest
-from systemphone import start_phone
+
+from pytest_phonebackup.virtual import PhoneConfig
 
 
 @pytest.fixture
-def phone(adb_server, tmp_path, request):
+def phone_config(tmp_path, request):
     """A fresh 64 MiB phone per test (`indirect` parameters change its configuration)."""
-    config = {"storage_bytes": 64 * 1024**2, **getattr(request, "param", {})}
-    phone = start_phone(adb_server, tmp_path / "phone", **config)
-    try:
-        yield phone
-    finally:
-        phone.close()
+    return PhoneConfig(data_dir=tmp_path / "phone", **{"storage_bytes": 64 * 1024**2, **getattr(request, "param", {})})
+
+
+@pytest.fixture
+def phone(virtual_phone):
+    return virtual_phone
 
 
 # long enough that adb sees the phone well before boot completes, even on a busy machine
-@pytest.mark.parametrize("phone", [{"boot_delay": 4.0}], indirect=True)
+@pytest.mark.parametrize("phone_config", [{"boot_delay": 4.0}], indirect=True)
 def test_service_list_is_short_until_boot_completes(adb_server, phone):
     early = adb_server.run("shell", "service list; getprop sys.boot_completed", serial=phone.serial)
     early_lines = early.stdout.decode().splitlines()

@@ -8,19 +8,7 @@ import subprocess
 import threading
 import time
 
-import pytest
-from systemphone import start_phone
-
 THREADTIME = re.compile(r"^\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +(\d+) +(\d+) ([VDIWEF]) (.{8,}?): (.*)$")
-
-
-@pytest.fixture(scope="module")
-def phone(adb_server, tmp_path_factory):
-    phone = start_phone(adb_server, tmp_path_factory.mktemp("logcat-phone"))
-    try:
-        yield phone
-    finally:
-        phone.close()
 
 
 def logcat(adb_server, phone, *args: str) -> str:

@@ -6,16 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from systemphone import start_phone
-
-
-@pytest.fixture(scope="module")
-def phone(adb_server, tmp_path_factory):
-    phone = start_phone(adb_server, tmp_path_factory.mktemp("network-phone"))
-    try:
-        yield phone
-    finally:
-        phone.close()
 
 
 @pytest.fixture(autouse=True)

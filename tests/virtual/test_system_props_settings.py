@@ -6,16 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from systemphone import start_phone
 
-
-@pytest.fixture(scope="module")
-def phone(adb_server, tmp_path_factory):
-    phone = start_phone(adb_server, tmp_path_factory.mktemp("props-phone"))
-    try:
-        yield phone
-    finally:
-        phone.close()
+from pytest_phonebackup.virtual import PhoneConfig
 
 
 def sh(adb_server, phone, command: str, check: bool = True):
@@ -83,12 +75,13 @@ def test_settings_rejects_unknown_namespace(adb_server, phone):
 
 
 @pytest.fixture
-def fresh_phone(adb_server, tmp_path):
-    phone = start_phone(adb_server, tmp_path / "phone", reboot_downtime=0.3)
-    try:
-        yield phone
-    finally:
-        phone.close()
+def phone_config(tmp_path):
+    return PhoneConfig(data_dir=tmp_path / "phone", reboot_downtime=0.3)
+
+
+@pytest.fixture
+def fresh_phone(virtual_phone):
+    return virtual_phone
 
 
 def test_settings_and_persist_props_survive_reboot_but_other_props_do_not(adb_server, fresh_phone):

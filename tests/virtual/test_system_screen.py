@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from PIL import Image
-from systemphone import start_phone
 
 from pytest_phonebackup.virtual.apps import View, VirtualApp
 
@@ -17,15 +16,6 @@ LAUNCHER = "com.google.android.apps.nexuslauncher"
 NODE_ATTRIBUTES = ["index", "text", "resource-id", "class", "package", "content-desc", "checkable", "checked",
                    "clickable", "enabled", "focusable", "focused", "scrollable", "long-clickable", "password",
                    "selected", "bounds"]
-
-
-@pytest.fixture(scope="module")
-def phone(adb_server, tmp_path_factory):
-    phone = start_phone(adb_server, tmp_path_factory.mktemp("screen-phone"))
-    try:
-        yield phone
-    finally:
-        phone.close()
 
 
 @pytest.fixture(autouse=True)
