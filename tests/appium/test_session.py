@@ -14,20 +14,19 @@ from PIL import Image
 from selenium.common.exceptions import NoSuchElementException
 
 from pytest_phonebackup.virtual import PhoneConfig
-from pytest_phonebackup.virtual.cli import start_phone
 
 LAUNCHER = "com.google.android.apps.nexuslauncher"
 SETTINGS = "com.android.settings"
 
 
 @pytest.fixture(scope="module")
-def phone(adb_server, tmp_path_factory: pytest.TempPathFactory):
-    phone = start_phone(PhoneConfig(data_dir=tmp_path_factory.mktemp("ui") / "phone", storage_bytes=1024**3))
-    try:
-        adb_server.wait_for(phone.serial)
-        yield phone
-    finally:
-        phone.close()
+def shared_phone_config(tmp_path_factory: pytest.TempPathFactory) -> PhoneConfig:
+    return PhoneConfig(data_dir=tmp_path_factory.mktemp("ui") / "phone", storage_bytes=1024**3)
+
+
+@pytest.fixture(scope="module")
+def phone(shared_phone):
+    return shared_phone
 
 
 @pytest.fixture(scope="module")

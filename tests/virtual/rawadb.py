@@ -1,12 +1,13 @@
 """A minimal ADB host written against the wire format, for tests that need to send what real
-clients never send (v1 checksums on demand, broken headers, floods) to the virtual phone, and the
-port pair every test phone with a fixed port takes."""
+clients never send (v1 checksums on demand, broken headers, floods) to the virtual phone, the
+port pair every test phone with a fixed port takes, and a check that a stopped phone freed a port."""
 
 from __future__ import annotations
 
 import random
 import socket
 import struct
+import time
 
 from pytest_phonebackup.virtual.ports import find_free_console_port
 from pytest_phonebackup.virtual.protocol import (
@@ -35,6 +36,18 @@ def free_console_port() -> int:
         return find_free_console_port(start, 60000)
     except OSError:
         return find_free_console_port(20000, start)
+
+
+def refuses_connections(port: int, within: float = 5) -> bool:
+    """True once nothing listens on `port` any more (a connection is refused) within `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except ConnectionRefusedError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 class RawHost:

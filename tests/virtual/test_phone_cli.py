@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from rawadb import free_console_port
+from rawadb import free_console_port, refuses_connections
 
 from pytest_phonebackup.virtual.console import TOKEN_FILE_NAME
 
@@ -83,17 +83,6 @@ def phone_up(env):
         if up.proc.poll() is None:
             up.proc.kill()
             up.proc.wait()
-
-
-def refuses_connections(port: int, within: float = 5) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        except ConnectionRefusedError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_phone_up_prints_the_serial_adb_lists_it_and_ctrl_c_exits_0_and_frees_its_ports(adb_server, env, phone_up,

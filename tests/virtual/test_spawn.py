@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from rawadb import free_console_port
+from rawadb import free_console_port, refuses_connections
 
 from pytest_phonebackup.errors import PhoneError
 from pytest_phonebackup.virtual.console import TOKEN_FILE_NAME
@@ -46,17 +46,6 @@ def group_members(pgid: int) -> list[psutil.Process]:
         except (ProcessLookupError, psutil.NoSuchProcess, PermissionError):
             continue
     return members
-
-
-def refuses_connections(port: int, within: float = 5) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        except ConnectionRefusedError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_spawned_phone_reports_itself_and_adb_lists_it(adb_server, env, tmp_path):
