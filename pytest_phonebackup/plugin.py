@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -17,6 +17,9 @@ from .errors import PhoneError
 from .phone import Phone
 from .provision import Provisioner, provisioner_for
 from .settings import SETTINGS, PhoneSettings, resolve
+
+if TYPE_CHECKING:
+    from .roundtrip import RoundTripResult
 
 SETTINGS_KEY = pytest.StashKey[PhoneSettings]()
 PROVISIONER_KEY = pytest.StashKey[Provisioner | None]()
@@ -207,7 +210,7 @@ def roundtrip(request: pytest.FixtureRequest, phone: Phone, backup_app: Any, pho
     from . import report as allure_report
     from .roundtrip import RoundTrip
 
-    runs = []
+    runs: list[RoundTripResult] = []
 
     def run(profile: str = "smoke", seed: int | None = None, new_phone: bool = False, check: bool = True,
             app: Any = None) -> Any:

@@ -304,8 +304,8 @@ class Verifier:
 
         # 1. same bytes at the same path
         for item in items:
-            f = found.get(item.path)
-            if f is not None and f.sha256 == item.sha256 and item.path in unclaimed:
+            same_path = found.get(item.path)
+            if same_path is not None and same_path.sha256 == item.sha256 and item.path in unclaimed:
                 claim(item, item.path)
         # 2. same bytes elsewhere (renamed / moved); prefer the same folder, then the same name
         for item in items:
@@ -317,9 +317,9 @@ class Verifier:
                                               posixpath.basename(rel) != item.name, rel))
                 claim(item, options[0])
         for item in items:
-            rel = matched.get(item.path)
-            if rel is not None:
-                verdicts.append(self.judge_same_bytes(item, found[rel]))
+            matched_rel = matched.get(item.path)
+            if matched_rel is not None:
+                verdicts.append(self.judge_same_bytes(item, found[matched_rel]))
         # 3. extra copies of seeded bytes
         seeded_hashes = {item.sha256: item for item in items}
         for rel in sorted(unclaimed):
@@ -454,8 +454,12 @@ class Verifier:
 
     def match_by_pixels(self, items: list[MediaItem], found: dict[str, Found], unclaimed: set[str]):
         """Pair lost photos with unclaimed restored images that show the same picture."""
-        photos = [(item, self.original(item)) for item in items if item.kind == "photo"]
-        photos = [(item, path) for item, path in photos if path is not None]
+        photos: list[tuple[MediaItem, Path]] = []
+        for item in items:
+            if item.kind == "photo":
+                path = self.original(item)
+                if path is not None:
+                    photos.append((item, path))
         candidates = [rel for rel in sorted(unclaimed) if _looks_like_image(rel)]
         if not photos or not candidates:
             return []

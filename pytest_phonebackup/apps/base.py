@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ DEFAULT_EXIF_FIELDS = ["DateTimeOriginal", "OffsetTimeOriginal", "GPSLatitude", 
                        "Make", "Model", "Orientation"]
 
 
-def parse_quantity(value: Any, units: dict[str, float], what: str) -> float:
+def parse_quantity(value: Any, units: Mapping[str, float], what: str) -> float:
     """'75MB', '100 MP', '2s', 1024 -> a number. Decimal units (MB = 1,000,000 bytes); MiB for binary."""
     if isinstance(value, bool):
         raise ValueError(f"{what}: expected a number, got {value!r}")
@@ -142,7 +143,7 @@ class Policy:
             raise ScenarioError(str(exc)) from None
 
 
-def _opt_int(value: Any, units: dict[str, float], what: str) -> int | None:
+def _opt_int(value: Any, units: Mapping[str, float], what: str) -> int | None:
     return None if value is None else int(parse_quantity(value, units, what))
 
 

@@ -177,11 +177,12 @@ class ActivityManager:
         if not self.is_installed(package):
             return None
         factory = self.builtin.get(package) or implementation_for(package)
-        if isinstance(factory, type) and issubclass(factory, VirtualApp):
-            return factory.declared(package)
-        if factory is not None:
-            return factory(self.phone).info()  # a plain factory: its instance says what it declares
-        return self._declared_by_record(package) or AppInfo(package, default_label(package), ())
+        if factory is None:
+            return self._declared_by_record(package) or AppInfo(package, default_label(package), ())
+        app_class = factory if isinstance(factory, type) and issubclass(factory, VirtualApp) else None
+        if app_class is not None:
+            return app_class.declared(package)
+        return factory(self.phone).info()  # a plain factory: its instance says what it declares
 
     def app(self, package: str, start_process: bool = True) -> VirtualApp | None:
         """The running instance of `package` (started on demand), or None if not installed."""
@@ -195,6 +196,20 @@ class ActivityManager:
             self._apps[package] = app
             self._start_process(package)
             return app
+
+    def _installed_app(self, package: str) -> VirtualApp:
+        """The instance of `package`, which the caller knows is installed (started on demand)."""
+        app = self.app(package)
+        if app is None:
+            raise RuntimeError(f"{package} is not installed")
+        return app
+
+    def _installed_info(self, package: str) -> AppInfo:
+        """What `package` declares, for a package the caller knows is installed."""
+        info = self.info(package)
+        if info is None:
+            raise RuntimeError(f"{package} is not installed")
+        return info
 
     def running_app(self, package: str) -> VirtualApp | None:
         with self._lock:
@@ -266,7 +281,7 @@ class ActivityManager:
                 return f"Error type 3\nError: Activity class {{{package}/{cls}}} does not exist."
             return package, cls
         if CATEGORY_HOME in intent.categories:
-            return LAUNCHER_PACKAGE, full_component(self.info(LAUNCHER_PACKAGE).component()).split("/")[1]
+            return LAUNCHER_PACKAGE, full_component(self._installed_info(LAUNCHER_PACKAGE).component()).split("/")[1]
         candidates = [intent.package] if intent.package else sorted(self.builtin) + self._installed_names()
         for package in candidates:
             info = self.info(package)
@@ -293,7 +308,7 @@ class ActivityManager:
         with self._lock:
             cold = package not in self._processes
             previous = self.top
-            app = self.app(package)
+            app = self._installed_app(package)
             delivered = previous is not None and previous.package == package and previous.activity == cls
             if not delivered:
                 app.activity = short_component(f"{package}/{cls}").split("/", 1)[1]
@@ -305,6 +320,7 @@ class ActivityManager:
                 self.stack.append(record)
         # App code runs outside the manager's lock: apps call back into it from their own threads.
         if delivered:
+            assert previous is not None  # delivered means the activity was already on top
             app.on_start(intent)  # onNewIntent: the activity is already on top
             return {"component": previous.short, "state": "UNKNOWN (0)", "delivered": True}
         if previous and previous.package != package:
@@ -339,7 +355,7 @@ class ActivityManager:
         if below is None:
             self.go_home()
         else:
-            below_app = self.app(below.package)
+            below_app = self._installed_app(below.package)
             below_app.activity = short_component(below.component).split("/", 1)[1]
             below_app.on_start(Intent(component=below.component))
 
@@ -365,7 +381,7 @@ class ActivityManager:
             app.on_force_stop()
         if was_top:
             if self.stack:
-                below = self.app(self.stack[-1].package)
+                below = self._installed_app(self.stack[-1].package)
                 below.on_start(Intent(component=self.stack[-1].component))
             else:
                 self.go_home()
@@ -764,7 +780,7 @@ def monkey(ctx: Context, argv: list[str]) -> int:
     if not launchable:
         ctx.out("** No activities found to run, monkey aborted.\n")
         return 252
-    chosen = am.info(random.choice(launchable))
+    chosen = am._installed_info(random.choice(launchable))
     am.start_activity(Intent(action=ACTION_MAIN, categories=[CATEGORY_LAUNCHER],
                              component=chosen.component(), flags=0x10200000))
     screen = getattr(ctx.phone.system, "screen", None)
@@ -868,17 +884,17 @@ def _dumpsys_activity(ctx: Context, args: list[str]) -> int:
             ctx.out("  (nothing)\n")
             return 0
         ctx.out("  User 0 active services:\n")
-        for record in shown:
-            pid = am.pid_of(record.package) or 0
-            comp = short_component(f"{record.package}/{record.cls}")
-            ctx.out(f"  * ServiceRecord{{{record.token} u0 {comp}}}\n"
+        for service in shown:
+            pid = am.pid_of(service.package) or 0
+            comp = short_component(f"{service.package}/{service.cls}")
+            ctx.out(f"  * ServiceRecord{{{service.token} u0 {comp}}}\n"
                     f"    intent={{cmp={comp}}}\n"
-                    f"    packageName={record.package}\n"
-                    f"    processName={record.package}\n"
-                    f"    app=ProcessRecord{{{record.token[:6]} {pid}:{record.package}/u0a{am.uid(record.package) - 10000}}}\n"
-                    f"    isForeground={'true' if record.foreground else 'false'} "
-                    f"foregroundId={1 if record.foreground else 0} foregroundNoti=null\n"
-                    f"    createTime=-{int(time.time() - record.started)}s startingBgTimeout=--\n"
+                    f"    packageName={service.package}\n"
+                    f"    processName={service.package}\n"
+                    f"    app=ProcessRecord{{{service.token[:6]} {pid}:{service.package}/u0a{am.uid(service.package) - 10000}}}\n"
+                    f"    isForeground={'true' if service.foreground else 'false'} "
+                    f"foregroundId={1 if service.foreground else 0} foregroundNoti=null\n"
+                    f"    createTime=-{int(time.time() - service.started)}s startingBgTimeout=--\n"
                     f"    startRequested=true delayedStop=false stopIfKilled=false callStart=true lastStartId=1\n")
         return 0
     if what in ("processes", "p"):

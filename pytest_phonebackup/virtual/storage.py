@@ -423,6 +423,9 @@ class CountedWriter:
     def fileno(self) -> int:
         return self._fd
 
+    def flush(self) -> None:
+        """Nothing to do: writes go straight to the file descriptor, unbuffered."""
+
     def close(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)

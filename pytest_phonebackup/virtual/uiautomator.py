@@ -429,6 +429,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         path = self.path.split("?", 1)[0].removeprefix("/wd/hub").rstrip("/") or "/"
         stop_after = False
+        session: str | None
         try:
             body = json.loads(raw) if raw.strip() else {}
             if not isinstance(body, dict):

@@ -4,6 +4,8 @@ per launchable app that starts it when tapped. Not for the apps themselves.
 
 from __future__ import annotations
 
+from functools import partial
+
 from .base import SCREEN_HEIGHT, SCREEN_WIDTH, STATUS_BAR_HEIGHT, Intent, View, VirtualApp
 
 COLUMNS = 4
@@ -29,7 +31,7 @@ class Launcher(VirtualApp):
             cells.append(View(
                 cls="android.widget.TextView", text=label, content_desc=label, clickable=True,
                 long_clickable=True, focusable=True, bounds=(left + 10, top, left + CELL_WIDTH - 10, top + CELL_HEIGHT - 20),
-                on_click=lambda component=component: self._launch(component)))
+                on_click=partial(self._launch, component)))
         workspace = View(cls="android.view.ViewGroup", resource_id=f"{self.package}:id/workspace",
                          bounds=(0, STATUS_BAR_HEIGHT, SCREEN_WIDTH, SCREEN_HEIGHT - 420), scrollable=True,
                          children=cells)

@@ -5,6 +5,8 @@ Not for the settings tables themselves (see `virtual.settings`).
 
 from __future__ import annotations
 
+from functools import partial
+
 from .base import SCREEN_WIDTH, STATUS_BAR_HEIGHT, View, VirtualApp
 
 ROW_HEIGHT = 180
@@ -29,7 +31,7 @@ class SettingsApp(VirtualApp):
                 cls="android.widget.Switch", text=label, resource_id=f"{self.package}:id/{rid}",
                 checkable=True, checked=on, clickable=True, focusable=True,
                 bounds=(0, top, SCREEN_WIDTH, top + ROW_HEIGHT),
-                on_click=lambda setter=setter, on=on: setter(not on)))
+                on_click=partial(setter, not on)))
             top += ROW_HEIGHT
         return View(cls="android.widget.FrameLayout", children=[
             View(cls="android.widget.LinearLayout", resource_id=f"{self.package}:id/main_content",

@@ -74,7 +74,7 @@ class Pipe:
                 if not self._closed_write:
                     pass
             else:
-                parts = []
+                parts: list[bytes] = []
                 want = n
                 while self._chunks and want > 0:
                     head = self._chunks[0]
@@ -91,7 +91,7 @@ class Pipe:
             return out
 
     def read_all(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             chunk = self.read()
             if not chunk:
@@ -99,7 +99,7 @@ class Pipe:
             parts.append(chunk)
 
     def readline(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             with self._cond:
                 while not self._chunks and not self._closed_write:

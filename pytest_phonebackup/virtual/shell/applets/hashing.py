@@ -10,8 +10,10 @@ import errno
 import hashlib
 import re
 import struct
+from typing import BinaryIO
 
 from ..api import Context, applet
+from ..streams import Input
 from .options import CHUNK, Inputs, UsageError, chunks, lines, number, parse
 
 HASHES = {"md5sum": "md5", "sha1sum": "sha1", "sha224sum": "sha224", "sha256sum": "sha256",
@@ -228,14 +230,17 @@ def cmp(ctx: Context, argv: list[str]) -> int:
     except UsageError as exc:
         return ctx.fail(str(exc), 2)
     silent, verbose = "s" in opts, "l" in opts
-    streams = []
+    streams: list[Input] = []
+    opened: list[BinaryIO] = []  # the files among them, which cmp closes
     try:
         for name in names[:2]:
             if name == "-":
                 streams.append(ctx.stdin)
                 continue
             try:
-                streams.append(ctx.storage.open_read(name, ctx.cwd))
+                file = ctx.storage.open_read(name, ctx.cwd)
+                opened.append(file)
+                streams.append(file)
             except OSError as exc:
                 if silent:
                     return 1
@@ -245,9 +250,8 @@ def cmp(ctx: Context, argv: list[str]) -> int:
             _skip(stream, skip)
         return _compare(ctx, streams, names[:2], silent, verbose, limit)
     finally:
-        for stream in streams:
-            if stream is not ctx.stdin:
-                stream.close()
+        for file in opened:
+            file.close()
 
 
 def _skip(stream, count: int) -> None:
@@ -440,18 +444,21 @@ def od(ctx: Context, argv: list[str]) -> int:
     pad = max(-(-_od_item(k, s, bytes(s))[1] // s) for k, s in types)
     address_format = _OD_ADDRESS[address]
     inputs = Inputs(ctx, opts.operands, directories="defer")
-    state = {"pos": skip, "previous": None, "star": False}
+    pos = skip
+    previous: bytes | None = None
+    star = False
 
     def line(row: bytes) -> None:
+        nonlocal pos, previous, star
         padded = row + bytes(width - len(row))
-        if "v" not in opts and state["pos"] != skip and padded == state["previous"]:
-            if not state["star"]:
+        if "v" not in opts and pos != skip and padded == previous:
+            if not star:
                 ctx.out("*\n")
-                state["star"] = True
-            state["pos"] += len(row)
+                star = True
+            pos += len(row)
             return
-        state["star"] = False
-        out = [address_format.format(state["pos"]) if address_format else ""]
+        star = False
+        out = [address_format.format(pos) if address_format else ""]
         for index, (kind, size) in enumerate(types):
             cells = []
             for offset in range(0, len(row), size):
@@ -459,8 +466,8 @@ def od(ctx: Context, argv: list[str]) -> int:
                 cells.append(text.rjust(pad * size + (7 if index and not offset else 0)))
             out.append("".join(cells) + "\n")
         ctx.out("".join(out))
-        state["pos"] += len(row)
-        state["previous"] = padded
+        pos += len(row)
+        previous = padded
 
     pending = b""
     to_skip = skip
@@ -485,5 +492,5 @@ def od(ctx: Context, argv: list[str]) -> int:
     if pending:
         line(pending)
     if address_format:
-        ctx.out(address_format.format(state["pos"]) + "\n")
+        ctx.out(address_format.format(pos) + "\n")
     return inputs.status

@@ -554,6 +554,7 @@ def strftime(fmt: str, moment: datetime, nanos: int = 0) -> str:
             continue
         # glibc's flags and field width: %-d, %_d, %05d, %^a
         found = re.match(r"([-_0^#]*)(\d*)(.?)", fmt[i - 1:])
+        assert found is not None  # every part of the pattern is optional: it matches any text
         flags, width, code = found.group(1), found.group(2), found.group(3)
         i += found.end() - 1
         if not code:
@@ -626,13 +627,13 @@ def _parse_date(text: str, zone: tzinfo, now: datetime) -> tuple[datetime, int]:
         found = re.fullmatch(r"(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?(\d\d)?(?:\.(\d\d))?", body)
         if found:
             mo, d, hh, mm = (int(g) for g in found.groups()[:4])
-            cc, yy, ss = found.group(5), found.group(6), found.group(7)
+            cc, yy, seconds = found.group(5), found.group(6), found.group(7)
             year = now.year
             if cc and yy:
                 year = int(cc + yy)
             elif cc:
                 year = 1900 + int(cc) + (100 if int(cc) < 69 else 0)
-            return _normalised(year, mo, d, hh, mm, int(ss or 0), zone), 0
+            return _normalised(year, mo, d, hh, mm, int(seconds or 0), zone), 0
     except (ValueError, OverflowError):
         pass
     raise UsageError(f"bad date {text}")

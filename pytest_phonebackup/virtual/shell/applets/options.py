@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..api import Context
+from ..streams import Input
 
 CHUNK = 65536
 
@@ -129,7 +130,7 @@ class Inputs:
         self.label = label  # text before the name in error messages (uniq says "No file X")
         self.status = 0
 
-    def __iter__(self) -> Iterator[tuple[str, object]]:
+    def __iter__(self) -> Iterator[tuple[str, Input]]:
         for name in self.names:
             if name == "-":
                 yield name, self.ctx.stdin

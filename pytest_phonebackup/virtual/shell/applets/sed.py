@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..api import Context, applet
+from ..streams import Input
 from .options import Inputs, UsageError, arg_bytes, lines, parse
 from .regex import RegexError, compile_posix
 
@@ -377,15 +378,17 @@ class Runner:
             hit = self._hit(cmd.first, space, is_last)
         elif cmd.active:
             hit = True
-            second = cmd.second
             if cmd.second_plus is not None:
                 if self.line_no >= cmd.range_end:
                     cmd.active = False
-            elif second.kind == "line":
-                if self.line_no >= second.line:
+            else:
+                second = cmd.second
+                assert second is not None  # a range ends at `,+N` or at a second address
+                if second.kind == "line":
+                    if self.line_no >= second.line:
+                        cmd.active = False
+                elif self._hit(second, space, is_last):
                     cmd.active = False
-            elif self._hit(second, space, is_last):
-                cmd.active = False
         else:
             first = cmd.first
             # toybox starts a 0,ADDR range on line 1, like 1,ADDR
@@ -394,12 +397,15 @@ class Runner:
                 if cmd.second_plus is not None:
                     cmd.range_end = self.line_no + cmd.second_plus
                     cmd.active = cmd.second_plus > 0
-                elif cmd.second.kind == "line":
-                    cmd.active = cmd.second.line > self.line_no
-                elif cmd.second.kind == "last":
-                    cmd.active = not is_last
                 else:
-                    cmd.active = True
+                    second = cmd.second
+                    assert second is not None  # a range ends at `,+N` or at a second address
+                    if second.kind == "line":
+                        cmd.active = second.line > self.line_no
+                    elif second.kind == "last":
+                        cmd.active = not is_last
+                    else:
+                        cmd.active = True
         return hit != cmd.negate
 
     def _substitute(self, cmd: Command, space: bytes) -> tuple[bytes, bool]:
@@ -587,13 +593,15 @@ def _source(ctx: Context, inputs: Inputs, names: list[str]):
     """Lines of all inputs as one stream, knowing which line is the last one."""
     previous = None
     for name in names:
+        stream: Input
+        opened = None  # a file this opened, which it closes
         if name == "-":
-            stream, close = ctx.stdin, False
+            stream = ctx.stdin
         else:
-            stream = inputs.open(name)
-            if stream is None:
+            opened = inputs.open(name)
+            if opened is None:
                 continue
-            close = True
+            stream = opened
         try:
             for raw in lines(stream):
                 if previous is not None:
@@ -601,8 +609,8 @@ def _source(ctx: Context, inputs: Inputs, names: list[str]):
                 newline = raw.endswith(b"\n")
                 previous = (raw[:-1] if newline else raw, newline)
         finally:
-            if close:
-                stream.close()
+            if opened is not None:
+                opened.close()
     if previous is not None:
         yield previous + (True,)
 

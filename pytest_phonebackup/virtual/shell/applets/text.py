@@ -11,9 +11,11 @@ import functools
 import re
 import stat as statmod
 from collections import deque
+from collections.abc import Sequence
 
+from ...storage import CountedWriter
 from ..api import Context, applet
-from ..streams import BrokenPipe
+from ..streams import BrokenPipe, Output
 from .options import CHUNK, Inputs, UsageError, arg_bytes, chunks, lines, number, parse, write_all
 from .regex import RegexError, compile_posix, toybox_fast
 
@@ -227,6 +229,7 @@ def _count(stream, shown: list[str]) -> dict[str, int]:
     for data in chunks(stream):
         counts["l"] += data.count(b"\n")
         counts["c"] += len(data)
+        unit: str | bytes
         if chars:
             text = (pending + data).decode("utf-8", "surrogateescape")
             pending = b""
@@ -240,17 +243,23 @@ def _count(stream, shown: list[str]) -> dict[str, int]:
             invalid = len(_INVALID.findall(text))
             counts["m"] += len(text) - invalid
             unit = _INVALID.sub("", text) if invalid else text
-            found, space_ahead = _UNICODE_WORD, str.isspace
         else:
-            unit, found, space_ahead = data, _WORD, (lambda b: b in _SPACE)
+            unit = data
         if words and unit:
-            n = len(found.findall(unit))
-            first, last = unit[:1], unit[-1:]
-            if in_word and not space_ahead(first if chars else first[0]):
+            n, starts_with_space, ends_with_space = _words_in(unit)
+            if in_word and not starts_with_space:
                 n -= 1  # the word that ended the previous chunk goes on
             counts["w"] += n
-            in_word = not space_ahead(last if chars else last[0])
+            in_word = not ends_with_space
     return counts
+
+
+def _words_in(unit: str | bytes) -> tuple[int, bool, bool]:
+    """Words in a non-empty chunk (Unicode spaces split decoded text, ASCII ones split bytes),
+    and whether the chunk starts and ends with a space."""
+    if isinstance(unit, str):
+        return len(_UNICODE_WORD.findall(unit)), unit[0].isspace(), unit[-1].isspace()
+    return len(_WORD.findall(unit)), unit[0] in _SPACE, unit[-1] in _SPACE
 
 
 # -- grep -------------------------------------------------------------------------------------
@@ -559,7 +568,7 @@ def _wanted(name: str, include: list[str], exclude: list[str]) -> bool:
     return not include or any(fnmatch.fnmatchcase(name, pattern) for pattern in include)
 
 
-def _walk_files(ctx: Context, top: str, errors: Inputs, follow_all: bool, skip_dirs: list[str] = ()):
+def _walk_files(ctx: Context, top: str, errors: Inputs, follow_all: bool, skip_dirs: Sequence[str] = ()):
     """Files under `top` in toybox's dirtree order (a folder's entries in directory order,
     which we make name order); symlinks on the command line are followed, inside only with -R."""
     try:
@@ -699,8 +708,10 @@ def _compare_version(x: bytes, y: bytes) -> int:
         while i < len(x) and j < len(y) and x[i] == y[j]:
             i, j = i + 1, j + 1
         if i < len(x) and j < len(y) and chr(x[i]).isdigit() and chr(y[j]).isdigit():
-            a = re.match(rb"\d+", x[i:]).group(0)
-            b = re.match(rb"\d+", y[j:]).group(0)
+            digits_x = re.match(rb"\d+", x[i:])
+            digits_y = re.match(rb"\d+", y[j:])
+            assert digits_x is not None and digits_y is not None  # both start with a digit (checked above)
+            a, b = digits_x.group(0), digits_y.group(0)
             if int(a) != int(b):
                 return -1 if int(a) < int(b) else 1
             i, j = i + len(a), j + len(b)
@@ -850,6 +861,7 @@ def _parse_key(text: str) -> _Key:
     rest = text
     while rest:
         found = re.match(r"(\d*)(?:\.(\d*))?", rest)
+        assert found is not None  # every part of the pattern is optional: it matches any text
         key.range[2 * index] = int(found.group(1) or 0)
         if found.group(2) is not None:
             key.range[2 * index + 1] = int(found.group(2) or 0)
@@ -894,10 +906,11 @@ def uniq(ctx: Context, argv: list[str]) -> int:
         return data.lower() if "i" in opts else data
 
     names = opts.operands[:1]
-    out = ctx.stdout
+    out: Output = ctx.stdout
+    out_file: CountedWriter | None = None
     if len(opts.operands) == 2 and opts.operands[1] != "-":
         try:
-            out = ctx.storage.open_write(opts.operands[1], ctx.cwd)
+            out = out_file = ctx.storage.open_write(opts.operands[1], ctx.cwd)
         except OSError as exc:
             return ctx.fail(f"{opts.operands[1]}: {exc.strerror}")
     inputs = Inputs(ctx, names, directories="empty", label="No file ")
@@ -914,8 +927,8 @@ def uniq(ctx: Context, argv: list[str]) -> int:
                 current, ending, repeats = record, end, 0
             _uniq_line(out, opts, current, repeats, ending)
     finally:
-        if out is not ctx.stdout:
-            out.close()
+        if out_file is not None:
+            out_file.close()
     return inputs.status
 
 
@@ -1348,6 +1361,7 @@ def printf(ctx: Context, argv: list[str]) -> int:
                     continue
                 i += 1
                 found = re.match(rb"([-+# '0]*)(\*|\d*)(?:\.(\*|\d*))?", fmt[i:])
+                assert found is not None  # every part of the pattern is optional: it matches any text
                 flags, width, precision = found.group(1), found.group(2), found.group(3)
                 i += found.end()
                 if width == b"*":
