@@ -3,11 +3,7 @@ phone and on the host for the toybox/mksh oracle (see oracle.py)."""
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import itertools
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,31 +14,11 @@ from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 _names = itertools.count()
 
 
-@contextlib.contextmanager
-def start_phone(config: PhoneConfig) -> Iterator[VirtualPhone]:
-    """A started phone, closed afterwards; if another test process takes the free console port
-    first, the next free one is used."""
-    for attempt in range(5):
-        try:
-            phone = VirtualPhone(PhoneConfig(**{**config.__dict__, "console_port": None, "adb_port": None}))
-            phone.start()
-            break
-        except OSError as exc:
-            phone.close()
-            if exc.errno != errno.EADDRINUSE or attempt == 4:
-                raise
-            time.sleep(0.2)
-    try:
-        yield phone
-    finally:
-        phone.close()
-
-
 @pytest.fixture(scope="module")
 def shell_phone(adb_server, tmp_path_factory) -> VirtualPhone:
     """A started virtual phone shared by one test module (tests work in their own folders)."""
     config = PhoneConfig(data_dir=tmp_path_factory.mktemp("shell-phone"), storage_bytes=2 * 1024**3)
-    with start_phone(config) as phone:
+    with VirtualPhone(config) as phone:  # a free port pair, chosen under the cross-process lock
         adb_server.wait_for(phone.serial)
         yield phone
 

@@ -320,11 +320,10 @@ def test_tar_archive_is_read_by_real_toybox(trees, tmp_path):
 
 
 def test_cp_and_redirects_stop_at_capacity(adb_server, tmp_path):
-    from conftest import start_phone
 
-    from pytest_phonebackup.virtual import PhoneConfig
+    from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 
-    with start_phone(PhoneConfig(data_dir=tmp_path / "small", storage_bytes=1024 * 1024)) as phone:
+    with VirtualPhone(PhoneConfig(data_dir=tmp_path / "small", storage_bytes=1024 * 1024)) as phone:
         adb_server.wait_for(phone.serial)
         free = phone.storage.free
         got = run_phone(adb_server, phone, "/sdcard", "dd if=/dev/zero of=big bs=64k count=40 status=none")

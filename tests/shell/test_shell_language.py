@@ -264,12 +264,11 @@ def test_shell_session_keeps_folder_and_variables(virtual_phone_shell):
 
 
 def test_redirect_into_a_full_phone_reports_enospc(adb_server, tmp_path):
-    from conftest import start_phone
     from oracle import run_phone
 
-    from pytest_phonebackup.virtual import PhoneConfig
+    from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 
-    with start_phone(PhoneConfig(data_dir=tmp_path / "small", storage_bytes=512 * 1024)) as phone:
+    with VirtualPhone(PhoneConfig(data_dir=tmp_path / "small", storage_bytes=512 * 1024)) as phone:
         adb_server.wait_for(phone.serial)
         got = run_phone(adb_server, phone, "/sdcard", "yes photo > fill; echo $?; ls -s fill | cut -d' ' -f2")
         assert got.stdout == b"1\nfill\n"
