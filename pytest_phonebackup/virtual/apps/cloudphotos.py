@@ -318,7 +318,7 @@ class CloudPhotos(VirtualApp):
             try:
                 self._backup_pass()
             except Interrupted:
-                continue
+                pass  # off, signed out or offline: wait below for a change instead of spinning
             except Exception as exc:  # noqa: BLE001 - a bug must show on the card, not kill the thread silently
                 self._log(f"backup failed: {exc!r}", "E")
                 self._set_status("error", "Backup failed", error=str(exc))
