@@ -6,6 +6,7 @@ lock, and the choice of provisioner from settings. Not for talking to a phone (s
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def choose_console_port(start: int | None = None, taken: set[int] | None = None)
         raise PhoneError(exc.strerror or str(exc)) from None
 
 
-class Provisioner:
+class Provisioner(ABC):
     """Hands out ready phones and takes them back. Use as a context manager; `release()` with no
     argument releases every phone this provisioner handed out."""
 
@@ -47,8 +48,9 @@ class Provisioner:
     def __init__(self) -> None:
         self.phones: list[Phone] = []
 
+    @abstractmethod
     def acquire(self, **options: Any) -> Phone:
-        raise NotImplementedError
+        """A ready phone (options: api, storage, ... as the provisioner supports them)."""
 
     def release(self, phone: Phone | None = None) -> None:
         for item in ([phone] if phone is not None else list(reversed(self.phones))):
@@ -59,8 +61,8 @@ class Provisioner:
             finally:
                 self._release(item)
 
-    def _release(self, phone: Phone) -> None:
-        """Stop or detach one phone (subclasses)."""
+    def _release(self, phone: Phone) -> None:  # noqa: B027 - a hook: nothing to stop by default
+        """Stop or detach one phone (subclasses that started it)."""
 
     def describe(self) -> str:
         return self.name
