@@ -12,8 +12,8 @@ from pathlib import Path
 
 import adbutils
 
-from pytest_phonebackup.hosttools import adb_path
 from pytest_phonebackup.phone import Phone
+from pytest_phonebackup.phone.adb import adb_path
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 
 

@@ -16,8 +16,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from pytest_phonebackup.hosttools import adb_path
 from pytest_phonebackup.media import Cache, generate
+from pytest_phonebackup.phone.adb import adb_path
 from pytest_phonebackup.virtual import PhoneConfig
 from pytest_phonebackup.virtual.cli import start_phone
 

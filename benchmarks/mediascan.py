@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from pytest_phonebackup.hosttools import adb_path
+from pytest_phonebackup.phone.adb import adb_path
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 
 SCAN = "content call --uri content://media/none --method scan_volume --arg external_primary"

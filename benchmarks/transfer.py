@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pytest_phonebackup.hosttools import adb_path
+from pytest_phonebackup.phone.adb import adb_path
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone, parse_size
 from pytest_phonebackup.virtual.device import find_free_console_port
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InfrastructureError
-from .hosttools import adb_path, adb_server_port, node_tool, project_tools_dir
+from .nodetools import node_tool, project_tools_dir
+from .phone.adb import adb_path, adb_server_port
 
 START_TIMEOUT = 60.0  # seconds for `appium` to answer /status (node loads the driver first)
 #: Capabilities every session gets: no fixed sleeps in the driver, fast failure when the phone is gone.

@@ -16,7 +16,7 @@ COMMAND_MODULES = [
     "pytest_phonebackup.virtual.cli",
     "pytest_phonebackup.media.cli",
     "pytest_phonebackup.verify_cli",
-    "pytest_phonebackup.hosttools",
+    "pytest_phonebackup.nodetools",
     "pytest_phonebackup.report_cli",
 ]
 

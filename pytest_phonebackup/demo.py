@@ -53,7 +53,7 @@ def run_suite(app: str | Path, profiles: str, results: Path, workers: int, extra
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from .hosttools import install_node_tools
+    from .nodetools import install_node_tools
     from .report_cli import render
 
     started = time.monotonic()

@@ -5,6 +5,13 @@ file) and from findings about the backup app, so reports can tell "the product l
 "the harness could not run".
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .apps.base import StepResult
+
 
 class PhoneBackupError(Exception):
     """Base class of every error this plugin raises on purpose."""
@@ -35,3 +42,56 @@ class ScenarioError(PhoneBackupError):
 
 class SafetyError(PhoneBackupError):
     """A destructive action was refused to protect data the harness did not create."""
+
+
+class NotReadyError(PhoneError):
+    """A phone did not finish one readiness phase in its budget."""
+
+    def __init__(self, serial: str, phase: str, budget: float, seen: str):
+        self.serial, self.phase, self.budget, self.seen = serial, phase, budget, seen
+        super().__init__(f"{serial} is not ready: phase '{phase}' did not finish within {budget:.0f}s "
+                         f"(last seen: {seen or 'nothing'}); raise --phone-boot-timeout if the phone is "
+                         "just slow, or look at its log")
+
+
+# -- findings about the backup app under test (not infrastructure failures)
+class BackupToolError(PhoneBackupError):
+    """The backup tool under test failed (non-zero exit or timeout): a finding about the product."""
+
+    def __init__(self, message: str, result: StepResult):
+        super().__init__(message)
+        self.result = result
+
+
+class BackupIncomplete(PhoneBackupError):
+    """A backup or restore step did not reach its end. `status` is the app's last status."""
+
+    def __init__(self, message: str, status: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.status = status or {}
+
+
+class BackupPaused(BackupIncomplete):
+    """The app is waiting (for Wi-Fi, for backup to be turned on): nothing is lost, nothing is done."""
+
+
+class BackupStopped(BackupIncomplete):
+    """The app stopped working without finishing: process gone, signed out, or status stuck."""
+
+
+class RestoreFailed(BackupIncomplete):
+    """The app says its restore failed (storage full, cloud unreachable)."""
+
+
+class ScenarioStepFailed(PhoneBackupError):
+    """A step of a UI flow failed on the phone (element never showed, assertion false): a finding
+    about the app or the scenario, with the file, line and step in the message."""
+
+
+# -- the harness's own inputs and outputs
+class MakeError(PhoneBackupError, ValueError):
+    """A spec asks for a file that cannot exist (e.g. a target size below the encoded size)."""
+
+
+class ReportError(PhoneBackupError):
+    """The HTML report could not be made; the message says what to do."""

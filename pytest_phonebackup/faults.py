@@ -114,7 +114,7 @@ class PhoneFaults:
 
     def _emu(self, *args: str) -> str:
         """`adb emu ...`: the emulator console through the adb command line (auth token included)."""
-        from .hosttools import adb_path
+        from .phone.adb import adb_path
 
         cmd = [adb_path(), "-P", str(self.phone.adb.port), "-s", self.phone.serial, "emu", *args]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)

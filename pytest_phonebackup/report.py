@@ -199,8 +199,7 @@ def _class_regex(names: Iterable[str]) -> str:
 def categories() -> list[dict[str, Any]]:
     """The content of categories.json: kinds of loss by message marker, then the harness's own
     failures (infrastructure, scenario files, the backup tool itself) by exception class."""
-    from .apps.command import BackupToolError
-    from .errors import InfrastructureError, SafetyError, ScenarioError
+    from .errors import BackupToolError, InfrastructureError, SafetyError, ScenarioError
 
     _load_error_classes()
     out: list[dict[str, Any]] = [

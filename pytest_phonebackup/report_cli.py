@@ -12,13 +12,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .hosttools import node_tool, project_tools_dir
+from .errors import ReportError
+from .nodetools import node_tool, project_tools_dir
 
 INSTALL_HINT = "phonebackup tools install"
-
-
-class ReportError(Exception):
-    """The HTML report could not be made; the message says what to do."""
 
 
 def allure_binary() -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_phonebackup.hosttools import adb_path
+from pytest_phonebackup.phone.adb import adb_path
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.cli import start_phone
 

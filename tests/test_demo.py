@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_phonebackup.hosttools import node_tools_installed, project_tools_dir
+from pytest_phonebackup.nodetools import node_tools_installed, project_tools_dir
 
 REPO = Path(__file__).resolve().parents[1]
 

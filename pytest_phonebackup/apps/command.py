@@ -15,20 +15,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..errors import PhoneBackupError, ScenarioError
-from ..hosttools import adb_path, adb_server_port
+from ..errors import BackupToolError, ScenarioError
+from ..phone.adb import adb_path, adb_server_port
 from .base import BackupApp, Policy, StepResult
 
 PLACEHOLDERS = ("serial", "backup_dir", "adb", "python", "adb_port", "scenario_dir", "workdir")
 OUTPUT_TAIL_LINES = 15
-
-
-class BackupToolError(PhoneBackupError):
-    """The backup tool under test failed (non-zero exit or timeout): a finding about the product."""
-
-    def __init__(self, message: str, result: StepResult):
-        super().__init__(message)
-        self.result = result
 
 
 class CommandApp(BackupApp):

@@ -15,29 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import PhoneBackupError, PhoneError, ScenarioError
+from ..errors import BackupIncomplete, BackupPaused, BackupStopped, PhoneError, RestoreFailed, ScenarioError
 from ..yamlfile import LocatedDict, where
 from .base import BackupApp, Policy, StepResult
-
-
-class BackupIncomplete(PhoneBackupError):
-    """A backup or restore step did not reach its end. `status` is the app's last status."""
-
-    def __init__(self, message: str, status: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.status = status or {}
-
-
-class BackupPaused(BackupIncomplete):
-    """The app is waiting (for Wi-Fi, for backup to be turned on): nothing is lost, nothing is done."""
-
-
-class BackupStopped(BackupIncomplete):
-    """The app stopped working without finishing: process gone, signed out, or status stuck."""
-
-
-class RestoreFailed(BackupIncomplete):
-    """The app says its restore failed (storage full, cloud unreachable)."""
 
 
 @dataclass

@@ -37,7 +37,7 @@ class MirrorError(Exception):
 
 
 def _adb() -> str:
-    from ..hosttools import adb_path
+    from ..phone.adb import adb_path
 
     return adb_path()
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..errors import PhoneBackupError, ScenarioError
+from ..errors import ScenarioError, ScenarioStepFailed
 from ..yamlfile import LocatedDict, LocatedList, load_yaml, where
 from .base import TIME_UNITS, BackupApp, Policy, StepResult, parse_quantity
 
@@ -31,11 +31,6 @@ KEYS = {"enter": 66, "home": 3, "back": 4, "backspace": 67, "delete": 67, "tab":
 TOP_KEYS = ("name", "kind", "description", "appId", "activity", "policy", "env", "timeout", "capabilities",
             "install", "cloud", "account", "prepare", "backup", "restore")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-class ScenarioStepFailed(PhoneBackupError):
-    """A step of a UI flow failed on the phone (element never showed, assertion false): a finding
-    about the app or the scenario, with the file, line and step in the message."""
 
 
 # -- the schema ----------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_phonebackup.apps.intent import BackupPaused
+from pytest_phonebackup.errors import BackupPaused
 
 
 @pytest.mark.backup_app("cloudphotos")

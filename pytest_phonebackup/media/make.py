@@ -21,6 +21,8 @@ import numpy as np
 import pillow_heif
 from PIL import Image, ImageDraw, ImageFont, TiffImagePlugin, TiffTags
 
+from ..errors import MakeError
+
 if TYPE_CHECKING:
     from .catalog import MediaSpec
 
@@ -41,10 +43,6 @@ TAG_GPS_LAT_REF, TAG_GPS_LAT, TAG_GPS_LON_REF, TAG_GPS_LON = 1, 2, 3, 4
 TAG_DNG_VERSION = 50706  # Adobe DNG 1.4 spec, "DNGVersion"
 
 _heif_registered = False
-
-
-class MakeError(ValueError):
-    """A spec asks for a file that cannot exist (e.g. a target size below the encoded size)."""
 
 
 def make(spec: MediaSpec, dest: Path) -> None:

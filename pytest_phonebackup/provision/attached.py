@@ -12,7 +12,8 @@ import time
 from adbutils import AdbError
 
 from ..errors import PhoneError
-from ..phone import Phone, connect_client
+from ..phone import Phone
+from ..phone.adb import connect_client
 from . import Provisioner
 
 log = logging.getLogger(__name__)

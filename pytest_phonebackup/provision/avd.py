@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import PhoneError
-from ..hosttools import adb_path, adb_server_port
-from ..phone import NotReadyError, Phone, connect_client
+from ..errors import NotReadyError, PhoneError
+from ..phone import Phone
+from ..phone.adb import adb_path, adb_server_port, connect_client
 from . import PORT_ATTEMPTS, Provisioner, choose_console_port, port_in_use, port_lock, worker_index
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PhoneError
-from ..phone import Phone, connect_client
+from ..phone import Phone
+from ..phone.adb import connect_client
 from ..virtual.device import PhoneConfig, VirtualPhone
 from . import PORT_ATTEMPTS, Provisioner, choose_console_port, port_lock
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import socket
 import sys
 import threading
@@ -56,9 +57,7 @@ def register_with_adb_server(adb_port: int, server_port: int | None = None, time
     `adb connect` finds the device then.
     """
     if server_port is None:
-        from ..hosttools import adb_server_port
-
-        server_port = adb_server_port()
+        server_port = int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037"))  # the adb server's own default
     request = f"host:emulator:{adb_port}".encode()
     try:
         with socket.create_connection(("127.0.0.1", server_port), timeout=timeout) as sock:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_phonebackup import appium
-from pytest_phonebackup.hosttools import node_tool
+from pytest_phonebackup.nodetools import node_tool
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_phonebackup.apps import load_app
-from pytest_phonebackup.apps.scenario import ScenarioStepFailed
+from pytest_phonebackup.errors import ScenarioStepFailed
 from pytest_phonebackup.phone import Phone
 
 SCRIPT = '''

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_phonebackup.apps import find_scenario, load_app
-from pytest_phonebackup.apps.scenario import ScenarioStepFailed
+from pytest_phonebackup.errors import ScenarioStepFailed
 from pytest_phonebackup.phone import Phone
 from pytest_phonebackup.roundtrip import RoundTrip
 

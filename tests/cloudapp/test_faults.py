@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from cloudapp_testing import cards, wipe_restore_verify
 
-from pytest_phonebackup.apps.intent import BackupPaused, BackupStopped
+from pytest_phonebackup.errors import BackupPaused, BackupStopped
 from pytest_phonebackup.media.gallery import Gallery
 from pytest_phonebackup.roundtrip import RoundTrip
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from cloudapp_testing import wipe_restore_verify
 
-from pytest_phonebackup.apps.intent import RestoreFailed
+from pytest_phonebackup.errors import RestoreFailed
 from pytest_phonebackup.media.gallery import Gallery
 from pytest_phonebackup.verify import verify
 from pytest_phonebackup.virtual import PhoneConfig

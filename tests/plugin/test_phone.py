@@ -11,8 +11,8 @@ import time
 import adbutils
 import pytest
 
-from pytest_phonebackup.errors import PhoneError, SafetyError, ShellCommandError
-from pytest_phonebackup.phone import NotReadyError, Phone, _inside, parse_content_rows
+from pytest_phonebackup.errors import NotReadyError, PhoneError, SafetyError, ShellCommandError
+from pytest_phonebackup.phone import Phone, _inside, parse_content_rows
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 
 

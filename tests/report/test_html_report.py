@@ -11,7 +11,7 @@ import sys
 import pytest
 from report_testing import REPO, keep_artifact
 
-from pytest_phonebackup.hosttools import node_tool
+from pytest_phonebackup.nodetools import node_tool
 
 # Click the innermost element whose text starts with `text` (Allure's step and attachment rows).
 CLICK = """(text) => {

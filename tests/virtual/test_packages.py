@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from pytest_phonebackup.hosttools import project_tools_dir
+from pytest_phonebackup.nodetools import project_tools_dir
 from pytest_phonebackup.virtual import PhoneConfig
 from pytest_phonebackup.virtual.apk import Instrumentation, build_apk, read_apk
 from pytest_phonebackup.virtual.cli import start_phone

@@ -17,14 +17,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import adbutils
 from adbutils import AdbClient, AdbError, AdbTimeout
 
-from .errors import PhoneError, SafetyError, ShellCommandError
+from ..errors import NotReadyError, PhoneError, SafetyError, ShellCommandError
+from ..phonelike import Checkpoint, Progress, RemoteFile, ShellResult, StorageUsage
 
 log = logging.getLogger(__name__)
 
@@ -38,65 +37,6 @@ STAT_V2 = struct.Struct("<4sIQQIIIIQqqq")  # file_sync_protocol.h: sync_stat_v2 
 DENT_V2 = struct.Struct("<4sIQQIIIIQqqqI")  # file_sync_protocol.h: sync_dent_v2 (LIS2 entry) + namelen
 DENT_V1 = struct.Struct("<4sIIII")  # file_sync_protocol.h: sync_dent (LIST entry) + namelen
 STAT_V1 = struct.Struct("<4sIII")  # file_sync_protocol.h: sync_stat_v1 (STAT reply)
-
-Progress = Callable[[int, int, str], None]  # (bytes done, bytes total, current path)
-
-
-@dataclass(frozen=True)
-class ShellResult:
-    """What a shell command did on the phone."""
-
-    status: int
-    stdout: str
-    stderr: str
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 0
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    """A file or folder on the phone, as the sync service reports it."""
-
-    path: str
-    size: int
-    mtime: float
-    mode: int
-    is_dir: bool
-
-    @property
-    def is_symlink(self) -> bool:
-        return stat.S_ISLNK(self.mode)
-
-
-@dataclass(frozen=True)
-class StorageUsage:
-    """Shared storage of the phone (`df` of $EXTERNAL_STORAGE), in bytes."""
-
-    total: int
-    used: int
-    free: int
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """What the harness had created on a phone at one moment (see Phone.checkpoint)."""
-
-    created: frozenset[str]
-    installed: frozenset[str]
-    shared_files: frozenset[str] | None = None  # everything in shared storage (emulators only)
-
-
-class NotReadyError(PhoneError):
-    """A phone did not finish one readiness phase in its budget."""
-
-    def __init__(self, serial: str, phase: str, budget: float, seen: str):
-        self.serial, self.phase, self.budget, self.seen = serial, phase, budget, seen
-        super().__init__(f"{serial} is not ready: phase '{phase}' did not finish within {budget:.0f}s "
-                         f"(last seen: {seen or 'nothing'}); raise --phone-boot-timeout if the phone is "
-                         "just slow, or look at its log")
-
 
 def _b(text: str) -> bytes:
     """Device paths and commands travel as bytes; names that are not UTF-8 survive via surrogates."""
@@ -935,20 +875,3 @@ def _apk_package(apk: Path) -> str:
         return APK(str(apk)).package or ""
     except Exception:  # noqa: BLE001 - a package name is a convenience, not required for the install
         return ""
-
-
-def connect_client() -> AdbClient:
-    """An adbutils client for the adb server this process uses (ANDROID_ADB_SERVER_PORT), started
-    with the real adb binary when it is not running."""
-    from .hosttools import adb_path, adb_server_port
-
-    client = adbutils.AdbClient(port=adb_server_port())
-    try:
-        client.server_version()
-    except (AdbError, OSError):
-        import subprocess
-
-        subprocess.run([adb_path(), "-P", str(adb_server_port()), "start-server"], capture_output=True,
-                       timeout=60, check=False)
-        client.server_version()
-    return client
