@@ -36,6 +36,7 @@ def default_props(api: int, serial: str, presents_as: str = "emulator") -> dict[
         "init.svc.adbd": "running",
         "sys.usb.state": "adb",
         "ro.crypto.state": "encrypted",
+        "ro.phonebackup.virtual": "1",  # how the harness tells this phone from an emulator or a handset
     }
     if presents_as == "emulator":
         props.update({

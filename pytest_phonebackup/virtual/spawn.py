@@ -14,11 +14,15 @@ import sys
 import threading
 from pathlib import Path
 
-from ..errors import PhoneError
 from .cli import READY_PREFIX
 from .console import console_command
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])  # so the child imports this very package
+
+
+class PhoneProcessError(RuntimeError):
+    """The virtual phone's process did not come up; the message carries its output. Read that
+    output for the cause (a port in use, a bad option), fix it and spawn the phone again."""
 
 
 class SpawnedPhone:
@@ -89,8 +93,8 @@ def spawn_phone(port: int | None = None, api: int = 34, storage: str | int = "8G
     The phone stops by itself if this process dies, so a crashed test run leaves no phone behind.
 
     `env` replaces the child's environment (HOME decides its console token file;
-    ANDROID_ADB_SERVER_PORT the adb server it registers with). Raises PhoneError with the child's
-    output when it exits or stays silent past `ready_timeout`."""
+    ANDROID_ADB_SERVER_PORT the adb server it registers with). Raises PhoneProcessError with the
+    child's output when it exits or stays silent past `ready_timeout`."""
     command = [sys.executable, "-m", "pytest_phonebackup.virtual", "--api", str(api), "--storage", str(storage),
                "--boot-delay", str(boot_delay), "--avd-name", avd_name, "--exit-with-parent"]
     if port is not None:
@@ -139,5 +143,6 @@ def spawn_phone(port: int | None = None, api: int = 34, storage: str | int = "8G
         if process.stdout is not None:
             process.stdout.close()
         tail = "".join(output).strip() or "(no output)"
-        raise PhoneError(f"the virtual phone process {problem}: `{' '.join(command)}`\n{tail}")
+        raise PhoneProcessError(f"the virtual phone process {problem}: `{' '.join(command)}`\n{tail}\n"
+                                "Fix what its output names (a port in use, a bad option) and start it again.")
     return SpawnedPhone(process, info, output, child_env.get("HOME"), reader)

@@ -15,9 +15,8 @@ import psutil
 import pytest
 from rawadb import free_console_port, refuses_connections
 
-from pytest_phonebackup.errors import PhoneError
 from pytest_phonebackup.virtual.console import TOKEN_FILE_NAME
-from pytest_phonebackup.virtual.spawn import spawn_phone
+from pytest_phonebackup.virtual.spawn import PhoneProcessError, spawn_phone
 
 
 @pytest.fixture
@@ -93,7 +92,7 @@ def test_spawn_reports_why_the_phone_could_not_start(env):
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", port))
         squatter.listen(1)
-        with pytest.raises(PhoneError, match=f"console port {port} is already in use") as failure:
+        with pytest.raises(PhoneProcessError, match=f"console port {port} is already in use") as failure:
             spawn_phone(port=port, env=env, ready_timeout=20)
     assert "exited with status 1" in str(failure.value)
 

@@ -32,6 +32,12 @@ def test_getprop_one_key_and_default(adb_server, phone):
     assert out(adb_server, phone, "getprop no.such.prop fallback") == "fallback\n"
 
 
+def test_the_phone_says_it_is_virtual_and_still_looks_like_an_emulator(adb_server, phone):
+    assert out(adb_server, phone, "getprop ro.phonebackup.virtual") == "1\n"
+    assert out(adb_server, phone, "getprop ro.kernel.qemu") == "1\n"
+    assert out(adb_server, phone, "getprop ro.build.characteristics") == "emulator\n"
+
+
 def test_setprop_refuses_read_only_properties_like_android(adb_server, phone):
     proc = sh(adb_server, phone, "setprop ro.build.version.sdk 30", check=False)
     assert proc.returncode == 1
