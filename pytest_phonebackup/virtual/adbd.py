@@ -11,10 +11,10 @@ import itertools
 import logging
 import os
 import socket
-import sys
 import threading
 
 from .auth import Authenticator
+from .payloads import PayloadPool
 from .protocol import (
     A_AUTH,
     A_CLSE,
@@ -71,30 +71,6 @@ def register_with_adb_server(adb_port: int, server_port: int | None = None, time
         return False
 
 
-class PayloadBuffers:
-    """Receive buffers for large payloads, reused once no view of them is left, so a 1 GiB push
-    does not allocate (and fault in) a fresh megabyte per WRTE. Small payloads get their own."""
-
-    POOLED_FROM = 64 * 1024
-    COUNT = 8  # 2 MiB window + in-flight payloads + the parser's leftovers, per connection
-
-    def __init__(self) -> None:
-        self._free: list[bytearray] = []
-
-    def view(self, length: int) -> memoryview:
-        if length < self.POOLED_FROM:
-            return memoryview(bytearray(length))
-        for buf in self._free:
-            # CPython: the list, the loop variable and getrefcount's argument; any more is a
-            # live memoryview (slices share one managed buffer that holds the bytearray).
-            if len(buf) >= length and sys.getrefcount(buf) == 3:
-                return memoryview(buf)[:length]
-        buf = bytearray(max(length, MAX_PAYLOAD))
-        if len(self._free) < self.COUNT:
-            self._free.append(buf)
-        return memoryview(buf)[:length]
-
-
 class Connection:
     """One host connection: handshake, stream table, packet dispatch."""
 
@@ -114,7 +90,7 @@ class Connection:
         self._ids = itertools.count(1)
         self._token: bytes | None = None
         self._closed = False
-        self._buffers = PayloadBuffers()
+        self._buffers = PayloadPool(MAX_PAYLOAD)
 
     # -- sending --------------------------------------------------------------------------------
     def send_packet(self, command: int, arg0: int, arg1: int, payload: bytes | bytearray | memoryview = b"") -> None:
@@ -162,17 +138,24 @@ class Connection:
                     stream = self._find(header.arg1, header.arg0)
                     if stream is not None and stream.expect(header.length):
                         self.send_packet(A_OKAY, stream.local_id, stream.remote_id)
-                payload = self._buffers.view(header.length)
-                if header.length:
-                    self._recv_exact_into(payload)
-                    # Version 0x01000000 hosts fill data_check; newer ones may leave it 0.
-                    strict = self.online and self._with_checksum
-                    if (strict or header.check) and checksum(payload) != header.check:
-                        raise ProtocolError(f"{header.name} checksum mismatch")
-                if stream is not None:
-                    stream.deliver(payload)
-                elif header.command != A_WRTE:
-                    self._dispatch(header.command, header.arg0, header.arg1, payload)
+                payload = self._buffers.lease(header.length)
+                handed_over = False
+                try:
+                    if header.length:
+                        view = payload.view
+                        self._recv_exact_into(view)
+                        # Version 0x01000000 hosts fill data_check; newer ones may leave it 0.
+                        strict = self.online and self._with_checksum
+                        if (strict or header.check) and checksum(view) != header.check:
+                            raise ProtocolError(f"{header.name} checksum mismatch")
+                    if stream is not None:
+                        stream.deliver(payload)  # the stream owns it now and releases it
+                        handed_over = True
+                    elif header.command != A_WRTE:
+                        self._dispatch(header.command, header.arg0, header.arg1, payload.view)
+                finally:
+                    if not handed_over:
+                        payload.release()
         except (EOFError, OSError):
             pass
         except ProtocolError as exc:

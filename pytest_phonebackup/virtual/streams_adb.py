@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .payloads import Payload
 from .protocol import A_CLSE, A_OKAY, A_WRTE, ProtocolError
 from .shell.streams import BrokenPipe
 
@@ -23,7 +24,11 @@ INBOUND_WINDOW = 2 * 1024 * 1024
 
 class AdbStream:
     """The device end of one stream. Thread-safe: the connection's reader delivers, a service
-    thread reads and writes."""
+    thread reads and writes.
+
+    Received payloads are owned by the stream from `deliver` on and released to their pool once
+    consumed (or when the stream closes); `take` lends one to the service until `give_back`.
+    """
 
     def __init__(self, connection: Connection, local_id: int, remote_id: int, service: str):
         self.connection = connection
@@ -35,7 +40,7 @@ class AdbStream:
         self.cancelled = threading.Event()
         self._cond = threading.Condition()
         self._send_lock = threading.Lock()  # one writer's packets are never interleaved with another's
-        self._inbound: deque[memoryview] = deque()
+        self._inbound: deque[Payload] = deque()
         self._inbound_bytes = 0
         self._okay_owed = False  # a WRTE is held without OKAY because the window is full
         self._can_send = True  # our last WRTE was acknowledged
@@ -83,13 +88,14 @@ class AdbStream:
             self._okay_owed = self._inbound_bytes > INBOUND_WINDOW
             return not self._okay_owed
 
-    def deliver(self, payload: memoryview) -> None:
-        """The payload of the WRTE announced by `expect`."""
+    def deliver(self, payload: Payload) -> None:
+        """The payload of the WRTE announced by `expect`; the stream owns it from now on."""
         with self._cond:
-            if self.closed:
+            if not self.closed and len(payload):
+                self._inbound.append(payload)
+                self._cond.notify_all()
                 return
-            self._inbound.append(payload)
-            self._cond.notify_all()
+        payload.release()
 
     def host_acknowledged(self) -> None:
         """OKAY from the host: our last WRTE was consumed. A queued WRTE goes out at once, from
@@ -153,13 +159,11 @@ class AdbStream:
             got = 0
             while self._inbound and got < want:
                 head = self._inbound[0]
-                take = min(len(head), want - got)
-                parts.append(head[:take].tobytes())
-                if take == len(head):
-                    self._inbound.popleft()
-                else:
-                    self._inbound[0] = head[take:]
-                got += take
+                piece = head.consume(want - got)
+                parts.append(piece.tobytes())
+                got += len(piece)
+                if not len(head):
+                    self._inbound.popleft().release()
             self._consumed(got)
         return b"".join(parts)
 
@@ -176,40 +180,38 @@ class AdbStream:
         return b"".join(parts) if len(parts) != 1 else parts[0]
 
     def read_into(self, n: int, sink: Callable[[memoryview], object]) -> None:
-        """Pass exactly `n` bytes to `sink` as views of the received payloads (no copies)."""
+        """Pass exactly `n` bytes to `sink` as views of the received payloads (no copies). The
+        views are valid only during the call: `sink` must not keep them."""
         need = n
         while need:
-            with self._cond:
-                if not self._wait_data():
-                    raise EOFError(f"stream closed with {need} of {n} bytes missing")
-                head = self._inbound[0]
-                take = min(len(head), need)
-                piece = head[:take]
-                if take == len(head):
-                    self._inbound.popleft()
-                else:
-                    self._inbound[0] = head[take:]
-            sink(piece)  # outside the lock: writing to disk must not stall the reader thread
-            need -= take
-            with self._cond:
-                self._consumed(take)
+            payload = self.take()
+            try:
+                piece = payload.consume(need)
+                sink(piece)  # outside the lock: writing to disk must not stall the reader thread
+                need -= len(piece)
+            finally:
+                self.give_back(payload)
 
-    def take(self) -> memoryview:
-        """The next received bytes as one view, as large as they came (for parsers on hot paths).
-        Give back what is not used with `unread`. EOFError once the host closed the stream."""
+    def take(self) -> Payload:
+        """The next received payload, as large as it came (for parsers on hot paths), lent to
+        the caller: hand it back with `give_back` once done with its bytes, having consumed what
+        was used (`Payload.consume`). EOFError once the host closed the stream."""
         with self._cond:
             if not self._wait_data():
                 raise EOFError("stream closed")
-            view = self._inbound.popleft()
-            self._consumed(len(view))
-        return view
+            payload = self._inbound.popleft()
+            self._consumed(len(payload))
+        return payload
 
-    def unread(self, view: memoryview) -> None:
-        """Put bytes taken with `take` back in front, to be read again."""
-        if len(view):
-            with self._cond:
-                self._inbound.appendleft(view)
-                self._inbound_bytes += len(view)
+    def give_back(self, payload: Payload) -> None:
+        """Return a payload lent by `take`: its unconsumed bytes are read again, first; a fully
+        consumed payload's buffer goes back to its pool, to be filled again."""
+        with self._cond:
+            if len(payload) and not self._closed_here:
+                self._inbound.appendleft(payload)
+                self._inbound_bytes += len(payload)
+                return
+        payload.release()
 
     # -- writing (service side) ----------------------------------------------------------------
     def write(self, data: bytes | bytearray | memoryview) -> int:
@@ -253,9 +255,12 @@ class AdbStream:
             if self._closed_here:
                 return
             self._closed_here = True
+            dropped = list(self._inbound)
             self._inbound.clear()
             self._inbound_bytes = 0
             self._cond.notify_all()
+        for payload in dropped:
+            payload.release()
         self.connection.forget(self)
         if not self._closed_by_host:
             self.connection.send_packet(A_CLSE, self.local_id, self.remote_id)

@@ -258,43 +258,39 @@ class SyncSession:
         remaining = 0  # bytes of the current DATA chunk still to come
         partial = b""  # a header split across two payloads
         while True:
-            view = self.stream.take()
-            pos, end = 0, len(view)
-            while pos < end:
-                if remaining:
-                    take = min(remaining, end - pos)
-                    try:
-                        write(view[pos:pos + take])
-                    except OSError:
-                        # keep the stream in step for _drain_data: the rest of this chunk is skipped
-                        self.stream.unread(view[pos + take:])
-                        self._unread_data = remaining - take
-                        raise
-                    pos += take
-                    remaining -= take
-                    continue
-                if partial or end - pos < header.size:
-                    need = header.size - len(partial)
-                    partial += view[pos:pos + need].tobytes()
-                    pos += min(need, end - pos)
-                    if len(partial) < header.size:
+            payload = self.stream.take()  # lent to us: every path below gives it back
+            try:
+                while len(payload):
+                    if remaining:
+                        piece = payload.consume(remaining)
+                        try:
+                            write(piece)
+                        except OSError:
+                            # keep the stream in step for _drain_data: the rest of this chunk is skipped
+                            self._unread_data = remaining - len(piece)
+                            raise
+                        remaining -= len(piece)
                         continue
-                    ident, size = header.unpack(partial)
-                    partial = b""
-                else:
-                    ident, size = header.unpack_from(view, pos)
-                    pos += header.size
-                if ident == b"DATA":
-                    if size > SYNC_DATA_MAX:
-                        self._fail("oversize data message")
+                    if partial or len(payload) < header.size:
+                        partial += payload.consume(header.size - len(partial)).tobytes()
+                        if len(partial) < header.size:
+                            continue
+                        ident, size = header.unpack(partial)
+                        partial = b""
+                    else:
+                        ident, size = header.unpack(payload.consume(header.size))
+                    if ident == b"DATA":
+                        if size > SYNC_DATA_MAX:
+                            self._fail("oversize data message")
+                            raise SyncEnd
+                        remaining = size
+                    elif ident == b"DONE":
+                        return size  # the next request may follow in the same WRTE: given back below
+                    else:
+                        self._fail("invalid data message")
                         raise SyncEnd
-                    remaining = size
-                elif ident == b"DONE":
-                    self.stream.unread(view[pos:])  # the next request may follow in the same WRTE
-                    return size
-                else:
-                    self._fail("invalid data message")
-                    raise SyncEnd
+            finally:
+                self.stream.give_back(payload)
 
     def _drain_data(self) -> None:
         """After a FAIL, read and drop DATA until DONE, as adbd does, so the host sees the FAIL."""
