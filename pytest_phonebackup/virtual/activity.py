@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .androidtool import phone_of
 from .apps.base import (
     SCREEN_HEIGHT,
     SCREEN_WIDTH,
@@ -615,7 +616,7 @@ def parse_intent(args: list[str]) -> tuple[Intent, list[str], str | None]:
 
 
 def _am_start(ctx: Context, args: list[str]) -> int:
-    am: ActivityManager = ctx.phone.system.activity
+    am: ActivityManager = phone_of(ctx).system.activity
     wait = "-W" in args
     stop_first = "-S" in args
     args = [a for a in args if a not in ("-W", "-S", "-D", "-N", "--streaming", "--track-allocation")]
@@ -644,7 +645,7 @@ def _am_start(ctx: Context, args: list[str]) -> int:
 
 
 def _am_broadcast(ctx: Context, args: list[str]) -> int:
-    am: ActivityManager = ctx.phone.system.activity
+    am: ActivityManager = phone_of(ctx).system.activity
     intent, _other, error = parse_intent(args)
     if error:
         ctx.stderr.write((error + "\n").encode())
@@ -657,7 +658,7 @@ def _am_broadcast(ctx: Context, args: list[str]) -> int:
 
 
 def _am_instrument(ctx: Context, args: list[str]) -> int:
-    am: ActivityManager = ctx.phone.system.activity
+    am: ActivityManager = phone_of(ctx).system.activity
     wait = raw = False
     extras: dict[str, str] = {}
     component = None
@@ -690,7 +691,7 @@ def _am_instrument(ctx: Context, args: list[str]) -> int:
 
 
 def _am_stack_list(ctx: Context) -> int:
-    am: ActivityManager = ctx.phone.system.activity
+    am: ActivityManager = phone_of(ctx).system.activity
     with am._lock:
         records = list(reversed(am.stack))
     bounds = f"[0,0][{SCREEN_WIDTH},{SCREEN_HEIGHT}]"
@@ -708,7 +709,7 @@ def am_command(ctx: Context, argv: list[str]) -> int:
         ctx.out(AM_USAGE)
         return 0
     verb, rest = args[0], args[1:]
-    am: ActivityManager = ctx.phone.system.activity
+    am: ActivityManager = phone_of(ctx).system.activity
     if verb in ("start", "start-activity"):
         return _am_start(ctx, rest)
     if verb == "force-stop" or verb == "kill":
@@ -754,7 +755,7 @@ register_cmd("activity", lambda ctx, args: am_command(ctx, ["am", *args]))
 def monkey(ctx: Context, argv: list[str]) -> int:
     """`monkey -p PKG -c CATEGORY COUNT`: scripts use it to open an app by package name. The first
     event launches the package's launcher activity; further events are random taps."""
-    am: ActivityManager = ctx.phone.system.activity
+    am: ActivityManager = phone_of(ctx).system.activity
     args = argv[1:]
     packages: list[str] = []
     count = 0
@@ -783,7 +784,7 @@ def monkey(ctx: Context, argv: list[str]) -> int:
     chosen = am._installed_info(random.choice(launchable))
     am.start_activity(Intent(action=ACTION_MAIN, categories=[CATEGORY_LAUNCHER],
                              component=chosen.component(), flags=0x10200000))
-    screen = getattr(ctx.phone.system, "screen", None)
+    screen = getattr(phone_of(ctx).system, "screen", None)
     for _ in range(count - 1):
         if screen is not None:
             screen.tap(random.randrange(SCREEN_WIDTH), random.randrange(SCREEN_HEIGHT))
@@ -835,7 +836,7 @@ def ps(ctx: Context, argv: list[str]) -> int:
     if "--help" in args:
         ctx.out(PS_HELP)
         return 0
-    am: ActivityManager = ctx.phone.system.activity
+    am: ActivityManager = phone_of(ctx).system.activity
     everything = any(a.startswith("-") and not a.startswith("--") and ("A" in a or "e" in a) for a in args)
     wanted = {a for a in args if not a.startswith("-")}
     ctx.out(f"{'USER':<12}{'PID':>6} {'PPID':>5} {'VSZ':>10} {'RSS':>6} {'WCHAN':<16}{'ADDR':>5} S NAME\n")
@@ -864,7 +865,7 @@ def record_line(record: ActivityRecord) -> str:
 
 
 def _dumpsys_activity(ctx: Context, args: list[str]) -> int:
-    am: ActivityManager = ctx.phone.system.activity
+    am: ActivityManager = phone_of(ctx).system.activity
     what = args[0] if args else "activities"
     with am._lock:
         stack = list(reversed(am.stack))
@@ -920,7 +921,7 @@ BATTERY_HEALTH = {"unknown": 1, "good": 2, "overheat": 3, "dead": 4, "overvoltag
 
 
 def _dumpsys_battery(ctx: Context, args: list[str]) -> int:
-    state = ctx.phone.emulator_state
+    state = phone_of(ctx).emulator_state
     if args[:1] == ["set"] and len(args) >= 3:
         key, value = args[1], args[2]
         if key == "level":
@@ -951,7 +952,7 @@ def _dumpsys_battery(ctx: Context, args: list[str]) -> int:
 
 
 def _dumpsys_deviceidle(ctx: Context, args: list[str]) -> int:
-    am: ActivityManager = ctx.phone.system.activity
+    am: ActivityManager = phone_of(ctx).system.activity
     if args[:1] == ["whitelist"]:
         changes = args[1:]
         if not changes:
@@ -977,7 +978,7 @@ def _dumpsys_deviceidle(ctx: Context, args: list[str]) -> int:
 @applet("appops")
 def appops(ctx: Context, argv: list[str]) -> int:
     args = [a for a in argv[1:] if not a.startswith("--")]
-    am: ActivityManager = ctx.phone.system.activity
+    am: ActivityManager = phone_of(ctx).system.activity
     if args[:1] == ["set"] and len(args) >= 4:
         am.appops[(args[1], args[2])] = args[3]
         return 0

@@ -126,9 +126,12 @@ class VirtualPhone:
         self._boot_timer: threading.Timer | None = None
         self.emulator_state = EmulatorState()
 
-        from .system import AndroidSystem
+        from .shell.applets import toybox
+        from .system import AndroidSystem, android_tools
 
         self.system = AndroidSystem(self)
+        #: The commands installed on this phone (toybox and the Android tools); shells copy it.
+        self.applets = toybox() | android_tools()
         self.adbd: AdbDaemon | None = None
         self.console: EmulatorConsole | None = None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .androidtool import phone_of
 from .shell.api import Context, applet
 
 #: `dumpsys NAME args...` / `cmd NAME args...`: functions (ctx, args) -> exit status.
@@ -76,7 +77,7 @@ def running_services(phone) -> list[str]:
 def dumpsys(ctx: Context, argv: list[str]) -> int:
     args = argv[1:]
     if not args:
-        for name in running_services(ctx.phone):
+        for name in running_services(phone_of(ctx)):
             ctx.out(f"-------------------------------------------------------------------------------\n"
                     f"DUMP OF SERVICE {name}:\n")
             if name in DUMPSYS:
@@ -84,7 +85,7 @@ def dumpsys(ctx: Context, argv: list[str]) -> int:
         return 0
     if args[0] == "-l":
         ctx.out("Currently running services:\n")
-        for name in running_services(ctx.phone):
+        for name in running_services(phone_of(ctx)):
             ctx.out(f"  {name}\n")
         return 0
     name, rest = args[0], args[1:]
@@ -107,7 +108,7 @@ def cmd(ctx: Context, argv: list[str]) -> int:
         return 20
     if args[0] == "-l":
         ctx.out("Currently running services:\n")
-        for name in running_services(ctx.phone):
+        for name in running_services(phone_of(ctx)):
             ctx.out(f"  {name}\n")
         return 0
     if args[0] == "-w":
@@ -128,13 +129,13 @@ def cmd(ctx: Context, argv: list[str]) -> int:
 def service(ctx: Context, argv: list[str]) -> int:
     args = argv[1:]
     if args[:1] == ["list"]:
-        names = running_services(ctx.phone)
+        names = running_services(phone_of(ctx))
         ctx.out(f"Found {len(names)} services:\n")
         for index, name in enumerate(names):
             ctx.out(f"{index}\t{name}: [{SERVICES.get(name, '')}]\n")
         return 0
     if args[:1] == ["check"] and len(args) > 1:
-        found = args[1] in running_services(ctx.phone)
+        found = args[1] in running_services(phone_of(ctx))
         ctx.out(f"Service {args[1]}: {'found' if found else 'not found'}\n")
         return 0
     ctx.stderr.write(b"usage: service [-h|-?]\n       service list\n       service check SERVICE\n"

@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .androidtool import phone_of
 from .shell.api import Context, applet
 from .shell.streams import BrokenPipe
 
@@ -173,7 +174,7 @@ USAGE = "Usage: logcat [OPTION]... [FILTERSPEC]...\n\nRun 'logcat --help' for th
 
 @applet("logcat")
 def logcat(ctx: Context, argv: list[str]) -> int:
-    logs: LogBuffers = ctx.phone.system.logcat
+    logs: LogBuffers = phone_of(ctx).system.logcat
     buffers: list[str] = []
     verb, adverbs = "threadtime", set()
     dump = clear = silent = dividers = False

@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from .androidtool import phone_of
 from .shell.api import Context, applet
 from .storage import EXTERNAL_STORAGE
 
@@ -795,7 +796,7 @@ def print_rows(ctx: Context, columns: list[str], rows: list[tuple]) -> None:
 
 
 def _settings_rows(ctx: Context, namespace: str) -> list[tuple]:
-    return [(i + 1, name, value) for i, (name, value) in enumerate(ctx.phone.system.settings.items(namespace))]
+    return [(i + 1, name, value) for i, (name, value) in enumerate(phone_of(ctx).system.settings.items(namespace))]
 
 
 def _settings_provider(ctx: Context, verb: str, uri: str, opts: dict[str, Any]) -> int:
@@ -803,7 +804,7 @@ def _settings_provider(ctx: Context, verb: str, uri: str, opts: dict[str, Any]) 
     parts = [s for s in urllib.parse.urlparse(uri).path.split("/") if s]
     if not parts or parts[0] not in ("global", "system", "secure"):
         raise ContentError(f"java.lang.IllegalArgumentException: Invalid URI: {uri}")
-    namespace, settings = parts[0], ctx.phone.system.settings
+    namespace, settings = parts[0], phone_of(ctx).system.settings
     rows = _settings_rows(ctx, namespace)
     if len(parts) > 1:
         rows = [r for r in rows if r[1] == parts[1]]
@@ -891,7 +892,7 @@ def content(ctx: Context, argv: list[str]) -> int:
             return _settings_provider(ctx, verb, opts["uri"], opts)
         if authority != "media":
             raise ContentError(f"java.lang.IllegalStateException: Could not find provider: {authority}")
-        media: MediaStore = ctx.phone.system.media
+        media: MediaStore = phone_of(ctx).system.media
         if verb == "query":
             columns, rows = media.query(opts["uri"], opts["projection"], opts["where"], opts["sort"])
             print_rows(ctx, columns, rows)

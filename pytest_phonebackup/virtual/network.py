@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .androidtool import phone_of
 from .dumpsys import register_cmd, register_dumpsys
 from .shell.api import Context, applet
 
@@ -198,7 +199,7 @@ class Network:
 
 
 def _network(ctx: Context) -> Network:
-    return ctx.phone.system.network
+    return phone_of(ctx).system.network
 
 
 SVC_USAGE = """Available commands:

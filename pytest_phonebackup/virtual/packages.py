@@ -17,6 +17,7 @@ import zlib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from .androidtool import phone_of
 from .apk import ApkError, ApkInfo, Instrumentation, build_apk, read_apk
 from .dumpsys import register_cmd, register_dumpsys
 from .shell.api import Context, applet
@@ -497,7 +498,7 @@ class PackageManager:
 
 # -- the shell side: `pm`, `cmd package`, `dumpsys package` -------------------------------------
 def _manager(ctx: Context) -> PackageManager:
-    return ctx.phone.system.packages
+    return phone_of(ctx).system.packages
 
 
 def _exception(ctx: Context, verb: str, text: str) -> int:

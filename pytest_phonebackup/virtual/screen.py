@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from .activity import record_line
+from .androidtool import phone_of
 from .apps.base import SCREEN_HEIGHT, SCREEN_WIDTH, STATUS_BAR_HEIGHT, View
 from .dumpsys import register_cmd, register_dumpsys
 from .shell.api import Context, applet
@@ -249,7 +250,7 @@ def _xml_node(parts: list[str], view: View, index: int, package: str) -> None:
 
 # -- commands --------------------------------------------------------------------------------------
 def _screen(ctx: Context) -> Screen:
-    return ctx.phone.system.screen
+    return phone_of(ctx).system.screen
 
 
 INPUT_USAGE = """Usage: input [<source>] [-d DISPLAY_ID] <command> [<arg>...]
@@ -370,7 +371,7 @@ def uiautomator(ctx: Context, argv: list[str]) -> int:
 
 # -- dumpsys window / power: what Appium's unlock and focus checks read ------------------------
 def _dumpsys_window(ctx: Context, args: list[str]) -> int:
-    am = ctx.phone.system.activity
+    am = phone_of(ctx).system.activity
     screen = _screen(ctx)
     on, top = screen.is_on, am.top
     width, height = screen.size
@@ -395,7 +396,7 @@ def _dumpsys_window(ctx: Context, args: list[str]) -> int:
 
 def _dumpsys_power(ctx: Context, args: list[str]) -> int:
     on = _screen(ctx).is_on
-    state = ctx.phone.emulator_state
+    state = phone_of(ctx).emulator_state
     ctx.out("POWER MANAGER (dumpsys power)\n\nPower Manager State:\n"
             "  mDirty=0x0\n"
             f"  mWakefulness={'Awake' if on else 'Asleep'}\n"

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .androidtool import phone_of
 from .dumpsys import register_cmd
 from .shell.api import Context, applet
 
@@ -143,7 +144,7 @@ USAGE = """Settings provider (settings) commands:
 
 @applet("settings")
 def settings_command(ctx: Context, argv: list[str]) -> int:
-    store: Settings = ctx.phone.system.settings
+    store: Settings = phone_of(ctx).system.settings
     args = [a for a in argv[1:]]
     # --user N / --user current: one user on this phone
     while "--user" in args:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 import time
 import traceback
 from typing import Any
 
 from .activity import SYSTEM_SERVER_PID, ActivityManager
+from .androidtool import phone_of
 from .apps import SYSTEM_APPS, Intent
 from .dumpsys import register_dumpsys
 from .logcat import LogBuffers
@@ -21,7 +23,7 @@ from .packages import PackageManager
 from .props import default_props
 from .screen import Screen
 from .settings import Settings
-from .shell.api import Context, applet
+from .shell.api import Applets, Context, applet
 from .uiautomator import install as install_uiautomator
 
 log = logging.getLogger(__name__)
@@ -136,7 +138,7 @@ class AndroidSystem:
 
 def _dumpsys_diskstats(ctx: Context, args: list[str]) -> int:
     """`dumpsys diskstats`: free space of /data as DiskStatsService prints it (KiB)."""
-    storage = ctx.phone.storage
+    storage = phone_of(ctx).storage
     total_k, free_k = storage.capacity // 1024, storage.free // 1024
     percent = free_k * 100 // total_k if total_k else 0
     ctx.out("Latency: 1ms [512B Data Write]\n"
@@ -151,7 +153,7 @@ register_dumpsys("diskstats", _dumpsys_diskstats)
 
 @applet("getprop")
 def getprop(ctx: Context, argv: list[str]) -> int:
-    props = ctx.phone.props
+    props = phone_of(ctx).props
     args = [a for a in argv[1:] if a != "-T"]
     if args:
         ctx.out(props.get(args[0], args[1] if len(args) > 1 else "") + "\n")
@@ -167,7 +169,7 @@ def setprop(ctx: Context, argv: list[str]) -> int:
         ctx.stderr.write(b"usage: setprop NAME VALUE\n\nSets an Android system property.\n\n")
         return 1
     name, value = argv[1], argv[2]
-    props = ctx.phone.props
+    props = phone_of(ctx).props
     # init refuses to change a set ro.* property and values over PROP_VALUE_MAX (except ro.*)
     refused = (name.startswith("ro.") and props.get(name) != "") or (
         not name.startswith("ro.") and len(value.encode()) >= PROP_VALUE_MAX) or not name
@@ -176,3 +178,11 @@ def setprop(ctx: Context, argv: list[str]) -> int:
         return 1
     props.set(name, value)
     return 0
+
+
+def android_tools() -> Applets:
+    """A new table of the Android tools the phone ships (pm, am, dumpsys, getprop, input...)."""
+    from . import activity, dumpsys, logcat, mediastore, network, packages, screen, settings
+
+    return Applets.collect((activity, dumpsys, logcat, mediastore, network, packages, screen, settings,
+                            sys.modules[__name__]))

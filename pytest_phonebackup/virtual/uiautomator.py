@@ -19,6 +19,7 @@ from typing import Any
 from lxml import etree
 
 from .activity import InstrumentationRun
+from .androidtool import phone_of
 from .apps.base import SCREEN_HEIGHT, SCREEN_WIDTH, STATUS_BAR_HEIGHT, Intent, View, VirtualApp, register_app
 
 SERVER_PACKAGE = "io.appium.uiautomator2.server"
@@ -649,7 +650,7 @@ def gesture(uia: UiAutomator2Server, body: dict[str, Any], swipe: bool) -> Any:
 def run_server(run: InstrumentationRun) -> int:
     """`am instrument -w ... io.appium.uiautomator2.server.test/...`: serve until the session is
     deleted, the package is force-stopped or the adb client goes away."""
-    phone = run.ctx.phone
+    phone = phone_of(run.ctx)
     if phone.system.packages.get(TEST_PACKAGE) is None or phone.system.packages.get(SERVER_PACKAGE) is None:
         run.ctx.out("INSTRUMENTATION_STATUS: id=ActivityManagerService\nINSTRUMENTATION_STATUS: Error=Unable to find "
                     f"instrumentation info for: ComponentInfo{{{RUNNER}}}\nINSTRUMENTATION_STATUS_CODE: -1\n")
@@ -661,14 +662,15 @@ def run_server(run: InstrumentationRun) -> int:
     thread = threading.Thread(target=httpd.serve_forever, daemon=True, name=f"uia2-{phone.serial}")
     thread.start()
     started = time.monotonic()
-    phone.serve_port(DEVICE_PORT, httpd.server_address[:2])
+    served = (str(httpd.server_address[0]), int(httpd.server_address[1]))
+    phone.serve_port(DEVICE_PORT, served)
     phone.system.log("AppiumUiAutomator2Server", "[AppiumUiAutomator2Server] Server started at port 6790",
                      "I", phone.system.activity.pid_of(SERVER_PACKAGE) or 0)
     try:
         while not run.should_stop() and not uia.stopped.is_set():
             uia.stopped.wait(0.2)
     finally:
-        if phone.lookup_port(DEVICE_PORT) == httpd.server_address[:2]:
+        if phone.lookup_port(DEVICE_PORT) == served:
             phone.unserve_port(DEVICE_PORT)
         httpd.shutdown()
         httpd.server_close()

@@ -13,8 +13,7 @@ import tracemalloc
 import pytest
 
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
-from pytest_phonebackup.virtual.shell import APPLETS, BytesInput, BytesOutput, Context, Pipe
-from pytest_phonebackup.virtual.shell import applets as _applets  # noqa: F401 - registers applets
+from pytest_phonebackup.virtual.shell import BytesInput, BytesOutput, Context, Pipe
 
 TMP = "/data/local/tmp"
 
@@ -42,7 +41,7 @@ def call(phone, argv: list[str], stdin: bytes = b"", stdout=None, cancelled=None
     err = BytesOutput()
     ctx = Context(phone, BytesInput(stdin), out, err, phone.default_env(), TMP, argv[0], None,
                   cancelled or threading.Event())
-    status = APPLETS[argv[0]](ctx, argv)
+    status = phone.applets[argv[0]](ctx, argv)
     return status, (out.getvalue() if isinstance(out, BytesOutput) else b""), err.getvalue()
 
 

@@ -1,42 +1,90 @@
 """What an applet (a toybox command, or an Android tool such as `pm`) sees, and how it is
-registered. Applets are plain functions `(ctx, argv) -> exit status`; output formats live in
-the applet modules, not here.
+declared: applets are plain functions `(ctx, argv) -> exit status` marked with `@applet(names)`;
+an `Applets` table collects them from their modules. Output formats live in the applet modules.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .streams import Input, Output
 
 if TYPE_CHECKING:
     from ..storage import Storage
+    from .device import Device
 
 Applet = Callable[["Context", list[str]], int]
 
-#: Every command the phone knows, by name. Filled by the @applet decorator at import time.
-APPLETS: dict[str, Applet] = {}
+#: The attribute `@applet` sets on a function: the command names it answers to.
+NAMES_ATTRIBUTE = "applet_names"
 
 
 def applet(*names: str) -> Callable[[Applet], Applet]:
-    """Register a function as the command(s) `names`."""
+    """Declare a function as the command(s) `names`. Nothing is registered anywhere: an
+    `Applets` table built from the function's module picks the declaration up."""
 
-    def register(func: Applet) -> Applet:
-        for name in names:
-            APPLETS[name] = func
+    def declare(func: Applet) -> Applet:
+        setattr(func, NAMES_ATTRIBUTE, (*getattr(func, NAMES_ATTRIBUTE, ()), *names))
         return func
 
-    return register
+    return declare
+
+
+class Applets:
+    """The commands one shell can run, by name. Built from the `@applet` declarations of modules
+    (`collect`); every shell works on its own copy, so a command registered in one shell never
+    shows up in another."""
+
+    def __init__(self, table: dict[str, Applet] | None = None):
+        self._table: dict[str, Applet] = dict(table or {})
+
+    @classmethod
+    def collect(cls, modules: Iterable[ModuleType]) -> Applets:
+        """Every applet the modules declare; a later module's declaration of a name wins."""
+        table: dict[str, Applet] = {}
+        for module in modules:
+            for value in vars(module).values():
+                if callable(value) and getattr(value, "__module__", None) == module.__name__:
+                    for name in getattr(value, NAMES_ATTRIBUTE, ()):
+                        table[name] = value
+        return cls(table)
+
+    def copy(self) -> Applets:
+        return Applets(self._table)
+
+    def register(self, name: str, func: Applet) -> None:
+        """Add or replace the command `name` in this table only."""
+        self._table[name] = func
+
+    def get(self, name: str) -> Applet | None:
+        return self._table.get(name)
+
+    def __getitem__(self, name: str) -> Applet:
+        return self._table[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._table))
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __or__(self, other: Applets) -> Applets:
+        """Both tables in one; `other` wins where both name a command."""
+        return Applets(self._table | other._table)
 
 
 @dataclass
 class Context:
     """One command's view of the phone: its streams, environment, folder and the device."""
 
-    phone: Any  # the VirtualPhone (typed loosely to keep this module free of import cycles)
+    phone: Device  # what the shell uses of the phone it runs on
     stdin: Input
     stdout: Output
     stderr: Output
@@ -51,6 +99,11 @@ class Context:
     @property
     def storage(self) -> Storage:
         return self.phone.storage
+
+    @property
+    def applets(self) -> Applets:
+        """The commands the running shell knows (the phone's, for an applet called without one)."""
+        return self.shell.applets if self.shell is not None else self.phone.applets
 
     def host(self, path: str, follow: bool = True) -> str:
         """Host path of a device path relative to this command's folder (stays inside the phone)."""

@@ -1,7 +1,7 @@
 """Runs parsed command lines the way Android's mksh does: expansion (parameters, command
 substitution, arithmetic, field splitting, globs against the phone's storage), redirections
 through `Storage`, pipelines whose stages run concurrently over bounded pipes, and the
-shell's own builtins (cd, export, exit, ...). Applets are looked up in `APPLETS`.
+shell's own builtins (cd, export, exit, ...). Applets are looked up in the shell's own `Applets`.
 Not for output formats of applets, and never touches host paths directly.
 """
 
@@ -16,11 +16,15 @@ import re
 import stat as statmod
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import parser as p
-from .api import APPLETS, Context
+from .api import Applets, Context
 from .patterns import GLOB_CHARS, translate
 from .streams import BrokenPipe, BytesInput, BytesOutput, EmptyInput, Input, NullOutput, Output, Pipe
+
+if TYPE_CHECKING:
+    from .device import Device
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +158,12 @@ def open_special_output(path: str) -> Output | None:
 class Interp:
     """One shell: variables, positional parameters, functions, current folder, last status."""
 
-    def __init__(self, phone, env: dict[str, str], cwd: str = "/", name: str = SH,
-                 args: list[str] | None = None, cancelled: threading.Event | None = None):
+    def __init__(self, phone: Device, env: dict[str, str], cwd: str = "/", name: str = SH,
+                 args: list[str] | None = None, cancelled: threading.Event | None = None,
+                 applets: Applets | None = None):
         self.phone = phone
+        #: The commands this shell runs: its own table (a copy of the phone's unless given).
+        self.applets = applets if applets is not None else phone.applets.copy()
         self.vars: dict[str, str] = dict(env)
         self.exported: set[str] = set(env)
         self.cwd = cwd
@@ -521,14 +528,13 @@ class Interp:
                 pass
             return 1
 
-    @staticmethod
-    def lookup_applet(name: str):
+    def lookup_applet(self, name: str):
         if "/" in name:
             for folder in APPLET_DIRS:
                 if name.startswith(folder) and "/" not in name[len(folder):]:
-                    return APPLETS.get(name[len(folder):])
+                    return self.applets.get(name[len(folder):])
             return None
-        return APPLETS.get(name)
+        return self.applets.get(name)
 
     def call_function(self, name: str, argv: list[str], io: IO, assigns: dict[str, str]) -> int:
         if self.call_depth >= MAX_CALL_DEPTH:

@@ -1,3 +1,15 @@
-"""Toybox-compatible applets. Importing this package registers every applet."""
+"""Toybox-compatible applets, declared with `@applet` in the modules below; `toybox()` collects
+them into a fresh table (importing this package registers nothing anywhere)."""
 
-from . import files, hashing, misc, sed, text  # noqa: F401
+from __future__ import annotations
+
+from ..api import Applets
+from . import files, hashing, misc, sed, text
+
+#: The modules whose `@applet` functions make up toybox.
+TOYBOX_MODULES = (files, hashing, misc, sed, text)
+
+
+def toybox() -> Applets:
+    """A new table of every toybox applet."""
+    return Applets.collect(TOYBOX_MODULES)

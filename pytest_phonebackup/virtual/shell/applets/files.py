@@ -1084,7 +1084,7 @@ def xargs(ctx: Context, argv: list[str]) -> int:
             full = command + args
         if "t" in opts:
             ctx.stderr.write(to_bytes("".join(word + " " for word in full) + "\n"))  # toybox's spacing
-        if Interp.lookup_applet(full[0]) is None and full[0] not in ctx.shell.functions:
+        if ctx.shell.lookup_applet(full[0]) is None and full[0] not in ctx.shell.functions:
             ctx.err(f"exec {full[0]}: No such file or directory")
             status = 127
             return False
@@ -2173,6 +2173,6 @@ def sh(ctx: Context, argv: list[str]) -> int:
         name = args.pop(0)
     if command is None:
         command = ctx.stdin.read().decode("utf-8", "surrogateescape")
-    child = Interp(ctx.phone, dict(ctx.env), ctx.cwd, name, args, ctx.cancelled)
+    child = Interp(ctx.phone, dict(ctx.env), ctx.cwd, name, args, ctx.cancelled, ctx.applets.copy())
     return child.run(command, ctx.stdin, ctx.stdout, ctx.stderr)
 

@@ -13,7 +13,7 @@ import stat as statmod
 import time
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from ..api import APPLETS, Context, applet
+from ..api import Context, applet
 from .options import UsageError, parse
 
 SHELL_NAME = "/system/bin/sh"
@@ -327,7 +327,7 @@ def env(ctx: Context, argv: list[str]) -> int:
     from .text import TOYBOX_BINARIES
 
     # env executes the program, never a shell builtin: `env echo` is toybox's echo
-    func = TOYBOX_BINARIES.get(name) or APPLETS.get(name)
+    func = TOYBOX_BINARIES.get(name) or ctx.applets.get(name)
     if func is None:
         return ctx.fail(f"exec {command}: No such file or directory", 127)
     from ..api import Context as AppletContext
@@ -429,7 +429,7 @@ def which(ctx: Context, argv: list[str]) -> int:
         found = False
         for folder in ctx.env.get("PATH", "").split(":"):
             path = (folder or ".").rstrip("/") + "/" + name
-            if (folder == "/system/bin" and name in APPLETS) or _executable(ctx, path):
+            if (folder == "/system/bin" and name in ctx.applets) or _executable(ctx, path):
                 ctx.out(path + "\n")
                 found = True
                 if "a" not in opts:
