@@ -44,11 +44,11 @@ class Applets:
 
     @classmethod
     def collect(cls, modules: Iterable[ModuleType]) -> Applets:
-        """Every applet the modules declare; a later module's declaration of a name wins."""
+        """Every applet the modules hold (declared there or imported); a later module's wins."""
         table: dict[str, Applet] = {}
         for module in modules:
             for value in vars(module).values():
-                if callable(value) and getattr(value, "__module__", None) == module.__name__:
+                if callable(value):
                     for name in getattr(value, NAMES_ATTRIBUTE, ()):
                         table[name] = value
         return cls(table)
