@@ -7,7 +7,7 @@ from ..api import Applets
 from . import files, hashing, misc, sed, text
 
 #: The modules whose `@applet` functions make up toybox.
-TOYBOX_MODULES = (*files.MODULES, hashing, misc, sed, text)
+TOYBOX_MODULES = (*files.MODULES, hashing, misc, sed, *text.MODULES)
 
 
 def toybox() -> Applets:

@@ -324,7 +324,7 @@ def env(ctx: Context, argv: list[str]) -> int:
         return 0
     command = args[0]
     name = command.rsplit("/", 1)[-1] if command.startswith("/system/bin/") else command
-    from .text import TOYBOX_BINARIES
+    from .text.printing import TOYBOX_BINARIES
 
     # env executes the program, never a shell builtin: `env echo` is toybox's echo
     func = TOYBOX_BINARIES.get(name) or ctx.applets.get(name)
