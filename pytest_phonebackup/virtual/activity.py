@@ -25,7 +25,7 @@ from .apps.base import (
     implementation_for,
     short_component,
 )
-from .dumpsys import register_cmd, register_dumpsys
+from .dumpsys import ServiceCommands
 from .shell.api import Context, applet
 from .shell.streams import NullOutput
 
@@ -748,9 +748,6 @@ def am_command(ctx: Context, argv: list[str]) -> int:
     return 255
 
 
-register_cmd("activity", lambda ctx, args: am_command(ctx, ["am", *args]))
-
-
 @applet("monkey")
 def monkey(ctx: Context, argv: list[str]) -> int:
     """`monkey -p PKG -c CATEGORY COUNT`: scripts use it to open an app by package name. The first
@@ -1003,9 +1000,9 @@ def _cmd_notification(ctx: Context, args: list[str]) -> int:
     return 0 if not args else 255
 
 
-register_dumpsys("activity", _dumpsys_activity)
-register_dumpsys("battery", _dumpsys_battery)
-register_dumpsys("deviceidle", _dumpsys_deviceidle)
-register_cmd("notification", _cmd_notification)
-register_cmd("appops", lambda ctx, args: appops(ctx, ["appops", *args]))
-register_cmd("deviceidle", _dumpsys_deviceidle)
+#: The `dumpsys NAME` and `cmd NAME` this module answers (the phone's table collects them).
+SERVICE_COMMANDS = ServiceCommands(
+    dumpsys={"activity": _dumpsys_activity, "battery": _dumpsys_battery, "deviceidle": _dumpsys_deviceidle},
+    cmd={"activity": lambda ctx, args: am_command(ctx, ["am", *args]), "notification": _cmd_notification,
+         "appops": lambda ctx, args: appops(ctx, ["appops", *args]), "deviceidle": _dumpsys_deviceidle},
+)

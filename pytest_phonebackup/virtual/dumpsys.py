@@ -1,11 +1,14 @@
 """Android's binder service front doors on the virtual phone: `dumpsys SERVICE`, `cmd SERVICE`
-and `service list`. Each part of the Android side registers its services here; the texts
-themselves live with the part that owns the state (activity, network, packages...).
+and `service list`. Each part of the Android side declares the services it answers
+(`SERVICE_COMMANDS`), each phone merges them; the texts themselves live with the part that owns
+the state (activity, network, packages...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType, ModuleType
 
 from .androidtool import phone_of
 from .shell.api import Context, applet
@@ -13,8 +16,31 @@ from .shell.api import Context, applet
 #: `dumpsys NAME args...` / `cmd NAME args...`: functions (ctx, args) -> exit status.
 ServiceCommand = Callable[[Context, list[str]], int]
 
-DUMPSYS: dict[str, ServiceCommand] = {}
-CMD: dict[str, ServiceCommand] = {}
+
+@dataclass(frozen=True, eq=False)
+class ServiceCommands:
+    """What `dumpsys NAME` and `cmd NAME` call, by service name (the args after NAME). A module
+    declares the ones it answers as its `SERVICE_COMMANDS`; a phone's table is `collect`ed from them."""
+
+    dumpsys: Mapping[str, ServiceCommand]
+    cmd: Mapping[str, ServiceCommand]
+
+    def __init__(self, dumpsys: Mapping[str, ServiceCommand] | None = None,
+                 cmd: Mapping[str, ServiceCommand] | None = None):
+        object.__setattr__(self, "dumpsys", MappingProxyType(dict(dumpsys or {})))
+        object.__setattr__(self, "cmd", MappingProxyType(dict(cmd or {})))
+
+    @classmethod
+    def collect(cls, modules: Iterable[ModuleType]) -> ServiceCommands:
+        """Every module's `SERVICE_COMMANDS` in one table; a later module's wins."""
+        dumpsys: dict[str, ServiceCommand] = {}
+        cmd: dict[str, ServiceCommand] = {}
+        for module in modules:
+            declared = getattr(module, "SERVICE_COMMANDS", None)
+            if isinstance(declared, ServiceCommands):
+                dumpsys.update(declared.dumpsys)
+                cmd.update(declared.cmd)
+        return cls(dumpsys, cmd)
 
 # `service list` on an API 34 emulator names these (a subset: enough for harnesses that check
 # for a service before using it). name -> binder interface.
@@ -56,16 +82,6 @@ EARLY_SERVICES = ("activity", "package", "package_native", "mount", "user", "pow
                   "display", "permission")
 
 
-def register_dumpsys(name: str, func: ServiceCommand) -> None:
-    """Make `dumpsys NAME ...` call `func(ctx, args)` (args after NAME)."""
-    DUMPSYS[name] = func
-
-
-def register_cmd(name: str, func: ServiceCommand) -> None:
-    """Make `cmd NAME ...` call `func(ctx, args)` (args after NAME)."""
-    CMD[name] = func
-
-
 def running_services(phone) -> list[str]:
     """Services registered with servicemanager right now (fewer while booting, none when down)."""
     if phone.booted.is_set():
@@ -76,12 +92,13 @@ def running_services(phone) -> list[str]:
 @applet("dumpsys")
 def dumpsys(ctx: Context, argv: list[str]) -> int:
     args = argv[1:]
+    dumps = phone_of(ctx).system.service_commands.dumpsys
     if not args:
         for name in running_services(phone_of(ctx)):
             ctx.out(f"-------------------------------------------------------------------------------\n"
                     f"DUMP OF SERVICE {name}:\n")
-            if name in DUMPSYS:
-                DUMPSYS[name](ctx, [])
+            if name in dumps:
+                dumps[name](ctx, [])
         return 0
     if args[0] == "-l":
         ctx.out("Currently running services:\n")
@@ -89,11 +106,11 @@ def dumpsys(ctx: Context, argv: list[str]) -> int:
             ctx.out(f"  {name}\n")
         return 0
     name, rest = args[0], args[1:]
-    if name not in SERVICES and name not in DUMPSYS:
+    if name not in SERVICES and name not in dumps:
         # dumpsys prints this to stderr and still exits 0 on Android
         ctx.stderr.write(f"Can't find service: {name}\n".encode())
         return 0
-    func = DUMPSYS.get(name)
+    func = dumps.get(name)
     if func is None:
         return 0
     return func(ctx, rest)
@@ -114,7 +131,7 @@ def cmd(ctx: Context, argv: list[str]) -> int:
     if args[0] == "-w":
         args = args[1:]
     name, rest = args[0], args[1:]
-    func = CMD.get(name)
+    func = phone_of(ctx).system.service_commands.cmd.get(name)
     if func is None:
         if name in SERVICES:
             # the service exists but has no shell command here, as for many real services

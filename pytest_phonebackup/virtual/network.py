@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .androidtool import phone_of
-from .dumpsys import register_cmd, register_dumpsys
+from .dumpsys import ServiceCommands
 from .shell.api import Context, applet
 
 WIFI_SSID = "AndroidWifi"  # the emulator's virtual access point
@@ -274,7 +274,6 @@ def _dumpsys_connectivity(ctx: Context, args: list[str]) -> int:
     return 0
 
 
-register_cmd("connectivity", _cmd_connectivity)
-register_cmd("wifi", _cmd_wifi)
-register_dumpsys("wifi", _dumpsys_wifi)
-register_dumpsys("connectivity", _dumpsys_connectivity)
+#: The `dumpsys NAME` and `cmd NAME` this module answers (the phone's table collects them).
+SERVICE_COMMANDS = ServiceCommands(dumpsys={"wifi": _dumpsys_wifi, "connectivity": _dumpsys_connectivity},
+                                   cmd={"connectivity": _cmd_connectivity, "wifi": _cmd_wifi})

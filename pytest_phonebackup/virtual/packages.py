@@ -19,7 +19,7 @@ from typing import Any
 
 from .androidtool import phone_of
 from .apk import ApkError, ApkInfo, Instrumentation, build_apk, read_apk
-from .dumpsys import register_cmd, register_dumpsys
+from .dumpsys import ServiceCommands
 from .shell.api import Context, applet
 
 FIRST_APP_UID = 10150  # third-party uids on an API 34 emulator start around here (u0_a150)
@@ -1041,7 +1041,8 @@ def pm_applet(ctx: Context, argv: list[str]) -> int:
     return package_command(ctx, argv[1:])
 
 
-register_cmd("package", package_command)
-register_dumpsys("package", dumpsys_package)
-
 __all__ = ["Instrumentation", "InstallError", "Package", "PackageManager", "package_command", "dumpsys_package"]
+
+
+#: The `dumpsys NAME` and `cmd NAME` this module answers (the phone's table collects them).
+SERVICE_COMMANDS = ServiceCommands(dumpsys={"package": dumpsys_package}, cmd={"package": package_command})

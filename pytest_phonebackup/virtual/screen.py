@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .activity import record_line
 from .androidtool import phone_of
 from .apps.base import SCREEN_HEIGHT, SCREEN_WIDTH, STATUS_BAR_HEIGHT, View
-from .dumpsys import register_cmd, register_dumpsys
+from .dumpsys import ServiceCommands
 from .shell.api import Context, applet
 from .shell.streams import BrokenPipe
 
@@ -449,7 +449,9 @@ def wm(ctx: Context, argv: list[str]) -> int:
     return 0 if not args or args[0] == "help" else 255
 
 
-register_cmd("input", lambda ctx, args: input_command(ctx, ["input", *args]))
-register_cmd("window", lambda ctx, args: wm(ctx, ["wm", *args]))
-register_dumpsys("window", _dumpsys_window)
-register_dumpsys("power", _dumpsys_power)
+#: The `dumpsys NAME` and `cmd NAME` this module answers (the phone's table collects them).
+SERVICE_COMMANDS = ServiceCommands(
+    dumpsys={"window": _dumpsys_window, "power": _dumpsys_power},
+    cmd={"input": lambda ctx, args: input_command(ctx, ["input", *args]),
+         "window": lambda ctx, args: wm(ctx, ["wm", *args])},
+)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .androidtool import phone_of
-from .dumpsys import register_cmd
+from .dumpsys import ServiceCommands
 from .shell.api import Context, applet
 
 NAMESPACES = ("global", "system", "secure")
@@ -179,4 +179,7 @@ def settings_command(ctx: Context, argv: list[str]) -> int:
 
 
 # `cmd settings ...` is the same command (adb's abb_exec:settings path uses it)
-register_cmd("settings", lambda ctx, args: settings_command(ctx, ["settings", *args]))
+
+
+#: The `dumpsys NAME` and `cmd NAME` this module answers (the phone's table collects them).
+SERVICE_COMMANDS = ServiceCommands(cmd={"settings": lambda ctx, args: settings_command(ctx, ["settings", *args])})

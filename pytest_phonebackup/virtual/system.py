@@ -10,12 +10,13 @@ import logging
 import sys
 import time
 import traceback
+from types import ModuleType
 from typing import Any
 
 from .activity import SYSTEM_SERVER_PID, ActivityManager
 from .androidtool import phone_of
 from .apps import SYSTEM_APPS, Intent
-from .dumpsys import register_dumpsys
+from .dumpsys import ServiceCommands
 from .logcat import LogBuffers
 from .mediastore import MediaStore
 from .network import Network
@@ -50,6 +51,8 @@ class AndroidSystem:
         install_uiautomator(self)  # `am instrument` of Appium's UiAutomator2 server
         self.packages = PackageManager(phone)
         self.media = MediaStore(phone)
+        #: What `dumpsys NAME` and `cmd NAME` call on this phone.
+        self.service_commands = ServiceCommands.collect(android_modules())
         self._last_full: tuple[str, float] | None = None
         phone.storage.on_full.append(self._storage_full)
 
@@ -148,9 +151,6 @@ def _dumpsys_diskstats(ctx: Context, args: list[str]) -> int:
     return 0
 
 
-register_dumpsys("diskstats", _dumpsys_diskstats)
-
-
 @applet("getprop")
 def getprop(ctx: Context, argv: list[str]) -> int:
     props = phone_of(ctx).props
@@ -180,9 +180,17 @@ def setprop(ctx: Context, argv: list[str]) -> int:
     return 0
 
 
-def android_tools() -> Applets:
-    """A new table of the Android tools the phone ships (pm, am, dumpsys, getprop, input...)."""
+#: The `dumpsys NAME` and `cmd NAME` this module answers (the phone's table collects them).
+SERVICE_COMMANDS = ServiceCommands(dumpsys={"diskstats": _dumpsys_diskstats})
+
+
+def android_modules() -> tuple[ModuleType, ...]:
+    """The modules of the Android side that declare tools (`@applet`) and services (`SERVICE_COMMANDS`)."""
     from . import activity, dumpsys, logcat, mediastore, network, packages, screen, settings
 
-    return Applets.collect((activity, dumpsys, logcat, mediastore, network, packages, screen, settings,
-                            sys.modules[__name__]))
+    return (activity, dumpsys, logcat, mediastore, network, packages, screen, settings, sys.modules[__name__])
+
+
+def android_tools() -> Applets:
+    """A new table of the Android tools the phone ships (pm, am, dumpsys, getprop, input...)."""
+    return Applets.collect(android_modules())

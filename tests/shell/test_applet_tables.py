@@ -69,3 +69,18 @@ def test_applet_declares_names_on_the_function_only():
     assert greet.applet_names == ("greet", "salute")
     table = Applets({"greet": greet}) | Applets({"salute": greet})
     assert list(table) == ["greet", "salute"] and table.get("nothing") is None
+
+
+def test_dumpsys_and_cmd_services_are_the_phones_own_read_only_tables(phone, tmp_path):
+    commands = phone.system.service_commands
+    assert {"activity", "battery", "package", "wifi", "window", "diskstats"} <= set(commands.dumpsys)
+    assert {"activity", "appops", "package", "settings", "input", "wifi"} <= set(commands.cmd)
+    with pytest.raises(TypeError):
+        commands.cmd["made-up"] = hello  # type: ignore[index]
+    other = VirtualPhone(PhoneConfig(data_dir=tmp_path / "other", register_with_adb=False))
+    try:
+        assert other.system.service_commands is not commands
+    finally:
+        other.close()
+    status, out, _ = phone.sh("dumpsys diskstats")
+    assert status == 0 and out.startswith(b"Latency: ")
