@@ -9,11 +9,11 @@ One module per concern: transport (shell, exec, sync, forwards, emulator console
 
 from __future__ import annotations
 
-from .device import Phone
+from .device import Phone, detect_kind
 from .media import parse_content_rows
 from .ownership import KINDS, SHARED_STORAGE
 from .sync import _inside, _parse_sums, _safe_name
 from .transport import TMP_DIR
 
-__all__ = ["KINDS", "SHARED_STORAGE", "TMP_DIR", "Phone", "parse_content_rows"]
+__all__ = ["KINDS", "SHARED_STORAGE", "TMP_DIR", "Phone", "detect_kind", "parse_content_rows"]
 _ = (_inside, _parse_sums, _safe_name)  # re-exported for tests of the path guards
