@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from adbutils import AdbClient
 
 from ..errors import PhoneError
+from ..phonelike import PhoneLike
 from .media import MediaStore
 from .ownership import KINDS
 from .packages import Packages
@@ -79,3 +81,8 @@ class Phone(FileSync, Packages, MediaStore, System):
 
     def __repr__(self) -> str:
         return f"Phone({self.serial!r}, kind={self.kind!r})"
+
+
+if TYPE_CHECKING:
+    def _is_phonelike(phone: Phone) -> PhoneLike:  # mypy proves that Phone satisfies PhoneLike
+        return phone

@@ -30,7 +30,7 @@ class Readiness(Transport):
         try:
             for info in self.adb.list():
                 if info.serial == self.serial:
-                    return info.state
+                    return str(info.state)
         except (AdbError, OSError):
             return "no adb server"
         return "absent"

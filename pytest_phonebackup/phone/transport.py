@@ -139,7 +139,8 @@ class Transport:
         """Binary-safe stdout of `cmd` (`adb exec-out`)."""
         conn = self._open(f"exec:{cmd}", timeout)
         try:
-            return conn.read_until_close(encoding=None)
+            data: bytes = conn.read_until_close(encoding=None)
+            return data
         finally:
             conn.close()
 
@@ -169,7 +170,7 @@ class Transport:
     def forward(self, remote: str, local: str | None = None) -> int:
         """`adb forward` a host port to `remote` ('tcp:6790'); removed again by close()."""
         if local is None:
-            port = self.device.forward_port(remote)
+            port = int(self.device.forward_port(remote))
             local = f"tcp:{port}"
         else:
             self.device.forward(local, remote)

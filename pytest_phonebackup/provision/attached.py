@@ -13,7 +13,7 @@ from adbutils import AdbError
 from ..errors import PhoneError
 from ..phone import Phone, detect_kind
 from ..phone.adb import connect_client
-from . import Provisioner
+from .base import Provisioner
 
 log = logging.getLogger(__name__)
 

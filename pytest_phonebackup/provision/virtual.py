@@ -13,7 +13,8 @@ from ..errors import PhoneError
 from ..phone import Phone
 from ..phone.adb import connect_client
 from ..virtual.device import PhoneConfig, VirtualPhone
-from . import PORT_ATTEMPTS, Provisioner, choose_console_port, port_lock
+from .base import Provisioner
+from .ports import PORT_ATTEMPTS, choose_console_port, port_lock
 
 log = logging.getLogger(__name__)
 
