@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 
-from adbutils import AdbError
+from adbutils import AdbClient, AdbError
 
 from ..errors import PhoneError
 from ..phone import Phone, detect_kind
@@ -62,14 +62,14 @@ class AttachedProvisioner(Provisioner):
         return phone
 
     @staticmethod
-    def _listed(adb: object, serial: str) -> bool:
-        return any(info.serial == serial for info in adb.list())  # type: ignore[attr-defined]
+    def _listed(adb: AdbClient, serial: str) -> bool:
+        return any(info.serial == serial for info in adb.list())
 
-    def _wait_device(self, adb: object, serial: str) -> None:
+    def _wait_device(self, adb: AdbClient, serial: str) -> None:
         deadline = time.monotonic() + self.boot_timeout
         state = "absent"
         while time.monotonic() < deadline:
-            states = {info.serial: info.state for info in adb.list()}  # type: ignore[attr-defined]
+            states = {info.serial: info.state for info in adb.list()}
             state = states.get(serial, "absent")
             if state == "device":
                 return
