@@ -1,7 +1,8 @@
 """Faults users of phone backup apps hit, provoked on purpose: Wi-Fi off, mobile data only, backup
 off, force-stop, data cleared, reboot, full storage, a slow or failing cloud, an item over a limit.
-Each goes through standard commands (svc, am, pm, reboot, dd, emulator console) so it works on real
-emulators too; the `phone_faults` fixture undoes them after the test. Not for judging (verify.py).
+Each goes through the phone's own verbs (svc, am, pm, reboot, dd, the emulator console), so it works on
+real emulators too and never runs adb itself; `undo_all()` (the `phone_faults` fixture's teardown) puts
+the phone back. Not for judging (verification) nor for pytest wiring (plugin/).
 
     phone_faults.during(phone_faults.wifi_off(), when=phone_faults.after_uploads(3), undo_after=2)
 """
@@ -11,22 +12,27 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
-from typing import Any
-
-import pytest
+from typing import Any, Protocol
 
 from .errors import PhoneError
 from .manifest import Manifest, MediaItem
+from .phonelike import PhoneLike
 
 FILLER = "/sdcard/.phonebackup-filler"  # hidden: MediaStore never lists it, so it is never an "extra"
 CLOUDPHOTOS = "com.example.cloudphotos"
 
 Condition = Callable[[], bool]
+
+
+class FaultyCloud(Protocol):
+    """What faults need of a cloud store (virtual/cloud.py CloudStore, or a client of one)."""
+
+    def set_faults(self, **changes: Any) -> object: ...
+    def items(self, account: str) -> Sized: ...
 
 
 @dataclass
@@ -59,7 +65,7 @@ class PhoneFaults:
     applies one from a background thread while a backup or restore runs. `undo_all()` (the
     fixture's teardown) puts the phone back: Wi-Fi and data on, filler removed, cloud healthy."""
 
-    def __init__(self, phone: Any, app: Any | None = None, cloud: Any | None = None):
+    def __init__(self, phone: PhoneLike, app: Any | None = None, cloud: FaultyCloud | None = None):
         self.phone = phone
         self.app = app
         self._cloud = cloud
@@ -68,13 +74,16 @@ class PhoneFaults:
         self.errors: list[BaseException] = []  # raised by faults applied in the background
 
     @property
-    def cloud(self) -> Any:
+    def cloud(self) -> FaultyCloud | None:
         """The cloud store the app uploads to (given, or the app's own), or None."""
-        return self._cloud if self._cloud is not None else getattr(self.app, "cloud", None)
+        if self._cloud is not None:
+            return self._cloud
+        found: FaultyCloud | None = getattr(self.app, "cloud", None)
+        return found
 
     @property
     def package(self) -> str:
-        return getattr(self.app, "package", None) or CLOUDPHOTOS
+        return str(getattr(self.app, "package", None) or CLOUDPHOTOS)
 
     def _add(self, name: str, apply: Callable[[], None], undo: Callable[[], None] | None = None,
              now: bool = True) -> Fault:
@@ -113,15 +122,8 @@ class PhoneFaults:
         return self._add(f"network speed {speed}, delay {delay}", apply, undo, now)
 
     def _emu(self, *args: str) -> str:
-        """`adb emu ...`: the emulator console through the adb command line (auth token included)."""
-        from .phone.adb import adb_path
-
-        cmd = [adb_path(), "-P", str(self.phone.adb.port), "-s", self.phone.serial, "emu", *args]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-        out = proc.stdout + proc.stderr
-        if proc.returncode != 0 or "KO" in out:
-            raise PhoneError(f"{self.phone.serial}: `adb emu {' '.join(args)}` failed: {out.strip()}")
-        return out
+        """The emulator console (`adb emu ...`), through the phone."""
+        return self.phone.emu(*args)
 
     # -- the app -------------------------------------------------------------------------------
     def backup_off(self, now: bool = True) -> Fault:
@@ -169,23 +171,27 @@ class PhoneFaults:
         return self._add(f"storage full (leave {leave} bytes)", apply, undo, now)
 
     # -- the cloud -----------------------------------------------------------------------------------
-    def _need_cloud(self) -> Any:
+    def _need_cloud(self) -> FaultyCloud:
         app = self.app
         if self.cloud is None and app is not None and hasattr(app, "ensure_cloud"):
             app.ensure_cloud()  # the app starts its store at prepare; faults may come first
-        if self.cloud is None:
+        cloud = self.cloud
+        if cloud is None:
             raise PhoneError("this fault needs the cloud store the app uploads to: create PhoneFaults(phone, app) "
                              "with an app that has `cloud: loopback`, or pass cloud=CloudStore")
-        return self.cloud
+        return cloud
 
     def cloud_slow(self, latency: float = 0.5, rate: int = 0, now: bool = True) -> Fault:
         """Every cloud request waits `latency` seconds; bodies move at `rate` bytes/s (undo: healthy)."""
         cloud = self._need_cloud()
+
+        def apply() -> None:
+            cloud.set_faults(latency=latency, rate=rate)
+
         def undo() -> None:
             cloud.set_faults(latency=0.0, rate=0)
 
-        return self._add(f"cloud slow ({latency}s, {rate or 'unlimited'} B/s)",
-                         lambda: cloud.set_faults(latency=latency, rate=rate) and None, undo, now)
+        return self._add(f"cloud slow ({latency}s, {rate or 'unlimited'} B/s)", apply, undo, now)
 
     def cloud_errors(self, status: int = 503, count: int | None = None, now: bool = True) -> Fault:
         """The cloud answers `status` to the next `count` requests, or to all until undone."""
@@ -334,12 +340,3 @@ def _tmpfile(data: bytes) -> str:
         fh.write(data)
     return fh.name
 
-
-@pytest.fixture
-def phone_faults(phone: Any, request: pytest.FixtureRequest) -> Iterator[PhoneFaults]:
-    """Faults for `phone` and, when the test uses `backup_app`, for that app and its cloud.
-    Everything applied is undone after the test."""
-    app = request.getfixturevalue("backup_app") if "backup_app" in request.fixturenames else None
-    faults = PhoneFaults(phone, app)
-    yield faults
-    faults.undo_all()

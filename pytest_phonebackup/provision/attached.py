@@ -6,32 +6,18 @@ emulators from real hardware. Never stops a phone; only disconnects what it conn
 from __future__ import annotations
 
 import logging
-import re
 import time
 
-from adbutils import AdbError
+from adbutils import AdbClient, AdbError
 
 from ..errors import PhoneError
-from ..phone import Phone
+from ..phone import Phone, detect_kind
 from ..phone.adb import connect_client
-from . import Provisioner
+from .base import Provisioner
 
 log = logging.getLogger(__name__)
 
-EMULATOR_HARDWARE = ("ranchu", "goldfish")  # ro.hardware of the Android Emulator's boards
-
-
-def detect_kind(serial: str, props: dict[str, str]) -> str:
-    """'emulator' for the SDK emulator and the virtual phone, else 'hardware'. A phone counts as an
-    emulator only on positive evidence, so an unknown phone is protected like real hardware."""
-    if props.get("ro.kernel.qemu") == "1" or props.get("ro.boot.qemu") == "1":
-        return "emulator"
-    if props.get("ro.hardware") in EMULATOR_HARDWARE or props.get("ro.boot.hardware") in EMULATOR_HARDWARE:
-        return "emulator"
-    if re.fullmatch(r"emulator-\d+", serial) and props.get("ro.build.characteristics", "").startswith("emulator"):
-        return "emulator"
-    return "hardware"
-
+__all__ = ["AttachedProvisioner", "detect_kind"]  # detect_kind lives in phone/device.py
 
 class AttachedProvisioner(Provisioner):
     """Hands out the phones named by `--phone-serial`, in order; `host:port` ones are connected first."""
@@ -71,21 +57,19 @@ class AttachedProvisioner(Provisioner):
                 raise PhoneError(f"`adb connect {serial}` answered {answer.strip()!r}; check the address")
             self._connected.add(serial)
         self._wait_device(adb, serial)
-        probe = Phone(serial, adb, "hardware")
-        kind = detect_kind(serial, probe.getprops())
-        phone = Phone(serial, adb, kind, allow_wipe=self.allow_wipe)
+        phone = Phone.attach(serial, adb, allow_wipe=self.allow_wipe)
         phone.wait_ready(self.boot_timeout)
         return phone
 
     @staticmethod
-    def _listed(adb: object, serial: str) -> bool:
-        return any(info.serial == serial for info in adb.list())  # type: ignore[attr-defined]
+    def _listed(adb: AdbClient, serial: str) -> bool:
+        return any(info.serial == serial for info in adb.list())
 
-    def _wait_device(self, adb: object, serial: str) -> None:
+    def _wait_device(self, adb: AdbClient, serial: str) -> None:
         deadline = time.monotonic() + self.boot_timeout
         state = "absent"
         while time.monotonic() < deadline:
-            states = {info.serial: info.state for info in adb.list()}  # type: ignore[attr-defined]
+            states = {info.serial: info.state for info in adb.list()}
             state = states.get(serial, "absent")
             if state == "device":
                 return

@@ -17,7 +17,8 @@ from pathlib import Path
 from ..errors import NotReadyError, PhoneError
 from ..phone import Phone
 from ..phone.adb import adb_path, adb_server_port, connect_client
-from . import PORT_ATTEMPTS, Provisioner, choose_console_port, port_in_use, port_lock, worker_index
+from .base import Provisioner
+from .ports import PORT_ATTEMPTS, choose_console_port, port_in_use, port_lock, worker_index
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ class Emulator:
 
     name: str
     port: int
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     log_path: Path
     read_only: bool
 

@@ -13,7 +13,8 @@ from ..errors import PhoneError
 from ..phone import Phone
 from ..phone.adb import connect_client
 from ..virtual.device import PhoneConfig, VirtualPhone
-from . import PORT_ATTEMPTS, Provisioner, choose_console_port, port_lock
+from .base import Provisioner
+from .ports import PORT_ATTEMPTS, choose_console_port, port_lock
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,14 @@ class VirtualProvisioner(Provisioner):
         from ..virtual.spawn import spawn_phone
 
         renamed = {"console_port": "port", "storage_bytes": "storage"}
-        return spawn_phone(**{renamed.get(key, key): value for key, value in settings.items()})
+        try:
+            return spawn_phone(**{renamed.get(key, key): value for key, value in settings.items()})
+        except PhoneError:
+            raise
+        except RuntimeError as exc:
+            # virtual/ stands alone, so its start failure (PhoneProcessError) is a RuntimeError:
+            # the harness's own callers get a PhoneError with the child's output in its message.
+            raise PhoneError(f"the virtual phone did not start: {exc}") from exc
 
     @staticmethod
     def _watch(running: Any) -> None:

@@ -24,7 +24,7 @@ def note_wifi(ctx, expected):
 
 @pytest.fixture
 def phone(virtual_phone):
-    phone = Phone(virtual_phone.serial)
+    phone = Phone(virtual_phone.serial, kind="virtual")
     yield phone
     phone.close()
 

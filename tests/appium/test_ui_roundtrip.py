@@ -15,7 +15,7 @@ from pytest_phonebackup.roundtrip import RoundTrip
 
 @pytest.fixture
 def phone(virtual_phone):
-    phone = Phone(virtual_phone.serial)
+    phone = Phone(virtual_phone.serial, kind="virtual")
     yield phone
     phone.close()
 

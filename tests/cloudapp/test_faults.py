@@ -162,3 +162,38 @@ def test_skip_the_policy_does_not_promise_is_a_failure(phone, app, seeded, tmp_p
     assert report.worst == "missing"
     big = {i.path for i in seeded.items if i.kind == "photo" and i.size > limit}
     assert big and {v.path for v in report.failures} == big
+
+
+def test_faults_go_through_the_phone_and_need_no_pytest():
+    import ast
+    import inspect
+
+    import pytest_phonebackup.faults as faults_module
+
+    tree = ast.parse(inspect.getsource(faults_module))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not imported & {"pytest", "subprocess", "adbutils"}
+    assert not hasattr(faults_module, "phone_faults")  # the fixture lives in the plugin
+
+
+def test_console_faults_use_the_phones_emulator_console():
+    from pytest_phonebackup.faults import PhoneFaults
+
+    class Console:
+        serial = "emulator-5554"
+
+        def __init__(self) -> None:
+            self.sent: list[tuple[str, ...]] = []
+
+        def emu(self, *args: str) -> str:
+            self.sent.append(args)
+            return "OK\n"
+
+    phone = Console()
+    faults = PhoneFaults(phone)  # type: ignore[arg-type]  # only the console is needed here
+    fault = faults.network_speed("edge", "gprs")
+    fault.undo()
+    assert phone.sent == [("network", "speed", "edge"), ("network", "delay", "gprs"),
+                          ("network", "speed", "full"), ("network", "delay", "none")]

@@ -12,8 +12,10 @@ import adbutils
 import pytest
 
 from pytest_phonebackup.errors import NotReadyError, PhoneError, SafetyError, ShellCommandError
-from pytest_phonebackup.phone import Phone, _inside, parse_content_rows
+from pytest_phonebackup.phone import Phone, _inside, detect_kind, parse_content_rows
+from pytest_phonebackup.phonelike import PhoneLike
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
+from pytest_phonebackup.virtual.cli import start_phone
 
 
 @pytest.fixture
@@ -349,3 +351,54 @@ def test_pushing_into_shared_storage_never_claims_the_storage_folder(phone, virt
     # The storage link is still a link into shared storage, and what was pushed is gone.
     assert virtual_phone.storage.readlink("/sdcard") == "/storage/self/primary"
     assert not virtual_phone.storage.exists("/sdcard/DCIM/a.jpg")
+
+
+def _owner_photo_during_a_test(phone: Phone, tmp_path) -> None:
+    (tmp_path / "seed").mkdir(exist_ok=True)
+    (tmp_path / "seed" / "s.jpg").write_bytes(b"seed")
+    phone.shell("mkdir -p /sdcard/DCIM/Camera")
+    checkpoint = phone.checkpoint()
+    phone.push(tmp_path / "seed" / "s.jpg", "/sdcard/DCIM/Camera/seeded.jpg")
+    phone.shell("echo camera > /sdcard/DCIM/Camera/IMG_owner.jpg")  # the owner takes a photo meanwhile
+    phone.cleanup(checkpoint)
+
+
+def test_a_phone_made_without_a_kind_keeps_the_owners_new_photo(virtual_phone, adb_server, tmp_path):
+    phone = Phone(virtual_phone.serial, adbutils.AdbClient(port=adb_server.port))
+    assert phone.kind == "hardware" and not phone.is_emulator
+    _owner_photo_during_a_test(phone, tmp_path)
+    assert virtual_phone.storage.exists("/sdcard/DCIM/Camera/IMG_owner.jpg")
+    assert not virtual_phone.storage.exists("/sdcard/DCIM/Camera/seeded.jpg")
+
+
+def test_a_virtual_phone_removes_every_file_a_test_left(phone, virtual_phone, tmp_path):
+    _owner_photo_during_a_test(phone, tmp_path)
+    assert not virtual_phone.storage.exists("/sdcard/DCIM/Camera/IMG_owner.jpg")
+    assert not virtual_phone.storage.exists("/sdcard/DCIM/Camera/seeded.jpg")
+
+
+def test_attach_tells_the_virtual_phone_from_the_phone_itself(virtual_phone, adb_server):
+    phone = Phone.attach(virtual_phone.serial, adbutils.AdbClient(port=adb_server.port))
+    assert phone.kind == "virtual" and phone.is_emulator and not phone.allow_wipe
+    assert isinstance(phone, PhoneLike)
+
+
+def test_attach_tells_a_marked_virtual_phone_without_asking_its_console(adb_server, tmp_path):
+    config = PhoneConfig(data_dir=tmp_path / "marked", storage_bytes=256 * 1024**2, avd_name="Pixel_7_API_34",
+                         extra_props={"ro.phonebackup.virtual": "1"})
+    marked = start_phone(config)  # a free port pair chosen under a lock, retried when raced
+    try:
+        adb_server.wait_for(marked.serial)
+        assert Phone.attach(marked.serial, adbutils.AdbClient(port=adb_server.port)).kind == "virtual"
+    finally:
+        marked.close()
+
+
+def test_kind_is_virtual_emulator_or_hardware_on_evidence_only():
+    assert detect_kind("emulator-5554", {"ro.phonebackup.virtual": "1", "ro.kernel.qemu": "1"}) == "virtual"
+    assert detect_kind("emulator-5554", {"ro.kernel.qemu": "1"}, avd_name="virtual_phone") == "virtual"
+    assert detect_kind("emulator-5554", {"ro.kernel.qemu": "1", "ro.boot.qemu.avd_name": "virtual_phone"},
+                       avd_name="virtual_phone") == "emulator"  # a real AVD of that name
+    assert detect_kind("emulator-5554", {"ro.kernel.qemu": "1"}, avd_name="Pixel_7_API_34") == "emulator"
+    assert detect_kind("R5CT1234", {"ro.hardware": "qcom"}, avd_name="virtual_phone") == "hardware"
+    assert detect_kind("emulator-5554", {}) == "hardware"

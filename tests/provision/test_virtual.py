@@ -10,8 +10,13 @@ import sys
 from pathlib import Path
 
 import psutil
+import pytest
 
+import pytest_phonebackup.virtual.spawn as spawn
+from pytest_phonebackup.errors import PhoneError
+from pytest_phonebackup.phonelike import PhoneLike
 from pytest_phonebackup.provision import choose_console_port, port_in_use, port_lock, worker_index
+from pytest_phonebackup.provision.base import Provisioner as BaseProvisioner
 from pytest_phonebackup.provision.virtual import VirtualProvisioner
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,3 +95,25 @@ def test_parallel_processes_starting_phones_on_the_same_ports_never_collide(adb_
             racer.communicate(b"\n", timeout=30)
     assert all(racer.returncode == 0 for racer in racers)
 
+
+
+def test_a_virtual_phone_that_fails_to_start_is_a_phone_error(adb_server, monkeypatch):
+    class StartFailure(RuntimeError):  # as virtual/spawn.py reports a child that exits at start
+        pass
+
+    def fail(**settings: object) -> None:
+        raise StartFailure("the virtual phone process exited with status 2: bad --api")
+
+    monkeypatch.setattr(spawn, "spawn_phone", fail)
+    provisioner = VirtualProvisioner(api=30, boot_timeout=5)
+    with pytest.raises(PhoneError, match="did not start: .*exited with status 2") as caught:
+        provisioner.acquire()
+    assert isinstance(caught.value.__cause__, StartFailure)
+    assert provisioner.phones == []
+
+
+def test_phones_are_typed_for_the_rest_of_the_harness(adb_server):
+    with VirtualProvisioner(boot_timeout=30) as provisioner:
+        assert isinstance(provisioner, BaseProvisioner)
+        phone = provisioner.acquire()
+        assert isinstance(phone, PhoneLike) and phone.kind == "virtual"
