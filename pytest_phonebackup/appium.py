@@ -1,6 +1,6 @@
 """Appium for UI-driven backup apps: a real Appium 3 server (the project-local install, with the
 UiAutomator2 driver) started on a free loopback port, or an existing one by URL, and one
-UiAutomator2 session per phone. Not for what the sessions do (see `apps/scenario.py`).
+UiAutomator2 session per phone. Not for what the sessions do (see `apps/appium_app.py`).
 """
 
 from __future__ import annotations

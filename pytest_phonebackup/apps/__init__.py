@@ -70,6 +70,6 @@ def load_app(name_or_path: str | Path) -> BackupApp:
         from .intent import load_intent_app
 
         return load_intent_app(name, policy, data, path)
-    from .scenario import load_appium_app  # type: ignore[import-not-found]
+    from .appium_app import load_appium_app
 
     return load_appium_app(name, policy, data, path)

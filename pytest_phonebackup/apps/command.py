@@ -2,7 +2,7 @@
 
 A scenario gives `backup:` and `restore:` command lines with placeholders; they run with the
 phone's serial and the adb server in their environment, output captured, under a timeout.
-Not for on-device apps driven through their UI (see `scenario.py`).
+Not for on-device apps driven through their UI (see `appium_app.py`).
 """
 
 from __future__ import annotations

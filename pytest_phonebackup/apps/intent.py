@@ -1,6 +1,6 @@
 """`kind: intent` backup apps: an app on the phone driven through ADB only — `am start`,
 `am broadcast`, `pm` — whose progress is read by polling a status command. It tells a paused
-backup from a stopped one and from data loss. Not for UI flows (Appium: `scenario.py`).
+backup from a stopped one and from data loss. Not for UI flows (Appium: `appium_app.py`).
 """
 
 from __future__ import annotations
