@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError, ScenarioStepFailed
+from ..observer import current_observer
 from ..yamlfile import LocatedDict, LocatedList, load_yaml
 from .base import BackupApp, Policy, StepResult
 from .flows.runner import FlowRunner
@@ -144,9 +145,7 @@ class AppiumApp(BackupApp):
         try:
             runner.run(steps)
         except (ScenarioStepFailed, ScenarioError) as exc:
-            from .. import report
-
-            report.attach_text(f"{self.name}: {flow} steps", "\n".join(runner.log + [f"FAILED: {exc}"]))
+            current_observer().attach(f"{self.name}: {flow} steps", "\n".join(runner.log + [f"FAILED: {exc}"]))
             self._keep_evidence(driver, workdir, flow)
             raise
         finally:
@@ -156,15 +155,11 @@ class AppiumApp(BackupApp):
                 pass
         result = StepResult(flow, time.monotonic() - started, "\n".join(runner.log))
         self.results.append(result)
-        from .. import report
-
-        report.attach_text(f"{self.name}: {flow} steps", result.output)
+        current_observer().attach(f"{self.name}: {flow} steps", result.output)
         return result
 
     def _keep_evidence(self, driver: Any, workdir: Path, flow: str) -> None:
         """Screenshot and page source of the moment a flow failed: in the workdir and in Allure."""
-        from .. import report
-
         folder = workdir / "appium"
         folder.mkdir(parents=True, exist_ok=True)
         try:
@@ -173,8 +168,9 @@ class AppiumApp(BackupApp):
             return
         (folder / f"{flow}-failure.png").write_bytes(png)
         (folder / f"{flow}-failure.xml").write_text(source, encoding="utf-8")
-        report.attach_png(f"{flow} failed: screen", png)
-        report.attach_text(f"{flow} failed: page source", source, "xml")
+        observer = current_observer()
+        observer.attach(f"{flow} failed: screen", png, "png")
+        observer.attach(f"{flow} failed: page source", source, "xml")
 
     def prepare(self, phone: Any) -> None:
         self._ensure_cloud()

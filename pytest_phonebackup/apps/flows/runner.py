@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from ...errors import ScenarioError, ScenarioStepFailed
+from ...observer import current_observer
 from .schema import VARIABLE, Step
 from .selectors import Found, describe, match
 
@@ -225,9 +226,7 @@ class FlowRunner:
         path = folder / f"{self.flow}-{len(self.screenshots) + 1:02d}-{self.expand(name)}.png"
         path.write_bytes(self.driver.get_screenshot_as_png())
         self.screenshots.append(path)
-        from ... import report
-
-        report.attach_png(path.stem, path.read_bytes())
+        current_observer().attach(path.stem, path.read_bytes(), "png")
 
     def do_runScript(self, step: Step, args: dict[str, Any]) -> None:  # noqa: N802
         module_name, _, function_name = args["function"].partition(":")
