@@ -7,38 +7,50 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ScenarioError, ScenarioStepFailed
 from ..observer import current_observer
+from ..phonelike import PhoneLike
 from ..yamlfile import LocatedDict, LocatedList, load_yaml
+from .appium_server import AppiumService
 from .base import BackupApp, Policy, StepResult
 from .flows.runner import FlowRunner
 from .flows.schema import VARIABLE, Scenario, Step, parse_scenario, parse_steps
 
+if TYPE_CHECKING:
+    from ..virtual.cloud import CloudStore
 
-def load_appium_app(name: str, policy: Policy, data: LocatedDict, path: Path) -> AppiumApp:
+
+def load_appium_app(name: str, policy: Policy, data: LocatedDict, path: Path, *,
+                    appium: AppiumService | None = None) -> AppiumApp:
     """`kind: appium` branch of apps.load_app. Flow files named by runFlow are checked too."""
-    app = AppiumApp(parse_scenario(name, policy, data, path))
+    app = AppiumApp(parse_scenario(name, policy, data, path), appium=appium)
     for steps in app.scenario.flows.values():
         app.check_flow_files(steps)
     return app
 
 
 class AppiumApp(BackupApp):
-    """A backup app driven through its UI by the scenario's flows, one Appium session per flow."""
+    """A backup app driven through its UI by the scenario's flows, one Appium session per flow.
+
+    `appium` is the service its sessions come from (share one between apps); without one the app
+    makes its own on first use ($PHONEBACKUP_APPIUM_URL, or a server it starts) and `close()` stops it."""
 
     kind = "appium"
 
-    def __init__(self, scenario: Scenario, server: Any = None, options: dict[str, str] | None = None):
+    def __init__(self, scenario: Scenario, appium: AppiumService | None = None,
+                 options: dict[str, str] | None = None):
         super().__init__(scenario.name, scenario.policy, scenario.source)
         self.scenario = scenario
-        self.server = server  # an appium.AppiumServer; None = the shared one of this process
+        self.appium = appium
+        self._own_appium = False
         self.options = dict(options or {})  # ${VAR} values given by the caller (win over env)
         self.results: list[StepResult] = []
         self._subflows: dict[str, list[Step]] = {}
-        self.cloud: Any = None  # the CloudStore in use (`cloud: loopback`)
+        self.cloud: CloudStore | None = None  # the CloudStore in use (`cloud: loopback`)
         self._own_cloud = False
         self.account = scenario.account
 
@@ -57,20 +69,21 @@ class AppiumApp(BackupApp):
         values.update(self.options)
         return values
 
-    def use_cloud(self, store: Any) -> None:
+    def use_cloud(self, store: CloudStore) -> None:
         """Use a running CloudStore (tests share one and inspect it) instead of starting one."""
         self.cloud = store
 
     def close(self) -> None:
-        """Stop the cloud store this app started."""
+        """Stop the cloud store and the Appium server this app started."""
         if self.cloud is not None and self._own_cloud:
             self.cloud.stop()
             self.cloud, self._own_cloud = None, False
+        if self.appium is not None and self._own_appium:
+            self.appium.close()
+            self.appium, self._own_appium = None, False
 
     def _ensure_cloud(self) -> None:
         if self.scenario.cloud == "loopback" and self.cloud is None:
-            import weakref
-
             from ..virtual.cloud import CloudStore
 
             self.cloud, self._own_cloud = CloudStore().start(), True
@@ -78,7 +91,7 @@ class AppiumApp(BackupApp):
         if self.scenario.cloud and not self.account:
             self.account = self.cloud.new_account(self.name) if self.cloud is not None else f"{self.name}-tester"
 
-    def install(self, phone: Any) -> None:
+    def install(self, phone: PhoneLike) -> None:
         spec = self.scenario.install
         if not spec:
             return
@@ -127,20 +140,20 @@ class AppiumApp(BackupApp):
             elif step.command in ("runFlow", "retry"):
                 self.check_flow_files(step.args["commands"] or [], seen)
 
-    def _server(self) -> Any:
-        if self.server is None:
-            from ..appium import shared_server
+    def appium_service(self) -> AppiumService:
+        """The service sessions come from: the one given, or this app's own (made on first use)."""
+        if self.appium is None:
+            self.appium, self._own_appium = AppiumService.from_environment(), True
+            weakref.finalize(self, self.appium.close)
+        return self.appium
 
-            self.server = shared_server()
-        return self.server
-
-    def run_flow(self, flow: str, phone: Any, workdir: Path) -> StepResult:
+    def run_flow(self, flow: str, phone: PhoneLike, workdir: Path) -> StepResult:
         steps = self.scenario.flows.get(flow)
         if steps is None:
             return StepResult(flow, 0.0, "(no flow)")
         workdir = Path(workdir)
         started = time.monotonic()
-        driver = self._server().session(phone.serial, extra=dict(self.scenario.capabilities))
+        driver = self.appium_service().session_for(phone, extra=dict(self.scenario.capabilities))
         runner = FlowRunner(self, driver, phone, workdir, flow)
         try:
             runner.run(steps)
@@ -172,14 +185,14 @@ class AppiumApp(BackupApp):
         observer.attach(f"{flow} failed: screen", png, "png")
         observer.attach(f"{flow} failed: page source", source, "xml")
 
-    def prepare(self, phone: Any) -> None:
+    def prepare(self, phone: PhoneLike) -> None:
         self._ensure_cloud()
         self.install(phone)
         if "prepare" in self.scenario.flows:
             self.run_flow("prepare", phone, Path(tempfile.mkdtemp(prefix=f"{self.name}-prepare-")))
 
-    def backup(self, phone: Any, workdir: Path) -> StepResult:
+    def backup(self, phone: PhoneLike, workdir: Path) -> StepResult:
         return self.run_flow("backup", phone, workdir)
 
-    def restore(self, phone: Any, workdir: Path) -> StepResult:
+    def restore(self, phone: PhoneLike, workdir: Path) -> StepResult:
         return self.run_flow("restore", phone, workdir)
