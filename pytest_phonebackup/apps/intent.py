@@ -95,7 +95,7 @@ class IntentApp(BackupApp):
     def expand(self, text: str) -> str:
         values = {**os.environ, "PACKAGE": self.package, **self.variables}
 
-        def value(match: re.Match) -> str:
+        def value(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in values:
                 raise ScenarioError(f"{self.source or self.name}: ${{{name}}} is not set; known: PACKAGE, "
@@ -174,7 +174,7 @@ class IntentApp(BackupApp):
         RestoreFailed (or BackupIncomplete at the timeout) with what the app showed."""
         start = now = time.monotonic()
         fresh = before is None
-        last_sig: tuple | None = None
+        last_sig: tuple[Any, ...] | None = None
         changed_at = paused_since = gone_since = silent_since = None
         status: dict[str, Any] = {}
         while True:

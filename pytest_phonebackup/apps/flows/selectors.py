@@ -18,7 +18,7 @@ class Found:
 
     @property
     def xpath(self) -> str:
-        return self.node.getroottree().getpath(self.node)
+        return str(self.node.getroottree().getpath(self.node))
 
 
 def _bounds(node: Any) -> tuple[int, int, int, int]:
