@@ -9,7 +9,7 @@ import tempfile
 import time
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import ScenarioError, ScenarioStepFailed
 from ..observer import current_observer
@@ -21,6 +21,8 @@ from .flows.runner import FlowRunner
 from .flows.schema import VARIABLE, Scenario, Step, parse_scenario, parse_steps
 
 if TYPE_CHECKING:
+    from appium.webdriver.webdriver import WebDriver
+
     from ..virtual.cloud import CloudStore
 
 
@@ -171,7 +173,7 @@ class AppiumApp(BackupApp):
         current_observer().attach(f"{self.name}: {flow} steps", result.output)
         return result
 
-    def _keep_evidence(self, driver: Any, workdir: Path, flow: str) -> None:
+    def _keep_evidence(self, driver: WebDriver, workdir: Path, flow: str) -> None:
         """Screenshot and page source of the moment a flow failed: in the workdir and in Allure."""
         folder = workdir / "appium"
         folder.mkdir(parents=True, exist_ok=True)

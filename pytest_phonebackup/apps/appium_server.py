@@ -16,12 +16,16 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import InfrastructureError
 from ..nodetools import node_tool, project_tools_dir
 from ..phone.adb import adb_path, adb_server_port
 from ..phonelike import PhoneLike
+
+if TYPE_CHECKING:
+    from appium.options.android import UiAutomator2Options
+    from appium.webdriver.webdriver import WebDriver
 
 URL_VARIABLE = "PHONEBACKUP_APPIUM_URL"  # the environment's Appium server, when no URL is given
 START_TIMEOUT = 60.0  # seconds for `appium` to answer /status (node loads the driver first)
@@ -149,7 +153,7 @@ class AppiumServer:
 
     # -- sessions ------------------------------------------------------------------------------
     def options(self, serial: str, *, app_package: str | None = None, app_activity: str | None = None,
-                extra: dict[str, Any] | None = None) -> Any:
+                extra: dict[str, Any] | None = None) -> UiAutomator2Options:
         """UiAutomator2Options for one phone (its serial), optionally launching an app."""
         from appium.options.android import UiAutomator2Options
 
@@ -171,7 +175,7 @@ class AppiumServer:
             options.set_capability(key if ":" in key or key.startswith("platform") else f"appium:{key}", value)
         return options
 
-    def session(self, serial: str, **kwargs: Any) -> Any:
+    def session(self, serial: str, **kwargs: Any) -> WebDriver:
         """A new UiAutomator2 session (an appium `webdriver.Remote`) on the phone `serial`; quit() it."""
         from appium import webdriver
         from selenium.common.exceptions import WebDriverException
@@ -225,7 +229,7 @@ class AppiumService:
         return self.server().url
 
     def session_for(self, phone: PhoneLike, *, app_package: str | None = None, app_activity: str | None = None,
-                    extra: dict[str, Any] | None = None) -> Any:
+                    extra: dict[str, Any] | None = None) -> WebDriver:
         """A new UiAutomator2 session (an appium `webdriver.Remote`) on `phone`; quit() it when done."""
         return self.server().session(phone.serial, app_package=app_package, app_activity=app_activity, extra=extra)
 

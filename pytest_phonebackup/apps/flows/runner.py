@@ -17,10 +17,14 @@ from lxml import etree
 
 from ...errors import ScenarioError, ScenarioStepFailed
 from ...observer import current_observer
+from ...phonelike import PhoneLike
 from .schema import VARIABLE, Step
 from .selectors import Found, describe, match
 
 if TYPE_CHECKING:
+    from appium.webdriver.webdriver import WebDriver
+    from appium.webdriver.webelement import WebElement
+
     from ..appium_app import AppiumApp
 
 POLL = 0.25  # seconds between looks at the screen while waiting on a condition
@@ -29,7 +33,7 @@ POLL = 0.25  # seconds between looks at the screen while waiting on a condition
 class FlowRunner:
     """Runs steps against one Appium session; everything waits on the screen, never on the clock."""
 
-    def __init__(self, app: AppiumApp, driver: Any, phone: Any, workdir: Path, flow: str):
+    def __init__(self, app: AppiumApp, driver: WebDriver, phone: PhoneLike, workdir: Path, flow: str):
         self.app = app
         self.scenario = app.scenario
         self.driver = driver
@@ -76,7 +80,7 @@ class FlowRunner:
         found = self.wait_until(lambda: self.find(selector), timeout)
         return found[0] if found else None
 
-    def element(self, found: Found) -> Any:
+    def element(self, found: Found) -> WebElement:
         from appium.webdriver.common.appiumby import AppiumBy
 
         return self.driver.find_element(AppiumBy.XPATH, found.xpath)
@@ -247,11 +251,11 @@ class ScriptContext:
     runner: FlowRunner
 
     @property
-    def driver(self) -> Any:
+    def driver(self) -> WebDriver:
         return self.runner.driver
 
     @property
-    def phone(self) -> Any:
+    def phone(self) -> PhoneLike:
         return self.runner.phone
 
     @property
