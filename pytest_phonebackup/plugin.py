@@ -198,7 +198,7 @@ def backup_app(request: pytest.FixtureRequest, phone_settings: PhoneSettings) ->
     name = marker.args[0] if marker is not None and marker.args else phone_settings.backup_app
     if not name:
         pytest.skip(NO_APP)
-    return load_app(name)
+    return load_app(name, appium=appium.shared_service())
 
 
 @pytest.fixture

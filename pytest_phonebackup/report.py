@@ -186,7 +186,7 @@ def _load_error_classes() -> None:
     import importlib
 
     for name in ("pytest_phonebackup.phone", "pytest_phonebackup.provision", "pytest_phonebackup.apps.command",
-                 "pytest_phonebackup.apps.scenario", "pytest_phonebackup.provision.avd"):
+                 "pytest_phonebackup.apps.appium_app", "pytest_phonebackup.provision.avd"):
         with contextlib.suppress(Exception):
             importlib.import_module(name)
 

@@ -6,10 +6,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ScenarioError
 from ..yamlfile import LocatedDict, load_yaml, where
 from .base import BackupApp, Policy
+
+if TYPE_CHECKING:
+    from .appium_server import AppiumService
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 KINDS = ("command", "intent", "appium")
@@ -36,7 +40,9 @@ def find_scenario(name_or_path: str | Path) -> Path:
                         "or pass the path of a scenario YAML file")
 
 
-def load_app(name_or_path: str | Path) -> BackupApp:
+def load_app(name_or_path: str | Path, *, appium: AppiumService | None = None) -> BackupApp:
+    """The backup app a scenario describes. `appium`: the service UI-driven apps (`kind: appium`) get
+    their sessions from; share one between apps. Without it such an app makes its own on first use."""
     path = find_scenario(name_or_path)
     data = load_yaml(path)
     if not isinstance(data, LocatedDict):
@@ -70,6 +76,6 @@ def load_app(name_or_path: str | Path) -> BackupApp:
         from .intent import load_intent_app
 
         return load_intent_app(name, policy, data, path)
-    from .scenario import load_appium_app  # type: ignore[import-not-found]
+    from .appium_app import load_appium_app
 
-    return load_appium_app(name, policy, data, path)
+    return load_appium_app(name, policy, data, path, appium=appium)

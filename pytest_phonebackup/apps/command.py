@@ -2,7 +2,7 @@
 
 A scenario gives `backup:` and `restore:` command lines with placeholders; they run with the
 phone's serial and the adb server in their environment, output captured, under a timeout.
-Not for on-device apps driven through their UI (see `scenario.py`).
+Not for on-device apps driven through their UI (see `appium_app.py`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from ..errors import BackupToolError, ScenarioError
 from ..phone.adb import adb_path, adb_server_port
+from ..phonelike import PhoneLike
 from .base import BackupApp, Policy, StepResult
 
 PLACEHOLDERS = ("serial", "backup_dir", "adb", "python", "adb_port", "scenario_dir", "workdir")
@@ -41,21 +41,21 @@ class CommandApp(BackupApp):
         self.backup_dir: Path | None = None
         self.results: list[StepResult] = []
 
-    def prepare(self, phone: Any) -> None:
+    def prepare(self, phone: PhoneLike) -> None:
         if "prepare" in self.commands:
             self._run("prepare", phone, Path.cwd())
 
-    def backup(self, phone: Any, workdir: Path) -> StepResult:
+    def backup(self, phone: PhoneLike, workdir: Path) -> StepResult:
         self.backup_dir = Path(workdir) / "backup"
         self.backup_dir.mkdir(parents=True, exist_ok=True)
         return self._run("backup", phone, Path(workdir))
 
-    def restore(self, phone: Any, workdir: Path) -> StepResult:
+    def restore(self, phone: PhoneLike, workdir: Path) -> StepResult:
         if self.backup_dir is None:
             self.backup_dir = Path(workdir) / "backup"
         return self._run("restore", phone, Path(workdir))
 
-    def render(self, step: str, phone: Any, workdir: Path) -> list[str]:
+    def render(self, step: str, phone: PhoneLike, workdir: Path) -> list[str]:
         values = {
             "serial": phone.serial,
             "backup_dir": str(self.backup_dir or Path(workdir) / "backup"),
@@ -69,7 +69,7 @@ class CommandApp(BackupApp):
         line = self.commands[step].format(**{k: shlex.quote(v) for k, v in values.items()})
         return shlex.split(line)
 
-    def _run(self, step: str, phone: Any, workdir: Path) -> StepResult:
+    def _run(self, step: str, phone: PhoneLike, workdir: Path) -> StepResult:
         argv = self.render(step, phone, workdir)
         env = dict(os.environ)
         env.update(self.extra_env)

@@ -1,6 +1,6 @@
 """`kind: intent` backup apps: an app on the phone driven through ADB only — `am start`,
 `am broadcast`, `pm` — whose progress is read by polling a status command. It tells a paused
-backup from a stopped one and from data loss. Not for UI flows (Appium: `scenario.py`).
+backup from a stopped one and from data loss. Not for UI flows (Appium: `appium_app.py`).
 """
 
 from __future__ import annotations
@@ -13,11 +13,15 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BackupIncomplete, BackupPaused, BackupStopped, PhoneError, RestoreFailed, ScenarioError
+from ..phonelike import PhoneLike
 from ..yamlfile import LocatedDict, where
 from .base import BackupApp, Policy, StepResult
+
+if TYPE_CHECKING:
+    from ..virtual.cloud import CloudStore
 
 
 @dataclass
@@ -59,13 +63,13 @@ class IntentApp(BackupApp):
         self.cloud_spec = cloud
         self.account = account
         self.poll = poll
-        self.cloud: Any = None  # the CloudStore this app object started (cloud: loopback)
+        self.cloud: CloudStore | None = None  # the CloudStore this app object started (cloud: loopback)
         self.variables: dict[str, str] = {}
         self.history: list[dict[str, Any]] = []  # every distinct status seen, for reports and tests
         self.status_error = ""  # why the status command failed last
 
     # -- set-up --------------------------------------------------------------------------------
-    def use_cloud(self, store: Any) -> None:
+    def use_cloud(self, store: CloudStore) -> None:
         """Use a running CloudStore (tests share one and inspect it) instead of starting one."""
         self.cloud = store
 
@@ -95,7 +99,7 @@ class IntentApp(BackupApp):
     def expand(self, text: str) -> str:
         values = {**os.environ, "PACKAGE": self.package, **self.variables}
 
-        def value(match: re.Match) -> str:
+        def value(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in values:
                 raise ScenarioError(f"{self.source or self.name}: ${{{name}}} is not set; known: PACKAGE, "
@@ -104,7 +108,7 @@ class IntentApp(BackupApp):
 
         return VARIABLE.sub(value, text)
 
-    def install(self, phone: Any) -> None:
+    def install(self, phone: PhoneLike) -> None:
         if not self.install_spec:
             return
         if self.install_spec.startswith("builtin:"):
@@ -121,12 +125,12 @@ class IntentApp(BackupApp):
             raise ScenarioError(f"{self.source}: install: no APK at {path}")
         phone.install(path)
 
-    def prepare(self, phone: Any) -> None:
+    def prepare(self, phone: PhoneLike) -> None:
         self.ensure_cloud()
         self.install(phone)
         self.run_commands(phone, self.prepare_commands)
 
-    def run_commands(self, phone: Any, commands: list[str]) -> str:
+    def run_commands(self, phone: PhoneLike, commands: list[str]) -> str:
         out = []
         for command in commands:
             result = phone.shell(self.expand(command), check=False)
@@ -137,7 +141,7 @@ class IntentApp(BackupApp):
         return "\n".join(out)
 
     # -- status ---------------------------------------------------------------------------------
-    def read_status(self, phone: Any) -> dict[str, Any] | None:
+    def read_status(self, phone: PhoneLike) -> dict[str, Any] | None:
         """The app's status as a dict (at least `card`), or None when it has none to show."""
         result = phone.shell(self.expand(self.status_command), check=False, timeout=30)
         if result.status != 0:
@@ -149,18 +153,18 @@ class IntentApp(BackupApp):
             return {"card": result.stdout.strip()}  # a plain-text status: the card itself
         return data if isinstance(data, dict) else None
 
-    def process_running(self, phone: Any) -> bool:
+    def process_running(self, phone: PhoneLike) -> bool:
         out = phone.shell("ps -A", check=False, timeout=30).stdout
         return any(line.split()[-1:] == [self.package] for line in out.splitlines())
 
     # -- steps ----------------------------------------------------------------------------------
-    def backup(self, phone: Any, workdir: Path) -> StepResult:
+    def backup(self, phone: PhoneLike, workdir: Path) -> StepResult:
         return self._step(phone, "backup", self.backup_step)
 
-    def restore(self, phone: Any, workdir: Path) -> StepResult:
+    def restore(self, phone: PhoneLike, workdir: Path) -> StepResult:
         return self._step(phone, "restore", self.restore_step)
 
-    def _step(self, phone: Any, name: str, step: Step) -> StepResult:
+    def _step(self, phone: PhoneLike, name: str, step: Step) -> StepResult:
         self.ensure_cloud()
         started = time.monotonic()
         # The card of an earlier step must not end this one: remember it, wait for a change first.
@@ -169,12 +173,12 @@ class IntentApp(BackupApp):
         status = self.wait(phone, name, step, before)
         return StepResult(name, time.monotonic() - started, output + "\n" + json.dumps(status), 0)
 
-    def wait(self, phone: Any, name: str, step: Step, before: dict[str, Any] | None = None) -> dict[str, Any]:
+    def wait(self, phone: PhoneLike, name: str, step: Step, before: dict[str, Any] | None = None) -> dict[str, Any]:
         """Poll the status until the step's `until` card; raise BackupPaused / BackupStopped /
         RestoreFailed (or BackupIncomplete at the timeout) with what the app showed."""
         start = now = time.monotonic()
         fresh = before is None
-        last_sig: tuple | None = None
+        last_sig: tuple[Any, ...] | None = None
         changed_at = paused_since = gone_since = silent_since = None
         status: dict[str, Any] = {}
         while True:

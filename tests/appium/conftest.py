@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from pytest_phonebackup import appium
+from pytest_phonebackup.apps.appium_server import AppiumServer
 from pytest_phonebackup.nodetools import node_tool
 
 
 @pytest.fixture(scope="session")
-def appium_server(adb_server, tmp_path_factory: pytest.TempPathFactory) -> appium.AppiumServer:
+def appium_server(adb_server, tmp_path_factory: pytest.TempPathFactory) -> AppiumServer:
     if not node_tool("appium").exists():
         pytest.skip("Appium is not installed: run `phonebackup tools install` (tox does it before the tests)")
-    server = appium.AppiumServer(log_path=tmp_path_factory.mktemp("appium") / "appium.log").start()
+    server = AppiumServer(log_path=tmp_path_factory.mktemp("appium") / "appium.log").start()
     yield server
     server.stop()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_phonebackup.apps import load_app
+from pytest_phonebackup.apps.appium_server import AppiumService
 from pytest_phonebackup.errors import ScenarioStepFailed
 from pytest_phonebackup.phone import Phone
 
@@ -63,8 +64,7 @@ def test_steps_drive_settings_and_launcher(appium_server, phone, virtual_phone, 
           - assertVisible: {accessibilityId: Settings, className: android.widget.TextView}
           - assertNotVisible: {id: wifi_switch}
         """)
-    app = load_app(path)
-    app.server = appium_server
+    app = load_app(path, appium=AppiumService(appium_server.url))
     app.options.update(SKIP_ME="false", EXPECTED="on")
     result = app.backup(phone, tmp_path / "work")
     import flowscripts
@@ -84,8 +84,7 @@ def test_retry_gives_up_with_the_last_failure(appium_server, phone, tmp_path: Pa
               commands:
                 - tapOn: {text: Bluetooth, timeout: 500ms}
         """)
-    app = load_app(path)
-    app.server = appium_server
+    app = load_app(path, appium=AppiumService(appium_server.url))
     with pytest.raises(ScenarioStepFailed) as failure:
         app.backup(phone, tmp_path / "work")
     message = str(failure.value)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from pytest_phonebackup.apps import builtin_scenarios, load_app
-from pytest_phonebackup.apps.scenario import AppiumApp, match
+from pytest_phonebackup.apps.appium_app import AppiumApp
+from pytest_phonebackup.apps.flows.selectors import match
 from pytest_phonebackup.errors import ScenarioError
 
 HEAD = """\

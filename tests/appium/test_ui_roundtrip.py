@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_phonebackup.apps import find_scenario, load_app
+from pytest_phonebackup.apps.appium_server import AppiumService
 from pytest_phonebackup.errors import ScenarioStepFailed
 from pytest_phonebackup.phone import Phone
 from pytest_phonebackup.roundtrip import RoundTrip
@@ -21,8 +22,7 @@ def phone(virtual_phone):
 
 
 def ui_app(appium_server, path: str | Path = "cloudphotos-ui", **options: str):
-    app = load_app(path)
-    app.server = appium_server
+    app = load_app(path, appium=AppiumService(appium_server.url))
     app.options.update(options)
     return app
 

@@ -10,8 +10,8 @@ from pytest_phonebackup.settings import resolve
 BROKEN_TOOL = """
 name: drops-a-photo
 kind: command
-backup: "{python} -m pytest_phonebackup.apps.mirror backup --serial {serial} --dest {backup_dir}"
-restore: "{python} -m pytest_phonebackup.apps.mirror restore --serial {serial} --src {backup_dir} --fault drop"
+backup: "{python} -m pytest_phonebackup.reference.mirror backup --serial {serial} --dest {backup_dir}"
+restore: "{python} -m pytest_phonebackup.reference.mirror restore --serial {serial} --src {backup_dir} --fault drop"
 """
 
 

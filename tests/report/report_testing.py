@@ -27,7 +27,7 @@ import pytest
 from pytest_phonebackup import report
 from pytest_phonebackup.apps import load_app
 from pytest_phonebackup.apps.command import CommandApp
-from pytest_phonebackup.apps.faults import EXPECTED_VERDICT
+from pytest_phonebackup.reference.defects import EXPECTED_VERDICT
 from pytest_phonebackup.roundtrip import RoundTrip
 
 

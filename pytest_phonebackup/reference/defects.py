@@ -12,6 +12,10 @@ import struct
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 REFERENCE_MAX_PHOTO_BYTES = 75 * 1000**2  # the limit a "silently skips big photos" tool applies
 REFERENCE_MIN_SIDE = 256
@@ -76,7 +80,7 @@ def _has_exif_tag(path: Path, tag: int, ifd: int | None = None) -> bool:
         return False
 
 
-def replace_exif(path: Path, edit: Callable) -> None:
+def replace_exif(path: Path, edit: Callable[[Image.Exif], None]) -> None:
     """Rewrite a JPEG's EXIF segment without re-encoding its pixels."""
     from PIL import Image
 
@@ -141,7 +145,7 @@ def strip_datetime(staging: Path, rels: list[str]) -> list[str]:
     _unshare(path)
     mtime = path.stat().st_mtime
 
-    def edit(exif) -> None:
+    def edit(exif: Image.Exif) -> None:
         sub = exif.get_ifd(0x8769)
         sub.pop(0x9003, None)  # DateTimeOriginal
         sub.pop(0x9011, None)  # OffsetTimeOriginal
@@ -157,7 +161,7 @@ def strip_gps(staging: Path, rels: list[str]) -> list[str]:
     _unshare(path)
     mtime = path.stat().st_mtime
 
-    def edit(exif) -> None:
+    def edit(exif: Image.Exif) -> None:
         exif.get_ifd(0x8825).clear()
         exif.pop(0x8825, None)
 

@@ -1,0 +1,1 @@
+"""The flows of `kind: appium` scenarios: their schema, selector matching and runner."""

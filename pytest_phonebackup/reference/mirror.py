@@ -1,0 +1,274 @@
+"""adb-mirror: the reference desktop backup tool, of the kind people run over USB/ADB.
+
+`backup` mirrors the phone's shared storage into a folder (incremental by content: unchanged files
+are not pulled again), `restore` pushes it back keeping file times and asks MediaStore to rescan.
+It is a product under test, not part of the harness: it speaks ADB itself (the adb binary from
+$PHONEBACKUP_ADB, $ADB, the adbutils wheel or PATH; the adb server on $ANDROID_ADB_SERVER_PORT) and
+imports nothing else from pytest_phonebackup. `--fault NAME` makes a
+deliberately broken variant (see `defects.py`) to prove the harness catches each kind of loss.
+
+    python -m pytest_phonebackup.reference.mirror backup --serial emulator-5554 --dest ./backup
+    python -m pytest_phonebackup.reference.mirror restore --serial emulator-5554 --src ./backup
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import posixpath
+import shlex
+import shutil
+import stat as statmod
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import adbutils
+from adbutils import AdbDevice
+
+INDEX = "index.json"
+FILES = "files"
+SKIPPED_FOLDERS = ("Android/data", "Android/obb")  # apps' private files; Android/media is shared media
+HASH_BATCH = 200
+SCAN_BATCH = 100
+PULL_BATCH = 100  # paths per `adb pull` call
+
+
+class MirrorError(Exception):
+    pass
+
+
+Index = dict[str, dict[str, Any]]  # relative path -> {"size", "mtime", "sha256"}
+
+
+def _adb() -> str:
+    """The adb binary: $PHONEBACKUP_ADB or $ADB, else the one in the adbutils wheel, else PATH."""
+    for variable in ("PHONEBACKUP_ADB", "ADB"):
+        if os.environ.get(variable):
+            return os.environ[variable]
+    try:
+        bundled = adbutils.adb_path()
+        if bundled and Path(bundled).exists():
+            return str(bundled)
+    except Exception:  # noqa: BLE001 - fall back to PATH below
+        pass
+    found = shutil.which("adb")
+    if found:
+        return found
+    raise MirrorError("no adb found: set $ADB, install adbutils (pip install adbutils) or put adb on PATH")
+
+
+def _device(serial: str) -> AdbDevice:
+    client = adbutils.AdbClient(host="127.0.0.1", port=int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037")))
+    return client.device(serial)
+
+
+def _safe_local(base: Path, rel: str) -> Path:
+    """A local path for a name that came from the phone; refuses anything that would leave `base`."""
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts) or any("\0" in p for p in parts):
+        raise MirrorError(f"refusing unsafe path from the phone: {rel!r}")
+    target = base.joinpath(*parts)
+    if os.path.commonpath([str(base.resolve()), str(target.resolve())]) != str(base.resolve()):
+        raise MirrorError(f"refusing path that escapes the backup folder: {rel!r}")
+    return target
+
+
+def list_remote(device: AdbDevice, root: str) -> dict[str, tuple[int, int]]:
+    """Every regular file under `root` (sync LIST, no shell): relative path -> (size, mtime)."""
+    files: dict[str, tuple[int, int]] = {}
+    pending = [root.rstrip("/")]
+    while pending:
+        folder = pending.pop()
+        for info in device.sync.iter_directory(folder):
+            name = str(info.path)
+            if name in (".", ".."):
+                continue
+            full = f"{folder}/{name}"
+            rel = posixpath.relpath(full, root)
+            if statmod.S_ISDIR(info.mode):
+                if rel in SKIPPED_FOLDERS:
+                    continue
+                pending.append(full)
+            elif statmod.S_ISREG(info.mode):
+                files[rel] = (info.size, int(info.mtime.timestamp()) if hasattr(info.mtime, "timestamp") else int(info.mtime))
+    return files
+
+
+def hash_remote(device: AdbDevice, root: str, rels: list[str]) -> dict[str, str]:
+    hashes: dict[str, str] = {}
+    for start in range(0, len(rels), HASH_BATCH):
+        batch = rels[start:start + HASH_BATCH]
+        command = "cd " + shlex.quote(root) + " && sha256sum -- " + " ".join(shlex.quote(r) for r in batch)
+        out = device.shell(command, encoding=None)
+        text = out.decode("utf-8", "surrogateescape") if isinstance(out, bytes) else out
+        for line in text.splitlines():
+            digest, _, name = line.partition("  ")
+            if len(digest) == 64:
+                hashes[name] = digest
+    return hashes
+
+
+def sha256_local(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
+    device = _device(serial)
+    dest.mkdir(parents=True, exist_ok=True)
+    files_dir = dest / FILES
+    files_dir.mkdir(exist_ok=True)
+    index_path = dest / INDEX
+    index: Index = json.loads(index_path.read_text()) if index_path.exists() else {}
+    remote = list_remote(device, root)
+    changed = [rel for rel, (size, mtime) in remote.items()
+               if rel not in index or index[rel]["size"] != size or index[rel]["mtime"] != mtime]
+    remote_hashes = hash_remote(device, root, changed)
+    reused, to_pull = 0, []
+    for rel in sorted(changed):
+        digest = remote_hashes.get(rel)
+        if rel in index and digest and index[rel]["sha256"] == digest and _safe_local(files_dir, rel).exists():
+            reused += 1  # same content, only the time moved: no need to pull again
+            size, mtime = remote[rel]
+            os.utime(_safe_local(files_dir, rel), (mtime, mtime))
+            index[rel] = {"size": size, "mtime": mtime, "sha256": digest}
+        else:
+            to_pull.append(rel)
+    pull_files(serial, root, files_dir, to_pull)
+    for rel in to_pull:
+        size, mtime = remote[rel]
+        local = _safe_local(files_dir, rel)
+        got = sha256_local(local)
+        if remote_hashes.get(rel) and got != remote_hashes[rel]:
+            raise MirrorError(f"{rel}: pulled bytes do not match the phone's sha256; try again")
+        os.utime(local, (mtime, mtime))
+        index[rel] = {"size": size, "mtime": mtime, "sha256": got}
+    pulled = len(to_pull)
+    for rel in set(index) - set(remote):
+        del index[rel]
+        try:
+            _safe_local(files_dir, rel).unlink()
+        except (FileNotFoundError, MirrorError):
+            pass
+    index_path.write_text(json.dumps(index, indent=0, sort_keys=True, ensure_ascii=False))
+    print(f"backup: {len(remote)} files on the phone, {pulled} pulled, {reused} unchanged content, "
+          f"{len(remote) - len(changed)} untouched", flush=True)
+    return index
+
+
+def pull_files(serial: str, root: str, files_dir: Path, rels: list[str]) -> None:
+    """Pull files with the real adb client (it keeps times), many per call, folder by folder."""
+    by_folder: dict[str, list[str]] = {}
+    for rel in rels:
+        by_folder.setdefault(posixpath.dirname(rel), []).append(rel)
+    adb = _adb()
+    done = 0
+    for folder, members in sorted(by_folder.items()):
+        local_folder = _safe_local(files_dir, folder) if folder else files_dir
+        local_folder.mkdir(parents=True, exist_ok=True)
+        for start in range(0, len(members), PULL_BATCH):
+            batch = members[start:start + PULL_BATCH]
+            _run([adb, "-s", serial, "pull", "-a"] + [f"{root}/{rel}" for rel in batch] + [str(local_folder)])
+            done += len(batch)
+        print(f"backup: {done}/{len(rels)} files pulled", flush=True)
+
+
+def stage(src: Path, index: Index, staging: Path) -> list[str]:
+    """Hard-link (or copy) the backed-up files into a staging tree that restore pushes."""
+    rels = []
+    for rel in sorted(index):
+        source = _safe_local(src / FILES, rel)
+        target = _safe_local(staging, rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+        rels.append(rel)
+    return rels
+
+
+def restore(serial: str, src: Path, root: str = "/sdcard", fault: str | None = None) -> list[str]:
+    index_path = src / INDEX
+    if not index_path.exists():
+        raise MirrorError(f"no backup in {src} (missing {INDEX}); run `backup` first")
+    index: Index = json.loads(index_path.read_text())
+    device = _device(serial)
+    with tempfile.TemporaryDirectory(prefix="adb-mirror-") as tmp:
+        staging = Path(tmp)
+        rels = stage(src, index, staging)
+        if fault:
+            from .defects import apply_fault
+
+            rels = apply_fault(fault, staging, rels)
+        push_tree(serial, staging, root, rels)
+    scan(device, root, rels)
+    print(f"restore: {len(rels)} files pushed to {root} and scanned", flush=True)
+    return rels
+
+
+def push_tree(serial: str, staging: Path, root: str, rels: list[str]) -> None:
+    """Push top-level folders with the real adb client (it keeps file times), loose files one by one."""
+    adb = _adb()
+    tops = sorted({rel.split("/")[0] for rel in rels if "/" in rel})
+    loose = [rel for rel in rels if "/" not in rel]
+    for top in tops:
+        _run([adb, "-s", serial, "push", str(staging / top), f"{root}/"])
+    for rel in loose:
+        _run([adb, "-s", serial, "push", str(staging / rel), f"{root}/{rel}"])
+
+
+def scan(device: AdbDevice, root: str, rels: list[str]) -> None:
+    """Ask MediaStore to index the restored files (one broadcast per file, batched in shell calls)."""
+    for start in range(0, len(rels), SCAN_BATCH):
+        batch = rels[start:start + SCAN_BATCH]
+        script = "; ".join(
+            "am broadcast -a android.intent.action.MEDIA_SCANNER_SCAN_FILE -d "
+            + shlex.quote("file://" + f"{root}/{rel}") + " >/dev/null" for rel in batch)
+        device.shell(script)
+
+
+def _run(argv: list[str]) -> None:
+    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=3600)
+    if proc.returncode != 0:
+        raise MirrorError(f"{' '.join(argv[:4])} ... failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="adb-mirror", description="Back up and restore a phone's shared storage over ADB.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("backup", help="mirror the phone's shared storage into DEST")
+    b.add_argument("--serial", default=os.environ.get("ANDROID_SERIAL"), required=not os.environ.get("ANDROID_SERIAL"))
+    b.add_argument("--dest", type=Path, required=True)
+    b.add_argument("--root", default="/sdcard")
+    r = sub.add_parser("restore", help="push a backup back to the phone, keep times, rescan")
+    r.add_argument("--serial", default=os.environ.get("ANDROID_SERIAL"), required=not os.environ.get("ANDROID_SERIAL"))
+    r.add_argument("--src", type=Path, required=True)
+    r.add_argument("--root", default="/sdcard")
+    r.add_argument("--fault", help="make this restore broken on purpose (see defects.py)")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    try:
+        if args.command == "backup":
+            backup(args.serial, args.dest, args.root)
+        else:
+            restore(args.serial, args.src, args.root, args.fault)
+    except MirrorError as exc:
+        print(f"adb-mirror: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.command}: done in {time.monotonic() - started:.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
