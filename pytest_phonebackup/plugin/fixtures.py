@@ -116,7 +116,7 @@ def phones(request: pytest.FixtureRequest, phone: Phone, phone_factory: PhoneFac
 
 
 @pytest.fixture
-def gallery(phone: PhoneLike) -> Iterator[Gallery]:
+def gallery(phone: Phone) -> Iterator[Gallery]:
     """Generated media on `phone`: `gallery.seed("edge", seed=7)` -> Manifest. What it seeded is
     wiped after the test (files and MediaStore rows), unless it changed since seeding."""
     from ..media.gallery import Gallery
