@@ -17,7 +17,7 @@ COMMAND_MODULES = [
     "pytest_phonebackup.media.cli",
     "pytest_phonebackup.verify_cli",
     "pytest_phonebackup.nodetools",
-    "pytest_phonebackup.report_cli",
+    "pytest_phonebackup.reporting.cli",
 ]
 
 

@@ -54,7 +54,7 @@ def run_suite(app: str | Path, profiles: str, results: Path, workers: int, extra
 
 def run_demo(args: argparse.Namespace) -> int:
     from .nodetools import install_node_tools
-    from .report_cli import render
+    from .reporting.cli import render
 
     started = time.monotonic()
     folder = Path(args.folder).resolve()

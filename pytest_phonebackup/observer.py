@@ -11,9 +11,23 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Literal, Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-AttachmentKind = Literal["text", "xml", "json", "png"]
+if TYPE_CHECKING:
+    from .phonelike import PhoneLike
+    from .roundtrip import RoundTripResult
+
+AttachmentKind = Literal["text", "xml", "json", "csv", "html", "png"]
+
+
+@dataclass
+class PhaseTiming:
+    """One timed phase of a round trip, with the figures found during it (items, bytes, ...)."""
+
+    name: str
+    seconds: float
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -23,20 +37,76 @@ class RoundTripObserver(Protocol):
     def attach(self, name: str, body: str | bytes, kind: AttachmentKind = "text") -> None:
         """Evidence worth keeping: a step log, a screenshot, a page source."""
 
+    def phase_started(self, name: str) -> None:
+        """A phase of a round trip began (seed, back up, wipe, restore, verify)."""
+
+    def phase_finished(self, timing: PhaseTiming, error: BaseException | None = None) -> None:
+        """The phase last started ended, after `timing.seconds`; `error` if it raised."""
+
+    def phone_used(self, phone: PhoneLike) -> None:
+        """A round trip is about to use this phone (its screenshot and log matter if the test fails)."""
+
+    def round_trip_finished(self, result: RoundTripResult, phone: PhoneLike) -> None:
+        """A round trip verified (or not) what came back on `phone`."""
+
 
 class SilentObserver:
-    """The default listener: hears everything, keeps nothing."""
+    """The default listener: hears everything, keeps nothing. Subclass it to hear only some things."""
 
     def attach(self, name: str, body: str | bytes, kind: AttachmentKind = "text") -> None:
         return None
 
+    def phase_started(self, name: str) -> None:
+        return None
 
-_current: ContextVar[RoundTripObserver] = ContextVar("phonebackup_observer", default=SilentObserver())
+    def phase_finished(self, timing: PhaseTiming, error: BaseException | None = None) -> None:
+        return None
+
+    def phone_used(self, phone: PhoneLike) -> None:
+        return None
+
+    def round_trip_finished(self, result: RoundTripResult, phone: PhoneLike) -> None:
+        return None
+
+
+class Observers:
+    """Several listeners heard as one, in order (e.g. the terminal summary's notes and Allure)."""
+
+    def __init__(self, *observers: RoundTripObserver):
+        self.observers: tuple[RoundTripObserver, ...] = observers
+
+    def __iter__(self) -> Iterator[RoundTripObserver]:
+        return iter(self.observers)
+
+    def attach(self, name: str, body: str | bytes, kind: AttachmentKind = "text") -> None:
+        for observer in self.observers:
+            observer.attach(name, body, kind)
+
+    def phase_started(self, name: str) -> None:
+        for observer in self.observers:
+            observer.phase_started(name)
+
+    def phase_finished(self, timing: PhaseTiming, error: BaseException | None = None) -> None:
+        # Innermost first, so nested listeners close in the reverse order they opened.
+        for observer in reversed(self.observers):
+            observer.phase_finished(timing, error)
+
+    def phone_used(self, phone: PhoneLike) -> None:
+        for observer in self.observers:
+            observer.phone_used(phone)
+
+    def round_trip_finished(self, result: RoundTripResult, phone: PhoneLike) -> None:
+        for observer in self.observers:
+            observer.round_trip_finished(result, phone)
+
+
+_SILENT = SilentObserver()  # keeps nothing, so one instance serves every caller
+_current: ContextVar[RoundTripObserver | None] = ContextVar("phonebackup_observer", default=None)
 
 
 def current_observer() -> RoundTripObserver:
     """The listener installed by the innermost `observing(...)` block, or a silent one."""
-    return _current.get()
+    return _current.get() or _SILENT
 
 
 @contextlib.contextmanager

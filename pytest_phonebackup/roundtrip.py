@@ -1,20 +1,26 @@
 """One backup round trip: seed -> backup -> wipe (seeded items only) -> restore (same phone or a
 new one) -> verify, each step timed. Usable without pytest; the plugin's `roundtrip` fixture
-wraps it. Not for judging (verify.py) or reporting (report.py) — it calls them.
+wraps it. Not for judging (verify) or reporting (reporting/): it tells `current_observer()` what
+happened and keeps nothing between runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import report as allure_report
 from .apps.base import BackupApp, StepResult
 from .manifest import Manifest
+from .observer import PhaseTiming, RoundTripObserver, current_observer
+from .phonelike import PhoneLike
 from .verify import PRIVATE_FOLDERS, Report, verify
+
+__all__ = ["PhaseTiming", "RoundTrip", "RoundTripResult", "files_on"]
 
 
 @dataclass
@@ -23,7 +29,7 @@ class RoundTripResult:
 
     manifest: Manifest
     report: Report
-    timings: list[allure_report.PhaseTiming]
+    timings: list[PhaseTiming]
     steps: list[StepResult] = field(default_factory=list)
     workdir: Path = Path(".")
 
@@ -35,7 +41,7 @@ class RoundTripResult:
         return "  ".join(f"{t.name} {t.seconds:.1f}s" for t in self.timings)
 
 
-def files_on(phone: Any, root: str = "/sdcard") -> list[str]:
+def files_on(phone: PhoneLike, root: str = "/sdcard") -> list[str]:
     """Paths (relative to root) of the user's files on a phone: what a restore must not call extra."""
     out = []
     for entry in phone.list_tree(root):
@@ -47,11 +53,30 @@ def files_on(phone: Any, root: str = "/sdcard") -> list[str]:
     return out
 
 
+@contextlib.contextmanager
+def _phase(observer: RoundTripObserver, timings: list[PhaseTiming], name: str,
+           **figures: Any) -> Iterator[dict[str, Any]]:
+    """A timed phase: the yielded dict takes figures found during it (items, bytes)."""
+    found: dict[str, Any] = dict(figures)
+    observer.phase_started(name)
+    started = time.monotonic()
+    error: BaseException | None = None
+    try:
+        yield found
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        timing = PhaseTiming(name, time.monotonic() - started, found)
+        timings.append(timing)
+        observer.phase_finished(timing, error)
+
+
 class RoundTrip:
     """Seed a gallery, back it up with `app`, wipe, restore, verify."""
 
-    def __init__(self, phone: Any, app: BackupApp, *, profile: str = "smoke", seed: int = 0,
-                 workdir: str | Path, restore_phone: Any | None = None,
+    def __init__(self, phone: PhoneLike, app: BackupApp, *, profile: str = "smoke", seed: int = 0,
+                 workdir: str | Path, restore_phone: PhoneLike | None = None,
                  progress: Callable[[str], None] | None = None, show_progress: bool = False):
         self.phone = phone
         self.app = app
@@ -65,37 +90,41 @@ class RoundTrip:
     def run(self) -> RoundTripResult:
         from .media.gallery import Gallery
 
+        observer = current_observer()
         self.workdir.mkdir(parents=True, exist_ok=True)
-        timings: list[allure_report.PhaseTiming] = []
+        timings: list[PhaseTiming] = []
         steps: list[StepResult] = []
+        target = self.restore_phone or self.phone
+        observer.phone_used(self.phone)
+        if target is not self.phone:
+            observer.phone_used(target)
         gallery = Gallery(self.phone, progress=False)
-        with allure_report.phase(f"seed {self.profile} gallery (seed {self.seed})", timings) as figures:
+        with _phase(observer, timings, f"seed {self.profile} gallery (seed {self.seed})") as figures:
             manifest = gallery.seed(self.profile, self.seed, keep_originals=self.workdir / "originals")
             manifest.save(self.workdir / "manifest.json")
             figures.update(items=len(manifest.items), bytes=manifest.total_bytes)
-        with allure_report.phase(f"prepare {self.app.name}", timings):
+        with _phase(observer, timings, f"prepare {self.app.name}"):
             self.app.prepare(self.phone)
-        with allure_report.phase(f"back up with {self.app.name}", timings) as figures:
+        with _phase(observer, timings, f"back up with {self.app.name}") as figures:
             steps.append(self.app.backup(self.phone, self.workdir))
             figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
-        with allure_report.phase("wipe the seeded items", timings) as figures:
+        with _phase(observer, timings, "wipe the seeded items") as figures:
             wiped = gallery.wipe(manifest)
             figures.update(removed=len(wiped.removed), refused=len(wiped.refused), already_gone=len(wiped.missing))
-        target = self.restore_phone or self.phone
         if self.restore_phone is not None:
             # Files already on the new phone are its own, not extras of the restore.
             manifest.preexisting = sorted(set(files_on(target, manifest.root)))
-            with allure_report.phase(f"prepare {self.app.name} on the new phone", timings):
+            with _phase(observer, timings, f"prepare {self.app.name} on the new phone"):
                 self.app.prepare(target)
-        with allure_report.phase(f"restore with {self.app.name}"
-                                 + (f" onto {target.serial}" if target is not self.phone else ""), timings) as figures:
+        onto = f" onto {target.serial}" if target is not self.phone else ""
+        with _phase(observer, timings, f"restore with {self.app.name}{onto}") as figures:
             steps.append(self.app.restore(target, self.workdir))
             figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
-        with allure_report.phase("verify item by item", timings) as figures:
+        with _phase(observer, timings, "verify item by item") as figures:
             result = verify(manifest, target, self.app.policy, workdir=self.workdir, progress=self.progress)
             result.app = self.app.name
             result.save(self.workdir / "report.json")
             figures.update(result.counts)
         done = RoundTripResult(manifest, result, timings, steps, self.workdir)
-        allure_report.round_trip_finished(done, target)
+        observer.round_trip_finished(done, target)
         return done

@@ -1,6 +1,7 @@
 """The plugin's settings and the one rule that resolves them: command-line option > environment
 variable > ini key > default, remembering which one won. Usable without pytest (the CLI and library
-users build `PhoneSettings` from a dict); the pytest wiring lives in `plugin.py`.
+users build `PhoneSettings` from a dict); the pytest wiring lives in `plugin/`. Sizes and durations
+follow the one grammar of `units.py` (`2GB` = 2,000,000,000 bytes, `2GiB` = 2,147,483,648; `90`, `3m`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .virtual.device import parse_size
+from .units import QuantityError, parse_duration, parse_size
 
 TRUE_WORDS = {"1", "true", "yes", "on", "y"}
 FALSE_WORDS = {"0", "false", "no", "off", "n", ""}
@@ -31,10 +32,24 @@ def _serials(text: str) -> list[str]:
     return [part.strip() for part in text.replace(" ", ",").split(",") if part.strip()]
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
+def _positive_seconds(text: str) -> float:
+    try:
+        value = parse_duration(text)
+    except QuantityError:
+        raise ValueError(f"{text!r} is not a duration: write seconds (180), or e.g. 90s, 3m") from None
     if value <= 0:
-        raise ValueError(f"{text!r} must be a positive number of seconds")
+        raise ValueError(f"{text!r} must be a positive duration: seconds (180), or e.g. 90s, 3m")
+    return value
+
+
+def _storage(text: str) -> int:
+    try:
+        value = parse_size(text)
+    except QuantityError:
+        raise ValueError(f"cannot read storage size {text!r}: write e.g. 4GB or 512MB (decimal, "
+                         "1GB = 1,000,000,000 bytes) or 4GiB (binary)") from None
+    if value <= 0:
+        raise ValueError(f"storage size {text!r} must be more than 0 bytes")
     return value
 
 
@@ -91,8 +106,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("serial", "use a phone already attached (a serial from `adb devices`, or host:port to "
             "`adb connect`); repeatable", _serials, default=()),
     Setting("api", "API level of started virtual phones (e.g. 34)", int),
-    Setting("storage", "storage size of started virtual phones (e.g. 4G, 512M)", parse_size),
-    Setting("boot_timeout", "seconds a phone may take to become ready", _positive_float, default=180.0),
+    Setting("storage", "storage size of started virtual phones (e.g. 4GB, 512MB; 4GiB binary)", _storage),
+    Setting("boot_timeout", "how long a phone may take to become ready (seconds, or e.g. 3m)", _positive_seconds,
+            default=180.0),
     Setting("snapshot", "AVD snapshot to boot from (avd phones); 'none' = cold boot", str),
     Setting("keep", "leave the phones running after the session (for debugging)", _bool, False, flag=True),
     Setting("allow_wipe", "allow destructive actions (wiping the gallery, clearing app data) on real "

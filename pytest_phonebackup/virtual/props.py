@@ -36,10 +36,11 @@ def default_props(api: int, serial: str, presents_as: str = "emulator") -> dict[
         "init.svc.adbd": "running",
         "sys.usb.state": "adb",
         "ro.crypto.state": "encrypted",
-        "ro.phonebackup.virtual": "1",  # how the harness tells this phone from an emulator or a handset
     }
     if presents_as == "emulator":
         props.update({
+            # how the harness tells this phone from an SDK emulator; absent when it stands in for a handset
+            "ro.phonebackup.virtual": "1",
             "ro.product.model": "sdk_gphone64_x86_64",
             "ro.product.manufacturer": "Google",
             "ro.product.brand": "google",

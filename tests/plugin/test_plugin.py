@@ -51,9 +51,18 @@ def test_settings_resolve_option_over_env_over_ini():
         resolve({"emulator": "pixel"}, env={})
 
 
+def test_sizes_and_durations_follow_the_one_grammar_of_units():
+    assert resolve({"storage": "2GB"}, env={}).storage == 2_000_000_000
+    assert resolve({"storage": "2GiB"}, env={}).storage == 2_147_483_648
+    assert resolve({}, env={"PHONEBACKUP_STORAGE": "512MB"}).storage == 512_000_000
+    assert resolve({}, env={"PHONEBACKUP_BOOT_TIMEOUT": "3m"}).boot_timeout == 180.0
+    with pytest.raises(ValueError, match="--phone-boot-timeout: '0' must be a positive duration"):
+        resolve({"boot_timeout": "0"}, env={})
+
+
 def test_header_says_where_each_setting_came_from(run_pytest, pytester, monkeypatch):
     pytester.makeini("[pytest]\nphone_boot_timeout = 77\nphone_api = 30\n")
-    monkeypatch.setenv("PHONEBACKUP_STORAGE", "3G")
+    monkeypatch.setenv("PHONEBACKUP_STORAGE", "3GiB")
     result = run_pytest("--co", "--phone-emulator", "--phone-api=33")
     result.stdout.fnmatch_lines(["phonebackup: emulator=virtual (from --phone-emulator); serial=- (from default); "
                                  "api=33 (from --phone-api); storage=3221225472 (from env PHONEBACKUP_STORAGE); "

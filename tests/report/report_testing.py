@@ -24,7 +24,7 @@ ARTIFACTS_ENV = "PHONEBACKUP_TEST_ARTIFACTS"  # CI keeps screenshots there
 ROUND_TRIPS = '''
 import pytest
 
-from pytest_phonebackup import report
+from pytest_phonebackup.reporting import failure_message
 from pytest_phonebackup.apps import load_app
 from pytest_phonebackup.apps.command import CommandApp
 from pytest_phonebackup.reference.defects import EXPECTED_VERDICT
@@ -44,7 +44,7 @@ def test_round_trip(phone_factory, tmp_path, fault):
     result = RoundTrip(phone_factory(), mirror(fault), profile="smoke", seed=3, workdir=tmp_path).run()
     if fault:
         assert result.report.worst == EXPECTED_VERDICT[fault], result.report.summary()
-    assert result.ok, report.failure_message(result.report, result.manifest)
+    assert result.ok, failure_message(result.report, result.manifest)
 
 
 def test_backup_tool_fails(phone_factory, tmp_path):

@@ -15,8 +15,23 @@ import pytest
 from PIL import Image
 from report_testing import REPO
 
-from pytest_phonebackup import report, report_html
 from pytest_phonebackup.manifest import Manifest, MediaItem
+from pytest_phonebackup.reporting import (
+    categories,
+    category_of,
+    failure_message,
+    loss_kind,
+    summary,
+    write_session_files,
+)
+from pytest_phonebackup.reporting.allure import AllureObserver, attach, attach_failure, recording
+from pytest_phonebackup.reporting.html import (
+    difference_uri,
+    restored_copy,
+    verdict_table_csv,
+    verdict_table_html,
+)
+from pytest_phonebackup.roundtrip import PhaseTiming
 from pytest_phonebackup.verify import Report, Verdict
 
 
@@ -45,31 +60,31 @@ def _item(path: str, limits: list[str] | None = None, item_id: str = "") -> Medi
 ])
 def test_failure_message_marker_puts_each_worst_verdict_in_its_category(verdicts, category, severity):
     rep = _report(_v("intact", "ok.jpg", True), *[_v(v, p) for v, p in verdicts])
-    message = "AssertionError: " + report.failure_message(rep)
-    cats = report.categories()
-    assert report.category_of("failed", message, cats) == category
+    message = "AssertionError: " + failure_message(rep)
+    cats = categories()
+    assert category_of("failed", message, cats) == category
     # Allure 3 searches with JavaScript regexes: the first category whose regex is found anywhere.
     searched = next(c["name"] for c in cats if re.search(c["messageRegex"], message))
     assert searched == category
-    assert report.severity(rep) == severity
+    assert summary.severity(rep) == severity
     assert "seed 7" in message and "--phone-seed 7" in message
 
 
 def test_missing_items_that_all_cross_a_limit_are_an_unexpected_skip():
     rep = _report(_v("missing", "big.jpg"), _v("missing", "tiny.png"))
     manifest = Manifest(profile="edge", seed=7, items=[_item("big.jpg", ["photo_max_bytes"]), _item("tiny.png", ["min_side"])])
-    assert report.loss_kind(rep, manifest).name == "Unexpected skip"
-    assert report.failure_message(rep, manifest).startswith("[phonebackup: unexpected skip] ")
+    assert loss_kind(rep, manifest).name == "Unexpected skip"
+    assert failure_message(rep, manifest).startswith("[phonebackup: unexpected skip] ")
     manifest.items.append(_item("plain.jpg"))
     mixed = _report(_v("missing", "big.jpg"), _v("missing", "plain.jpg"))
-    assert report.loss_kind(mixed, manifest).name == "Data loss"
+    assert loss_kind(mixed, manifest).name == "Data loss"
 
 
 def test_a_verified_round_trip_has_no_marker_and_normal_severity():
     rep = _report(_v("intact", "a.jpg", True), _v("skipped-as-promised", "b.jpg", True))
-    assert report.loss_kind(rep) is None and report.severity(rep) == "normal"
-    assert not report.failure_message(rep).startswith("[phonebackup:")
-    assert report.category_of("passed", report.failure_message(rep)) is None
+    assert loss_kind(rep) is None and summary.severity(rep) == "normal"
+    assert not failure_message(rep).startswith("[phonebackup:")
+    assert category_of("passed", failure_message(rep)) is None
 
 
 @pytest.mark.parametrize(("message", "category"), [
@@ -84,7 +99,7 @@ def test_a_verified_round_trip_has_no_marker_and_normal_severity():
     ("ValueError: the test's own bug mentions PhoneError later", None),
 ])
 def test_harness_failures_are_told_apart_from_product_failures(message, category):
-    assert report.category_of("broken", message) == category
+    assert category_of("broken", message) == category
 
 
 def _jpeg(path: Path, colour: tuple[int, int, int], quality: int = 95) -> Path:
@@ -104,7 +119,7 @@ def test_verdict_table_embeds_seeded_restored_and_difference_images(tmp_path):
         MediaItem("DCIM/c.jpg", "photo", "image/jpeg", (originals / "DCIM/c.jpg").stat().st_size, "3" * 64, 0.0)])
     # The verifier pulls what differs under a name of its own; the table finds it the same way.
     workdir = tmp_path / "work"
-    pulled = report_html.restored_copy(_v("recompressed", "DCIM/b.jpg", found="DCIM/b.jpg"), workdir, None)
+    pulled = restored_copy(_v("recompressed", "DCIM/b.jpg", found="DCIM/b.jpg"), workdir, None)
     assert pulled is None
     import hashlib
 
@@ -113,7 +128,7 @@ def test_verdict_table_embeds_seeded_restored_and_difference_images(tmp_path):
     rep = _report(_v("intact", "DCIM/a.jpg", True, found="DCIM/a.jpg"),
                   _v("recompressed", "DCIM/b.jpg", found="DCIM/b.jpg", details={"pixel_distance": 3.2}),
                   _v("missing", "DCIM/c.jpg"))
-    page = report_html.verdict_table_html(rep, manifest, workdir)
+    page = verdict_table_html(rep, manifest, workdir)
     assert 'class="item intact"' not in page  # intact items are counted, not listed
     recompressed = page.split('<tr class="item recompressed">')[1].split("</tr>")[0]
     assert recompressed.count('src="data:image/jpeg;base64,') == 2
@@ -130,8 +145,8 @@ def test_difference_image_is_black_where_pictures_agree(tmp_path):
     a = _jpeg(tmp_path / "a.jpg", (120, 120, 120))
     b = _jpeg(tmp_path / "b.jpg", (120, 120, 120))
     c = _jpeg(tmp_path / "c.jpg", (10, 240, 10))
-    same = Image.open(io.BytesIO(base64.b64decode(report_html.difference_uri(a, b).split(",", 1)[1])))
-    other = Image.open(io.BytesIO(base64.b64decode(report_html.difference_uri(a, c).split(",", 1)[1])))
+    same = Image.open(io.BytesIO(base64.b64decode(difference_uri(a, b).split(",", 1)[1])))
+    other = Image.open(io.BytesIO(base64.b64decode(difference_uri(a, c).split(",", 1)[1])))
     assert max(same.convert("L").getextrema()) <= 16
     assert other.convert("L").getextrema()[0] > 100
 
@@ -139,28 +154,28 @@ def test_difference_image_is_black_where_pictures_agree(tmp_path):
 def test_csv_has_one_row_per_verdict_worst_first_with_full_hashes():
     rep = _report(_v("intact", "a.jpg", True), _v("corrupted", "b, \"odd\".jpg", details={"found_sha256": "f" * 64}),
                   _v("missing", "c.jpg"))
-    rows = list(csv.DictReader(io.StringIO(report_html.verdict_table_csv(rep))))
+    rows = list(csv.DictReader(io.StringIO(verdict_table_csv(rep))))
     assert [r["verdict"] for r in rows] == ["missing", "corrupted", "intact"]
     assert rows[1]["path"] == 'b, "odd".jpg' and "f" * 64 in rows[1]["details"]
     assert [r["ok"] for r in rows] == ["no", "no", "yes"]
 
 
 def test_environment_properties_escape_what_java_properties_treat_specially(tmp_path):
-    written = report.write_session_files(tmp_path, {"backup apps": "a=b: c", "plugin": "x\ny"})
+    written = write_session_files(tmp_path, {"backup apps": "a=b: c", "plugin": "x\ny"})
     text = (tmp_path / "environment.properties").read_text()
     assert "backup\\ apps=a\\=b\\: c\n" in text and "plugin=x\\ny\n" in text
     assert {p.name for p in written} == {"categories.json", "environment.properties"}
 
 
 def test_everything_is_a_no_op_when_allure_is_not_recording(tmp_path):
-    assert not report.recording()
-    timings: list[report.PhaseTiming] = []
-    with report.phase("seed", timings, items=3) as figures:
-        figures["bytes"] = 10
-    assert timings[0].name == "seed" and timings[0].figures == {"items": 3, "bytes": 10}
-    report.attach_text("x", "y")
-    report.attach_png("x", b"\x89PNG")
-    report.attach_failure([], {})
+    assert not recording()
+    observer = AllureObserver()
+    observer.phase_started("seed")
+    observer.phase_finished(PhaseTiming("seed", 0.5, {"items": 3, "bytes": 10}))
+    observer.attach("x", "y")
+    observer.attach("x", b"\x89PNG", "png")
+    attach("x", "y")
+    attach_failure([], {})
 
 
 def _cli(*args: str, env_tools: Path | None = None) -> subprocess.CompletedProcess:
@@ -188,8 +203,6 @@ def test_report_command_says_how_to_get_results_when_there_are_none(tmp_path):
 
 
 def test_sessions_writing_into_one_results_folder_keep_each_others_environment(tmp_path):
-    from pytest_phonebackup.report import write_session_files
-
     write_session_files(tmp_path, {"backup apps": "adb-mirror", "media profiles": "smoke, edge"})
     write_session_files(tmp_path, {"backup apps": "cloudphotos", "media profiles": "smoke"})
     text = (tmp_path / "environment.properties").read_text()

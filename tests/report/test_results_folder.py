@@ -9,7 +9,7 @@ import re
 
 from report_testing import FAULT_CATEGORY
 
-from pytest_phonebackup import report
+from pytest_phonebackup.reporting import category_of
 
 
 def _name(fault: str | None) -> str:
@@ -111,14 +111,14 @@ def test_categories_sort_each_failure_into_its_kind(allure_run):
     for fault, category in FAULT_CATEGORY.items():
         result = results[_name(fault)]
         message = result.get("statusDetails", {}).get("message", "")
-        assert report.category_of(result["status"], message, cats) == category, (fault, message[:300])
+        assert category_of(result["status"], message, cats) == category, (fault, message[:300])
     shell = results["test_phone_command_fails"]
     assert shell["status"] == "broken"
-    assert report.category_of(shell["status"], shell["statusDetails"]["message"], cats) == "Infrastructure"
+    assert category_of(shell["status"], shell["statusDetails"]["message"], cats) == "Infrastructure"
     tool = results["test_backup_tool_fails"]
-    assert report.category_of(tool["status"], tool["statusDetails"]["message"], cats) == "Backup tool failed"
+    assert category_of(tool["status"], tool["statusDetails"]["message"], cats) == "Backup tool failed"
     bad = results["test_scenario_file_is_wrong"]
-    assert report.category_of(bad["status"], bad["statusDetails"]["message"], cats) == "Scenario errors"
+    assert category_of(bad["status"], bad["statusDetails"]["message"], cats) == "Scenario errors"
 
 
 def test_session_files_survive_clean_alluredir_and_name_phone_app_and_plugin(allure_run):

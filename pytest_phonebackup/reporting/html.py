@@ -1,6 +1,6 @@
 """The verdict table of one verification as a self-contained HTML page (seeded and restored
 thumbnails side by side for every item that is not intact, a difference image for re-encoded
-pictures) and as CSV. Not for judging (verify.py) or for talking to Allure (report.py).
+pictures) and as CSV. Not for judging (verify.py) or for talking to Allure (reporting.allure).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import io
 from pathlib import Path
 from typing import Any
 
-from .manifest import Manifest, MediaItem
-from .verify import Report, Verdict, _safe_suffix
+from ..manifest import Manifest, MediaItem
+from ..verify import Report, Verdict, _safe_suffix
 
 THUMB = 150  # pixels, longest side
 REGENERATE_MAX_BYTES = 30 * 1000**2  # originals bigger than this are not made again just for a thumbnail
@@ -128,9 +128,9 @@ class Originals:
                               + _safe_suffix(item.path))
         if not dest.is_file():
             try:
-                from .media.cache import Cache
-                from .media.catalog import load_profile
-                from .media.generate import make_one
+                from ..media.cache import Cache
+                from ..media.catalog import load_profile
+                from ..media.generate import make_one
 
                 if self._profile is None:
                     self._profile = load_profile(self.manifest.profile, self.manifest.seed)
@@ -161,7 +161,7 @@ def restored_copy(v: Verdict, workdir: Path, original: Path | None) -> Path | No
 
 
 # -- pictures ---------------------------------------------------------------------------------
-def _open_image(path: Path):
+def _open_image(path: Path) -> Any:
     """A PIL image of a photo, or of a video's first frame; None when it does not decode."""
     from PIL import Image, ImageOps
 
@@ -184,7 +184,7 @@ def _open_image(path: Path):
 
         with av.open(str(path)) as container:
             for frame in container.decode(video=0):
-                return frame.to_image()
+                return frame.to_image()  # type: ignore[no-untyped-call]  # PyAV has no hints here
     except Exception:  # noqa: BLE001
         return None
     return None
@@ -219,7 +219,7 @@ def difference_uri(a: Path, b: Path, size: int = THUMB) -> str | None:
 
 
 def _ordered(verdicts: list[Verdict]) -> list[Verdict]:
-    from .verify import VERDICTS
+    from ..verify import VERDICTS
 
     return sorted(verdicts, key=lambda v: (v.ok, -VERDICTS.index(v.verdict) if v.verdict in VERDICTS else 0, v.path))
 

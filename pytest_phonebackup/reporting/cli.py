@@ -1,6 +1,6 @@
 """`phonebackup report`: render an Allure results folder to HTML with the pinned Allure command line
 (npm package `allure`, runs on Node) from the project-local tools folder, and optionally open it.
-Not for writing results (report.py and the pytest run do that).
+Not for writing results (reporting.allure and the pytest run do that).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from .errors import ReportError
-from .nodetools import node_tool, project_tools_dir
+from ..errors import ReportError
+from ..nodetools import node_tool, project_tools_dir
 
 INSTALL_HINT = "phonebackup tools install"
 
@@ -28,10 +29,10 @@ def allure_binary() -> Path:
     return binary
 
 
-def allure_config(results: Path, name: str) -> dict:
+def allure_config(results: Path, name: str) -> dict[str, Any]:
     """An Allure 3 configuration with the results folder's categories.json (Allure 3 takes categories
     from its configuration; allure-pytest's Allure 2 form is read from the results folder)."""
-    config: dict = {"name": name, "plugins": {"awesome": {"options": {"reportName": name}}}}
+    config: dict[str, Any] = {"name": name, "plugins": {"awesome": {"options": {"reportName": name}}}}
     cats = results / "categories.json"
     if cats.is_file():
         try:
@@ -71,7 +72,7 @@ def open_report(out: Path, port: int | None = None) -> int:
     return subprocess.call(cmd)
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("report", help="render Allure results to HTML with the pinned Allure CLI")
     parser.add_argument("--results", default="allure-results", type=Path,
                         help="Allure results folder, as given to pytest --alluredir (default: allure-results)")

@@ -1,6 +1,7 @@
-"""pytest hooks of the reporting side: failure attachments (screenshot, logcat of the test's window,
-the backup tool's output), verdict counts per test in the terminal summary, and categories.json +
-environment.properties written at session end (by the xdist controller only). Logic lives in report.py.
+"""pytest hooks of the reporting side: each test runs with an observer (notes for the terminal
+summary, and Allure) installed around its setup, call and teardown; a failed test gets its phones'
+screenshots and logcat; the summary counts verdicts per test; categories.json and
+environment.properties are written at session end (by the xdist controller only). Logic: reporting/.
 """
 
 from __future__ import annotations
@@ -8,23 +9,41 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import __version__
-from . import report as allure_report
+from .. import __version__
+from ..observer import Observers, observing
+from ..phone import Phone
+from ..phonelike import PhoneLike
+from ..reporting import allure as allure_adapter
+from ..reporting.categories import write_session_files
+from ..reporting.notes import NoteTaker, TestNotes
+
+if TYPE_CHECKING:
+    from _pytest.terminal import TerminalReporter
 
 NOTES_PROPERTY = "phonebackup_round_trips"  # user_properties key: survives the trip from xdist workers
 PLUGIN_NAME = "phonebackup-report"
+NOTES_KEY = pytest.StashKey[TestNotes]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if not config.pluginmanager.has_plugin(PLUGIN_NAME):
         config.pluginmanager.register(ReportPlugin(config), PLUGIN_NAME)
+
+
+def notes_of(item: pytest.Item) -> TestNotes:
+    """The notes of one test: its round trips and the phones they used (kept in the item's stash)."""
+    if NOTES_KEY not in item.stash:
+        item.stash[NOTES_KEY] = TestNotes()
+    return item.stash[NOTES_KEY]
+
+
 
 
 class ReportPlugin:
@@ -39,8 +58,17 @@ class ReportPlugin:
         self.outcomes: dict[str, str] = {}
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
-        if not allure_report.recording():
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
+        # Round trips and apps report to current_observer(): for this test, its notes and Allure.
+        notes = notes_of(item)
+        listener = Observers(NoteTaker(notes, with_phone_info=allure_adapter.recording()),
+                             allure_adapter.AllureObserver())
+        with observing(listener):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        if not allure_adapter.recording():
             return (yield)
         phones = _phones_of(item)
         since: dict[str, str] = {}
@@ -49,23 +77,20 @@ class ReportPlugin:
                 since[phone.serial] = phone.clock()
             except Exception:  # noqa: BLE001 - a dead phone: the whole log is then the best we have
                 pass
-        allure_report.take_phones()  # forget phones of earlier tests
         try:
             return (yield)
         except BaseException as exc:
             if not isinstance(exc, (pytest.skip.Exception, KeyboardInterrupt)):
                 # A phone the test made itself (phone_factory) is new: its whole log is the test's.
-                made = [p for p in allure_report.take_phones() if all(p is not q for q in phones)]
-                allure_report.attach_failure(phones + made, since, exc)
+                made = [p for p in notes_of(item).phones if all(p is not q for q in phones)]
+                allure_adapter.attach_failure(phones + made, since, exc)
             raise
-        finally:
-            allure_report.take_phones()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
                                   ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
-        notes = allure_report.take_notes()
+        notes = notes_of(item).take_round_trips()
         if notes:
             report.user_properties.append((NOTES_PROPERTY, [note.to_dict() for note in notes]))
         return report
@@ -78,7 +103,7 @@ class ReportPlugin:
         if report.when == "call" or report.outcome != "passed":
             self.outcomes[report.nodeid] = report.outcome
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+    def pytest_terminal_summary(self, terminalreporter: TerminalReporter) -> None:
         if not self.notes:
             return
         terminalreporter.section("phone backup round trips")
@@ -96,7 +121,7 @@ class ReportPlugin:
         # Workers share the controller's folder: one writer, after --clean-alluredir ran at start.
         if self.alluredir is None or self.is_worker:
             return
-        allure_report.write_session_files(self.alluredir, self.environment())
+        write_session_files(self.alluredir, self.environment())
 
     def environment(self) -> dict[str, str]:
         """environment.properties: plugin version, and the phones and apps the round trips used."""
@@ -123,10 +148,8 @@ class ReportPlugin:
         return env
 
 
-def _phones_of(item: pytest.Item) -> list[Any]:
-    from .phone import Phone
-
-    found: list[Any] = []
+def _phones_of(item: pytest.Item) -> list[PhoneLike]:
+    found: list[PhoneLike] = []
     for value in getattr(item, "funcargs", {}).values():
         candidates = value if isinstance(value, (list, tuple)) else [value]
         for candidate in candidates:

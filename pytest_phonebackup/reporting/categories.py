@@ -1,0 +1,103 @@
+"""The files an Allure results folder gets once per session: categories.json (kinds of loss by their
+message marker, the harness's own failures by exception class) and environment.properties (merged over
+the sessions that write into one folder). Needs no Allure. Not for per-test results (reporting.allure).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..errors import BackupToolError, InfrastructureError, SafetyError, ScenarioError
+from .summary import LOSS_KINDS
+
+#: Exception classes from outside the package that mean "the harness could not run".
+FOREIGN_INFRASTRUCTURE = ("AdbError", "AdbTimeout", "AdbConnectionError", "AdbInstallError")
+ENVIRONMENT_SIDECAR = "phonebackup-environment.json"  # what earlier sessions into this folder recorded
+Category = dict[str, Any]  # one entry of categories.json, as Allure reads it
+STATUSES = ["failed", "broken"]
+
+
+def _subclass_names(base: type) -> list[str]:
+    names, todo = set(), [base]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return sorted(names)
+
+
+def _class_regex(names: Iterable[str]) -> str:
+    # The message starts with the exception, qualified or not: "pytest_phonebackup.errors.PhoneError: ..."
+    return r"^(?:[\w.]*\.)?(?:" + "|".join(sorted(names)) + r")\b[\s\S]*"
+
+
+def categories() -> list[Category]:
+    """The content of categories.json: kinds of loss by message marker, then the harness's own
+    failures (infrastructure, scenario files, the backup tool itself) by exception class. Every
+    exception class lives in errors.py, so its subclasses are all known once it is imported."""
+    out: list[Category] = [
+        {"name": kind.name, "description": kind.description, "matchedStatuses": list(STATUSES),
+         "messageRegex": kind.message_regex} for kind in LOSS_KINDS]
+    out.append({"name": "Backup tool failed", "description": "the backup or restore command exited non-zero or timed out",
+                "matchedStatuses": list(STATUSES), "messageRegex": _class_regex(_subclass_names(BackupToolError))})
+    out.append({"name": "Infrastructure", "description": "the harness could not run: phone, boot, adb, emulator, Appium",
+                "matchedStatuses": list(STATUSES),
+                "messageRegex": _class_regex(_subclass_names(InfrastructureError) + list(FOREIGN_INFRASTRUCTURE))})
+    out.append({"name": "Scenario errors", "description": "a scenario, profile or policy file is invalid, or the "
+                "test asked for something the harness refuses to do (overwrite or wipe files it did not create)",
+                "matchedStatuses": list(STATUSES),
+                "messageRegex": _class_regex(_subclass_names(ScenarioError) + _subclass_names(SafetyError))})
+    return out
+
+
+def category_of(status: str, message: str, cats: list[Category] | None = None) -> str | None:
+    """Which category name Allure files a result under (the first whose status and regex match)."""
+    for cat in cats if cats is not None else categories():
+        if status not in cat.get("matchedStatuses", [status]):
+            continue
+        if "messageRegex" in cat and not re.fullmatch(cat["messageRegex"], message or ""):
+            continue
+        return str(cat["name"])
+    return None
+
+
+def environment_properties(values: dict[str, str]) -> str:
+    """Java-properties text (what Allure reads) with keys and values escaped."""
+    def esc(text: str, key: bool = False) -> str:
+        text = text.replace("\\", "\\\\").replace("\n", "\\n").replace("=", "\\=").replace(":", "\\:")
+        return text.replace(" ", "\\ ") if key else text
+
+    return "".join(f"{esc(k, key=True)}={esc(str(v))}\n" for k, v in sorted(values.items()))
+
+
+def write_session_files(results_dir: str | Path, environment: dict[str, str]) -> list[Path]:
+    """Write categories.json and environment.properties into an Allure results folder."""
+    folder = Path(results_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    cats = folder / "categories.json"
+    cats.write_text(json.dumps(categories(), indent=1), encoding="utf-8")
+    env = folder / "environment.properties"
+    env.write_text(environment_properties(merge_environment(folder, environment)), encoding="utf-8")
+    return [cats, env]
+
+
+def merge_environment(folder: Path, environment: dict[str, str]) -> dict[str, str]:
+    """Several pytest sessions may write into one results folder (the demo runs two): keep every
+    session's values, so the report names all apps, profiles and phones. `--clean-alluredir`
+    empties the folder, and with it this memory."""
+    sidecar = folder / ENVIRONMENT_SIDECAR
+    try:
+        seen: dict[str, list[str]] = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        seen = {}
+    for key, value in environment.items():
+        values = seen.setdefault(key, [])
+        for part in str(value).split(", "):
+            if part and part not in values:
+                values.append(part)
+    sidecar.write_text(json.dumps(seen, indent=1), encoding="utf-8")
+    return {key: ", ".join(values) for key, values in seen.items()}
