@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .apps.base import Policy
 from .manifest import Manifest, MediaItem
 from .media.probe import Probe, probe
+from .policy import Policy
 
 #: Every verdict, from best to worst; a report's severity is its worst failing verdict.
 VERDICTS = ["intact", "skipped-as-promised", "renamed", "moved", "recompressed", "timestamp-changed",

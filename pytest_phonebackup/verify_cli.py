@@ -29,8 +29,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def run_verify(args: argparse.Namespace) -> int:
     from .apps import load_app
-    from .apps.base import Policy
     from .manifest import Manifest
+    from .policy import Policy
     from .provision.attached import AttachedProvisioner
     from .verify import verify
 

@@ -19,8 +19,9 @@ from typing import Any
 from lxml import etree
 
 from ..errors import ScenarioError, ScenarioStepFailed
+from ..units import parse_duration
 from ..yamlfile import LocatedDict, LocatedList, load_yaml, where
-from .base import TIME_UNITS, BackupApp, Policy, StepResult, parse_quantity
+from .base import BackupApp, Policy, StepResult
 
 DEFAULT_TIMEOUT = 20.0  # seconds a condition may take before the step fails (scenario `timeout:` changes it)
 POLL = 0.25  # seconds between looks at the screen while waiting on a condition
@@ -78,7 +79,7 @@ def _check_selector(value: Any, at: str, allow_string: bool = True) -> dict[str,
 
 def _check_timeout(value: Any, at: str) -> float:
     try:
-        seconds = float(parse_quantity(value, TIME_UNITS, "timeout"))
+        seconds = parse_duration(value, "timeout")
     except ValueError as exc:
         raise _fail(at, str(exc)) from None
     if seconds <= 0:
