@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from . import report as allure_report
+from .android import PRIVATE_FOLDERS
 from .apps.base import BackupApp, StepResult
 from .manifest import Manifest
-from .verify import PRIVATE_FOLDERS, Report, verify
+from .verify import Report, verify
 
 
 @dataclass

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .android import is_image, is_private
 from .manifest import Manifest, MediaItem
 from .media.probe import Probe, probe
 from .policy import Policy
@@ -31,9 +32,6 @@ VERDICTS = ["intact", "skipped-as-promised", "renamed", "moved", "recompressed",
 MARKS = {"intact": "=", "renamed": "=", "moved": "=", "skipped-as-promised": "~", "missing": "-",
          "extra": "+", "duplicated": "+", "recompressed": "*", "metadata-lost": "*",
          "timestamp-changed": "*", "corrupted": "*"}
-
-#: Folders under shared storage that hold apps' private files, not the user's gallery.
-PRIVATE_FOLDERS = ("Android/data", "Android/obb")
 
 HASH_BATCH = 200  # paths per `sha256sum` call on the phone
 
@@ -244,7 +242,7 @@ class Verifier:
             if entry.is_dir:
                 continue
             rel = posixpath.relpath(entry.path, root)
-            if rel.startswith("../") or any(rel == p or rel.startswith(p + "/") for p in PRIVATE_FOLDERS):
+            if rel.startswith("../") or is_private(rel):
                 continue
             found[rel] = Found(rel, entry.size, entry.mtime)
         return found
@@ -460,7 +458,7 @@ class Verifier:
                 path = self.original(item)
                 if path is not None:
                     photos.append((item, path))
-        candidates = [rel for rel in sorted(unclaimed) if _looks_like_image(rel)]
+        candidates = [rel for rel in sorted(unclaimed) if is_image(rel)]
         if not photos or not candidates:
             return []
         pairs = []
@@ -506,11 +504,6 @@ def _same_value(expected: str, found: str) -> bool:
         return abs(float(expected) - float(found)) < 1e-5
     except (TypeError, ValueError):
         return False
-
-
-def _looks_like_image(rel: str) -> bool:
-    return os.path.splitext(rel)[1].lower() in {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".gif",
-                                                ".tif", ".tiff", ".dng", ".bmp"}
 
 
 def _safe_suffix(rel: str) -> str:

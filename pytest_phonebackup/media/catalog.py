@@ -17,7 +17,14 @@ from typing import Any
 
 import yaml
 
+from ..android import is_media
 from ..errors import ScenarioError
+from ..policy import (
+    REFERENCE_MAX_PHOTO_BYTES,
+    REFERENCE_MAX_PHOTO_PIXELS,
+    REFERENCE_MAX_VIDEO_BYTES,
+    REFERENCE_MIN_SIDE,
+)
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 
@@ -38,19 +45,17 @@ FORMATS = {
 }
 # Largest side each encoder accepts (JPEG: 16-bit header field minus libjpeg's margin; WebP: 14 bits).
 MAX_SIDE = {"jpeg": 65500, "webp": 16383, "heic": 16384, "gif": 65535}
-# Extensions MediaStore files as images or videos (Android's MimeUtils); others are not in the gallery.
-MEDIA_EXTENSIONS = {"jpg", "jpeg", "png", "webp", "heic", "heif", "gif", "tif", "tiff", "dng", "bmp",
-                    "mp4", "mov", "3gp", "3gpp", "mkv", "webm", "avi"}
 
 
 @dataclass(frozen=True)
 class ReferencePolicy:
-    """The limits each item's `limits` list is computed against. Sizes in bytes, MB = 1,000,000."""
+    """The limits each item's `limits` list is computed against (by default the reference cloud-photos
+    policy of policy.py). Sizes in bytes, MB = 1,000,000."""
 
-    photo_max_bytes: int = 75 * 1000**2
-    photo_max_pixels: int = 100 * 1000**2
-    video_max_bytes: int = 10 * 1000**3
-    min_side: int = 256
+    photo_max_bytes: int = REFERENCE_MAX_PHOTO_BYTES
+    photo_max_pixels: int = REFERENCE_MAX_PHOTO_PIXELS
+    video_max_bytes: int = REFERENCE_MAX_VIDEO_BYTES
+    min_side: int = REFERENCE_MIN_SIDE
 
     def crossed(self, kind: str, size: int, width: int | None, height: int | None) -> list[str]:
         """Names of the limits an item crosses: the reasons a backup following this policy skips it."""
@@ -241,8 +246,7 @@ def indexed_by_default(path: str) -> bool:
     parts = path.split("/")
     if any(part.startswith(".") for part in parts):
         return False
-    ext = parts[-1].rsplit(".", 1)[-1].lower() if "." in parts[-1] else ""
-    return ext in MEDIA_EXTENSIONS
+    return is_media(path)
 
 
 # --- loading --------------------------------------------------------------------------------------
