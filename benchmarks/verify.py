@@ -15,7 +15,7 @@ from pytest_phonebackup.apps import load_app
 from pytest_phonebackup.media.gallery import Gallery
 from pytest_phonebackup.policy import Policy
 from pytest_phonebackup.roundtrip import RoundTrip
-from pytest_phonebackup.verify import verify
+from pytest_phonebackup.verification import verify
 
 from ._phone import private_phone
 

@@ -15,7 +15,7 @@ from . import report as allure_report
 from .android import PRIVATE_FOLDERS
 from .apps.base import BackupApp, StepResult
 from .manifest import Manifest
-from .verify import Report, verify
+from .verification import Report, verify
 
 
 @dataclass

@@ -17,7 +17,8 @@ from report_testing import REPO
 
 from pytest_phonebackup import report, report_html
 from pytest_phonebackup.manifest import Manifest, MediaItem
-from pytest_phonebackup.verify import Report, Verdict
+from pytest_phonebackup.verification import ItemVerdict as Verdict
+from pytest_phonebackup.verification import Report
 
 
 def _report(*verdicts: Verdict) -> Report:
