@@ -18,7 +18,7 @@ from pathlib import Path
 from ..android import SHARED_STORAGE, is_image, is_video
 from ..errors import PhoneError, SafetyError
 from ..manifest import Manifest
-from ..phone import Phone
+from ..phonelike import PhoneLike
 from .cache import Cache
 from .catalog import Profile, load_profile
 from .generate import Progress, generate
@@ -61,7 +61,7 @@ class Gallery:
         gallery.wipe(expected)                    # only those files, only if still unchanged
     """
 
-    def __init__(self, phone: Phone, cache: Cache | None = None, workdir: str | Path | None = None,
+    def __init__(self, phone: PhoneLike, cache: Cache | None = None, workdir: str | Path | None = None,
                  progress: bool = True, scan_timeout: float = 120):
         self.phone = phone
         self.cache = cache
