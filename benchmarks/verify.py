@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from pytest_phonebackup.apps import load_app
-from pytest_phonebackup.apps.base import Policy
 from pytest_phonebackup.media.gallery import Gallery
+from pytest_phonebackup.policy import Policy
 from pytest_phonebackup.roundtrip import RoundTrip
-from pytest_phonebackup.verify import verify
+from pytest_phonebackup.verification import verify
 
 from ._phone import private_phone
 

@@ -29,9 +29,9 @@ _EXPORTS = {
     "load_app": "pytest_phonebackup.apps",
     "BackupApp": "pytest_phonebackup.apps.base",
     "RoundTrip": "pytest_phonebackup.roundtrip",
-    "verify": "pytest_phonebackup.verify",
-    "Report": "pytest_phonebackup.verify",
-    "Verdict": "pytest_phonebackup.verify",
+    "verify": "pytest_phonebackup.verification",
+    "Report": "pytest_phonebackup.verification",
+    "Verdict": "pytest_phonebackup.verification",
     "PhoneBackupError": "pytest_phonebackup.errors",
     "InfrastructureError": "pytest_phonebackup.errors",
     "PhoneError": "pytest_phonebackup.errors",
@@ -90,4 +90,4 @@ if TYPE_CHECKING:
     from .provision.avd import AvdProvisioner
     from .provision.virtual import VirtualProvisioner
     from .roundtrip import RoundTrip
-    from .verify import Report, Verdict, verify
+    from .verification import Report, Verdict, verify

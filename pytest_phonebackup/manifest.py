@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .android import SHARED_STORAGE
+
 MANIFEST_VERSION = 1
 
 
@@ -57,7 +59,7 @@ class Manifest:
     profile: str
     seed: int
     items: list[MediaItem] = field(default_factory=list)
-    root: str = "/sdcard"  # device folder the item paths are relative to
+    root: str = SHARED_STORAGE  # device folder the item paths are relative to
     serial: str = ""  # the phone it was seeded on (empty for `media generate`)
     created: str = ""  # ISO time of seeding
     preexisting: list[str] = field(default_factory=list)  # files on the phone before seeding (never extras, never wiped)

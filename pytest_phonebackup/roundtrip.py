@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .android import PRIVATE_FOLDERS
 from .apps.base import BackupApp, StepResult
 from .manifest import Manifest
 from .observer import PhaseTiming, RoundTripObserver, current_observer
 from .phonelike import PhoneLike
-from .verify import PRIVATE_FOLDERS, Report, verify
+from .verification import Report, verify
 
 __all__ = ["PhaseTiming", "RoundTrip", "RoundTripResult", "files_on"]
 

@@ -14,6 +14,9 @@ import humanfriendly
 
 _WITH_OFFSET = re.compile(r"^\s*(?P<base>.*?\S)\s*(?:(?P<sign>[+-])\s*(?P<delta>\d+))?\s*$")
 _NUMBER_UNIT = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z]*)\s*$")
+# Units a size may carry (lower case); humanfriendly alone would also read '75 parsecs' as petabytes.
+SIZE_UNITS = frozenset({"", "b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "pib"})
+_SIZE_UNITS_TEXT = "units B, KB, MB, GB, TB decimal (MB = 1,000,000 bytes); KiB, MiB, GiB, TiB binary"
 PIXEL_UNITS = {"": 1, "p": 1, "px": 1, "kp": 1000, "mp": 1000**2, "gp": 1000**3}
 _DURATION_UNITS = {"": 1.0, "ms": 0.001, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0,
                    "d": 86400.0}
@@ -43,13 +46,13 @@ def parse_size(value: Any, what: str = "size") -> int:
     if isinstance(value, (int, float)):
         return int(value)
     base, offset = _split_offset(str(value))
-    if _NUMBER_UNIT.match(base) is None:
-        raise QuantityError(f"{what}: cannot read {value!r}; write e.g. {examples} (MB = 1,000,000 bytes)")
+    match = _NUMBER_UNIT.match(base)
+    if match is None or match.group("unit").lower() not in SIZE_UNITS:
+        raise QuantityError(f"{what}: cannot read {value!r}; write e.g. {examples} ({_SIZE_UNITS_TEXT})")
     try:
         return int(humanfriendly.parse_size(base)) + offset
     except humanfriendly.InvalidSize:
-        raise QuantityError(f"{what}: cannot read {value!r}; write e.g. {examples} "
-                            "(units B, KB, MB, GB, TB decimal; KiB, MiB, GiB, TiB binary)") from None
+        raise QuantityError(f"{what}: cannot read {value!r}; write e.g. {examples} ({_SIZE_UNITS_TEXT})") from None
 
 
 def parse_pixels(value: Any, what: str = "pixel count") -> int:

@@ -1,52 +1,29 @@
-"""`phonebackup verify`: judge a phone against a manifest after a restore, outside pytest, with
-stable exit codes for scripts and CI: 0 verified, 1 differences found, 2 could not run.
+"""Wiring of `phonebackup verify` (verification/cli.py) to where its phone and policy come from: a phone
+attached over ADB (provision/) and a backup app's scenario (apps/). It sits at the command-line layer
+because verification itself never imports provision/ or apps/.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
+from typing import Any
 
-from .errors import PhoneBackupError
-
-VERIFIED, DIFFERENCES, COULD_NOT_RUN = 0, 1, 2
-
-
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "verify", help="verify a phone against a manifest after a restore (exit 0 verified, 1 differences, 2 could not run)")
-    parser.add_argument("--serial", required=True, help="the phone (a serial from `adb devices`, or host:port)")
-    parser.add_argument("--manifest", required=True, type=Path, help="manifest.json written by `phonebackup media seed`")
-    parser.add_argument("--app", help="take the policy of this backup app (scenario name or YAML path); "
-                                      "default: every item must come back byte for byte, in place, with its time")
-    parser.add_argument("--originals", type=Path, help="folder with the generated files (to say how a file differs)")
-    parser.add_argument("--out", type=Path, default=Path("phonebackup-verify"), help="where report.json goes")
-    parser.add_argument("--wait", type=float, default=15, help="seconds to wait for the phone to be listed (default 15)")
-    parser.add_argument("--quiet", action="store_true", help="print only the summary, not a line per item")
-    parser.set_defaults(func=run_verify)
+from .phonelike import PhoneLike
+from .policy import Policy
+from .verification import cli
 
 
-def run_verify(args: argparse.Namespace) -> int:
-    from .apps import load_app
-    from .apps.base import Policy
-    from .manifest import Manifest
+def attach(serial: str, wait: float) -> PhoneLike:
     from .provision.attached import AttachedProvisioner
-    from .verify import verify
 
-    try:
-        manifest = Manifest.load(args.manifest)
-        policy = load_app(args.app).policy if args.app else Policy()
-        phone = AttachedProvisioner([args.serial], boot_timeout=args.wait).attach(args.serial)
-        args.out.mkdir(parents=True, exist_ok=True)
-        report = verify(manifest, phone, policy, workdir=args.out, originals=args.originals)
-    except (PhoneBackupError, ValueError, OSError) as exc:
-        print(f"phonebackup verify: could not run: {exc}", file=sys.stderr)
-        return COULD_NOT_RUN
-    if not args.quiet:
-        for line in report.rclone_lines():
-            print(line)
-    path = report.save(args.out / "report.json")
-    print(report.summary())
-    print(f"report: {path}")
-    return VERIFIED if report.ok else DIFFERENCES
+    return AttachedProvisioner([serial], boot_timeout=wait).attach(serial)
+
+
+def app_policy(name_or_path: str) -> Policy:
+    from .apps import load_app
+
+    return load_app(name_or_path).policy
+
+
+def add_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
+    cli.add_commands(subparsers, attach=attach, app_policy=app_policy)

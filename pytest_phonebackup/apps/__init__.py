@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ScenarioError
+from ..policy import Policy
 from ..yamlfile import LocatedDict, load_yaml, where
-from .base import BackupApp, Policy
+from .base import BackupApp
 
 if TYPE_CHECKING:
     from .appium_server import AppiumService

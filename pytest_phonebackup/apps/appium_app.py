@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 from ..errors import ScenarioError, ScenarioStepFailed
 from ..observer import current_observer
 from ..phonelike import PhoneLike
+from ..policy import Policy
 from ..yamlfile import LocatedDict, LocatedList, load_yaml
 from .appium_server import AppiumService
-from .base import BackupApp, Policy, StepResult
+from .base import BackupApp, StepResult
 from .flows.runner import FlowRunner
 from .flows.schema import VARIABLE, Scenario, Step, parse_scenario, parse_steps
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from ..errors import BackupToolError, ScenarioError
 from ..phone.adb import adb_path, adb_server_port
 from ..phonelike import PhoneLike
-from .base import BackupApp, Policy, StepResult
+from ..policy import Policy
+from .base import BackupApp, StepResult
 
 PLACEHOLDERS = ("serial", "backup_dir", "adb", "python", "adb_port", "scenario_dir", "workdir")
 OUTPUT_TAIL_LINES = 15

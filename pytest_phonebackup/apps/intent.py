@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import BackupIncomplete, BackupPaused, BackupStopped, PhoneError, RestoreFailed, ScenarioError
 from ..phonelike import PhoneLike
+from ..policy import Policy
 from ..yamlfile import LocatedDict, where
-from .base import BackupApp, Policy, StepResult
+from .base import BackupApp, StepResult
 
 if TYPE_CHECKING:
     from ..virtual.cloud import CloudStore

@@ -17,15 +17,17 @@ from typing import Any
 
 import yaml
 
+from ..android import is_media
 from ..errors import ScenarioError
+from ..policy import (
+    REFERENCE_MAX_PHOTO_BYTES,
+    REFERENCE_MAX_PHOTO_PIXELS,
+    REFERENCE_MAX_VIDEO_BYTES,
+    REFERENCE_MIN_SIDE,
+)
+from ..units import parse_duration, parse_pixels, parse_size
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
-
-# Units of sizes in profiles. "MB" is decimal (1,000,000 bytes), as in Google's "75 MB"; the binary
-# units are spelled MiB/GiB. "MP" is 1,000,000 pixels.
-UNITS = {"": 1, "B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
-         "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4, "MP": 1000**2, "px": 1}
-QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*(?:([+-])\s*(\d+))?\s*$")
 
 FORMATS = {
     # format: (kind, MIME type of the content, usual extension)
@@ -38,19 +40,17 @@ FORMATS = {
 }
 # Largest side each encoder accepts (JPEG: 16-bit header field minus libjpeg's margin; WebP: 14 bits).
 MAX_SIDE = {"jpeg": 65500, "webp": 16383, "heic": 16384, "gif": 65535}
-# Extensions MediaStore files as images or videos (Android's MimeUtils); others are not in the gallery.
-MEDIA_EXTENSIONS = {"jpg", "jpeg", "png", "webp", "heic", "heif", "gif", "tif", "tiff", "dng", "bmp",
-                    "mp4", "mov", "3gp", "3gpp", "mkv", "webm", "avi"}
 
 
 @dataclass(frozen=True)
 class ReferencePolicy:
-    """The limits each item's `limits` list is computed against. Sizes in bytes, MB = 1,000,000."""
+    """The limits each item's `limits` list is computed against (by default the reference cloud-photos
+    policy of policy.py). Sizes in bytes, MB = 1,000,000."""
 
-    photo_max_bytes: int = 75 * 1000**2
-    photo_max_pixels: int = 100 * 1000**2
-    video_max_bytes: int = 10 * 1000**3
-    min_side: int = 256
+    photo_max_bytes: int = REFERENCE_MAX_PHOTO_BYTES
+    photo_max_pixels: int = REFERENCE_MAX_PHOTO_PIXELS
+    video_max_bytes: int = REFERENCE_MAX_VIDEO_BYTES
+    min_side: int = REFERENCE_MIN_SIDE
 
     def crossed(self, kind: str, size: int, width: int | None, height: int | None) -> list[str]:
         """Names of the limits an item crosses: the reasons a backup following this policy skips it."""
@@ -185,33 +185,6 @@ class _Where:
         return ScenarioError(f"{self.source}: {message}")
 
 
-def parse_quantity(text: Any, what: str = "size") -> int:
-    """'75MB-1' -> 74999999, '100MP+2' -> 100000002, '10GiB' -> 10737418240, 42 -> 42."""
-    if isinstance(text, bool):
-        raise ValueError(f"{what} must be a number or e.g. 75MB, 100MP+1, not {text!r}")
-    if isinstance(text, int):
-        return text
-    match = QUANTITY.match(str(text))
-    if not match or match.group(2) not in UNITS:
-        raise ValueError(f"cannot read {what} {text!r}: write e.g. 1234, 75MB, 75MB-1, 10GiB, 100MP+1 "
-                         f"(units: {', '.join(u for u in UNITS if u)}; MB = 1,000,000 bytes)")
-    number, unit, sign, delta = match.groups()
-    value = int(round(float(number) * UNITS[unit]))
-    if sign:
-        value += int(delta) if sign == "+" else -int(delta)
-    return value
-
-
-def parse_duration(text: Any) -> float:
-    """'17m', '1h', '2s', '1d', 90 -> seconds."""
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return float(text)
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", str(text))
-    if not match:
-        raise ValueError(f"cannot read duration {text!r}: write e.g. 90, 2s, 17m, 1h, 1d")
-    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
-
-
 def dimensions_for(pixels: int, fmt: str, aspect: float = 4 / 3) -> tuple[int, int]:
     """Width x height with exactly `pixels` pixels, as close to `aspect` as the format allows."""
     limit = MAX_SIDE.get(fmt, 2**31 - 1)
@@ -241,8 +214,7 @@ def indexed_by_default(path: str) -> bool:
     parts = path.split("/")
     if any(part.startswith(".") for part in parts):
         return False
-    ext = parts[-1].rsplit(".", 1)[-1].lower() if "." in parts[-1] else ""
-    return ext in MEDIA_EXTENSIONS
+    return is_media(path)
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -325,8 +297,9 @@ def _build(root: yaml.Node | None, source: str, seed: int) -> Profile:
         _check_keys(fields, set(ReferencePolicy.__dataclass_fields__), source, "policy")
         values = {}
         for key, node in fields.items():
+            parse = parse_pixels if key in ("photo_max_pixels", "min_side") else parse_size
             try:
-                values[key] = parse_quantity(_value(node), key)
+                values[key] = parse(_value(node), f"policy.{key}")
             except ValueError as exc:
                 raise _Where(source, node).error(str(exc)) from None
         policy = ReferencePolicy(**values)
@@ -339,7 +312,7 @@ def _build(root: yaml.Node | None, source: str, seed: int) -> Profile:
         defaults.update({k: _value(v) for k, v in default_nodes.items()})
     try:
         start = _parse_time(defaults["taken"])
-        step = timedelta(seconds=parse_duration(defaults["every"]))
+        step = timedelta(seconds=parse_duration(defaults["every"], "every"))
     except ValueError as exc:
         raise _Where(source, default_nodes.get("taken") or default_nodes.get("every")).error(str(exc)) from None
     items_node = top["items"]
@@ -401,7 +374,7 @@ def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dic
         if kind in ("photo", "video"):
             if "pixels" in raw:
                 aspect = float(raw.get("aspect", 4 / 3))
-                width, height = dimensions_for(parse_quantity(raw["pixels"], "pixels"), fmt, aspect)
+                width, height = dimensions_for(parse_pixels(raw["pixels"], "pixels"), fmt, aspect)
             else:
                 size = str(raw.get("size", defaults["size"]))
                 match = re.fullmatch(r"\s*(\d+)\s*x\s*(\d+)\s*", size)
@@ -417,7 +390,7 @@ def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dic
     except ValueError as exc:
         raise fail("pixels" if "pixels" in raw else "size", str(exc)) from None
     try:
-        target = parse_quantity(raw["bytes"], "bytes") if "bytes" in raw else None
+        target = parse_size(raw["bytes"], "bytes") if "bytes" in raw else None
     except ValueError as exc:
         raise fail("bytes", str(exc)) from None
     if target is not None and fmt not in ("jpeg", "mp4", "mov"):
@@ -439,7 +412,7 @@ def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dic
         raise fail("tags", "tags must be a list of strings")
     try:
         taken_fixed = _parse_time(raw["taken"]) if "taken" in raw else None
-        duration = parse_duration(raw.get("duration", defaults["duration"])) if kind == "video" else None
+        duration = parse_duration(raw.get("duration", defaults["duration"]), "duration") if kind == "video" else None
     except ValueError as exc:
         raise fail("taken" if "taken" in raw else "duration", str(exc)) from None
 

@@ -15,18 +15,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..android import SHARED_STORAGE, is_image, is_video
 from ..errors import PhoneError, SafetyError
 from ..manifest import Manifest
-from ..phone import Phone
+from ..phonelike import PhoneLike
 from .cache import Cache
 from .catalog import Profile, load_profile
 from .generate import Progress, generate
 
 log = logging.getLogger(__name__)
 
-ROOT = "/sdcard"
-IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "webp", "heic", "heif", "gif", "tif", "tiff", "dng", "bmp"}
-VIDEO_EXTENSIONS = {"mp4", "mov", "3gp", "3gpp", "mkv", "webm", "avi"}
+ROOT = SHARED_STORAGE
 COLLECTIONS = {  # MediaStore collection of a file, chosen by extension as Android's scanner does
     "images": "content://media/external/images/media",
     "video": "content://media/external/video/media",
@@ -40,9 +39,7 @@ ROW_COLUMNS = ["_id", "_display_name", "relative_path", "mime_type", "_size", "w
 
 def collection_of(path: str) -> str | None:
     """'images', 'video' or None (not in the gallery), from the name's extension as MediaStore does."""
-    name = path.rsplit("/", 1)[-1]
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return "images" if ext in IMAGE_EXTENSIONS else "video" if ext in VIDEO_EXTENSIONS else None
+    return "images" if is_image(path) else "video" if is_video(path) else None
 
 
 @dataclass
@@ -64,7 +61,7 @@ class Gallery:
         gallery.wipe(expected)                    # only those files, only if still unchanged
     """
 
-    def __init__(self, phone: Phone, cache: Cache | None = None, workdir: str | Path | None = None,
+    def __init__(self, phone: PhoneLike, cache: Cache | None = None, workdir: str | Path | None = None,
                  progress: bool = True, scan_timeout: float = 120):
         self.phone = phone
         self.cache = cache

@@ -29,7 +29,7 @@ allure_commons: Any = _allure_commons
 if TYPE_CHECKING:
     from ..phonelike import PhoneLike
     from ..roundtrip import RoundTripResult
-    from ..verify import Report
+    from ..verification import Report
 
 _TYPES = {"text": "TEXT", "json": "JSON", "csv": "CSV", "html": "HTML", "xml": "XML", "png": "PNG",
           "jpg": "JPG", "uri": "URI_LIST"}

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..manifest import Manifest, MediaItem
-from ..verify import Report, Verdict, _safe_suffix
+from ..verification import ItemVerdict as Verdict
+from ..verification import Report
+from ..verification import safe_suffix as _safe_suffix
 
 THUMB = 150  # pixels, longest side
 REGENERATE_MAX_BYTES = 30 * 1000**2  # originals bigger than this are not made again just for a thumbnail
@@ -219,7 +221,7 @@ def difference_uri(a: Path, b: Path, size: int = THUMB) -> str | None:
 
 
 def _ordered(verdicts: list[Verdict]) -> list[Verdict]:
-    from ..verify import VERDICTS
+    from ..verification import VERDICTS
 
     return sorted(verdicts, key=lambda v: (v.ok, -VERDICTS.index(v.verdict) if v.verdict in VERDICTS else 0, v.path))
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..manifest import Manifest
-    from ..verify import Report
+    from ..verification import Report
 
 
 @dataclass(frozen=True)

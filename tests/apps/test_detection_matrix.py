@@ -16,7 +16,7 @@ from pytest_phonebackup.apps.command import CommandApp
 from pytest_phonebackup.media.gallery import Gallery
 from pytest_phonebackup.phone import Phone
 from pytest_phonebackup.reference.defects import EXPECTED_VERDICT, FAULTS
-from pytest_phonebackup.verify import Report, verify
+from pytest_phonebackup.verification import Report, verify
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.cli import start_phone
 

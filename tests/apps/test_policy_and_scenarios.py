@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from pytest_phonebackup.apps import builtin_scenarios, load_app
-from pytest_phonebackup.apps.base import REFERENCE_CLOUD_POLICY, Policy
 from pytest_phonebackup.apps.command import CommandApp
 from pytest_phonebackup.errors import ScenarioError
 from pytest_phonebackup.manifest import MediaItem
+from pytest_phonebackup.policy import REFERENCE_CLOUD_POLICY, Policy
 
 
 def photo(**kw) -> MediaItem:

@@ -7,7 +7,7 @@ from pathlib import Path
 from pytest_phonebackup.apps.intent import IntentApp
 from pytest_phonebackup.media.gallery import Gallery
 from pytest_phonebackup.phone import Phone
-from pytest_phonebackup.verify import Report, verify
+from pytest_phonebackup.verification import Report, verify
 
 
 def cards(app: IntentApp) -> list[str]:

@@ -11,9 +11,9 @@ import pytest
 from cloudapp_testing import cards
 
 from pytest_phonebackup.apps import load_app
-from pytest_phonebackup.apps.base import Policy
 from pytest_phonebackup.errors import ScenarioError
 from pytest_phonebackup.media.gallery import Gallery
+from pytest_phonebackup.policy import Policy
 from pytest_phonebackup.roundtrip import RoundTrip
 from pytest_phonebackup.virtual import PhoneConfig
 from pytest_phonebackup.virtual.apps.cloudphotos import PACKAGE, STATUS_FILE

@@ -8,7 +8,7 @@ from cloudapp_testing import wipe_restore_verify
 
 from pytest_phonebackup.errors import RestoreFailed
 from pytest_phonebackup.media.gallery import Gallery
-from pytest_phonebackup.verify import verify
+from pytest_phonebackup.verification import verify
 from pytest_phonebackup.virtual import PhoneConfig
 
 

@@ -10,23 +10,25 @@ import pytest
 
 from pytest_phonebackup.errors import ScenarioError
 from pytest_phonebackup.media import builtin_profiles, load_profile
-from pytest_phonebackup.media.catalog import PROFILES_DIR, ReferencePolicy, dimensions_for, parse_quantity
+from pytest_phonebackup.media.catalog import PROFILES_DIR, ReferencePolicy, dimensions_for
+from pytest_phonebackup.units import parse_pixels, parse_size
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("text, value", [
-    ("75MB-1", 74_999_999), ("75MB", 75_000_000), ("75MB+1", 75_000_001), ("10GB", 10_000_000_000),
-    ("10GiB", 10 * 1024**3), ("100MP+2", 100_000_002), ("1.5kB", 1500), (42, 42), ("7", 7),
+@pytest.mark.parametrize("parse, text, value", [
+    (parse_size, "75MB-1", 74_999_999), (parse_size, "75MB", 75_000_000), (parse_size, "75MB+1", 75_000_001),
+    (parse_size, "10GB", 10_000_000_000), (parse_size, "10GiB", 10 * 1024**3), (parse_pixels, "100MP+2", 100_000_002),
+    (parse_size, "1.5kB", 1500), (parse_size, 42, 42), (parse_size, "7", 7),
 ])
-def test_sizes_use_decimal_MB_and_binary_MiB(text, value):
-    assert parse_quantity(text) == value
+def test_sizes_use_decimal_MB_and_binary_MiB(parse, text, value):
+    assert parse(text) == value
 
 
 @pytest.mark.parametrize("text", ["75 MiBs", "MB", "75MB*2", True, "-3"])
 def test_unreadable_sizes_say_how_to_write_them(text):
     with pytest.raises(ValueError, match="75MB"):
-        parse_quantity(text)
+        parse_size(text)
 
 
 @pytest.mark.parametrize("pixels, fmt", [(100_000_000 - 1, "jpeg"), (100_000_000, "jpeg"), (100_000_002, "jpeg"),
@@ -122,7 +124,7 @@ BAD_PROFILES = [
     ("profile: p\nitems:\n  - {id: a, path: a.jpg}\n  - {id: b, path: b.jpg, colour: red}\n", 4, "unknown key 'colour'"),
     ("profile: p\nitems:\n  - id: a\n    path: a.xyz\n    format: bmp\n", 5, "unknown format 'bmp'"),
     ("profile: p\nitems:\n  - id: a\n    path: a.jpg\n    size: big\n", 5, "WIDTHxHEIGHT"),
-    ("profile: p\nitems:\n  - id: a\n    path: a.jpg\n    bytes: 75 MiBs\n", 5, "cannot read bytes"),
+    ("profile: p\nitems:\n  - id: a\n    path: a.jpg\n    bytes: 75 MiBs\n", 5, "bytes: cannot read '75 MiBs'"),
     ("profile: p\nitems:\n  - id: a\n    path: a.jpg\n    orientation: 9\n", 5, "1..8"),
     ("profile: p\nitems:\n  - id: a\n    path: a.png\n    bytes: 1MB\n", 5, "padding JPEG"),
     ("profile: p\nitems:\n  - {id: a, path: a.jpg}\n  - {id: a, path: b.jpg}\n", 4, "two items have the id 'a'"),

@@ -32,7 +32,8 @@ from pytest_phonebackup.reporting.html import (
     verdict_table_html,
 )
 from pytest_phonebackup.roundtrip import PhaseTiming
-from pytest_phonebackup.verify import Report, Verdict
+from pytest_phonebackup.verification import ItemVerdict as Verdict
+from pytest_phonebackup.verification import Report
 
 
 def _report(*verdicts: Verdict) -> Report:

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import ScenarioError
+from ...policy import Policy
+from ...units import parse_duration
 from ...yamlfile import LocatedDict, where
-from ..base import TIME_UNITS, Policy, parse_quantity
 
 DEFAULT_TIMEOUT = 20.0  # seconds a condition may take before the step fails (scenario `timeout:` changes it)
 SELECTOR_KEYS = ("text", "id", "accessibilityId", "className", "index", "below", "above", "childOf",
@@ -69,7 +70,7 @@ def _check_selector(value: Any, at: str, allow_string: bool = True) -> dict[str,
 
 def _check_timeout(value: Any, at: str) -> float:
     try:
-        seconds = float(parse_quantity(value, TIME_UNITS, "timeout"))
+        seconds = parse_duration(value, "timeout")
     except ValueError as exc:
         raise _fail(at, str(exc)) from None
     if seconds <= 0:

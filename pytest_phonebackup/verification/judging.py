@@ -1,0 +1,282 @@
+"""Judging a restore: the expected Manifest against the phone, with the app's Policy, one ItemVerdict per
+seeded item (plus duplicates and extras) in a Report. Hashing runs on the phone in batches; only files
+that differ are pulled, to say *how* they differ. Not for talking ADB (it takes a PhoneLike) or Allure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..android import is_image, is_private
+from ..manifest import Manifest, MediaItem
+from ..phonelike import PhoneLike
+from ..policy import Policy
+from .compare import RECOMPRESSED_MAX_DISTANCE, describe_byte_difference, pixel_distance, read_facts
+from .matching import Found, pair_by_content, pair_by_pixels
+from .model import ItemVerdict, Report, Verdict
+
+HASH_BATCH = 200  # paths per `sha256sum` call on the phone
+
+Problem = tuple[Verdict, bool, str]  # (verdict, acceptable under the policy, reason)
+
+
+def pulled_name(rel: str) -> str:
+    """The host name a restored file is pulled under (the phone's name may be hostile)."""
+    return hashlib.sha1(rel.encode("utf-8", "surrogateescape")).hexdigest()[:16] + safe_suffix(rel)
+
+
+def safe_suffix(rel: str) -> str:
+    ext = posixpath.splitext(rel)[1].lower()
+    return ext if ext[1:].isalnum() and len(ext) <= 6 else ""
+
+
+class Verifier:
+    """Runs one verification against a phone. Use `verify(...)` unless you need the pieces."""
+
+    def __init__(self, expected: Manifest, phone: PhoneLike, policy: Policy, *, workdir: Path,
+                 originals: Path | None = None, progress: Callable[[str], None] | None = None):
+        self.expected = expected
+        self.phone = phone
+        self.policy = policy
+        self.workdir = Path(workdir)
+        src = originals or (Path(expected.source_dir) if expected.source_dir else None)
+        self.originals = src if src and src.is_dir() else None
+        self.progress: Callable[[str], None] = progress or (lambda _msg: None)
+        self.calls = 0
+        self.pulled = 0
+        self._pull_dir = self.workdir / "pulled"
+
+    # -- gathering ------------------------------------------------------------------------------
+    def list_phone(self) -> dict[str, Found]:
+        root = self.expected.root.rstrip("/")
+        self.calls += 1
+        found: dict[str, Found] = {}
+        for entry in self.phone.list_tree(root):
+            if entry.is_dir:
+                continue
+            rel = posixpath.relpath(entry.path, root)
+            if rel.startswith("../") or is_private(rel):
+                continue
+            found[rel] = Found(rel, entry.size, entry.mtime)
+        return found
+
+    def hash_on_phone(self, files: list[Found]) -> None:
+        root = self.expected.root.rstrip("/")
+        for start in range(0, len(files), HASH_BATCH):
+            batch = files[start:start + HASH_BATCH]
+            self.calls += 1
+            hashes = self.phone.hash_files([f"{root}/{f.rel}" for f in batch])
+            for f in batch:
+                f.sha256 = hashes.get(f"{root}/{f.rel}")
+            self.progress(f"hashed {min(start + HASH_BATCH, len(files))}/{len(files)} files on the phone")
+
+    def pull(self, rel: str) -> Path:
+        """Pull one file for diagnosis under a name of our own (see `pulled_name`)."""
+        self._pull_dir.mkdir(parents=True, exist_ok=True)
+        local = self._pull_dir / pulled_name(rel)
+        if not local.exists():
+            self.calls += 1
+            self.pulled += 1
+            self.phone.pull(f"{self.expected.root.rstrip('/')}/{rel}", str(local))
+        return local
+
+    def original(self, item: MediaItem) -> Path | None:
+        if self.originals is None:
+            return None
+        candidate = (self.originals / item.path).resolve()
+        try:
+            candidate.relative_to(self.originals.resolve())
+        except ValueError:
+            return None
+        return candidate if candidate.is_file() else None
+
+    # -- judging --------------------------------------------------------------------------------
+    def run(self) -> Report:
+        started = time.monotonic()
+        items = self.expected.items
+        preexisting = {p.lstrip("/") for p in self.expected.preexisting}
+        self.progress(f"listing {self.expected.root} on {self.phone.serial or 'the phone'}")
+        found = {rel: f for rel, f in self.list_phone().items() if rel not in preexisting}
+        sizes = {item.size for item in items}
+        self.hash_on_phone([f for f in found.values() if f.size in sizes])
+
+        pairing = pair_by_content(items, found)
+        verdicts = [self.judge_same_bytes(item, f) for item, f in pairing.same_bytes]
+        verdicts += [ItemVerdict(Verdict.DUPLICATED, f.rel, self.policy.allow_duplicates,
+                                 f"a second copy of {item.path}", found=f.rel, item_id=item.id,
+                                 kind=item.kind, size=f.size) for item, f in pairing.copies]
+        verdicts += [self.judge_changed(item, f) for item, f in pairing.same_path]
+        # other path, same picture (recompressed and renamed/moved)
+        if pairing.unmatched and pairing.unclaimed:
+            for item, rel in self.match_by_pixels(pairing.unmatched, pairing.unclaimed):
+                pairing.claim(item, rel)
+                verdicts.append(self.judge_changed(item, found[rel]))
+        verdicts += [self.judge_absent(item) for item in pairing.unmatched]
+        verdicts += [ItemVerdict(Verdict.EXTRA, rel, self.policy.allow_extras,
+                                 "on the phone after restore but never seeded (and not there before seeding)",
+                                 found=rel, size=found[rel].size) for rel in sorted(pairing.unclaimed)]
+        return Report(profile=self.expected.profile, seed=self.expected.seed, serial=self.phone.serial,
+                      verdicts=verdicts, policy=self.policy.to_dict(), seconds=time.monotonic() - started,
+                      phone_calls=self.calls, pulled=self.pulled)
+
+    def judge_same_bytes(self, item: MediaItem, f: Found) -> ItemVerdict:
+        pol = self.policy.preserves
+        problems: list[Problem] = []
+        details: dict[str, Any] = {}
+        if f.rel != item.path:
+            if posixpath.dirname(f.rel) == item.folder:
+                problems.append((Verdict.RENAMED, not pol.name,
+                                 f"same bytes under another name: {posixpath.basename(f.rel)}"))
+            else:
+                problems.append((Verdict.MOVED, not pol.folder,
+                                 f"same bytes in another folder: {posixpath.dirname(f.rel) or '/'}"))
+        drift = f.mtime - item.mtime
+        if abs(drift) > self.policy.time_tolerance:
+            details["mtime"] = {"expected": item.mtime, "found": f.mtime, "drift_seconds": round(drift, 3)}
+            problems.append((Verdict.TIMESTAMP_CHANGED, not pol.file_time,
+                             f"file time off by {_human_seconds(drift)} (tolerance {self.policy.time_tolerance:g} s)"))
+        if not problems:
+            return ItemVerdict(Verdict.INTACT, item.path, True, "same bytes, same place, same time", found=f.rel,
+                               item_id=item.id, kind=item.kind, size=item.size)
+        return _combine(item, f.rel, problems, details)
+
+    def judge_changed(self, item: MediaItem, f: Found) -> ItemVerdict:
+        """The file came back with other bytes: say whether it is damage, recompression or lost metadata."""
+        pol = self.policy.preserves
+        restored = self.pull(f.rel)
+        original = self.original(item)
+        details: dict[str, Any] = {"expected_size": item.size, "found_size": f.size,
+                                   "expected_sha256": item.sha256, "found_sha256": f.sha256}
+        problems: list[Problem] = []
+        if f.rel != item.path:
+            if posixpath.dirname(f.rel) == item.folder:
+                problems.append((Verdict.RENAMED, not pol.name, f"found under another name: {f.rel}"))
+            else:
+                problems.append((Verdict.MOVED, not pol.folder, f"found under another folder: {f.rel}"))
+
+        def corrupted(reason: str) -> ItemVerdict:
+            return _combine(item, f.rel, [*problems, (Verdict.CORRUPTED, False, reason)], details)
+
+        if original is not None:
+            damage = describe_byte_difference(original, restored)
+            if damage is not None:
+                details.update(damage[1])
+                return corrupted(damage[0])
+        elif f.size == item.size:
+            # Recompression practically never lands on the same size: same size, other bytes is damage.
+            return corrupted("same size but other bytes: damaged in transfer or storage")
+        facts = read_facts(restored)
+        if not facts.decodes:
+            return corrupted(f"does not decode: {facts.error}")
+        lost = self.lost_metadata(item, facts.metadata)
+        if lost:
+            details["metadata"] = lost
+        distance = pixel_distance(original, restored) if original is not None and item.kind == "photo" else None
+        if distance is not None:
+            details["pixel_distance"] = round(distance, 2)
+        if item.width and facts.width and (facts.width, facts.height) not in ((item.width, item.height),
+                                                                            (item.height, item.width)):
+            details["dimensions"] = {"expected": [item.width, item.height], "found": [facts.width, facts.height]}
+        if distance is not None and distance > RECOMPRESSED_MAX_DISTANCE:
+            return corrupted(f"shows another picture (mean pixel difference {distance:.1f} of 255)")
+        if item.kind == "video" and item.duration and facts.duration is not None \
+                and abs(facts.duration - item.duration) > max(0.5, item.duration * 0.05):
+            return corrupted(f"plays {facts.duration:.1f} s instead of {item.duration:.1f} s")
+        if lost:
+            problems.append((Verdict.METADATA_LOST, False, f"lost or changed {', '.join(sorted(lost))}"))
+        pixels_same = distance is not None and distance < 0.5 and "dimensions" not in details
+        if pixels_same and not lost:
+            problems.append((Verdict.RECOMPRESSED, pol.content == "pixels",
+                             "file rewritten; pixels and kept metadata are the same"))
+        elif not lost or not pixels_same:
+            how = "downsized" if "dimensions" in details else "re-encoded"
+            problems.append((Verdict.RECOMPRESSED, pol.content == "pixels",
+                             f"{how}: same picture, other bytes ({f.size:,} instead of {item.size:,} bytes)"))
+        drift = f.mtime - item.mtime
+        if abs(drift) > self.policy.time_tolerance:
+            details["mtime"] = {"expected": item.mtime, "found": f.mtime, "drift_seconds": round(drift, 3)}
+            problems.append((Verdict.TIMESTAMP_CHANGED, not pol.file_time, f"file time off by {_human_seconds(drift)}"))
+        return _combine(item, f.rel, problems, details)
+
+    def lost_metadata(self, item: MediaItem, found: dict[str, str]) -> dict[str, dict[str, str | None]]:
+        """The item's metadata fields the policy keeps that are gone or changed in `found`."""
+        keep = set(self.policy.preserves.exif)
+        if not self.policy.preserves.capture_time:
+            keep -= {"DateTimeOriginal", "OffsetTimeOriginal", "creation_time"}
+        lost: dict[str, dict[str, str | None]] = {}
+        for name, value in item.metadata.items():
+            if name not in keep and not (name == "creation_time" and self.policy.preserves.capture_time):
+                continue
+            got = found.get(name)
+            if got is None or not _same_value(value, got):
+                lost[name] = {"expected": value, "found": got}
+        return lost
+
+    def judge_absent(self, item: MediaItem) -> ItemVerdict:
+        reason = self.policy.skip_reason(item)
+        if reason is not None:
+            return ItemVerdict(Verdict.SKIPPED_AS_PROMISED, item.path, True, reason, item_id=item.id,
+                               kind=item.kind, size=item.size)
+        return ItemVerdict(Verdict.MISSING, item.path, False,
+                           "not on the phone after restore, under any name; the policy promises it comes back",
+                           item_id=item.id, kind=item.kind, size=item.size)
+
+    def match_by_pixels(self, items: list[MediaItem], unclaimed: set[str]) -> list[tuple[MediaItem, str]]:
+        """Pair lost photos with unclaimed restored images that show the same picture."""
+        photos: list[tuple[MediaItem, Path]] = []
+        for item in items:
+            if item.kind == "photo":
+                path = self.original(item)
+                if path is not None:
+                    photos.append((item, path))
+        candidates = [rel for rel in sorted(unclaimed) if is_image(rel)]
+        if not photos or not candidates:
+            return []
+        pulled = {rel: self.pull(rel) for rel in candidates}
+        return pair_by_pixels(photos, pulled, pixel_distance, RECOMPRESSED_MAX_DISTANCE)
+
+
+def _combine(item: MediaItem, rel: str, problems: list[Problem], details: dict[str, Any]) -> ItemVerdict:
+    """One verdict per item: the worst failing problem, else the worst acceptable one."""
+    failing = [p for p in problems if not p[1]]
+    pool = failing or problems
+    verdict, ok, reason = max(pool, key=lambda p: p[0].severity)
+    others = [f"{v}: {r}" for v, o, r in problems if (v, o, r) != (verdict, ok, reason)]
+    if others:
+        details["also"] = others
+    return ItemVerdict(verdict, item.path, not failing, reason, found=rel, item_id=item.id,
+                       kind=item.kind, size=item.size, details=details)
+
+
+def verify(expected: Manifest, phone: PhoneLike, policy: Policy, *, workdir: str | Path,
+           originals: str | Path | None = None, progress: Callable[[str], None] | None = None) -> Report:
+    """Judge every seeded item on `phone` after a restore: matching by content hash first (restores
+    rename and move files), then by path, then by pixels (recompression)."""
+    return Verifier(expected, phone, policy, workdir=Path(workdir),
+                    originals=Path(originals) if originals else None, progress=progress).run()
+
+
+def _same_value(expected: str, found: str) -> bool:
+    if str(expected).strip() == str(found).strip():
+        return True
+    try:
+        return abs(float(expected) - float(found)) < 1e-5
+    except (TypeError, ValueError):
+        return False
+
+
+def _human_seconds(seconds: float) -> str:
+    s = abs(seconds)
+    sign = "+" if seconds >= 0 else "-"
+    if s < 120:
+        return f"{sign}{s:.1f} s"
+    if s < 7200:
+        return f"{sign}{s / 60:.1f} min"
+    if s < 172800:
+        return f"{sign}{s / 3600:.1f} h"
+    return f"{sign}{s / 86400:.1f} days"

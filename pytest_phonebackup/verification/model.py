@@ -1,0 +1,157 @@
+"""What a verification says: the `Verdict` names (best to worst), one `ItemVerdict` per seeded item
+(plus duplicates and extras), and the `Report` that gathers them with a JSON form (save/load).
+Not for deciding verdicts (judging.py) or pairing files (matching.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+
+class Verdict(str, Enum):
+    """The name of a judgement, from best to worst; a report's severity is its worst failing verdict.
+    A str: `Verdict.INTACT == "intact"`, and str() / format() give the plain value."""
+
+    INTACT = "intact"
+    SKIPPED_AS_PROMISED = "skipped-as-promised"
+    RENAMED = "renamed"
+    MOVED = "moved"
+    RECOMPRESSED = "recompressed"
+    TIMESTAMP_CHANGED = "timestamp-changed"
+    DUPLICATED = "duplicated"
+    EXTRA = "extra"
+    METADATA_LOST = "metadata-lost"
+    CORRUPTED = "corrupted"
+    MISSING = "missing"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    @property
+    def severity(self) -> int:
+        """0 for intact, growing with how bad the verdict is."""
+        return VERDICTS.index(self)
+
+    @property
+    def mark(self) -> str:
+        """rclone-check-style: = same, - only expected (lost), + only on the phone, * differs, ~ skipped."""
+        return MARKS[self]
+
+
+#: Every verdict, from best to worst.
+VERDICTS: tuple[Verdict, ...] = tuple(Verdict)
+
+MARKS: dict[Verdict, str] = {
+    Verdict.INTACT: "=", Verdict.RENAMED: "=", Verdict.MOVED: "=", Verdict.SKIPPED_AS_PROMISED: "~",
+    Verdict.MISSING: "-", Verdict.EXTRA: "+", Verdict.DUPLICATED: "+", Verdict.RECOMPRESSED: "*",
+    Verdict.METADATA_LOST: "*", Verdict.TIMESTAMP_CHANGED: "*", Verdict.CORRUPTED: "*",
+}
+
+
+@dataclass
+class ItemVerdict:
+    """The harness's judgement of one item, in words a developer can act on."""
+
+    verdict: Verdict
+    path: str  # the seeded path (relative to the manifest root); for extras, the path found
+    ok: bool  # acceptable under the app's policy
+    reason: str
+    found: str | None = None  # where the item was found after restore, if anywhere
+    item_id: str = ""
+    kind: str = ""
+    size: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.verdict = Verdict(self.verdict)  # a plain name (from JSON or a caller) becomes the member
+
+    @property
+    def mark(self) -> str:
+        return self.verdict.mark
+
+    def line(self) -> str:
+        where = f" -> {self.found}" if self.found and self.found != self.path else ""
+        return f"{self.mark} {self.verdict:<19} {self.path}{where}  ({self.reason})"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["verdict"] = self.verdict.value
+        return data
+
+
+@dataclass
+class Report:
+    """All verdicts of one verification, with counts and the figures behind them."""
+
+    profile: str
+    seed: int
+    serial: str
+    verdicts: list[ItemVerdict]
+    policy: dict[str, Any]
+    seconds: float = 0.0
+    phone_calls: int = 0  # round trips to the phone (listing, hash batches, pulls)
+    pulled: int = 0  # files pulled for diagnosis
+    app: str = ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Verdict name -> how many, in severity order, verdicts that did not occur left out."""
+        counts = {name.value: 0 for name in VERDICTS}
+        for v in self.verdicts:
+            counts[v.verdict.value] += 1
+        return {k: n for k, n in counts.items() if n}
+
+    @property
+    def failures(self) -> list[ItemVerdict]:
+        return sorted((v for v in self.verdicts if not v.ok), key=lambda v: -v.verdict.severity)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def worst(self) -> str:
+        failing = self.failures
+        return failing[0].verdict.value if failing else Verdict.INTACT.value
+
+    def summary(self, limit: int = 10) -> str:
+        counts = ", ".join(f"{n} {k}" for k, n in self.counts.items())
+        head = (f"{'verified' if self.ok else 'round trip FAILED'}: {len(self.verdicts)} verdicts "
+                f"({counts}); profile {self.profile}, seed {self.seed}, phone {self.serial}")
+        failing = self.failures
+        if not failing:
+            return head
+        lines = [head, f"{len(failing)} item(s) not acceptable under the policy; worst first:"]
+        lines += ["  " + v.line() for v in failing[:limit]]
+        if len(failing) > limit:
+            lines.append(f"  ... and {len(failing) - limit} more (see report.json)")
+        return "\n".join(lines)
+
+    def rclone_lines(self) -> list[str]:
+        return [v.line() for v in sorted(self.verdicts, key=lambda v: v.path)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"profile": self.profile, "seed": self.seed, "serial": self.serial, "app": self.app,
+                "ok": self.ok, "worst": self.worst, "counts": self.counts, "seconds": round(self.seconds, 3),
+                "phone_calls": self.phone_calls, "pulled": self.pulled, "policy": self.policy,
+                "verdicts": [v.to_dict() for v in self.verdicts]}
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Report:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        verdicts = [ItemVerdict(**v) for v in data["verdicts"]]
+        return cls(profile=data["profile"], seed=data["seed"], serial=data["serial"], verdicts=verdicts,
+                   policy=data["policy"], seconds=data.get("seconds", 0.0),
+                   phone_calls=data.get("phone_calls", 0), pulled=data.get("pulled", 0), app=data.get("app", ""))
