@@ -15,8 +15,8 @@ import humanfriendly
 _WITH_OFFSET = re.compile(r"^\s*(?P<base>.*?\S)\s*(?:(?P<sign>[+-])\s*(?P<delta>\d+))?\s*$")
 _NUMBER_UNIT = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z]*)\s*$")
 # Units a size may carry (lower case); humanfriendly alone would also read '75 parsecs' as petabytes.
-SIZE_UNITS = frozenset({"", "b", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "pib"})
-_SIZE_UNITS_TEXT = "units B, KB, MB, GB, TB decimal (MB = 1,000,000 bytes); KiB, MiB, GiB, TiB binary"
+SIZE_UNITS = frozenset({"", "b", "k", "m", "g", "t", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib", "pib"})
+_SIZE_UNITS_TEXT = "units B, K/KB, M/MB, G/GB, T/TB decimal (MB = 1,000,000 bytes); KiB, MiB, GiB, TiB binary"
 PIXEL_UNITS = {"": 1, "p": 1, "px": 1, "kp": 1000, "mp": 1000**2, "gp": 1000**3}
 _DURATION_UNITS = {"": 1.0, "ms": 0.001, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0,
                    "d": 86400.0}
