@@ -92,7 +92,7 @@ def run_demo(args: argparse.Namespace) -> int:
     return status or broken_status
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("demo", help="run the demo round-trip suite on the virtual phone, with an Allure report")
     parser.add_argument("--folder", default="phonebackup-demo", help="where results and the report go (default: ./phonebackup-demo)")
     parser.add_argument("--profiles", default="smoke,edge", help="media profiles to round-trip (default: smoke,edge)")

@@ -4,6 +4,7 @@ installed and how to install the pinned versions. Not for adb (see `phone/adb.py
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def install_node_tools(force: bool = False, quiet: bool = False) -> Path:
     return target
 
 
-def add_commands(subparsers) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tools = subparsers.add_parser("tools", help="install the Node tools (Allure CLI, Appium) into the project folder")
     sub = tools.add_subparsers(dest="tools_command", metavar="ACTION")
     install = sub.add_parser("install", help="npm ci the pinned Allure CLI and Appium into $PHONEBACKUP_TOOLS or ./.phonebackup/tools")

@@ -14,7 +14,7 @@ import yaml
 from .errors import ScenarioError
 
 
-class LocatedDict(dict):
+class LocatedDict(dict):  # type: ignore[type-arg]  # holds whatever YAML holds
     """A mapping that knows the file and line of itself and of each key."""
 
     source: str = ""
@@ -22,7 +22,7 @@ class LocatedDict(dict):
     key_lines: dict[str, int]
 
 
-class LocatedList(list):
+class LocatedList(list):  # type: ignore[type-arg]  # holds whatever YAML holds
     source: str = ""
     line: int = 0
     item_lines: list[int]

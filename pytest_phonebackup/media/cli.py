@@ -10,11 +10,12 @@ from pathlib import Path
 
 from ..errors import PhoneBackupError
 from ..manifest import Manifest
+from ..phonelike import PhoneLike
 from .cache import Cache
 from .catalog import builtin_profiles, load_profile
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     media = subparsers.add_parser("media", help="generate media profiles, seed and wipe phone galleries",
                                   description="Generated gallery content, deterministic from a profile and a seed.")
     actions = media.add_subparsers(dest="media_command", metavar="ACTION")
@@ -46,7 +47,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     wipe.add_argument("--allow-wipe", action="store_true",
                       help="allow wiping on real hardware (never needed for emulators and virtual phones)")
     wipe.set_defaults(func=run_wipe)
-    media.set_defaults(func=lambda args: media.print_help() or 2)
+    def show_help(args: argparse.Namespace) -> int:
+        media.print_help()
+        return 2
+
+    media.set_defaults(func=show_help)
 
 
 def _profile_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,7 +87,7 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _attach(serial: str, allow_wipe: bool = False):
+def _attach(serial: str, allow_wipe: bool = False) -> PhoneLike:
     from ..provision.attached import AttachedProvisioner
 
     return AttachedProvisioner([serial], allow_wipe=allow_wipe).attach(serial)

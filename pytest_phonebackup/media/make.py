@@ -283,7 +283,7 @@ def write_video(spec: MediaSpec, dest: Path) -> None:
         seconds = spec.duration or 1.0
         total = max(1, round(seconds * spec.fps))
         for index in range(total):
-            frame = av.VideoFrame.from_image(picture(spec, frame=index + 1))
+            frame = av.VideoFrame.from_image(picture(spec, frame=index + 1))  # type: ignore[no-untyped-call,unused-ignore]
             frame.pts = index
             for packet in video.encode(frame):
                 container.mux(packet)

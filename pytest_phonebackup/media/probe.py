@@ -141,7 +141,7 @@ def _text(value: object) -> str:
     return str(value).strip("\x00 ")
 
 
-def _degrees(dms: tuple, ref: str) -> float:
+def _degrees(dms: tuple[float, ...], ref: str) -> float:
     degrees, minutes, seconds = (float(v) for v in dms)
     value = degrees + minutes / 60 + seconds / 3600
     return -value if _text(ref) in ("S", "W") else value

@@ -217,7 +217,7 @@ def _image_min_side(path: Path) -> int | None:
 
     try:
         with Image.open(path) as im:
-            return min(im.size)
+            return int(min(im.size))
     except Exception:  # noqa: BLE001
         return None
 

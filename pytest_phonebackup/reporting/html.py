@@ -186,7 +186,7 @@ def _open_image(path: Path) -> Any:
 
         with av.open(str(path)) as container:
             for frame in container.decode(video=0):
-                return frame.to_image()  # type: ignore[no-untyped-call]  # PyAV has no hints here
+                return frame.to_image()  # type: ignore[no-untyped-call,unused-ignore]  # PyAV has no hints here
     except Exception:  # noqa: BLE001
         return None
     return None
