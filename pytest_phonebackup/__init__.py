@@ -32,6 +32,9 @@ _EXPORTS = {
     "verify": "pytest_phonebackup.verification",
     "Report": "pytest_phonebackup.verification",
     "Verdict": "pytest_phonebackup.verification",
+    "ItemVerdict": "pytest_phonebackup.verification",
+    "RoundTripObserver": "pytest_phonebackup.observer",
+    "observing": "pytest_phonebackup.observer",
     "PhoneBackupError": "pytest_phonebackup.errors",
     "InfrastructureError": "pytest_phonebackup.errors",
     "PhoneError": "pytest_phonebackup.errors",
@@ -83,6 +86,7 @@ if TYPE_CHECKING:
     )
     from .manifest import Manifest, MediaItem
     from .media.gallery import Gallery
+    from .observer import RoundTripObserver, observing
     from .phone import Phone
     from .phonelike import PhoneLike, RemoteFile, ShellResult
     from .policy import Policy
@@ -90,4 +94,4 @@ if TYPE_CHECKING:
     from .provision.avd import AvdProvisioner
     from .provision.virtual import VirtualProvisioner
     from .roundtrip import RoundTrip
-    from .verification import Report, Verdict, verify
+    from .verification import ItemVerdict, Report, Verdict, verify
