@@ -19,7 +19,8 @@ from pytest_phonebackup.phone.adb import adb_path
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.cli import start_phone
 
-pytest_plugins = ["pytester"]  # plugin tests run pytest sessions in subprocesses
+pytest_plugins = ["pytester", "ci_skips"]  # plugin tests run pytest sessions in subprocesses; CI fails skips
+
 
 
 def free_port() -> int:
