@@ -6,10 +6,13 @@ Not for writing results (reporting.allure and the pytest run do that).
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
 import json
 import subprocess
 import sys
 import tempfile
+import webbrowser
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +69,41 @@ def render(results: str | Path, out: str | Path, name: str = "Phone backup round
     return index
 
 
+LOOPBACK = "127.0.0.1"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        return None
+
+
+def serve_report(out: Path, port: int | None = None) -> http.server.ThreadingHTTPServer:
+    """A static server for the report folder, bound to loopback only (never to all interfaces)."""
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    try:
+        return http.server.ThreadingHTTPServer((LOOPBACK, port or 0), handler)
+    except OSError as exc:
+        raise ReportError(f"cannot serve the report on {LOOPBACK}:{port or 0} ({exc.strerror or exc}); "
+                          "pass another --port") from None
+
+
 def open_report(out: Path, port: int | None = None) -> int:
     """Serve the report on 127.0.0.1 and open it in the default browser (until Ctrl-C)."""
-    cmd = [str(allure_binary()), "open", str(out)] + (["--port", str(port)] if port else [])
-    return subprocess.call(cmd)
+    try:
+        server = serve_report(out, port)
+    except ReportError as exc:
+        print(f"phonebackup report: {exc}", file=sys.stderr)
+        return 2
+    url = f"http://{LOOPBACK}:{server.server_address[1]}/index.html"
+    print(f"Serving the report at {url} (Ctrl-C stops)")
+    webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
