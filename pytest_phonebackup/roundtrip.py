@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .android import PRIVATE_FOLDERS
+from .android import SHARED_STORAGE, is_private
 from .apps.base import BackupApp, StepResult
 from .manifest import Manifest
 from .observer import PhaseTiming, RoundTripObserver, current_observer
@@ -42,14 +42,14 @@ class RoundTripResult:
         return "  ".join(f"{t.name} {t.seconds:.1f}s" for t in self.timings)
 
 
-def files_on(phone: PhoneLike, root: str = "/sdcard") -> list[str]:
+def files_on(phone: PhoneLike, root: str = SHARED_STORAGE) -> list[str]:
     """Paths (relative to root) of the user's files on a phone: what a restore must not call extra."""
     out = []
     for entry in phone.list_tree(root):
         if entry.is_dir:
             continue
         rel = posixpath.relpath(entry.path, root)
-        if not any(rel == p or rel.startswith(p + "/") for p in PRIVATE_FOLDERS):
+        if not is_private(rel):
             out.append(rel)
     return out
 

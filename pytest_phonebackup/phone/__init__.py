@@ -9,9 +9,10 @@ One module per concern: transport (shell, exec, sync, forwards, emulator console
 
 from __future__ import annotations
 
+from ..android import SHARED_STORAGE
 from .device import Phone, detect_kind
 from .media import parse_content_rows
-from .ownership import KINDS, SHARED_STORAGE
+from .ownership import KINDS
 from .sync import _inside, _parse_sums, _safe_name
 from .transport import TMP_DIR
 

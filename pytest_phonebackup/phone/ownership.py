@@ -9,12 +9,12 @@ import posixpath
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from ..android import SHARED_STORAGE
 from ..errors import SafetyError
 from ..phonelike import Checkpoint, RemoteFile
 from .transport import SyncSession, Transport
 
 KINDS = ("virtual", "emulator", "hardware")
-SHARED_STORAGE = "/sdcard"  # the gallery, downloads, ... ($EXTERNAL_STORAGE on every Android)
 
 
 class Ownership(Transport):

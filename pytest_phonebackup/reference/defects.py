@@ -187,9 +187,15 @@ def recompress(staging: Path, rels: list[str]) -> list[str]:
     return rels
 
 
-def rename_copy_suffix(staging: Path, rels: list[str]) -> list[str]:
+def _named_file(staging: Path, rels: list[str]) -> tuple[str, str, str]:
+    """The first non-empty file with an extension: (its path, the path without extension, the extension)."""
     victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0 and "." in r.rsplit("/", 1)[-1])
     stem, ext = os.path.splitext(victim)
+    return victim, stem, ext
+
+
+def rename_copy_suffix(staging: Path, rels: list[str]) -> list[str]:
+    victim, stem, ext = _named_file(staging, rels)
     renamed = f"{stem} (1){ext}"
     os.rename(staging / victim, staging / renamed)
     return [renamed if r == victim else r for r in rels]
@@ -249,8 +255,7 @@ def skip_tiny(staging: Path, rels: list[str]) -> list[str]:
 
 
 def duplicate(staging: Path, rels: list[str]) -> list[str]:
-    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0 and "." in r.rsplit("/", 1)[-1])
-    stem, ext = os.path.splitext(victim)
+    victim, stem, ext = _named_file(staging, rels)
     copy = f"{stem}-copy{ext}"
     shutil.copy2(staging / victim, staging / copy)
     return rels + [copy]
