@@ -246,9 +246,9 @@ class VirtualPhone:
         def cycle() -> None:
             with self._lock:
                 self.system.on_shutdown()
-                if self.adbd is not None:
-                    self.adbd.stop()
                 self.booted.clear()
+                if self.adbd is not None:
+                    self.adbd.stop()  # every connection drops, the pending `adb reboot` among them
                 self.killed.wait(self.config.reboot_downtime)
                 if self.killed.is_set():
                     return

@@ -316,8 +316,9 @@ def _root_service(phone, stream: AdbStream, want_root: bool) -> None:
 
 
 def _reboot_service(phone, stream: AdbStream, target: str) -> None:
+    """Like adbd, never answer and never close: the stream ends when the reboot takes the transport
+    down, so `adb reboot && adb wait-for-device` waits for the phone that comes back, not the old one."""
     stream.accept()
-    stream.close()
     phone.reboot(target)
 
 

@@ -270,6 +270,18 @@ def test_installed_packages_survive_reboot(adb_server, virtual_phone, tmp_path):
     assert out == "package:com.example.persist versionCode:21\n"
 
 
+def test_adb_reboot_returns_only_once_the_phone_has_gone_down(adb_server, virtual_phone):
+    """adbd's reboot service never answers: `adb reboot` ends when the transport drops, so a script's
+    next `adb wait-for-device` cannot reach the phone that is shutting down."""
+    boots_before = virtual_phone.boot_count
+    adb_server.run("reboot", serial=virtual_phone.serial, timeout=30)
+    assert not virtual_phone.booted.is_set() or virtual_phone.boot_count == boots_before + 1
+    adb_server.run("wait-for-device", serial=virtual_phone.serial, timeout=30)
+    adb_server.run("shell", "while [ \"$(getprop sys.boot_completed)\" != 1 ]; do sleep 0.1; done",
+                   serial=virtual_phone.serial, timeout=30)
+    assert virtual_phone.boot_count == boots_before + 1
+
+
 def test_install_on_a_full_phone_fails_with_insufficient_storage(adb_server, tmp_path):
     small = start_phone(PhoneConfig(data_dir=tmp_path / "small", storage_bytes=6 * 1024**2))
     try:
