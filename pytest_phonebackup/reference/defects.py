@@ -228,30 +228,32 @@ def _image_min_side(path: Path) -> int | None:
         return None
 
 
-def skip_over_limit(staging: Path, rels: list[str]) -> list[str]:
+def _drop(staging: Path, rels: list[str], unwanted: Callable[[str, Path], bool], none_found: str) -> list[str]:
+    """Delete the files `unwanted` picks out of the backup; the rest is what gets restored."""
     kept = []
     for rel in rels:
-        path = staging / rel
-        if rel.lower().endswith(IMAGE_EXT) and path.stat().st_size > REFERENCE_MAX_PHOTO_BYTES:
-            path.unlink()
-        else:
-            kept.append(rel)
-    if len(kept) == len(rels):
-        raise RuntimeError("no photo over 75 MB in this backup; use the edge profile")
-    return kept
-
-
-def skip_tiny(staging: Path, rels: list[str]) -> list[str]:
-    kept = []
-    for rel in rels:
-        side = _image_min_side(staging / rel) if rel.lower().endswith(IMAGE_EXT) else None
-        if side is not None and side < REFERENCE_MIN_SIDE:
+        if unwanted(rel, staging / rel):
             (staging / rel).unlink()
         else:
             kept.append(rel)
     if len(kept) == len(rels):
-        raise RuntimeError("no image under 256 pixels in this backup; use the edge profile")
+        raise RuntimeError(none_found)
     return kept
+
+
+def skip_over_limit(staging: Path, rels: list[str]) -> list[str]:
+    return _drop(staging, rels,
+                 lambda rel, path: rel.lower().endswith(IMAGE_EXT) and path.stat().st_size > REFERENCE_MAX_PHOTO_BYTES,
+                 "no photo over 75 MB in this backup; use the edge profile")
+
+
+def _is_tiny_image(rel: str, path: Path) -> bool:
+    side = _image_min_side(path) if rel.lower().endswith(IMAGE_EXT) else None
+    return side is not None and side < REFERENCE_MIN_SIDE
+
+
+def skip_tiny(staging: Path, rels: list[str]) -> list[str]:
+    return _drop(staging, rels, _is_tiny_image, "no image under 256 pixels in this backup; use the edge profile")
 
 
 def duplicate(staging: Path, rels: list[str]) -> list[str]:
