@@ -284,13 +284,22 @@ def _video_rotation(container, stream) -> int:
         return 0
 
 
+def _open_container(av: Any, fh: Any) -> Any:
+    """av.open, skipping metadata that is not valid UTF-8. PyAV 19 dropped the `metadata_errors`
+    option (it no longer fails on such metadata), so newer versions open the file plainly."""
+    try:
+        return av.open(fh, metadata_errors="ignore")
+    except TypeError:
+        return av.open(fh)
+
+
 def probe_av(fh) -> dict[str, Any]:
     """Dimensions, rotation, duration and creation time of a video or audio file, via PyAV."""
     import av
 
     out: dict[str, Any] = {}
     try:
-        with av.open(fh, metadata_errors="ignore") as container:
+        with _open_container(av, fh) as container:
             if container.duration:
                 out["duration"] = int(container.duration / 1000)  # AV_TIME_BASE is microseconds
             created = container.metadata.get("creation_time")
