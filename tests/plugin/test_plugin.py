@@ -282,7 +282,10 @@ def test_nothing_outlives_a_session_interrupted_with_ctrl_c(pytester, adb_server
 
 
 def test_installed_plugin_loads_by_its_entry_point_and_shows_its_option_group(pytester, monkeypatch):
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
 
     entry_points = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["entry-points"]["pytest11"]
     assert entry_points == {"phonebackup": "pytest_phonebackup.plugin"}
