@@ -14,12 +14,9 @@ _ECHO_ESCAPES = {"a": b"\a", "b": b"\b", "e": b"\x1b", "E": b"\x1b", "f": b"\f",
                  "r": b"\r", "t": b"\t", "v": b"\v", "\\": b"\\"}
 
 
-@applet("echo")
-def echo(ctx: Context, argv: list[str]) -> int:
-    """On a phone `echo` is mksh's builtin: -n, -e, -E (combinable), escapes on by default,
-    `\\c` drops the newline, `\\0NNN` octal and `\\xHH` hex."""
-    args = argv[1:]
-    newline, escapes = True, True
+def _echo_options(args: list[str], escapes: bool) -> tuple[list[str], bool, bool]:
+    """Leading -n, -e, -E (combinable; the last of -e/-E wins): (the words, newline?, escapes?)."""
+    newline = True
     while args and re.fullmatch(r"-[neE]+", args[0]):
         for letter in args[0][1:]:
             if letter == "n":
@@ -27,6 +24,14 @@ def echo(ctx: Context, argv: list[str]) -> int:
             else:
                 escapes = letter == "e"
         args = args[1:]
+    return args, newline, escapes
+
+
+@applet("echo")
+def echo(ctx: Context, argv: list[str]) -> int:
+    """On a phone `echo` is mksh's builtin: -n, -e, -E (combinable), escapes on by default,
+    `\\c` drops the newline, `\\0NNN` octal and `\\xHH` hex."""
+    args, newline, escapes = _echo_options(argv[1:], escapes=True)
     text = arg_bytes(" ".join(args))
     if escapes:
         text, stop = _echo_escapes(text)
@@ -76,15 +81,7 @@ def _echo_escapes(text: bytes, cut: bool = False) -> tuple[bytes, bool]:
 
 def toybox_echo(ctx: Context, argv: list[str]) -> int:
     """/system/bin/echo, what `env echo` runs: escapes only with -e (mksh's builtin is `echo`)."""
-    args = argv[1:]
-    newline, escapes = True, False
-    while args and re.fullmatch(r"-[neE]+", args[0]):
-        for letter in args[0][1:]:
-            if letter == "n":
-                newline = False
-            else:
-                escapes = letter == "e"
-        args = args[1:]
+    args, newline, escapes = _echo_options(argv[1:], escapes=False)
     text = arg_bytes(" ".join(args))
     if escapes:
         text, stop = _echo_escapes(text, cut=True)
