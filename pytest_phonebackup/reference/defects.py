@@ -12,7 +12,7 @@ import struct
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -22,22 +22,12 @@ REFERENCE_MIN_SIDE = 256
 JPEG_EXT = (".jpg", ".jpeg")
 IMAGE_EXT = JPEG_EXT + (".png", ".webp", ".gif", ".heic", ".tif", ".tiff", ".dng")
 
-# Which verdict each fault must produce (the detection matrix's expectation).
-EXPECTED_VERDICT = {
-    "drop": "missing",
-    "truncate": "corrupted",
-    "bitflip": "corrupted",
-    "strip-datetime": "metadata-lost",
-    "strip-gps": "metadata-lost",
-    "recompress": "recompressed",
-    "rename-copy-suffix": "renamed",
-    "move": "moved",
-    "reset-mtime": "timestamp-changed",
-    "skip-over-limit": "missing",
-    "skip-tiny": "missing",
-    "duplicate": "duplicated",
-    "add-file": "extra",
-}
+class Damage(NamedTuple):
+    """What a fault did: the files the broken tool still restores, and the paths it harmed (seeded
+    items, relative to the storage root; for a file the tool adds, that file)."""
+
+    restored: list[str]
+    damaged: list[str]
 
 
 def _unshare(path: Path) -> None:
@@ -108,13 +98,13 @@ def replace_exif(path: Path, edit: Callable[[Image.Exif], None]) -> None:
     path.write_bytes(bytes(out))
 
 
-def drop(staging: Path, rels: list[str]) -> list[str]:
+def drop(staging: Path, rels: list[str]) -> Damage:
     victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0)
     (staging / victim).unlink()
-    return [r for r in rels if r != victim]
+    return Damage([r for r in rels if r != victim], [victim])
 
 
-def truncate(staging: Path, rels: list[str]) -> list[str]:
+def truncate(staging: Path, rels: list[str]) -> Damage:
     victim = _first(staging, rels, lambda r, p: p.stat().st_size > 1024)
     path = staging / victim
     _unshare(path)
@@ -122,10 +112,10 @@ def truncate(staging: Path, rels: list[str]) -> list[str]:
     with path.open("r+b") as f:
         f.truncate(path.stat().st_size // 2)
     os.utime(path, (mtime, mtime))
-    return rels
+    return Damage(rels, [victim])
 
 
-def bitflip(staging: Path, rels: list[str]) -> list[str]:
+def bitflip(staging: Path, rels: list[str]) -> Damage:
     victim = _first(staging, rels, lambda r, p: p.stat().st_size > 1024)
     path = staging / victim
     _unshare(path)
@@ -136,10 +126,10 @@ def bitflip(staging: Path, rels: list[str]) -> list[str]:
         f.seek(-1, 1)
         f.write(bytes([byte ^ 0x10]))
     os.utime(path, (mtime, mtime))
-    return rels
+    return Damage(rels, [victim])
 
 
-def strip_datetime(staging: Path, rels: list[str]) -> list[str]:
+def strip_datetime(staging: Path, rels: list[str]) -> Damage:
     victim = _first(staging, rels, lambda r, p: _is_plain_jpeg(r, p) and _has_exif_tag(p, 0x9003))
     path = staging / victim
     _unshare(path)
@@ -152,10 +142,10 @@ def strip_datetime(staging: Path, rels: list[str]) -> list[str]:
 
     replace_exif(path, edit)
     os.utime(path, (mtime, mtime))
-    return rels
+    return Damage(rels, [victim])
 
 
-def strip_gps(staging: Path, rels: list[str]) -> list[str]:
+def strip_gps(staging: Path, rels: list[str]) -> Damage:
     victim = _first(staging, rels, lambda r, p: _is_plain_jpeg(r, p) and _has_exif_tag(p, 0, ifd=0x8825))
     path = staging / victim
     _unshare(path)
@@ -167,10 +157,10 @@ def strip_gps(staging: Path, rels: list[str]) -> list[str]:
 
     replace_exif(path, edit)
     os.utime(path, (mtime, mtime))
-    return rels
+    return Damage(rels, [victim])
 
 
-def recompress(staging: Path, rels: list[str]) -> list[str]:
+def recompress(staging: Path, rels: list[str]) -> Damage:
     from PIL import Image
 
     victim = _first(staging, rels, lambda r, p: _is_plain_jpeg(r, p) and p.stat().st_size < 20 * 1000**2)
@@ -184,7 +174,7 @@ def recompress(staging: Path, rels: list[str]) -> list[str]:
     path.unlink()
     path.write_bytes(buffer.getvalue())
     os.utime(path, (mtime, mtime))
-    return rels
+    return Damage(rels, [victim])
 
 
 def _named_file(staging: Path, rels: list[str]) -> tuple[str, str, str]:
@@ -194,28 +184,28 @@ def _named_file(staging: Path, rels: list[str]) -> tuple[str, str, str]:
     return victim, stem, ext
 
 
-def rename_copy_suffix(staging: Path, rels: list[str]) -> list[str]:
+def rename_copy_suffix(staging: Path, rels: list[str]) -> Damage:
     victim, stem, ext = _named_file(staging, rels)
     renamed = f"{stem} (1){ext}"
     os.rename(staging / victim, staging / renamed)
-    return [renamed if r == victim else r for r in rels]
+    return Damage([renamed if r == victim else r for r in rels], [victim])
 
 
-def move(staging: Path, rels: list[str]) -> list[str]:
+def move(staging: Path, rels: list[str]) -> Damage:
     victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0 and "/" in r)
     moved = "Restored/" + victim.rsplit("/", 1)[-1]
     (staging / "Restored").mkdir(exist_ok=True)
     os.rename(staging / victim, staging / moved)
-    return [moved if r == victim else r for r in rels]
+    return Damage([moved if r == victim else r for r in rels], [victim])
 
 
-def reset_mtime(staging: Path, rels: list[str]) -> list[str]:
+def reset_mtime(staging: Path, rels: list[str]) -> Damage:
     victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0)
     path = staging / victim
     _unshare(path)
     now = time.time()
     os.utime(path, (now, now))
-    return rels
+    return Damage(rels, [victim])
 
 
 def _image_min_side(path: Path) -> int | None:
@@ -228,20 +218,21 @@ def _image_min_side(path: Path) -> int | None:
         return None
 
 
-def _drop(staging: Path, rels: list[str], unwanted: Callable[[str, Path], bool], none_found: str) -> list[str]:
+def _drop(staging: Path, rels: list[str], unwanted: Callable[[str, Path], bool], none_found: str) -> Damage:
     """Delete the files `unwanted` picks out of the backup; the rest is what gets restored."""
-    kept = []
+    kept, dropped = [], []
     for rel in rels:
         if unwanted(rel, staging / rel):
             (staging / rel).unlink()
+            dropped.append(rel)
         else:
             kept.append(rel)
-    if len(kept) == len(rels):
+    if not dropped:
         raise RuntimeError(none_found)
-    return kept
+    return Damage(kept, dropped)
 
 
-def skip_over_limit(staging: Path, rels: list[str]) -> list[str]:
+def skip_over_limit(staging: Path, rels: list[str]) -> Damage:
     return _drop(staging, rels,
                  lambda rel, path: rel.lower().endswith(IMAGE_EXT) and path.stat().st_size > REFERENCE_MAX_PHOTO_BYTES,
                  "no photo over 75 MB in this backup; use the edge profile")
@@ -252,25 +243,25 @@ def _is_tiny_image(rel: str, path: Path) -> bool:
     return side is not None and side < REFERENCE_MIN_SIDE
 
 
-def skip_tiny(staging: Path, rels: list[str]) -> list[str]:
+def skip_tiny(staging: Path, rels: list[str]) -> Damage:
     return _drop(staging, rels, _is_tiny_image, "no image under 256 pixels in this backup; use the edge profile")
 
 
-def duplicate(staging: Path, rels: list[str]) -> list[str]:
+def duplicate(staging: Path, rels: list[str]) -> Damage:
     victim, stem, ext = _named_file(staging, rels)
     copy = f"{stem}-copy{ext}"
     shutil.copy2(staging / victim, staging / copy)
-    return rels + [copy]
+    return Damage(rels + [copy], [copy])  # the copy is what comes back twice
 
 
-def add_file(staging: Path, rels: list[str]) -> list[str]:
+def add_file(staging: Path, rels: list[str]) -> Damage:
     extra = "Download/restore-report.txt"
     (staging / "Download").mkdir(exist_ok=True)
     (staging / extra).write_text("restored by adb-mirror\n")
-    return rels + [extra]
+    return Damage(rels + [extra], [extra])
 
 
-FAULTS: dict[str, Callable[[Path, list[str]], list[str]]] = {
+FAULTS: dict[str, Callable[[Path, list[str]], Damage]] = {
     "drop": drop, "truncate": truncate, "bitflip": bitflip, "strip-datetime": strip_datetime,
     "strip-gps": strip_gps, "recompress": recompress, "rename-copy-suffix": rename_copy_suffix, "move": move,
     "reset-mtime": reset_mtime, "skip-over-limit": skip_over_limit, "skip-tiny": skip_tiny,
@@ -278,7 +269,7 @@ FAULTS: dict[str, Callable[[Path, list[str]], list[str]]] = {
 }
 
 
-def apply_fault(name: str, staging: Path, rels: list[str]) -> list[str]:
+def apply_fault(name: str, staging: Path, rels: list[str]) -> Damage:
     try:
         fault = FAULTS[name]
     except KeyError:

@@ -198,7 +198,10 @@ def stage(src: Path, index: Index, staging: Path) -> list[str]:
     return rels
 
 
-def restore(serial: str, src: Path, root: str = "/sdcard", fault: str | None = None) -> list[str]:
+def restore(serial: str, src: Path, root: str = "/sdcard", fault: str | None = None,
+            fault_log: Path | None = None) -> list[str]:
+    """Push a backup back; with `fault`, break the restore on purpose and, with `fault_log`, write
+    which paths the fault damaged there as JSON, so a test can check that exactly those were caught."""
     index_path = src / INDEX
     if not index_path.exists():
         raise MirrorError(f"no backup in {src} (missing {INDEX}); run `backup` first")
@@ -210,7 +213,10 @@ def restore(serial: str, src: Path, root: str = "/sdcard", fault: str | None = N
         if fault:
             from .defects import apply_fault
 
-            rels = apply_fault(fault, staging, rels)
+            damage = apply_fault(fault, staging, rels)
+            rels = damage.restored
+            if fault_log is not None:
+                fault_log.write_text(json.dumps({"fault": fault, "damaged": sorted(damage.damaged)}, indent=1))
         push_tree(serial, staging, root, rels)
     scan(device, root, rels)
     print(f"restore: {len(rels)} files pushed to {root} and scanned", flush=True)
@@ -256,13 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--src", type=Path, required=True)
     r.add_argument("--root", default="/sdcard")
     r.add_argument("--fault", help="make this restore broken on purpose (see defects.py)")
+    r.add_argument("--fault-log", type=Path, help="write the paths the fault damaged to this JSON file")
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:
         if args.command == "backup":
             backup(args.serial, args.dest, args.root)
         else:
-            restore(args.serial, args.src, args.root, args.fault)
+            restore(args.serial, args.src, args.root, args.fault, args.fault_log)
     except MirrorError as exc:
         print(f"adb-mirror: {exc}", file=sys.stderr)
         return 1

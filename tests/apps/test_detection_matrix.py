@@ -5,6 +5,7 @@ right item, while everything else stays intact. Real adb, real virtual phone, re
 
 from __future__ import annotations
 
+import json
 import posixpath
 from pathlib import Path
 
@@ -15,12 +16,36 @@ from pytest_phonebackup.apps import load_app
 from pytest_phonebackup.apps.command import CommandApp
 from pytest_phonebackup.media.gallery import Gallery
 from pytest_phonebackup.phone import Phone
-from pytest_phonebackup.reference.defects import EXPECTED_VERDICT, FAULTS
+from pytest_phonebackup.reference.defects import FAULTS
 from pytest_phonebackup.verification import Report, verify
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.cli import start_phone
 
+# The verdict each defect must earn, on exactly the items it damaged.
+EXPECTED_VERDICT = {
+    "add-file": "extra",
+    "bitflip": "corrupted",
+    "drop": "missing",
+    "duplicate": "duplicated",
+    "move": "moved",
+    "recompress": "recompressed",
+    "rename-copy-suffix": "renamed",
+    "reset-mtime": "timestamp-changed",
+    "skip-over-limit": "missing",
+    "skip-tiny": "missing",
+    "strip-datetime": "metadata-lost",
+    "strip-gps": "metadata-lost",
+    "truncate": "corrupted",
+}
+# The two skips damage every item over or under the reference tool's limits in the edge gallery;
+# every other defect damages one item of the smoke gallery.
+EXPECTED_VICTIMS = {
+    "skip-over-limit": ["DCIM/Camera/IMG_bytes_75MB+1.jpg"],
+    "skip-tiny": ["DCIM/Camera/IMG_side_255.jpg", "Pictures/.thumbnails/thumb_0001.jpg",
+                  "Pictures/IMG_pixels_100MP+1.png", "Pictures/one_pixel.png"],
+}
 MATRIX: dict[str, Report] = {}
+DAMAGED: dict[str, list[str]] = {}
 NEEDS_EDGE = {"skip-over-limit", "skip-tiny"}  # need items over 75 MB / under 256 px: the edge gallery
 
 
@@ -68,13 +93,21 @@ def clear_restored(vp: VirtualPhone, manifest) -> None:
 def restore_and_verify(seeded, fault: str | None, name: str) -> Report:
     vp, phone, app, manifest, base = seeded
     clear_restored(vp, manifest)
-    variant = CommandApp(app.name, app.policy, app.commands["backup"],
-                         app.commands["restore"] + (f" --fault {fault}" if fault else ""), source=app.source)
+    fault_log = base / f"{name}.damaged.json"
+    broken = f" --fault {fault} --fault-log {fault_log}" if fault else ""
+    variant = CommandApp(app.name, app.policy, app.commands["backup"], app.commands["restore"] + broken,
+                         source=app.source)
     variant.backup_dir = app.backup_dir
     variant.restore(phone, base)
     report = verify(manifest, phone, app.policy, workdir=base / name)
     MATRIX[name] = report
+    if fault:
+        DAMAGED[name] = json.loads(fault_log.read_text())["damaged"]
     return report
+
+
+def test_every_defect_has_an_expected_verdict():
+    assert set(EXPECTED_VERDICT) == set(FAULTS)
 
 
 def test_faithful_tool_verifies_the_edge_gallery_clean(edge):
@@ -85,18 +118,19 @@ def test_faithful_tool_verifies_the_edge_gallery_clean(edge):
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_each_defect_is_caught_with_its_verdict(request, fault):
+def test_each_defect_is_caught_with_its_verdict_on_its_victims(request, fault):
     seeded = request.getfixturevalue("edge" if fault in NEEDS_EDGE else "smoke")
     report = restore_and_verify(seeded, fault, fault)
-    expected = EXPECTED_VERDICT[fault]
+    victims = DAMAGED[fault]
+    if fault in EXPECTED_VICTIMS:
+        assert victims == EXPECTED_VICTIMS[fault]
+    else:
+        assert len(victims) == 1, victims
     assert not report.ok, f"{fault} went unnoticed:\n{report.summary()}"
-    failing = {v.verdict for v in report.failures}
-    assert failing == {expected}, f"{fault}: expected only {expected}, got:\n{report.summary()}"
-    # Everything the defect did not touch is still judged intact: no collateral false alarms.
-    untouched = [v for v in report.verdicts if v.verdict != expected]
-    assert all(v.verdict == "intact" for v in untouched), report.summary()
-    if fault not in ("skip-over-limit", "skip-tiny"):
-        assert len(report.failures) == 1, report.summary()
+    # The verdict lands on exactly the damaged items, and everything else is still intact.
+    judged = {v.path: v.verdict for v in report.verdicts if v.verdict != "intact"}
+    assert judged == dict.fromkeys(victims, EXPECTED_VERDICT[fault]), report.summary()
+    assert {v.path for v in report.failures} == set(victims), report.summary()
 
 
 def test_damage_is_explained_in_words_a_developer_can_act_on(smoke):
@@ -114,14 +148,17 @@ def test_detection_matrix(request, capsys):
     for fault in sorted(FAULTS):
         if fault not in MATRIX:
             restore_and_verify(request.getfixturevalue("edge" if fault in NEEDS_EDGE else "smoke"), fault, fault)
-    rows = [f"{'defect':<20} {'expected':<19} {'caught as':<30} items"]
+    rows = [f"{'defect':<20} {'expected':<19} {'caught as':<30} on the damaged items"]
     for fault in sorted(FAULTS):
         report = MATRIX[fault]
         caught = ",".join(sorted({v.verdict for v in report.failures})) or "NOT CAUGHT"
-        rows.append(f"{fault:<20} {EXPECTED_VERDICT[fault]:<19} {caught:<30} {len(report.failures)}")
+        on_victims = {v.path for v in report.failures} == set(DAMAGED[fault])
+        rows.append(f"{fault:<20} {EXPECTED_VERDICT[fault]:<19} {caught:<30} "
+                    f"{'yes' if on_victims else 'NO'} ({len(DAMAGED[fault])})")
     with capsys.disabled():
         print("\n" + "\n".join(rows))
     assert all(",".join(sorted({v.verdict for v in MATRIX[f].failures})) == EXPECTED_VERDICT[f] for f in FAULTS)
+    assert all({v.path for v in MATRIX[f].failures} == set(DAMAGED[f]) for f in FAULTS)
 
 
 def test_faithful_tool_raises_no_false_alarm_on_a_thousand_items(adb_server, tmp_path: Path):
