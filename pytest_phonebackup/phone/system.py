@@ -9,6 +9,8 @@ import shlex
 import time
 from pathlib import Path
 
+from adbutils import AdbConnection
+
 from ..errors import PhoneError
 from ..phonelike import StorageUsage
 from .readiness import Readiness
@@ -56,15 +58,16 @@ class System(Readiness):
     def reboot(self, wait: bool = True, timeout: float = 180) -> None:
         """Reboot; with `wait`, return when the phone is ready again."""
         boot_id = self._boot_marker()
+        deadline = time.monotonic() + timeout
         try:
             conn = self._open("reboot:", timeout=10)
-            conn.close()
         except PhoneError:
             pass  # the phone may drop the stream as it goes down
+        else:
+            self._wait_for_end_of_stream(conn, deadline)
         self._features = None
         if not wait:
             return
-        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # gone, or back with another boot
             if self._state() != "device":
                 break
@@ -75,6 +78,20 @@ class System(Readiness):
                 break
             time.sleep(0.2)
         self.wait_ready(max(deadline - time.monotonic(), 1))
+
+    @staticmethod
+    def _wait_for_end_of_stream(conn: AdbConnection, deadline: float) -> None:
+        """adbd's reboot service never answers: its stream ends when the phone goes down, which is
+        when `adb reboot` returns too. Waiting for it means the next command cannot reach the phone
+        that is still shutting down."""
+        try:
+            conn.conn.settimeout(max(deadline - time.monotonic(), 1))
+            while conn.conn.recv(4096):
+                pass
+        except OSError:
+            pass  # a reset or a timeout: the phone went down, or the readiness wait below will tell
+        finally:
+            conn.close()
 
     def prepare_for_tests(self) -> None:
         """After boot: no animations, no error dialogs stealing focus, screen unlocked."""

@@ -79,6 +79,7 @@ class PhoneConfig:
     data_dir: Path | None = None  # the phone's files; None = a temporary folder removed on stop
     boot_delay: float = 0.0  # seconds until sys.boot_completed=1 (simulate slow boots)
     reboot_downtime: float = 1.0  # seconds the device is gone during `adb reboot`
+    shutdown_time: float = 0.2  # seconds from `adb reboot` until the transport drops, still answering
     presents_as: str = "emulator"  # or "hardware": no ro.kernel.qemu, not an emulator-* serial
     auth: bool = False  # require adb RSA auth (token / signature / public key)
     authorized_keys: Path | None = None  # adb_keys file; None with auth = accept any key offered
@@ -244,6 +245,9 @@ class VirtualPhone:
         """`adb reboot`: drop every connection, stay away a moment, come back with storage intact."""
 
         def cycle() -> None:
+            # Like a real phone, it keeps serving while it shuts down, then the transport drops.
+            if self.killed.wait(self.config.shutdown_time):
+                return
             with self._lock:
                 self.system.on_shutdown()
                 self.booted.clear()

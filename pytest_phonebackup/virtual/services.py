@@ -320,6 +320,7 @@ def _reboot_service(phone, stream: AdbStream, target: str) -> None:
     down, so `adb reboot && adb wait-for-device` waits for the phone that comes back, not the old one."""
     stream.accept()
     phone.reboot(target)
+    stream.cancelled.wait(phone.config.shutdown_time + 30)  # set when the transport drops
 
 
 def serve(phone, stream: AdbStream) -> None:

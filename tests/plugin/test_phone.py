@@ -255,6 +255,15 @@ def test_reboot_comes_back_ready_with_files_intact(phone, virtual_phone, tmp_pat
     assert phone.shell("cat /sdcard/keep.jpg").stdout == "kept"
 
 
+def test_reboot_without_waiting_returns_once_the_phone_has_gone_down(phone, virtual_phone):
+    """As `adb reboot` does: the next command must not reach the phone that is shutting down."""
+    boots = virtual_phone.boot_count
+    phone.reboot(wait=False, timeout=60)
+    assert not virtual_phone.booted.is_set() or virtual_phone.boot_count == boots + 1
+    phone.wait_ready(timeout=60)
+    assert virtual_phone.boot_count == boots + 1
+
+
 def test_screenshot_is_a_png_and_logcat_has_the_phones_events(phone):
     assert phone.screenshot().startswith(b"\x89PNG\r\n\x1a\n")
     since = phone.clock()
