@@ -7,10 +7,55 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 ANDROID_RELEASE = {26: "8.0.0", 27: "8.1.0", 28: "9", 29: "10", 30: "11", 31: "12", 32: "12",
                    33: "13", 34: "14", 35: "15", 36: "16"}
+# (ro.build.id, ro.build.version.incremental) of Google's emulator system images, per API level:
+# the id's first letter is the release's letter (O, P, Q, R, S, T, U, then AP/BP).
+EMULATOR_BUILDS = {26: ("OSR1.180418.026", "6741039"), 27: ("OSM1.180201.037", "6739391"),
+                   28: ("PSR1.180720.122", "6736742"), 29: ("QSR1.211112.011", "7918498"),
+                   30: ("RSR1.240422.006", "11812145"), 31: ("SE1A.220826.008", "9063385"),
+                   32: ("SE2A.220406.004", "8457958"), 33: ("TE1A.220922.034", "10940250"),
+                   34: ("UE1A.230829.036.A2", "11596452"), 35: ("AE3A.240806.019", "12208452"),
+                   36: ("BP22.250325.006", "13344233")}
+HANDSET_BUILD = ("UQ1A.240205.004", "11269751")  # a Pixel 7 on Android 14; other levels take the emulator ids
+BUILD_DATE_UTC = 1710871227  # Tue Mar 19 18:00:27 UTC 2024
+
+
+def build_props(api: int, release: str, build: tuple[str, str], product: str, device: str, flavor: str,
+                tags: str) -> dict[str, str]:
+    """The ro.build.* properties that identify one image, all telling the same story."""
+    build_id, incremental = build
+    fingerprint = f"google/{product}/{device}:{release}/{build_id}/{incremental}:{flavor.rsplit('-', 1)[1]}/{tags}"
+    display = f"{flavor} {release} {build_id} {incremental} {tags}"
+    date = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(BUILD_DATE_UTC))
+    props = {
+        "ro.build.id": build_id,
+        "ro.build.display.id": display if "userdebug" in flavor else build_id,
+        "ro.build.description": display,
+        "ro.build.version.incremental": incremental,
+        "ro.build.version.codename": "REL",
+        "ro.build.version.all_codenames": "REL",
+        "ro.build.version.preview_sdk": "0",
+        "ro.build.version.preview_sdk_fingerprint": "REL",
+        "ro.build.product": device,
+        "ro.build.flavor": flavor,
+        "ro.build.user": "android-build",
+        "ro.build.host": "abfarm-release-2004-0173",
+        "ro.build.date": date,
+        "ro.build.date.utc": str(BUILD_DATE_UTC),
+        "ro.build.fingerprint": fingerprint,
+        "ro.product.first_api_level": str(api),
+    }
+    for partition in ("system", "vendor", "product", "system_ext", "bootimage"):
+        props[f"ro.{partition}.build.fingerprint"] = fingerprint
+        props[f"ro.{partition}.build.id"] = build_id
+        props[f"ro.{partition}.build.version.incremental"] = incremental
+        props[f"ro.{partition}.build.version.sdk"] = str(api)
+        props[f"ro.{partition}.build.date.utc"] = str(BUILD_DATE_UTC)
+    return props
 
 
 def default_props(api: int, serial: str, presents_as: str = "emulator") -> dict[str, str]:
@@ -50,9 +95,12 @@ def default_props(api: int, serial: str, presents_as: str = "emulator") -> dict[
             "ro.kernel.qemu": "1",
             "ro.boot.qemu": "1",
             "ro.boot.hardware": "ranchu",
+            "ro.product.board": "goldfish_x86_64",
+            "ro.bootloader": "unknown",
             "ro.build.characteristics": "emulator",
-            "ro.build.fingerprint": f"google/sdk_gphone64_x86_64/emu64x:{release}/UE1A.230829.036/11228894:userdebug/dev-keys",
         })
+        props.update(build_props(api, release, EMULATOR_BUILDS.get(api, EMULATOR_BUILDS[34]), "sdk_gphone64_x86_64",
+                                 "emu64x", "sdk_gphone64_x86_64-userdebug", "dev-keys"))
     else:
         props.update({
             "ro.product.model": "Pixel 7",
@@ -68,9 +116,11 @@ def default_props(api: int, serial: str, presents_as: str = "emulator") -> dict[
             "ro.adb.secure": "1",
             "ro.product.cpu.abi": "arm64-v8a",
             "ro.product.cpu.abilist": "arm64-v8a,armeabi-v7a,armeabi",
+            "ro.product.board": "panther",
+            "ro.bootloader": "cloudripper-14.3-11133468",
             "ro.build.characteristics": "nosdcard",
-            "ro.build.fingerprint": f"google/panther/panther:{release}/UQ1A.240205.004/11269751:user/release-keys",
         })
+        props.update(build_props(api, release, HANDSET_BUILD if api == 34 else EMULATOR_BUILDS.get(api, HANDSET_BUILD), "panther", "panther", "panther-user", "release-keys"))
     return props
 
 

@@ -23,13 +23,48 @@ def test_getprop_lists_every_property_in_brackets(adb_server, phone):
     assert "[ro.build.version.sdk]: [34]" in lines
     assert "[sys.boot_completed]: [1]" in lines
     assert all(line.startswith("[") and "]: [" in line and line.endswith("]") for line in lines)
-    assert lines == sorted(lines)
+    keys = [line[1:line.index("]: [")] for line in lines]
+    assert keys == sorted(keys)  # Android's getprop sorts by name: ro.build.date before ro.build.date.utc
 
 
 def test_getprop_one_key_and_default(adb_server, phone):
     assert out(adb_server, phone, "getprop ro.build.version.release") == "14\n"
     assert out(adb_server, phone, "getprop no.such.prop") == "\n"
     assert out(adb_server, phone, "getprop no.such.prop fallback") == "fallback\n"
+
+
+def test_build_properties_name_one_emulator_image_consistently(adb_server, phone):
+    """The ids tools print and compare (`Build.ID`, `Build.DISPLAY`, the fingerprint) are those of the
+    API 34 emulator image and agree with each other."""
+    props = {key: out(adb_server, phone, f"getprop {key}").strip() for key in (
+        "ro.build.id", "ro.build.version.incremental", "ro.build.version.codename", "ro.build.product",
+        "ro.build.fingerprint", "ro.build.display.id", "ro.build.flavor", "ro.vendor.build.fingerprint",
+        "ro.build.date.utc")}
+    assert props == {
+        "ro.build.id": "UE1A.230829.036.A2",
+        "ro.build.version.incremental": "11596452",
+        "ro.build.version.codename": "REL",
+        "ro.build.product": "emu64x",
+        "ro.build.fingerprint": "google/sdk_gphone64_x86_64/emu64x:14/UE1A.230829.036.A2/11596452:userdebug/dev-keys",
+        "ro.build.display.id": "sdk_gphone64_x86_64-userdebug 14 UE1A.230829.036.A2 11596452 dev-keys",
+        "ro.build.flavor": "sdk_gphone64_x86_64-userdebug",
+        "ro.vendor.build.fingerprint": "google/sdk_gphone64_x86_64/emu64x:14/UE1A.230829.036.A2/11596452:userdebug/dev-keys",
+        "ro.build.date.utc": "1710871227",
+    }
+
+
+def test_an_older_api_level_gets_the_build_of_its_release(adb_server, tmp_path):
+    from pytest_phonebackup.virtual.cli import start_phone
+
+    vp = start_phone(PhoneConfig(data_dir=tmp_path / "phone", api=30))
+    try:
+        adb_server.wait_for(vp.serial)
+        fingerprint = out(adb_server, vp, "getprop ro.build.fingerprint").strip()
+        assert fingerprint.startswith("google/sdk_gphone64_x86_64/emu64x:11/R")
+        assert out(adb_server, vp, "getprop ro.build.id").strip() in fingerprint
+        assert out(adb_server, vp, "getprop ro.product.first_api_level") == "30\n"
+    finally:
+        vp.close()
 
 
 def test_the_phone_says_it_is_virtual_and_still_looks_like_an_emulator(adb_server, phone):
