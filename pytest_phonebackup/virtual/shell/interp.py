@@ -38,6 +38,14 @@ SPECIAL_BUILTINS = {".", ":", "break", "continue", "eval", "exec", "exit", "expo
                     "set", "shift", "times", "trap", "unset"}
 # Commands mksh runs itself on Android (their applets here report errors with mksh's prefix).
 MKSH_BUILTIN_APPLETS = {"echo", "print", "test", "[", "true", "false", "kill", "ulimit", "umask"}
+# What `command -v`/`-V` and `type` call the rest of mksh's builtins, and its two built-in aliases.
+MKSH_OTHER_BUILTINS = {"alias", "unalias", "bg", "fg", "jobs", "bind", "builtin", "fc", "getopts", "let",
+                       "rename", "suspend", "whence", "typeset", "read", "wait", "cd", "chdir", "pwd",
+                       "realpath", "command", "source"}
+MKSH_ALIASES = {"type": "\\\\builtin whence -v", "hash": "\\\\builtin alias -t", "local": "\\\\builtin typeset",
+                "history": "\\\\builtin fc -l", "r": "\\\\builtin fc -e -", "login": "\\\\builtin exec login",
+                "nohup": "nohup ", "autoload": "\\\\builtin typeset -fu", "functions": "\\\\builtin typeset -f",
+                "integer": "\\\\builtin typeset -i"}
 IFS_WHITESPACE = re.compile(r"[ \t\n]+")
 
 
@@ -1181,8 +1189,15 @@ def _command(sh: Interp, argv: list[str], io: IO) -> int:
         return builtin(sh, args, io) if builtin else sh.dispatch_applet(args, io, {})
     status = 0
     for name in args:
-        if name in BUILTINS or name in sh.functions:
-            text = name if mode == "-v" else f"{name} is a {'shell builtin' if name in BUILTINS else 'function'}"
+        if name in MKSH_ALIASES:
+            value = MKSH_ALIASES[name]
+            text = f"alias {name}='{value}'" if mode == "-v" else f"{name} is an alias for '{value}'"
+        elif name in sh.functions:
+            text = name if mode == "-v" else f"{name} is a function"
+        elif name in SPECIAL_BUILTINS:
+            text = name if mode == "-v" else f"{name} is a special shell builtin"
+        elif name in BUILTINS or name in MKSH_BUILTIN_APPLETS or name in MKSH_OTHER_BUILTINS:
+            text = name if mode == "-v" else f"{name} is a shell builtin"
         elif sh.lookup_applet(name) is not None:
             path = name if "/" in name else "/system/bin/" + name
             text = path if mode == "-v" else f"{name} is a tracked alias for {path}"
