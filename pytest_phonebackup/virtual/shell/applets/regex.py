@@ -1,11 +1,13 @@
 """POSIX regular expressions (basic and extended, with the GNU extensions bionic and glibc
-accept) translated to Python `re` byte patterns, for grep and sed. Not a regex engine: matching
-is Python's, so alternation picks the first alternative rather than the longest.
+accept) translated to byte patterns of the `regex` package, for grep, sed and find. They match in
+its POSIX mode: leftmost-longest, as regexec() does, so `a|ab` matches `ab` in `abcd`.
 """
 
 from __future__ import annotations
 
 import re
+
+import regex
 
 # [:class:] names of POSIX bracket expressions, as byte ranges in the C locale.
 CLASSES = {
@@ -218,13 +220,18 @@ def toybox_fast(pattern: bytes, extended: bool) -> str | None:
     return "".join(out)
 
 
-def compile_posix(pattern: bytes, extended: bool, ignore_case: bool = False) -> re.Pattern[bytes]:
-    """Compile a POSIX pattern (bytes as typed on the phone) to a Python byte pattern."""
+def compile_posix(pattern: bytes, extended: bool, ignore_case: bool = False) -> regex.Pattern[bytes]:
+    """Compile a POSIX pattern (bytes as typed on the phone) to a leftmost-longest byte pattern."""
     text = translate(pattern.decode("latin-1"), extended)
     try:
-        return re.compile(text.encode("latin-1"), re.IGNORECASE if ignore_case else 0)
+        re.compile(text.encode("latin-1"))  # the same syntax; its messages map onto regerror()'s
     except re.error as exc:
         raise RegexError(_glibc_message(exc)) from None
+    flags = regex.POSIX | regex.V0 | (regex.IGNORECASE if ignore_case else 0)
+    try:
+        return regex.compile(text.encode("latin-1"), flags)
+    except regex.error as exc:
+        raise RegexError(str(exc)) from None
 
 
 def _glibc_message(exc: re.error) -> str:

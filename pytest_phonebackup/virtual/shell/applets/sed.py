@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from regex import Pattern as PosixPattern
+
 from ..api import Context, applet
 from ..streams import Input
 from .options import Inputs, UsageError, arg_bytes, lines, parse
@@ -25,7 +27,7 @@ class SedError(Exception):
 class Address:
     kind: str  # "line", "last", "regex", "zero"
     line: int = 0
-    regex: re.Pattern | None = None
+    regex: PosixPattern | None = None
     empty: bool = False  # `//`: reuse the last regex used
 
 
@@ -37,7 +39,7 @@ class Command:
     second_plus: int | None = None  # addr1,+N
     negate: bool = False
     text: bytes = b""  # a/i/c text, label of b/t/:
-    regex: re.Pattern | None = None  # s
+    regex: PosixPattern | None = None  # s
     empty_regex: bool = False
     replacement: list = field(default_factory=list)  # s: bytes and group numbers
     global_: bool = False
@@ -125,7 +127,7 @@ class Script:
             i += 1
         return start + 1
 
-    def _regex(self, delim: int, flags_ok: bool = True) -> tuple[re.Pattern | None, bool]:
+    def _regex(self, delim: int, flags_ok: bool = True) -> tuple[PosixPattern | None, bool]:
         body = self._delimited(delim)
         ignore = False
         if flags_ok:
@@ -350,11 +352,11 @@ class Runner:
         self.quiet = quiet
         self.out = out
         self.hold = b""
-        self.last_regex: re.Pattern | None = None
+        self.last_regex: PosixPattern | None = None
         self.line_no = 0
         self.missing_newline = False  # the last line written lacked its newline
 
-    def _regex(self, regex: re.Pattern | None) -> re.Pattern:
+    def _regex(self, regex: PosixPattern | None) -> PosixPattern:
         if regex is None:
             if self.last_regex is None:
                 raise SedError("no previous regex")

@@ -9,6 +9,8 @@ import stat as statmod
 from collections import deque
 from collections.abc import Sequence
 
+from regex import Pattern as PosixPattern
+
 from ...api import Context, applet
 from ..options import Inputs, UsageError, arg_bytes, number, parse
 from ..regex import RegexError, compile_posix, toybox_fast
@@ -25,7 +27,7 @@ class _Matcher:
         # never applies with -o, so such patterns print nothing there
         anchors_only = (b"",) if fixed else (b"", b"^", b"$")
         self.match_all = any(p in anchors_only for p in patterns)
-        self.regexes = []
+        self.regexes: list[re.Pattern[bytes] | PosixPattern] = []
         for pattern in patterns:
             if pattern in anchors_only:
                 continue
