@@ -6,7 +6,7 @@ symlinks it meets instead of descending into them. Same normalisations as test_f
 from __future__ import annotations
 
 import pytest
-from oracle import oracle_skip_reason
+from oracle import oracle_skip_reason, run_phone
 
 oracle = pytest.mark.skipif(oracle_skip_reason() is not None, reason=oracle_skip_reason() or "")
 pytestmark = pytest.mark.oracle
@@ -49,3 +49,18 @@ def test_trailing_slash_matches_toybox(trees, command):
 @pytest.mark.parametrize("command", RM_THROUGH_LINKS)
 def test_rm_r_unlinks_symlinks_like_toybox(trees, command):
     assert_same(trees, command)
+
+
+def test_sdcard_with_a_slash_is_shared_storage(adb_server, shell_phone):
+    # The phone's own link chain (/sdcard -> /storage/self/primary -> ... -> /storage/emulated/0),
+    # which the oracle's tree cannot have: the idioms of every Android guide.
+    shell_phone.storage.write_bytes("/storage/emulated/0/Pictures/slash/IMG_7.jpg", b"\xff\xd8" + b"j" * 4094,
+                                    make_parents=True)
+    found = run_phone(adb_server, shell_phone, "/", "find /sdcard/ -name IMG_7.jpg")
+    assert (found.status, found.stdout, found.stderr) == (0, b"/sdcard/Pictures/slash/IMG_7.jpg\n", b"")
+    listed = run_phone(adb_server, shell_phone, "/", "ls /sdcard/Pictures/slash/")
+    assert listed.stdout == b"IMG_7.jpg\n"
+    usage = run_phone(adb_server, shell_phone, "/", "du -s /sdcard/Pictures/slash/")
+    assert usage.stdout == b"8\t/sdcard/Pictures/slash/\n"  # the folder and the file, 4 KiB each
+    long = run_phone(adb_server, shell_phone, "/", "ls -ld /sdcard/")
+    assert long.stdout.startswith(b"d")
