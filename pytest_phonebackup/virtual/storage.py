@@ -354,20 +354,21 @@ class Storage:
         os.rmdir(res.host)
 
     def _empty_folder(self, host_dir: str) -> bool:
-        """Remove what a folder holds, depth first; True when a system entry had to stay.
+        """Remove what a folder holds, depth first; the system's own folders are emptied but stay
+        (True when one had to).
         Each entry is classified by lstat, so a link to a folder is unlinked, never entered."""
         kept = False
         with os.scandir(host_dir) as it:
             entries = list(it)
         for entry in entries:
             device = self.to_device(entry.path)
-            if device in SYSTEM_SKELETON:
-                kept = True
-            elif entry.is_dir(follow_symlinks=False):
-                if self._empty_folder(entry.path):
+            if entry.is_dir(follow_symlinks=False):
+                if self._empty_folder(entry.path) or device in SYSTEM_SKELETON:
                     kept = True
                 else:
                     os.rmdir(entry.path)
+            elif device in SYSTEM_SKELETON:
+                kept = True
             else:
                 self.unlink(device)
         return kept
