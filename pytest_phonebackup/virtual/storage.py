@@ -98,29 +98,31 @@ class Storage:
     def resolve(self, path: str, cwd: str = "/", follow: bool = True) -> Resolved:
         """Map a device path to its host path; symlinks are followed inside the phone only.
 
-        `follow=False` leaves the last component alone (lstat/unlink/readlink semantics).
-        Missing components are fine (the caller gets ENOENT when it uses the path).
+        `follow=False` leaves the last component alone (lstat/readlink semantics), except that a
+        trailing slash, as in `/sdcard/`, goes through a link and demands a folder (POSIX path
+        resolution; ENOTDIR otherwise). A name followed by `.` or `..` must be a folder too.
+        Other missing components are fine (the caller gets ENOENT when it uses the path).
         """
         if not path:
             raise device_error(errno.ENOENT, path)
         if "\0" in path:
             raise device_error(errno.EINVAL, path)
         full = path if path.startswith("/") else posixpath.join(cwd or "/", path)
+        trailing_slash = full.endswith("/")
         pending = [c for c in full.split("/") if c]
         pending.reverse()
         parts: list[str] = []
         hops = 0
         while pending:
             name = pending.pop()
-            if name == ".":
-                continue
-            if name == "..":
-                if parts:
+            if name in (".", ".."):
+                self._require_folder(parts, path, missing_ok=False)
+                if name == ".." and parts:
                     parts.pop()
                 continue
             host = self.root + "/" + "/".join(parts + [name])
             is_last = not pending
-            if (follow or not is_last) and os.path.islink(host):
+            if (follow or trailing_slash or not is_last) and os.path.islink(host):
                 hops += 1
                 if hops > MAX_SYMLINK_HOPS:
                     raise device_error(errno.ELOOP, path)
@@ -132,8 +134,37 @@ class Storage:
                 pending.extend(more)
                 continue
             parts.append(name)
+        if trailing_slash:
+            self._require_folder(parts, path, missing_ok=True)
         device = "/" + "/".join(parts)
         return Resolved(device, self.root + ("" if device == "/" else device))
+
+    def _require_folder(self, parts: list[str], shown: str, missing_ok: bool) -> None:
+        """ENOTDIR unless the resolved components name a folder (ENOENT if missing, unless ok)."""
+        try:
+            mode = os.lstat(self.root + "/" + "/".join(parts)).st_mode
+        except FileNotFoundError:
+            if missing_ok:
+                return
+            raise device_error(errno.ENOENT, shown) from None
+        except NotADirectoryError:
+            raise device_error(errno.ENOTDIR, shown) from None
+        if not statmod.S_ISDIR(mode):
+            raise device_error(errno.ENOTDIR, shown)
+
+    def _entry(self, path: str, cwd: str = "/") -> Resolved:
+        """The directory entry a path names, never followed (unlink, rmdir, rename, mkdir,
+        symlink): as in Linux, `link/` names the link itself, and must then be a folder."""
+        bare = path.rstrip("/") or "/"
+        res = self.resolve(bare, cwd, follow=False)
+        if bare != path:
+            try:
+                mode = os.lstat(res.host).st_mode
+            except FileNotFoundError:
+                return res
+            if not statmod.S_ISDIR(mode):
+                raise device_error(errno.ENOTDIR, path)
+        return res
 
     def host(self, path: str, cwd: str = "/", follow: bool = True) -> str:
         return self.resolve(path, cwd, follow).host
@@ -239,6 +270,8 @@ class Storage:
     def open_write(self, path: str, cwd: str = "/", append: bool = False, mode: int = 0o666,
                    make_parents: bool = False) -> CountedWriter:
         """Open (create or truncate, or append) a regular file, counting bytes against capacity."""
+        if path.endswith("/") or posixpath.basename(path) in (".", ".."):
+            raise device_error(errno.EISDIR, path)  # open(2) with O_CREAT refuses a name ending in "/"
         res = self.resolve(path, cwd)
         if make_parents:
             self.makedirs(posixpath.dirname(res.device) or "/")
@@ -274,7 +307,7 @@ class Storage:
             raise device_error(errno.ENOTDIR, path) from None
 
     def mkdir(self, path: str, cwd: str = "/", mode: int = 0o771) -> None:
-        res = self.resolve(path, cwd, follow=False)
+        res = self.resolve(path.rstrip("/") or "/", cwd, follow=False)  # whatever is there: EEXIST
         try:
             os.mkdir(res.host, mode)
         except OSError as exc:
@@ -285,7 +318,7 @@ class Storage:
             raise device_error(errno.EROFS, shown)
 
     def unlink(self, path: str, cwd: str = "/") -> None:
-        res = self.resolve(path, cwd, follow=False)
+        res = self._entry(path, cwd)
         self._refuse_system(res, path)
         try:
             st = os.lstat(res.host)
@@ -298,7 +331,7 @@ class Storage:
             self.release(st.st_size)
 
     def rmdir(self, path: str, cwd: str = "/") -> None:
-        res = self.resolve(path, cwd, follow=False)
+        res = self._entry(path, cwd)
         if res.device == "/":
             raise device_error(errno.EBUSY, path)
         self._refuse_system(res, path)
@@ -311,34 +344,38 @@ class Storage:
         """rm -rf: symlinks inside are removed, never followed. The system's own folders and links
         stay (EROFS at the end), as they would for the shell user on a phone; user files under
         them go."""
-        res = self.resolve(path, cwd, follow=False)
-        st = os.lstat(res.host)
+        res = self._entry(path, cwd)
+        st = self._stat(res, path)
         if not statmod.S_ISDIR(st.st_mode):
             self.unlink(res.device)
             return
-        kept = False
-        for dirpath, dirs, files in os.walk(res.host, topdown=False):
-            for name in files + [d for d in dirs if os.path.islink(os.path.join(dirpath, d))]:
-                device = self.to_device(os.path.join(dirpath, name))
-                if device in SYSTEM_SKELETON:
-                    kept = True
-                    continue
-                self.unlink(device)
-            for name in dirs:
-                full = os.path.join(dirpath, name)
-                if os.path.islink(full):
-                    continue
-                if self.to_device(full) in SYSTEM_SKELETON:
-                    kept = True
-                    continue
-                os.rmdir(full)
-        if kept or res.device in SYSTEM_SKELETON:
+        if self._empty_folder(res.host) or res.device in SYSTEM_SKELETON:
             raise device_error(errno.EROFS, path)
         os.rmdir(res.host)
 
+    def _empty_folder(self, host_dir: str) -> bool:
+        """Remove what a folder holds, depth first; the system's own folders are emptied but stay
+        (True when one had to).
+        Each entry is classified by lstat, so a link to a folder is unlinked, never entered."""
+        kept = False
+        with os.scandir(host_dir) as it:
+            entries = list(it)
+        for entry in entries:
+            device = self.to_device(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                if self._empty_folder(entry.path) or device in SYSTEM_SKELETON:
+                    kept = True
+                else:
+                    os.rmdir(entry.path)
+            elif device in SYSTEM_SKELETON:
+                kept = True
+            else:
+                self.unlink(device)
+        return kept
+
     def rename(self, src: str, dst: str, cwd: str = "/") -> None:
-        a = self.resolve(src, cwd, follow=False)
-        b = self.resolve(dst, cwd, follow=False)  # rename(2) replaces a symlink, never its target
+        a = self._entry(src, cwd)
+        b = self._entry(dst, cwd)  # rename(2) replaces a symlink, never its target
         self._refuse_system(a, src)
         self._refuse_system(b, dst)
         replaced = 0
@@ -356,7 +393,7 @@ class Storage:
 
     def symlink(self, target: str, path: str, cwd: str = "/") -> None:
         """Create a symlink whose target is device text (never interpreted on the host)."""
-        res = self.resolve(path, cwd, follow=False)
+        res = self._entry(path, cwd)
         try:
             os.symlink(target, res.host)
         except OSError as exc:

@@ -1,18 +1,21 @@
-"""adb push, pull and ls against the virtual phone through the real adb server and adbutils:
-content, times, folders, parallel transfers, a full phone, and FAIL texts as real adbd's."""
+"""adb push, pull and ls against the virtual phone through the real adb server and adbutils, and raw
+sync requests where the adb client would rewrite the path: content, times, folders, parallel
+transfers, a full phone, and FAIL texts as real adbd's."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import threading
 from pathlib import Path
 
 import adbutils
 import pytest
-from rawadb import free_console_port
+from rawadb import RawHost, free_console_port
 
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
+from pytest_phonebackup.virtual.protocol import A_OKAY, A_WRTE
 
 JAN_2020 = 1_577_836_800
 
@@ -181,3 +184,50 @@ def test_eight_parallel_transfers(adb, phone, tmp_path):
     assert not errors
     for i, source in enumerate(sources):
         assert sha256_file(tmp_path / f"back{i}.bin") == sha256_file(source)
+
+
+def raw_send(phone, remote: str, data: bytes) -> bytes:
+    """One SEND/DATA/DONE straight to the phone's adbd (no adb client to rewrite the path);
+    returns the reply bytes (OKAY or FAIL + text)."""
+    def request(ident: bytes, body: bytes | int) -> bytes:
+        if isinstance(body, int):
+            return ident + struct.pack("<I", body)
+        return ident + struct.pack("<I", len(body)) + body
+
+    spec = f"{remote},{0o100644}".encode()
+    payload = request(b"SEND", spec) + request(b"DATA", data) + request(b"DONE", JAN_2020) + request(b"QUIT", 0)
+    with RawHost(phone.adb_port) as host:
+        host.connect()
+        command, device_id = host.open(1, "sync:")
+        assert command == A_OKAY
+        host.send(A_WRTE, 1, device_id, payload)
+        return host.read_stream(1, device_id)
+
+
+def test_push_to_a_missing_folder_named_with_a_slash_is_refused(adb, phone, tmp_path):
+    # The adb client sends "/sdcard/Nowhere/" as it is (it appends the file's name only when the
+    # folder exists); adbd's open(O_CREAT) refuses a name that ends in "/".
+    local = random_file(tmp_path / "photo.jpg", 100)
+    proc = adb("push", str(local), "/sdcard/Nowhere/", check=False)
+    assert proc.returncode == 1
+    assert (f"adb: error: failed to copy '{local}' to '/sdcard/Nowhere/': "
+            "remote couldn't create file: Is a directory").encode() in proc.stderr
+    assert not phone.storage.exists("/sdcard/Nowhere")
+
+
+def test_raw_send_to_a_name_ending_in_a_slash_fails_as_adbd_does(phone):
+    reply = raw_send(phone, "/sdcard/Missing/", b"jpeg")
+    text = b"couldn't create file: Is a directory"
+    assert reply == b"FAIL" + struct.pack("<I", len(text)) + text
+    assert not phone.storage.exists("/sdcard/Missing")
+
+
+def test_push_through_a_file_named_with_a_slash_reports_not_a_directory(adb, phone, tmp_path):
+    phone.storage.write_bytes("/sdcard/Documents/plain.txt", b"plain")
+    local = random_file(tmp_path / "photo.jpg", 100)
+    proc = adb("push", str(local), "/sdcard/Documents/plain.txt/", check=False)
+    assert proc.returncode == 1
+    assert (b"adb: error: stat failed when trying to push to /sdcard/Documents/plain.txt/: Not a directory"
+            in proc.stderr)
+    assert phone.storage.open_read("/sdcard/Documents/plain.txt").read() == b"plain"
+

@@ -102,6 +102,8 @@ def copy_one(ctx: Context, opts, src: str, dest: str, recursive: bool) -> int:
         return ctx.fail(f"bad '{src}': {strerror(exc)}")
     src_dev = device_of(ctx, src_host)
     dest_dev = storage.resolve(dest, ctx.cwd, follow=False).device
+    if dest.endswith("/") and dest_dev != "/":
+        dest_dev += "/"  # kept, so a file cannot be created under a name ending in "/" (EISDIR)
     if st.S_ISDIR(info.st_mode) and (dest_dev == src_dev or dest_dev.startswith(src_dev.rstrip("/") + "/")):
         return ctx.fail(f"'{dest}' is under '{src}'" if dest_dev != src_dev else f"'{dest}' is '{src}'")
     return copy_node(ctx, opts, src_host, info, dest_dev, dest, recursive, src, top=True)
@@ -209,7 +211,8 @@ def rm(ctx: Context, argv: list[str]) -> int:
     recursive = "r" in opts or "R" in opts
     status = 0
     storage = ctx.storage
-    for path in opts.operands:
+    for operand in opts.operands:
+        path = operand.rstrip("/") or operand  # toybox rm strips the slash: `rm -r link/` removes the link
         try:
             info = storage.lstat(path, ctx.cwd)
         except OSError as exc:
@@ -374,12 +377,10 @@ def touch(ctx: Context, argv: list[str]) -> int:
         storage = ctx.storage
         try:
             host, info = lookup(ctx, path, "h" not in opts)
-        except OSError as exc:
-            if exc.errno != errno.ENOENT or "c" in opts:
-                if "c" not in opts:
-                    status = ctx.fail(f"'{path}': {strerror(exc)}")
+        except OSError:
+            if "c" in opts:
                 continue
-            try:
+            try:  # as toybox: whatever the lookup said, creating the file tells the error shown
                 storage.open_write(path, ctx.cwd, append=True).close()
                 host, info = lookup(ctx, path, True)
             except OSError as exc2:

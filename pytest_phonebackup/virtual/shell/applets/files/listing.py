@@ -79,6 +79,11 @@ def ls(ctx: Context, argv: list[str]) -> int:
     return status | lister.status
 
 
+def heading(operand: str) -> str:
+    """A folder's name in its `NAME:` heading: toybox drops one trailing slash (`DCIM/` -> `DCIM`)."""
+    return operand[:-1] if operand.endswith("/") and operand != "/" else operand
+
+
 def read_link(host: str, info: os.stat_result) -> str | None:
     if st.S_ISLNK(info.st_mode):
         try:
@@ -119,7 +124,7 @@ class Lister:
 
     def list_top(self, top: list[LsEntry]) -> None:
         if len(top) == 1 and st.S_ISDIR(top[0].info.st_mode) and not ("d" in self.opts or "R" in self.opts):
-            self.list_dir(top[0], top[0].name, title=False)
+            self.list_dir(top[0], heading(top[0].name), title=False)
             return
         items = self.sort(top)
         self.show(items, skip_dirs="d" not in self.opts, total=False)
@@ -127,7 +132,7 @@ class Lister:
             return
         for item in items:
             if st.S_ISDIR(item.info.st_mode):
-                self.list_dir(item, item.name, title=True)
+                self.list_dir(item, heading(item.name), title=True)
 
     def list_dir(self, folder: LsEntry, path: str, title: bool) -> None:
         try:
