@@ -46,7 +46,7 @@ STAT = [
 FIND = [
     'find . -name "*.jpg"', "find DCIM Music", "find . -type d", "find . -type l", "find . -maxdepth 1 -type f",
     "find . -mindepth 3", "find . -size +10k", "find . -size -2", "find . -newer a.txt", "find . -mtime -1",
-    "find . -mmin -5", 'find . -iname "*.JPG"', 'find . -path "*Camera*"',
+    "find . -mmin -5", 'find . -iname "*.JPG"', 'find . -path "*Camera*"', "find . -regex '.*jpg'", "find . -iregex '.*JPG'",
     'find . -printf "%p|%P|%f|%s|%T@|%t|%m|%y\\n" -name a.txt', "find . -name Pictures -prune -o -print",
     'find . ! -type d -name "*.*"', "find . \\( -name a.txt -o -name b.log \\)",
     'find . -name "*.txt" -exec cat {} \\;', 'find . -name "*.log" -exec ls -l {} +', "find nonexist",
