@@ -109,7 +109,11 @@ CHANGES = [
     "ln -s a.txt s1; readlink s1", "ln -s a.txt link_to_a", "ln -sf b.log link_to_a; readlink link_to_a",
     "ln a.txt hard; stat -c %h a.txt", "ln -s", "ln -s a.txt", "ln -s a.txt emptydir && ls -l emptydir | cut -c1-10",
 ]
+ODD = ("mkdir odd && cd odd && for c in 01 07 08 09 0a 0b 0c 0d 1b 7f; do touch \"x$(printf \"\\\\x$c\")\"; done && "
+       "touch 'sp ace' 'b\\\\s' \"$(printf 'u\\\\342\\\\200\\\\256')\" \"$(printf 'z\\\\302\\\\205')\" \"$(printf '\\\\377\\\\376')\" "
+       "\"$(printf '\\\\303\\\\251')\" && ln -s \"$(printf 't\\\\tx')\" link && ")
 NAMES = [
+    ODD + "ls -b", ODD + "ls -q", ODD + "ls -1b", ODD + "ls -lbn link", ODD + "ls -lqn link", ODD + "ls",
     "readlink a.txt; echo $?", "readlink -f link_to_dcim/Camera/../..", "readlink -f nonexist/x; echo $?",
     "readlink -f dangling", "readlink -f .", "readlink", "readlink link_to_a link_to_dcim",
     "realpath link_to_a", "realpath nonexist", "realpath nonexist/x", "realpath dangling",

@@ -9,6 +9,7 @@ import os
 import posixpath
 import stat as st
 import time
+import unicodedata
 from dataclasses import dataclass
 
 from ...api import Context, applet
@@ -43,7 +44,7 @@ class LsEntry:
 def ls(ctx: Context, argv: list[str]) -> int:
     # --full-time (shown as the internal letter T) is -ll; --color only colours a terminal, and adb's
     # non-interactive shell has none, so it changes nothing.
-    opts = parse(argv, "1aAdFilnpRrsStuchCxTKQ", longs={"full-time": "T", "color": "K",
+    opts = parse(argv, "1aAdFilnpRrsStuchCxTKQbq", longs={"full-time": "T", "color": "K",
                                                            "show-control-chars": "Q"})
     if "T" in opts:
         opts.values["l"] = [True, True]
@@ -77,6 +78,44 @@ def ls(ctx: Context, argv: list[str]) -> int:
     lister = Lister(ctx, opts)
     lister.list_top(top)
     return status | lister.status
+
+
+C_ESCAPES = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 27: "\\e",
+             32: "\\ ", 92: "\\\\"}
+
+
+def shown_name(name: str, escape: bool, question_marks: bool) -> str:
+    """A name as `ls -b` (C escapes, octal for what is not printable) or `ls -q` (`?`) shows it.
+    Bytes that are not UTF-8 count one by one; a control character counts as its code point."""
+    if not (escape or question_marks):
+        return name
+    raw = to_bytes(name)
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        char, length = _utf8_char(raw, i)
+        code = ord(char) if char is not None else raw[i]
+        printable = char is not None and unicodedata.category(char) != "Cc"
+        if escape and code in C_ESCAPES:
+            out.append(C_ESCAPES[code])
+        elif printable:
+            out.append(char or "")
+        else:
+            out.append(f"\\{code:03o}" if escape else "?")
+        i += length
+    return "".join(out)
+
+
+def _utf8_char(raw: bytes, i: int) -> tuple[str | None, int]:
+    """The character that starts at raw[i] and its length in bytes, or (None, 1) for a bad byte."""
+    first = raw[i]
+    length = 1 if first < 0x80 else 2 if first >> 5 == 6 else 3 if first >> 4 == 14 else 4 if first >> 3 == 30 else 0
+    if length == 0:
+        return None, 1
+    try:
+        return raw[i:i + length].decode("utf-8"), length
+    except UnicodeDecodeError:
+        return None, 1
 
 
 def heading(operand: str) -> str:
@@ -208,7 +247,7 @@ class Lister:
                 parts.append(f"{mode_string(info.st_mode)}{info.st_nlink:>{widths[2] + 1}} "
                              f"{user:<{widths[3]}} {group:<{widths[4]}}{self.number(info.st_size):>{widths[5] + 1}} "
                              f"{when} ")
-            parts.append(item.name)
+            parts.append(shown_name(item.name, "b" in self.opts, "q" in self.opts))
             if self.long and item.link is not None:
                 parts.append(" -> " + item.link)
             mode = info.st_mode
