@@ -17,6 +17,7 @@ from .units import QuantityError, parse_duration, parse_size
 TRUE_WORDS = {"1", "true", "yes", "on", "y"}
 FALSE_WORDS = {"0", "false", "no", "off", "n", ""}
 ARTIFACT_MODES = ("only-on-failure", "on", "off")
+MISSING_MODES = ("error", "skip")  # what a test needing a phone or backup app that is not configured does
 
 
 def _bool(text: str) -> bool:
@@ -77,6 +78,14 @@ def _artifacts(text: str) -> str:
     return text
 
 
+def _missing(text: str) -> str:
+    word = text.strip().lower()
+    if word not in MISSING_MODES:
+        raise ValueError(f"{text!r} is not one of {', '.join(MISSING_MODES)}: 'error' stops a run whose tests "
+                         "need a phone or backup app that is not configured, 'skip' skips those tests")
+    return word
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its option, environment variable and ini key, and how text becomes a value."""
@@ -86,6 +95,7 @@ class Setting:
     parse: Callable[[str], Any] = str
     default: Any = None
     flag: bool = False  # a switch: present on the command line means True
+    env_name: str = ""  # when the environment variable is not PHONEBACKUP_<NAME>
 
     @property
     def option(self) -> str:
@@ -93,7 +103,7 @@ class Setting:
 
     @property
     def env(self) -> str:
-        return "PHONEBACKUP_" + self.name.upper()
+        return self.env_name or "PHONEBACKUP_" + self.name.upper()
 
     @property
     def ini(self) -> str:
@@ -123,6 +133,9 @@ SETTINGS: tuple[Setting, ...] = (
             "edge, formats, stress, huge; or YAML paths); default: smoke, edge, formats, stress", _profiles),
     Setting("seed", "seed of the generated media (same seed, same bytes); 'random' picks one and shows it",
             _seed, default=0),
+    Setting("missing", "what a test that needs a phone or a backup app does when none is configured: error "
+            "(default; the run stops at start-up, naming the option to pass) or skip", _missing,
+            default="error", env_name="PHONEBACKUP_PHONE_MISSING"),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -165,6 +178,7 @@ class PhoneSettings:
     backup_app: str | None = None
     media_profile: tuple[str, ...] | None = None
     seed: int = 0
+    missing: str = "error"
     sources: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -177,8 +191,8 @@ class PhoneSettings:
         for setting in SETTINGS:
             source = self.sources.get(setting.name, "default")
             value = getattr(self, setting.name)
-            if source == "default" and setting.name not in ("emulator", "serial"):
-                continue
+            if setting.name == "missing" or (source == "default" and setting.name not in ("emulator", "serial")):
+                continue  # `missing` has a header line of its own
             shown = (", ".join(value) or "-") if isinstance(value, tuple) else ("-" if value is None else value)
             lines.append(f"{setting.name}={shown} (from {source})")
         return lines

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import pytest
 
@@ -62,21 +62,23 @@ def phone_provisioner(pytestconfig: pytest.Config, phone_settings: PhoneSettings
 
 
 @pytest.fixture(scope="session")
-def session_phone(pytestconfig: pytest.Config, phone_provisioner: Provisioner | None) -> Phone:
+def session_phone(pytestconfig: pytest.Config, phone_settings: PhoneSettings,
+                  phone_provisioner: Provisioner | None) -> Phone:
     """This worker's phone, started once and reused by every test."""
     if phone_provisioner is None:
-        pytest.skip(NO_PHONE)
+        _refuse(phone_settings, NO_PHONE)
     phone = phone_provisioner.acquire()
     pytestconfig.stash[USED_KEY].append(f"{phone.serial} ({phone.kind}; {phone_provisioner.describe()})")
     return phone
 
 
 @pytest.fixture
-def phone_factory(phone_provisioner: Provisioner | None) -> Iterator[PhoneFactory]:
+def phone_factory(phone_settings: PhoneSettings,
+                  phone_provisioner: Provisioner | None) -> Iterator[PhoneFactory]:
     """`phone_factory(api=..., storage=...)` -> one more ready phone; all released after the test.
     A storage size may be text in the units grammar ('2GB' decimal, '2GiB' binary)."""
     if phone_provisioner is None:
-        pytest.skip(NO_PHONE)
+        _refuse(phone_settings, NO_PHONE)
     provisioner = phone_provisioner
     made: list[Phone] = []
 
@@ -134,7 +136,7 @@ def backup_app(request: pytest.FixtureRequest, phone_settings: PhoneSettings) ->
     marker = request.node.get_closest_marker("backup_app")
     name = marker.args[0] if marker is not None and marker.args else phone_settings.backup_app
     if not name:
-        pytest.skip(NO_APP)
+        _refuse(phone_settings, NO_APP)
     return load_app(name, appium=request.config.stash[APPIUM_KEY])
 
 
@@ -173,6 +175,13 @@ def phone_faults(phone: PhoneLike, request: pytest.FixtureRequest) -> Iterator[P
     faults = PhoneFaults(phone, app)
     yield faults
     faults.undo_all()
+
+
+def _refuse(settings: PhoneSettings, reason: str) -> NoReturn:
+    # The start-up check (preflight) stops most such runs; this covers phones asked for at run time.
+    if settings.missing == "skip":
+        pytest.skip(reason)
+    pytest.fail(f"{reason}; or set phone_missing = skip to skip such tests", pytrace=False)
 
 
 def _marker_needs(request: pytest.FixtureRequest) -> dict[str, Any]:

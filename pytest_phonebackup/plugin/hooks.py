@@ -71,8 +71,14 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     settings = config.stash[SETTINGS_KEY]
     if not settings.wants_phones:
-        return ["phonebackup: no phones (pass --phone-emulator or --phone-serial to run phone tests)"]
-    return ["phonebackup: " + "; ".join(settings.describe())]
+        lines = ["phonebackup: no phones (pass --phone-emulator or --phone-serial to run phone tests)"]
+    else:
+        lines = ["phonebackup: " + "; ".join(settings.describe())]
+    if settings.missing == "skip":
+        lines.append(f"phonebackup: phone missing: skip (from {settings.sources.get('missing', 'default')})")
+    else:
+        lines.append("phonebackup: phone missing: error (set phone_missing = skip to skip instead)")
+    return lines
 
 
 def pytest_terminal_summary(terminalreporter: TerminalReporter, config: pytest.Config) -> None:

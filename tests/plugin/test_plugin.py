@@ -1,6 +1,6 @@
 """The pytest plugin as users meet it, each case a real pytest session in a subprocess: options and
-their sources, skipping without a phone, the `phone`/`phones`/`phone_factory` fixtures, per-test
-cleanup, artifacts on failure, xdist workers, safety on hardware, and teardown after Ctrl-C."""
+their sources, the `phone`/`phones`/`phone_factory` fixtures, per-test cleanup, artifacts on failure,
+xdist workers, safety on hardware, and teardown after Ctrl-C. Without a phone: test_phone_missing."""
 
 from __future__ import annotations
 
@@ -21,15 +21,6 @@ from pytest_phonebackup.settings import EmulatorSpec, resolve
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def test_a_phone_test_without_a_phone_is_skipped_naming_the_option(run_pytest, pytester):
-    pytester.makepyfile("def test_needs(phone):\n    raise AssertionError('must not run')\n"
-                        "def test_plain():\n    pass\n")
-    result = run_pytest("-rs")
-    result.assert_outcomes(passed=1, skipped=1)
-    result.stdout.fnmatch_lines(["*this test needs a phone: pass --phone-emulator*--phone-serial*"])
-    result.stdout.fnmatch_lines(["phonebackup: no phones*"])
 
 
 def test_settings_resolve_option_over_env_over_ini():

@@ -15,11 +15,12 @@ restore: "{python} -m pytest_phonebackup.reference.mirror restore --serial {seri
 """
 
 
-def test_a_round_trip_test_without_a_backup_app_is_skipped_naming_the_option(run_pytest, pytester):
-    pytester.makepyfile("def test_trip(roundtrip):\n    raise AssertionError('must not run')\n")
-    result = run_pytest("-rs", "--phone-emulator")
-    result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["*this test needs a backup app: pass --phone-backup-app NAME_OR_PATH*"])
+def test_a_round_trip_test_without_a_backup_app_stops_the_run_naming_the_option(run_pytest, pytester):
+    pytester.makepyfile(test_trip="def test_trip(roundtrip):\n    raise AssertionError('must not run')\n")
+    result = run_pytest("--phone-emulator")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*1 test needs a backup app and none is configured (first: test_trip.py::test_trip): "
+                                 "pass --phone-backup-app NAME_OR_PATH*"])
 
 
 def test_marker_picks_the_app_and_a_clean_round_trip_passes_with_its_timings(run_pytest, pytester):
