@@ -268,7 +268,7 @@ def probe_image(fh) -> dict[str, Any]:
         with Image.open(fh) as img:
             exif = img.getexif()
             tags = {t: exif.get(t) for t in (274, 306) if t in exif}
-            tags.update({t: v for t, v in exif.get_ifd(0x8769).items() if t in (36867, 36880, 36881)})
+            tags.update({t: v for t, v in exif.get_ifd(0x8769).items() if t in (36867, 36880, 36881, 37520, 37521)})
             out = _image_fields(img.size[0], img.size[1], tags)
     except Exception:  # damaged or unknown content: Android indexes it without dimensions
         pass

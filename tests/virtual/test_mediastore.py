@@ -122,6 +122,18 @@ def test_datetaken_carries_the_milliseconds_of_subsectimeoriginal(adb_server, ph
     assert row == {"datetaken": str(1626247805000 + millis)}  # 2021-07-14 07:30:05 UTC
 
 
+def test_datetaken_of_a_jpeg_padded_past_the_quick_header_read_keeps_its_milliseconds(adb_server, phone, tmp_path):
+    photo = jpeg(64, 48, taken="2021:07:14 09:30:05", offset="+02:00", subsec="347")
+    after_exif = 2
+    while photo[after_exif + 1] in range(0xE0, 0xF0):  # past JFIF and EXIF, where cameras put more APPn
+        after_exif += 2 + int.from_bytes(photo[after_exif + 2:after_exif + 4], "big")
+    padding = (b"\xff\xef" + (65535).to_bytes(2, "big") + bytes(65533)) * 6  # 384 KiB of APP15 segments
+    push(adb_server, phone, tmp_path, photo[:after_exif] + padding + photo[after_exif:], "/sdcard/DCIM/Camera/IMG_padded.jpg")
+    shell(adb_server, phone, "am broadcast -a android.intent.action.MEDIA_SCANNER_SCAN_FILE -d file:///sdcard/DCIM/Camera/IMG_padded.jpg")
+    (row,) = rows(query(adb_server, phone, IMAGES, "width:datetaken", "_display_name='IMG_padded.jpg'"))
+    assert row == {"width": "64", "datetaken": "1626247805347"}
+
+
 def test_scan_volume_reads_png_and_mp4_content(adb_server, phone, tmp_path):
     push(adb_server, phone, tmp_path, png(300, 200), "/sdcard/Pictures/Screens/shot.png")
     clip = mp4(64, 48, 2, "2020-01-02T03:04:05.000000Z")
