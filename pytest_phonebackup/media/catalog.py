@@ -223,8 +223,8 @@ def spread(moment: datetime, second_key: int, fraction_key: int, position: int) 
 
 
 def unique_path(path: str, used: set[str]) -> str:
-    """`path`, or with `_1`, `_2`... before the extension when taken: how cameras name two shots
-    of the same second (IMG_20240501_100003.jpg, IMG_20240501_100003_1.jpg)."""
+    """`path`, or with `_1`, `_2`... before the extension when `used` holds it already: how cameras
+    name two shots of the same second (IMG_20240501_100003.jpg, IMG_20240501_100003_1.jpg)."""
     folder, _, name = path.rpartition("/")
     stem, dot, ext = name.rpartition(".")
     if not dot:
