@@ -13,7 +13,7 @@ from .manifest import MediaItem
 from .units import parse_duration, parse_pixels, parse_size
 
 #: EXIF / container fields a faithful backup keeps, by the names probe.py reports.
-DEFAULT_EXIF_FIELDS = ["DateTimeOriginal", "OffsetTimeOriginal", "GPSLatitude", "GPSLongitude",
+DEFAULT_EXIF_FIELDS = ["DateTimeOriginal", "SubSecTimeOriginal", "OffsetTimeOriginal", "GPSLatitude", "GPSLongitude",
                        "Make", "Model", "Orientation"]
 
 # The source material's Google-Photos-like figures (decimal units: 75 MB = 75,000,000 bytes).

@@ -119,6 +119,11 @@ class MediaSpec:
         return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
     @property
+    def subsec(self) -> str:
+        """EXIF SubSecTime form of the capture time's fraction: milliseconds, as phone cameras write it."""
+        return f"{self.taken.microsecond // 1000:03d}"
+
+    @property
     def mtime(self) -> float:
         return self.taken.timestamp()
 
@@ -135,7 +140,7 @@ class MediaSpec:
             return {}
         stamp = self.taken.strftime("%Y:%m:%d %H:%M:%S")
         out = {"Make": self.make, "Model": self.model, "DateTime": stamp, "DateTimeOriginal": stamp,
-               "OffsetTime": self.offset, "OffsetTimeOriginal": self.offset}
+               "SubSecTimeOriginal": self.subsec, "OffsetTime": self.offset, "OffsetTimeOriginal": self.offset}
         out = {key: value for key, value in out.items() if value}
         if self.orientation:
             out["Orientation"] = str(self.orientation)
@@ -206,6 +211,29 @@ def dimensions_for(pixels: int, fmt: str, aspect: float = 4 / 3) -> tuple[int, i
 
 def derive_seed(*parts: Any) -> int:
     return int.from_bytes(hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()[:8], "big")
+
+
+def spread(moment: datetime, second_key: int, fraction_key: int, position: int) -> datetime:
+    """A sequence time moved by 3..58 s (picked by `second_key`, on an odd second for every other
+    position) and 0..999 ms (picked by `fraction_key`): generated times are off the whole minute,
+    some on odd seconds, all with a fraction, so a restore that cuts seconds, rounds to 2 s (FAT)
+    or drops sub-second EXIF is seen."""
+    seconds = 3 + 2 * (second_key % 28) + position % 2
+    return moment + timedelta(seconds=seconds, milliseconds=fraction_key % 1000)
+
+
+def unique_path(path: str, used: set[str]) -> str:
+    """`path`, or with `_1`, `_2`... before the extension when `used` holds it already: how cameras
+    name two shots of the same second (IMG_20240501_100003.jpg, IMG_20240501_100003_1.jpg)."""
+    folder, _, name = path.rpartition("/")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    candidate, count = path, 0
+    while candidate in used:
+        count += 1
+        candidate = f"{folder}/{stem}_{count}{dot}{ext}" if folder else f"{stem}_{count}{dot}{ext}"
+    return candidate
 
 
 def indexed_by_default(path: str) -> bool:
@@ -320,8 +348,10 @@ def _build(root: yaml.Node | None, source: str, seed: int) -> Profile:
         raise _Where(source, items_node).error("`items:` must be a non-empty list")
     specs: list[MediaSpec] = []
     origins: list[yaml.Node] = []  # the YAML item each spec came from, for error lines
+    used: set[str] = set()  # paths so far, for names made from capture times
     for entry in items_node.value:
-        made = _expand(entry, source, name, seed, defaults, start, step, len(specs))
+        made = _expand(entry, source, name, seed, defaults, start, step, len(specs), used)
+        used.update(spec.path for spec in made)
         specs.extend(made)
         origins.extend([entry] * len(made))
     _check_specs(specs, source, origins)
@@ -337,7 +367,7 @@ def _parse_time(value: Any) -> datetime:
 
 
 def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dict[str, Any],
-            start: datetime, step: timedelta, position: int) -> list[MediaSpec]:
+            start: datetime, step: timedelta, position: int, used: set[str]) -> list[MediaSpec]:
     fields = _mapping(node, source, "an item")
     _check_keys(fields, ITEM_KEYS, source, "an item")
     where = _Where(source, node)
@@ -417,16 +447,24 @@ def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dic
         raise fail("taken" if "taken" in raw else "duration", str(exc)) from None
 
     specs = []
+    named_by_time = "{taken" in path_template
     for index in range(count):
-        variables = {"n": index + 1, "i": index, "folder": index // folder_size, "seed": seed}
+        variables: dict[str, Any] = {"n": index + 1, "i": index, "folder": index // folder_size, "seed": seed}
         try:
             item_id = str(raw["id"]).format(**variables) if count == 1 else f"{raw['id']}-{index + 1:05d}"
-            path = path_template.format(**variables)
+            # Seconds from the profile alone (names made from them stay the same for every seed),
+            # the fraction from the seed too.
+            taken = taken_fixed or spread(start + step * (position + index), derive_seed(profile, item_id, "second"),
+                                          derive_seed(profile, seed, item_id, "fraction"), position + index)
+            path = path_template.format(**variables, taken=taken)
         except (KeyError, ValueError, IndexError) as exc:
-            raise fail("path", f"cannot fill in path {path_template!r}: {exc}; use {{n}}, {{i}}, {{folder}}") from None
+            raise fail("path", f"cannot fill in path {path_template!r}: {exc}; "
+                               "use {n}, {i}, {folder} or {taken:%Y%m%d_%H%M%S}") from None
         if "name_bytes" in raw:
             path = _stretch_name(path, int(raw["name_bytes"]), fail)
-        taken = taken_fixed or start + step * (position + index)
+        if named_by_time:
+            path = unique_path(path, used)
+            used.add(path)
         content_seed = derive_seed(profile, seed, item_id)
         specs.append(MediaSpec(
             id=item_id, path=path, format=fmt, taken=taken, content_seed=content_seed,

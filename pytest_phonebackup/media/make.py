@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .catalog import MediaSpec
 
 # Bump when the bytes a writer produces change, so cached files made by older code are not reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 # JPEG segment limits (ITU T.81 B.1.1.4): the length field is 16 bits and counts itself.
 JPEG_SEGMENT_MAX_PAYLOAD = 65535 - 2
@@ -39,6 +39,7 @@ TAG_MAKE, TAG_MODEL, TAG_ORIENTATION, TAG_DATETIME = 0x010F, 0x0110, 0x0112, 0x0
 TAG_EXIF_IFD, TAG_GPS_IFD = 0x8769, 0x8825
 TAG_DATETIME_ORIGINAL, TAG_DATETIME_DIGITIZED = 0x9003, 0x9004
 TAG_OFFSET_TIME, TAG_OFFSET_TIME_ORIGINAL = 0x9010, 0x9011
+TAG_SUBSEC_TIME, TAG_SUBSEC_TIME_ORIGINAL, TAG_SUBSEC_TIME_DIGITIZED = 0x9290, 0x9291, 0x9292
 TAG_GPS_LAT_REF, TAG_GPS_LAT, TAG_GPS_LON_REF, TAG_GPS_LON = 1, 2, 3, 4
 TAG_DNG_VERSION = 50706  # Adobe DNG 1.4 spec, "DNGVersion"
 
@@ -109,6 +110,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 EXIF_STAMP_PLACEHOLDER = "1900:01:01 00:00:00"  # same length as every real EXIF time stamp
+EXIF_SUBSEC_PLACEHOLDER = "~~~"  # same length as the milliseconds every SubSecTime holds
 
 
 def exif_bytes(spec: MediaSpec) -> bytes:
@@ -117,25 +119,31 @@ def exif_bytes(spec: MediaSpec) -> bytes:
     if not spec.exif:
         return b""
     template = _exif_template(spec.make, spec.model, spec.orientation, spec.gps, spec.offset)
+    subsec = EXIF_SUBSEC_PLACEHOLDER.encode()
+    if template.count(subsec) != 3:  # the placeholder also occurs in a camera name: build this one whole
+        return exif_for(spec).tobytes()
     stamp = spec.taken.strftime("%Y:%m:%d %H:%M:%S").encode()
-    return template.replace(EXIF_STAMP_PLACEHOLDER.encode(), stamp)
+    return template.replace(EXIF_STAMP_PLACEHOLDER.encode(), stamp).replace(subsec, spec.subsec.encode())
 
 
 @functools.lru_cache(maxsize=256)
 def _exif_template(make: str, model: str, orientation: int | None, gps: tuple[float, float] | None,
                    offset: str) -> bytes:
-    return build_exif(make, model, orientation, gps, EXIF_STAMP_PLACEHOLDER, offset).tobytes()
+    return build_exif(make, model, orientation, gps, EXIF_STAMP_PLACEHOLDER, EXIF_SUBSEC_PLACEHOLDER,
+                      offset).tobytes()
 
 
 def exif_for(spec: MediaSpec) -> Image.Exif:
     if not spec.exif:
         return Image.Exif()
     return build_exif(spec.make, spec.model, spec.orientation, spec.gps,
-                      spec.taken.strftime("%Y:%m:%d %H:%M:%S"), spec.offset)
+                      spec.taken.strftime("%Y:%m:%d %H:%M:%S"), spec.subsec, spec.offset)
 
 
 def build_exif(make: str, model: str, orientation: int | None, gps: tuple[float, float] | None,
-               stamp: str, offset: str) -> Image.Exif:
+               stamp: str, subsec: str, offset: str) -> Image.Exif:
+    """EXIF as a phone camera writes it: capture time to the second, its milliseconds in the SubSecTime
+    tags and its UTC offset in the OffsetTime tags."""
     exif = Image.Exif()
     if make:
         exif[TAG_MAKE] = make
@@ -147,6 +155,7 @@ def build_exif(make: str, model: str, orientation: int | None, gps: tuple[float,
     sub = exif.get_ifd(TAG_EXIF_IFD)
     sub[TAG_DATETIME_ORIGINAL] = stamp
     sub[TAG_DATETIME_DIGITIZED] = stamp
+    sub[TAG_SUBSEC_TIME] = sub[TAG_SUBSEC_TIME_ORIGINAL] = sub[TAG_SUBSEC_TIME_DIGITIZED] = subsec
     sub[TAG_OFFSET_TIME] = offset
     sub[TAG_OFFSET_TIME_ORIGINAL] = offset
     if gps:
@@ -351,4 +360,6 @@ WRITERS = {
 
 
 def set_mtime(path: Path, mtime: float) -> None:
-    os.utime(path, (mtime, mtime))
+    """Set the file time to the nanosecond nearest `mtime`: reading it back gives `mtime` again."""
+    nanoseconds = round(mtime * 1_000_000) * 1000  # manifest times carry microseconds at most
+    os.utime(path, ns=(nanoseconds, nanoseconds))

@@ -23,7 +23,8 @@ DECODE_CHECK_PIXELS = 30_000_000  # bigger JPEGs are decoded at 1/8 scale (DCT s
 
 # EXIF tag numbers (EXIF 2.32) -> the names used in MediaItem.metadata
 BASE_TAGS = {0x010F: "Make", 0x0110: "Model", 0x0112: "Orientation", 0x0132: "DateTime"}
-EXIF_TAGS = {0x9003: "DateTimeOriginal", 0x9010: "OffsetTime", 0x9011: "OffsetTimeOriginal"}
+EXIF_TAGS = {0x9003: "DateTimeOriginal", 0x9010: "OffsetTime", 0x9011: "OffsetTimeOriginal",
+             0x9291: "SubSecTimeOriginal"}
 MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heic": "image/heic", "gif": "image/gif",
         "tiff": "image/tiff", "dng": "image/x-adobe-dng", "mp4": "video/mp4", "mov": "video/quicktime",
         "3gp": "video/3gpp", "text": "text/plain", "empty": "application/octet-stream", "unknown": "application/octet-stream"}

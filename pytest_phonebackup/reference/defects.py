@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 REFERENCE_MAX_PHOTO_BYTES = 75 * 1000**2  # the limit a "silently skips big photos" tool applies
 REFERENCE_MIN_SIDE = 256
 JPEG_EXT = (".jpg", ".jpeg")
+TIME_TOLERANCE = 2.0  # seconds a file time may move unnoticed (the reference policy's time_tolerance)
 IMAGE_EXT = JPEG_EXT + (".png", ".webp", ".gif", ".heic", ".tif", ".tiff", ".dng")
 
 class Damage(NamedTuple):
@@ -208,6 +209,26 @@ def reset_mtime(staging: Path, rels: list[str]) -> Damage:
     return Damage(rels, [victim])
 
 
+def truncate_mtime_minute(staging: Path, rels: list[str]) -> Damage:
+    """Keep file times to the minute only, as popular adb-sync tools do."""
+    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0 and p.stat().st_mtime % 60 > TIME_TOLERANCE)
+    path = staging / victim
+    _unshare(path)
+    minute = path.stat().st_mtime // 60 * 60
+    os.utime(path, (minute, minute))
+    return Damage(rels, [victim])
+
+
+def shift_mtime_hour(staging: Path, rels: list[str]) -> Damage:
+    """Restore a file time one hour late: the time-zone / daylight-saving mistake."""
+    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0)
+    path = staging / victim
+    _unshare(path)
+    later = path.stat().st_mtime + 3600
+    os.utime(path, (later, later))
+    return Damage(rels, [victim])
+
+
 def _image_min_side(path: Path) -> int | None:
     from PIL import Image
 
@@ -264,7 +285,8 @@ def add_file(staging: Path, rels: list[str]) -> Damage:
 FAULTS: dict[str, Callable[[Path, list[str]], Damage]] = {
     "drop": drop, "truncate": truncate, "bitflip": bitflip, "strip-datetime": strip_datetime,
     "strip-gps": strip_gps, "recompress": recompress, "rename-copy-suffix": rename_copy_suffix, "move": move,
-    "reset-mtime": reset_mtime, "skip-over-limit": skip_over_limit, "skip-tiny": skip_tiny,
+    "reset-mtime": reset_mtime, "truncate-mtime-minute": truncate_mtime_minute, "shift-mtime-hour": shift_mtime_hour,
+    "skip-over-limit": skip_over_limit, "skip-tiny": skip_tiny,
     "duplicate": duplicate, "add-file": add_file,
 }
 

@@ -6,6 +6,7 @@ that differ are pulled, to say *how* they differ. Not for talking ADB (it takes 
 from __future__ import annotations
 
 import hashlib
+import math
 import posixpath
 import time
 from collections.abc import Callable
@@ -135,11 +136,7 @@ class Verifier:
             else:
                 problems.append((Verdict.MOVED, not pol.folder,
                                  f"same bytes in another folder: {posixpath.dirname(f.rel) or '/'}"))
-        drift = f.mtime - item.mtime
-        if abs(drift) > self.policy.time_tolerance:
-            details["mtime"] = {"expected": item.mtime, "found": f.mtime, "drift_seconds": round(drift, 3)}
-            problems.append((Verdict.TIMESTAMP_CHANGED, not pol.file_time,
-                             f"file time off by {_human_seconds(drift)} (tolerance {self.policy.time_tolerance:g} s)"))
+        self.judge_file_time(item, f, problems, details)
         if not problems:
             return ItemVerdict(Verdict.INTACT, item.path, True, "same bytes, same place, same time", found=f.rel,
                                item_id=item.id, kind=item.kind, size=item.size)
@@ -197,17 +194,22 @@ class Verifier:
             how = "downsized" if "dimensions" in details else "re-encoded"
             problems.append((Verdict.RECOMPRESSED, pol.content == "pixels",
                              f"{how}: same picture, other bytes ({f.size:,} instead of {item.size:,} bytes)"))
-        drift = f.mtime - item.mtime
+        self.judge_file_time(item, f, problems, details)
+        return _combine(item, f.rel, problems, details)
+
+    def judge_file_time(self, item: MediaItem, f: Found, problems: list[Problem], details: dict[str, Any]) -> None:
+        """Add a timestamp-changed problem when the file time moved more than the policy's tolerance."""
+        drift = file_time_drift(item.mtime, f.mtime)
         if abs(drift) > self.policy.time_tolerance:
             details["mtime"] = {"expected": item.mtime, "found": f.mtime, "drift_seconds": round(drift, 3)}
-            problems.append((Verdict.TIMESTAMP_CHANGED, not pol.file_time, f"file time off by {_human_seconds(drift)}"))
-        return _combine(item, f.rel, problems, details)
+            problems.append((Verdict.TIMESTAMP_CHANGED, not self.policy.preserves.file_time,
+                             f"file time {describe_drift(f.mtime, drift)} (tolerance {self.policy.time_tolerance:g} s)"))
 
     def lost_metadata(self, item: MediaItem, found: dict[str, str]) -> dict[str, dict[str, str | None]]:
         """The item's metadata fields the policy keeps that are gone or changed in `found`."""
         keep = set(self.policy.preserves.exif)
         if not self.policy.preserves.capture_time:
-            keep -= {"DateTimeOriginal", "OffsetTimeOriginal", "creation_time"}
+            keep -= {"DateTimeOriginal", "SubSecTimeOriginal", "OffsetTimeOriginal", "creation_time"}
         lost: dict[str, dict[str, str | None]] = {}
         for name, value in item.metadata.items():
             if name not in keep and not (name == "creation_time" and self.policy.preserves.capture_time):
@@ -268,6 +270,27 @@ def _same_value(expected: str, found: str) -> bool:
         return abs(float(expected) - float(found)) < 1e-5
     except (TypeError, ValueError):
         return False
+
+
+def file_time_drift(expected: float, found: float) -> float:
+    """Seconds the found file time is off. A time in whole seconds, as ADB sync lists and pushes them
+    (file_sync_protocol.h: 32-bit seconds in STAT, DENT and DONE), is compared with the seeded second:
+    the seeded fraction cannot cross that protocol, whatever the backup app does."""
+    if found == int(found):
+        expected = math.floor(expected)
+    return found - expected
+
+
+def describe_drift(found: float, drift: float) -> str:
+    """How a file time moved, naming the usual culprit when the change has its shape."""
+    hours = round(drift / 3600)
+    if hours and abs(drift - hours * 3600) < 0.001:
+        return f"shifted by exactly {hours:+d} h, a time-zone error?"
+    if found % 60 == 0 and -60 < drift < 0:
+        return f"off by {_human_seconds(drift)}: seconds cut to the whole minute"
+    if found % 2 == 0 and -2 < drift < 2:
+        return f"off by {_human_seconds(drift)}: rounded to 2 s, as FAT and exFAT keep file times"
+    return f"off by {_human_seconds(drift)}"
 
 
 def _human_seconds(seconds: float) -> str:

@@ -88,8 +88,9 @@ def java_string_hash(text: str) -> int:
 _EXIF_TIME = re.compile(r"(\d{4}):(\d\d):(\d\d) (\d\d):(\d\d):(\d\d)")
 
 
-def _exif_time(text: Any, offset: Any) -> int | None:
-    """EXIF 'YYYY:MM:DD HH:MM:SS' (+ '+HH:MM') -> epoch milliseconds; no offset reads as UTC."""
+def _exif_time(text: Any, offset: Any, subsec: Any = None) -> int | None:
+    """EXIF 'YYYY:MM:DD HH:MM:SS' (+ '+HH:MM', + SubSecTime digits) -> epoch milliseconds, as
+    ExifInterface.getDateTimeOriginal reads them; no offset reads as UTC."""
     if not isinstance(text, str):
         return None
     match = _EXIF_TIME.match(text.strip())
@@ -104,7 +105,10 @@ def _exif_time(text: Any, offset: Any) -> int | None:
     if isinstance(offset, str) and re.fullmatch(r"[+-]\d\d:\d\d", offset.strip().rstrip("\0")):
         sign = -1 if offset.strip()[0] == "-" else 1
         tz = dt.timezone(sign * dt.timedelta(hours=int(offset.strip()[1:3]), minutes=int(offset.strip()[4:6])))
-    return int(when.replace(tzinfo=tz).timestamp() * 1000)
+    millis = 0
+    if isinstance(subsec, str) and subsec.strip().rstrip("\0").isdigit():
+        millis = int(subsec.strip().rstrip("\0")[:3].ljust(3, "0"))  # "5" is 500 ms, "123456" is 123 ms
+    return int(when.replace(tzinfo=tz).timestamp()) * 1000 + millis
 
 
 def _tiff_tags(tiff: bytes) -> dict[int, Any]:
@@ -127,7 +131,7 @@ def _tiff_tags(tiff: bytes) -> dict[int, Any]:
                 read_ifd(struct.unpack_from(order + "I", tiff, entry + 8)[0], depth + 1)
             elif tag == 274 and kind == 3:  # Orientation, SHORT
                 tags[tag] = struct.unpack_from(order + "H", tiff, entry + 8)[0]
-            elif tag in (306, 36867, 36880, 36881) and kind == 2:  # ASCII date/time and offsets
+            elif tag in (306, 36867, 36880, 36881, 37520, 37521) and kind == 2:  # date/time, offsets, subsec
                 start = entry + 8 if n <= 4 else struct.unpack_from(order + "I", tiff, entry + 8)[0]
                 tags[tag] = tiff[start:start + n].split(b"\0", 1)[0].decode("ascii", "replace")
 
@@ -227,9 +231,9 @@ def _heif_header(fh, head: bytes) -> dict[str, Any] | None:
 def _image_fields(width: int, height: int, exif: dict[int, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"width": width, "height": height,
                            "orientation": EXIF_ROTATION.get(exif.get(274, 1), 0)}
-    taken = _exif_time(exif.get(36867), exif.get(36881))
+    taken = _exif_time(exif.get(36867), exif.get(36881), exif.get(37521))
     if taken is None:
-        taken = _exif_time(exif.get(306), exif.get(36880))  # DateTime + OffsetTime
+        taken = _exif_time(exif.get(306), exif.get(36880), exif.get(37520))  # DateTime + OffsetTime
     if taken is not None:
         out["datetaken"] = taken
     return out
@@ -264,7 +268,7 @@ def probe_image(fh) -> dict[str, Any]:
         with Image.open(fh) as img:
             exif = img.getexif()
             tags = {t: exif.get(t) for t in (274, 306) if t in exif}
-            tags.update({t: v for t, v in exif.get_ifd(0x8769).items() if t in (36867, 36880, 36881)})
+            tags.update({t: v for t, v in exif.get_ifd(0x8769).items() if t in (36867, 36880, 36881, 37520, 37521)})
             out = _image_fields(img.size[0], img.size[1], tags)
     except Exception:  # damaged or unknown content: Android indexes it without dimensions
         pass

@@ -31,11 +31,13 @@ EXPECTED_VERDICT = {
     "recompress": "recompressed",
     "rename-copy-suffix": "renamed",
     "reset-mtime": "timestamp-changed",
+    "shift-mtime-hour": "timestamp-changed",
     "skip-over-limit": "missing",
     "skip-tiny": "missing",
     "strip-datetime": "metadata-lost",
     "strip-gps": "metadata-lost",
     "truncate": "corrupted",
+    "truncate-mtime-minute": "timestamp-changed",
 }
 # The two skips damage every item over or under the reference tool's limits in the edge gallery;
 # every other defect damages one item of the smoke gallery.
@@ -148,12 +150,12 @@ def test_detection_matrix(request, capsys):
     for fault in sorted(FAULTS):
         if fault not in MATRIX:
             restore_and_verify(request.getfixturevalue("edge" if fault in NEEDS_EDGE else "smoke"), fault, fault)
-    rows = [f"{'defect':<20} {'expected':<19} {'caught as':<30} on the damaged items"]
+    rows = [f"{'defect':<22} {'expected':<19} {'caught as':<30} on the damaged items"]
     for fault in sorted(FAULTS):
         report = MATRIX[fault]
         caught = ",".join(sorted({v.verdict for v in report.failures})) or "NOT CAUGHT"
         on_victims = {v.path for v in report.failures} == set(DAMAGED[fault])
-        rows.append(f"{fault:<20} {EXPECTED_VERDICT[fault]:<19} {caught:<30} "
+        rows.append(f"{fault:<22} {EXPECTED_VERDICT[fault]:<19} {caught:<30} "
                     f"{'yes' if on_victims else 'NO'} ({len(DAMAGED[fault])})")
     with capsys.disabled():
         print("\n" + "\n".join(rows))

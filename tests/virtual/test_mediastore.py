@@ -25,7 +25,7 @@ def shared_phone_config(tmp_path_factory) -> PhoneConfig:
 
 
 def jpeg(width: int, height: int, taken: str | None = None, offset: str | None = None,
-         orientation: int | None = None) -> bytes:
+         orientation: int | None = None, subsec: str | None = None) -> bytes:
     exif = Image.Exif()
     if orientation:
         exif[274] = orientation
@@ -33,6 +33,8 @@ def jpeg(width: int, height: int, taken: str | None = None, offset: str | None =
         exif.get_ifd(0x8769)[36867] = taken
         if offset:
             exif.get_ifd(0x8769)[36881] = offset
+        if subsec:
+            exif.get_ifd(0x8769)[37521] = subsec  # SubSecTimeOriginal
     buf = io.BytesIO()
     Image.new("RGB", (width, height), (180, 40, 40)).save(buf, "JPEG", exif=exif)
     return buf.getvalue()
@@ -108,6 +110,28 @@ def test_pushed_photo_appears_only_after_the_scan_broadcast(adb_server, phone, t
                    "width": "640", "height": "480", "orientation": "90", "datetaken": str(taken),
                    "bucket_display_name": "Camera", "volume_name": "external_primary", "is_pending": "0"}
     assert any("MediaProvider" == e.tag and "IMG_0001.jpg" in e.message for e in phone.system.logcat.entries())
+
+
+@pytest.mark.parametrize(("subsec", "millis"), [("347", 347), ("5", 500), ("123456", 123)])
+def test_datetaken_carries_the_milliseconds_of_subsectimeoriginal(adb_server, phone, tmp_path, subsec, millis):
+    photo = jpeg(64, 48, taken="2021:07:14 09:30:05", offset="+02:00", subsec=subsec)
+    name = f"IMG_subsec_{subsec}.jpg"
+    push(adb_server, phone, tmp_path, photo, f"/sdcard/DCIM/Camera/{name}")
+    shell(adb_server, phone, f"am broadcast -a android.intent.action.MEDIA_SCANNER_SCAN_FILE -d file:///sdcard/DCIM/Camera/{name}")
+    (row,) = rows(query(adb_server, phone, IMAGES, "datetaken", f"_display_name='{name}'"))
+    assert row == {"datetaken": str(1626247805000 + millis)}  # 2021-07-14 07:30:05 UTC
+
+
+def test_datetaken_of_a_jpeg_padded_past_the_quick_header_read_keeps_its_milliseconds(adb_server, phone, tmp_path):
+    photo = jpeg(64, 48, taken="2021:07:14 09:30:05", offset="+02:00", subsec="347")
+    after_exif = 2
+    while photo[after_exif + 1] in range(0xE0, 0xF0):  # past JFIF and EXIF, where cameras put more APPn
+        after_exif += 2 + int.from_bytes(photo[after_exif + 2:after_exif + 4], "big")
+    padding = (b"\xff\xef" + (65535).to_bytes(2, "big") + bytes(65533)) * 6  # 384 KiB of APP15 segments
+    push(adb_server, phone, tmp_path, photo[:after_exif] + padding + photo[after_exif:], "/sdcard/DCIM/Camera/IMG_padded.jpg")
+    shell(adb_server, phone, "am broadcast -a android.intent.action.MEDIA_SCANNER_SCAN_FILE -d file:///sdcard/DCIM/Camera/IMG_padded.jpg")
+    (row,) = rows(query(adb_server, phone, IMAGES, "width:datetaken", "_display_name='IMG_padded.jpg'"))
+    assert row == {"width": "64", "datetaken": "1626247805347"}
 
 
 def test_scan_volume_reads_png_and_mp4_content(adb_server, phone, tmp_path):
