@@ -153,7 +153,7 @@ def framebuffer(adb_server, phone) -> tuple[dict[str, int], bytes]:
         data = conn.read_until_close(encoding=None)
     finally:
         conn.close()
-    header = dict(zip(FBINFO_FIELDS, struct.unpack_from("<14I", data)))
+    header = dict(zip(FBINFO_FIELDS, struct.unpack_from("<14I", data), strict=True))
     return header, data[14 * 4:]
 
 
