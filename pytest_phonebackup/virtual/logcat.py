@@ -1,12 +1,13 @@
 """The virtual phone's log (logd): ring buffers every part writes to through `AndroidSystem.log`,
-and the `logcat` command with Android's formats, filters and streaming. Not for host-side log
-capture (that is `phone.py`'s job).
+and the `logcat` command with Android's formats, filters, binary output (-B) and streaming. Not for
+host-side log capture (that is `phone.py`'s job).
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+import struct
 import threading
 import time
 from collections import deque
@@ -21,19 +22,45 @@ BUFFERS = ("main", "system", "radio", "events", "crash")
 DEFAULT_BUFFERS = ("main", "system", "crash")  # logcat's default without -b (kernel needs root)
 PRIORITIES = "VDIWEFS"  # android_LogPriority order, S = silent
 RING_ENTRIES = 20000  # per buffer; logd's default is 256 KiB, ~2-3k real lines, generous here
+LOG_IDS = {"main": 0, "radio": 1, "events": 2, "system": 3, "crash": 4}  # log_id.h: log_id_t
+# log_read.h: struct logger_entry (v4): len, hdr_size, pid, tid, sec, nsec, lid, uid
+LOGGER_ENTRY = struct.Struct("<HHiIIIII")
+ANDROID_LOG_PRIORITY = {p: 2 + i for i, p in enumerate("VDIWEF")}  # android/log.h: VERBOSE = 2
+LOGGER_ENTRY_MAX_PAYLOAD = 4068  # log_read.h: LOGGER_ENTRY_MAX_LEN - sizeof(struct logger_entry)
 
 
 @dataclass(frozen=True)
 class LogEntry:
     buffer: str
     seq: int  # order of arrival across buffers
-    time: float  # epoch seconds
+    time_ns: int  # epoch nanoseconds, as logd stamps an entry
     pid: int
     tid: int
     uid: int
     priority: str  # one of VDIWEF
     tag: str
     message: str
+
+    @property
+    def time(self) -> float:
+        """Epoch seconds."""
+        return self.time_ns / 1e9
+
+    @property
+    def clock(self) -> tuple[int, int]:
+        """(seconds, nanoseconds): what every format, text or binary, prints from."""
+        sec, nsec = divmod(self.time_ns, 1_000_000_000)
+        return sec, nsec
+
+
+def binary_entry(entry: LogEntry) -> bytes:
+    """An entry as logd hands it to readers and `logcat -B` writes it: struct logger_entry, then
+    the payload (priority byte, tag, NUL, message, NUL), cut to the payload limit as liblog does."""
+    text = bytes([ANDROID_LOG_PRIORITY[entry.priority]]) + entry.tag.encode() + b"\0" + entry.message.encode()
+    payload = text[:LOGGER_ENTRY_MAX_PAYLOAD - 1] + b"\0"
+    sec, nsec = entry.clock
+    return LOGGER_ENTRY.pack(len(payload), LOGGER_ENTRY.size, entry.pid, entry.tid, sec, nsec,
+                             LOG_IDS[entry.buffer], entry.uid) + payload
 
 
 class LogBuffers:
@@ -54,7 +81,7 @@ class LogBuffers:
             raise ValueError(f"log buffer {buffer!r}: use one of {', '.join(BUFFERS)}")
         with self._cond:
             self._seq += 1
-            entry = LogEntry(buffer, self._seq, time.time(), pid, pid if tid is None else tid, uid,
+            entry = LogEntry(buffer, self._seq, time.time_ns(), pid, pid if tid is None else tid, uid,
                              priority, tag, message)
             self._rings[buffer].append(entry)
             self._cond.notify_all()
@@ -91,11 +118,11 @@ class LogBuffers:
 
 # -- formats (liblog's logprint.cpp layouts) ------------------------------------------------
 def _stamp(entry: LogEntry, year: bool = False, usec: bool = False, epoch: bool = False) -> str:
+    sec, nsec = entry.clock
+    frac = f"{nsec // 1000:06d}" if usec else f"{nsec // 1_000_000:03d}"  # truncated, as logprint.cpp
     if epoch:
-        frac = f"{entry.time % 1:.6f}"[1:] if usec else f"{entry.time % 1:.3f}"[1:]
-        return f"{int(entry.time):>5}{frac}"
-    tm = time.gmtime(entry.time)  # the phone's zone is persist.sys.timezone=UTC
-    frac = f"{int(entry.time % 1 * 1_000_000):06d}" if usec else f"{int(entry.time % 1 * 1000):03d}"
+        return f"{sec:>5}.{frac}"
+    tm = time.gmtime(sec)  # the phone's zone is persist.sys.timezone=UTC
     return time.strftime("%Y-%m-%d %H:%M:%S" if year else "%m-%d %H:%M:%S", tm) + "." + frac
 
 
@@ -177,7 +204,7 @@ def logcat(ctx: Context, argv: list[str]) -> int:
     logs: LogBuffers = phone_of(ctx).system.logcat
     buffers: list[str] = []
     verb, adverbs = "threadtime", set()
-    dump = clear = silent = dividers = False
+    dump = clear = silent = dividers = binary = False
     tail: int | None = None
     since: float | None = None
     pid: int | None = None
@@ -210,6 +237,10 @@ def logcat(ctx: Context, argv: list[str]) -> int:
             silent = True
         elif name in ("-D", "--dividers"):
             dividers = True
+        elif name in ("-B", "--binary"):
+            binary = True
+            if arg.startswith("-B") and len(arg) > 2:  # -Bd
+                args.insert(i + 1, "-" + arg[2:])
         elif name in ("-b", "--buffer"):
             for part in (value() or "").split(","):
                 if part == "all":
@@ -289,8 +320,15 @@ def logcat(ctx: Context, argv: list[str]) -> int:
     count = [0]
 
     def emit(entry: LogEntry) -> bool:
-        """Print one entry; False once -m is reached."""
-        if not tag_filter.allows(entry) or (pid is not None and entry.pid != pid):
+        """Print one entry; False once -m is reached. Binary output is logd's records as they are:
+        logcat applies its tag filters, regex and dividers to text only."""
+        if pid is not None and entry.pid != pid:
+            return True
+        if binary:
+            ctx.stdout.write(binary_entry(entry))
+            count[0] += 1
+            return not (max_count and count[0] >= max_count)
+        if not tag_filter.allows(entry):
             return True
         if regex is not None and not regex.search(entry.message):
             return True
@@ -309,9 +347,9 @@ def logcat(ctx: Context, argv: list[str]) -> int:
     if since is not None:
         backlog = [e for e in backlog if e.time >= since]
     if tail is not None:
-        backlog = [e for e in backlog if tag_filter.allows(e)][-tail:] if tail else []
+        backlog = [e for e in backlog if binary or tag_filter.allows(e)][-tail:] if tail else []
     try:
-        if not dump:
+        if not dump and not binary:
             # Streaming readers (Appium's logcat capture) wait for a first line; logcat prints the
             # buffer header at once, before any entry arrives.
             ctx.out(f"--------- beginning of {buffers[0]}\n")

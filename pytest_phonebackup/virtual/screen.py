@@ -33,6 +33,14 @@ KEYCODES = {  # android.view.KeyEvent
 }
 KEY_HOME, KEY_BACK, KEY_POWER, KEY_SLEEP, KEY_WAKEUP = 3, 4, 26, 223, 224
 
+SCREENCAP_HEADER = struct.Struct("<4I")  # screencap.cpp raw output: width, height, format, dataspace
+FORMAT_RGBA_8888 = 1  # PixelFormat.h: PIXEL_FORMAT_RGBA_8888
+# daemon/framebuffer_service.cpp: struct fbinfo, version 2 (adds colorSpace after bpp)
+FBINFO = struct.Struct("<14I")
+DDMS_RAWIMAGE_VERSION = 2
+# (offset, length) of red, blue, green, alpha in a little-endian RGBA_8888 pixel, in fbinfo's order
+RGBA_8888_CHANNELS = (0, 8, 16, 8, 8, 8, 24, 8)
+
 
 @dataclass(frozen=True)
 class InputEvent:
@@ -152,7 +160,18 @@ class Screen:
     def raw(self) -> bytes:
         """screencap without -p: width, height, format (1 = RGBA_8888), colorspace (1 = sRGB), pixels."""
         image = self.render().convert("RGBA")
-        return struct.pack("<4I", image.width, image.height, 1, 1) + image.tobytes()
+        return SCREENCAP_HEADER.pack(image.width, image.height, FORMAT_RGBA_8888, 1) + image.tobytes()
+
+    def framebuffer(self) -> bytes:
+        """What adbd's `framebuffer:` service sends: the raw screencap turned into a DDMS raw image
+        header (struct fbinfo) and the same pixels, as daemon/framebuffer_service.cpp does."""
+        raw = self.raw()
+        width, height, fmt, color_space = SCREENCAP_HEADER.unpack_from(raw)
+        if fmt != FORMAT_RGBA_8888:
+            raise ValueError(f"screencap format {fmt}: the framebuffer service sends RGBA_8888 only")
+        header = FBINFO.pack(DDMS_RAWIMAGE_VERSION, 32, color_space, width * height * 4, width, height,
+                             *RGBA_8888_CHANNELS)
+        return header + raw[SCREENCAP_HEADER.size:]
 
     def hierarchy_xml(self) -> str:
         """The screen as `uiautomator dump` writes it (one line, Android's attribute order)."""

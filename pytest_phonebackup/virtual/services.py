@@ -1,5 +1,5 @@
 """What an OPENed ADB stream does, by service name: shell (raw and shell protocol v2), exec, sync,
-abb/abb_exec, forwards to sockets the phone serves, reboot, root/unroot (AOSP SERVICES.TXT,
+abb/abb_exec, forwards to sockets the phone serves, framebuffer, reboot, root/unroot (AOSP SERVICES.TXT,
 daemon/services.cpp, shell_protocol.h). Commands run in the phone's `Shell`; not the transport.
 """
 
@@ -315,6 +315,17 @@ def _root_service(phone, stream: AdbStream, want_root: bool) -> None:
     phone.restart_adbd()
 
 
+def _framebuffer_service(phone, stream: AdbStream) -> None:
+    """`framebuffer:`: one DDMS raw image of the screen, then the stream closes (screencap fallback
+    of old adb hosts, ddmlib, adbkit's framebuffer())."""
+    stream.accept()
+    try:
+        stream.write(phone.system.screen.framebuffer())
+        stream.wait_sent(timeout=30)  # the host reads every pixel before the stream closes
+    except BrokenPipe:
+        pass
+
+
 def _reboot_service(phone, stream: AdbStream, target: str) -> None:
     """Like adbd, never answer and never close: the stream ends when the reboot takes the transport
     down, so `adb reboot && adb wait-for-device` waits for the phone that comes back, not the old one."""
@@ -342,6 +353,8 @@ def serve(phone, stream: AdbStream) -> None:
             _abb_service(phone, stream, name[4:], v2=True)
         elif name.startswith(FORWARD_PREFIXES):
             _forward_service(phone, stream, name)
+        elif name in ("framebuffer:", "framebuffer"):
+            _framebuffer_service(phone, stream)
         elif name.startswith("reboot:") or name == "reboot":
             _reboot_service(phone, stream, name.partition(":")[2])
         elif name in ("root:", "root"):

@@ -1,14 +1,20 @@
 """logcat on the virtual phone through the real adb: Android's line formats, filters, buffers,
-clearing, and streaming that prints its first line at once (Appium waits for it)."""
+clearing, binary output (-B, logd's records), and streaming that prints its first line at once
+(Appium waits for it)."""
 
 from __future__ import annotations
 
 import re
+import struct
 import subprocess
 import threading
 import time
 
 THREADTIME = re.compile(r"^\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +(\d+) +(\d+) ([VDIWEF]) (.{8,}?): (.*)$")
+STAMPED = re.compile(r"^(\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) +(\d+) +(\d+) ([VDIWEF]) (.*?) *: (.*)$")
+# log_read.h, struct logger_entry: u16 len, u16 hdr_size, i32 pid, u32 tid, u32 sec, u32 nsec, u32 lid, u32 uid
+LOGGER_ENTRY = struct.Struct("<HHiIIIII")
+PRIORITY_LETTER = {2: "V", 3: "D", 4: "I", 5: "W", 6: "E", 7: "F"}  # android/log.h
 
 
 def logcat(adb_server, phone, *args: str) -> str:
@@ -113,3 +119,61 @@ def test_streaming_prints_at_once_then_follows(adb_server, phone):
     finally:
         proc.kill()
         proc.wait()
+
+
+def binary_records(data: bytes) -> list[dict]:
+    """Split `logcat -B` output into records, checking each header's sizes against its payload."""
+    records, offset = [], 0
+    while offset < len(data):
+        length, hdr_size, pid, tid, sec, nsec, lid, uid = LOGGER_ENTRY.unpack_from(data, offset)
+        assert hdr_size == 28, f"hdr_size {hdr_size} at byte {offset}"
+        payload = data[offset + hdr_size:offset + hdr_size + length]
+        assert len(payload) == length and payload.endswith(b"\0"), f"record at byte {offset} is cut short"
+        tag, sep, message = payload[1:-1].partition(b"\0")
+        assert sep, f"record at byte {offset} has no NUL after its tag"
+        records.append({"priority": PRIORITY_LETTER[payload[0]], "tag": tag.decode(), "message": message.decode(),
+                        "pid": pid, "tid": tid, "sec": sec, "nsec": nsec, "lid": lid, "uid": uid})
+        offset += hdr_size + length
+    return records
+
+
+def test_binary_dump_is_logds_records(adb_server, phone):
+    phone.system.logcat.write("BinTag", "binary one", "W", pid=4321, tid=4322)
+    phone.system.logcat.write("BinSys", "in system", "E", pid=77, tid=78, buffer="system", uid=1010)
+    phone.system.logcat.write("BinTag", "two\nlines", "D", pid=4321, tid=4399)
+    buffers = "main,system,radio,events"
+    text = logcat(adb_server, phone, "-d", "-v", "threadtime", "-b", buffers)
+    data = adb_server.run("exec-out", f"logcat -B -d -b {buffers}", serial=phone.serial).stdout
+    assert not data.startswith(b"---------")  # no buffer headers in binary output
+    records = binary_records(data)
+
+    lines = [STAMPED.match(line) for line in text.splitlines() if not line.startswith("--------- ")]
+    assert all(lines)
+    printed = [m.groups() for m in lines]
+    # what the text format shows of each record, one row per message line, in the same order
+    expected = [(time.strftime("%m-%d %H:%M:%S", time.gmtime(r["sec"])) + f".{r['nsec'] // 1_000_000:03d}",
+                 str(r["pid"]), str(r["tid"]), r["priority"], r["tag"], line)
+                for r in records for line in r["message"].split("\n")]
+    assert expected[:len(printed)] == printed  # entries logged between the two dumps come last
+
+    mine = {r["message"]: r for r in records if r["tag"] in ("BinTag", "BinSys")}
+    assert mine["binary one"] | {"sec": 0, "nsec": 0} == {
+        "priority": "W", "tag": "BinTag", "message": "binary one", "pid": 4321, "tid": 4322,
+        "sec": 0, "nsec": 0, "lid": 0, "uid": 1000}
+    assert (mine["in system"]["lid"], mine["in system"]["uid"], mine["in system"]["priority"]) == (3, 1010, "E")
+    assert mine["two\nlines"]["tid"] == 4399
+    assert {r["lid"] for r in records if r["tag"].startswith("boot_progress")} == {2}  # the events buffer
+    assert abs(mine["binary one"]["sec"] - time.time()) < 60
+
+
+def test_binary_output_chooses_buffers_and_takes_the_long_option(adb_server, phone):
+    phone.system.logcat.write("Radio", "in radio", "I", buffer="radio")
+    phone.system.logcat.write("Crash", "in crash", "F", buffer="crash")
+    radio = binary_records(adb_server.run("exec-out", "logcat --binary -d -b radio", serial=phone.serial).stdout)
+    assert radio and {r["lid"] for r in radio} == {1}
+    assert "in radio" in [r["message"] for r in radio]
+    crash = binary_records(adb_server.run("exec-out", "logcat -Bd -b crash", serial=phone.serial).stdout)
+    assert {r["lid"] for r in crash} == {4} and "in crash" in [r["message"] for r in crash]
+    default = binary_records(adb_server.run("exec-out", "logcat -B -d", serial=phone.serial).stdout)
+    assert {1, 2}.isdisjoint({r["lid"] for r in default})  # main, system, crash without -b
+    assert "in crash" in [r["message"] for r in default]

@@ -1,5 +1,6 @@
 """The screen through the real adb: input tap/keyevent/text reach the foreground app, screencap
-is a real PNG of the view tree, uiautomator dump writes Android's XML, wm reports the panel."""
+is a real PNG of the view tree, the framebuffer service sends the same pixels as a DDMS raw image,
+uiautomator dump writes Android's XML, wm reports the panel."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import struct
 import xml.etree.ElementTree as ET
 
+import adbutils
 import pytest
 from PIL import Image
 
@@ -134,6 +136,57 @@ def test_screencap_to_a_file_and_raw(adb_server, phone, tmp_path):
     raw = adb_server.run("exec-out", "screencap", serial=phone.serial).stdout
     width, height, fmt, _space = struct.unpack("<4I", raw[:16])
     assert (width, height, fmt) == (1080, 2400, 1) and len(raw) == 16 + width * height * 4
+
+
+# daemon/framebuffer_service.cpp, struct fbinfo version 2: fourteen little-endian uint32
+FBINFO_FIELDS = ("version", "bpp", "colorSpace", "size", "width", "height", "red_offset", "red_length",
+                 "blue_offset", "blue_length", "green_offset", "green_length", "alpha_offset", "alpha_length")
+
+
+def framebuffer(adb_server, phone) -> tuple[dict[str, int], bytes]:
+    """OPEN `framebuffer:` on the phone through the adb server; the header as a dict, and the pixels."""
+    device = adbutils.AdbClient(port=adb_server.port).device(phone.serial)
+    conn = device.open_transport()
+    try:
+        conn.send_command("framebuffer:")
+        conn.check_okay()
+        data = conn.read_until_close(encoding=None)
+    finally:
+        conn.close()
+    header = dict(zip(FBINFO_FIELDS, struct.unpack_from("<14I", data), strict=True))
+    return header, data[14 * 4:]
+
+
+def screencap_rgba(adb_server, phone) -> bytes:
+    png = adb_server.run("exec-out", "screencap -p", serial=phone.serial).stdout
+    return Image.open(io.BytesIO(png)).convert("RGBA").tobytes()
+
+
+@pytest.mark.parametrize("size", [None, "720x1600"])
+def test_framebuffer_service_sends_the_screencap_pixels(adb_server, phone, size):
+    if size:
+        sh(adb_server, phone, f"wm size {size}")
+    width, height = (1080, 2400) if size is None else (720, 1600)
+    before = screencap_rgba(adb_server, phone)
+    header, pixels = framebuffer(adb_server, phone)
+    after = screencap_rgba(adb_server, phone)  # the status bar clock may turn a minute meanwhile
+    assert header == {"version": 2, "bpp": 32, "colorSpace": 1, "size": width * height * 4,
+                      "width": width, "height": height,
+                      "red_offset": 0, "red_length": 8, "blue_offset": 16, "blue_length": 8,
+                      "green_offset": 8, "green_length": 8, "alpha_offset": 24, "alpha_length": 8}
+    assert len(pixels) == width * height * 4
+    assert pixels in (before, after)
+    assert len(set(pixels[i:i + 4] for i in range(0, len(pixels), 4 * 997))) > 2  # a drawn screen
+
+
+def test_framebuffer_follows_what_the_screen_shows(adb_server, phone):
+    _, home = framebuffer(adb_server, phone)
+    sh(adb_server, phone, "am start -W -n com.android.settings/.Settings")
+    _, settings = framebuffer(adb_server, phone)
+    assert settings != home
+    sh(adb_server, phone, "input keyevent KEYCODE_SLEEP")
+    _, dark = framebuffer(adb_server, phone)
+    assert dark == bytes([0, 0, 0, 255]) * (1080 * 2400)
 
 
 def test_power_key_turns_the_screen_off(adb_server, phone):
