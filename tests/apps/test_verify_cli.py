@@ -114,3 +114,14 @@ def test_a_report_that_cannot_be_written_gives_exit_2_and_one_line(virtual_phone
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.startswith("phonebackup verify: could not run: cannot write out/report.json: ")
     assert "writable folder" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_a_copy_restored_under_a_non_utf8_name_is_a_duplicate(virtual_phone, seeded, tmp_path):
+    photo = next(item["path"] for item in seeded["items"] if item["path"].endswith(".jpg"))
+    with virtual_phone.storage.open_read(f"/sdcard/{photo}") as original:
+        data = original.read()
+    copy = b"/sdcard/DCIM/copy \xe9.jpg".decode("utf-8", "surrogateescape")  # Latin-1 é, as old tools write it
+    virtual_phone.storage.write_bytes(copy, data)
+    done = phonebackup("verify", "--serial", virtual_phone.serial, "--manifest", "manifest.json", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"+ duplicated          DCIM/copy \\xe9.jpg  (a second copy of {photo})" in done.stdout
