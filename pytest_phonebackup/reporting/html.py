@@ -28,13 +28,14 @@ COLOURS = {"intact": "#2e7d32", "skipped-as-promised": "#607d8b", "renamed": "#f
 
 
 def verdict_table_csv(report: Report) -> str:
-    """Every verdict as one CSV row (worst first), for spreadsheets and diffing between runs."""
+    """Every verdict as one CSV row (worst first), for spreadsheets and diffing between runs; names
+    as `display` shows them (report.json keeps their exact bytes)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for v in _ordered(report.verdicts):
-        writer.writerow([v.verdict, "yes" if v.ok else "no", v.mark, display(v.path), display(v.found or ""), v.kind, v.size,
-                         v.reason, _details_text(v.details, short=False)])
+        writer.writerow([v.verdict, "yes" if v.ok else "no", v.mark, display(v.path), display(v.found or ""),
+                         v.kind, v.size, v.reason, _details_text(v.details, short=False)])
     return out.getvalue()
 
 

@@ -183,3 +183,20 @@ def test_cli_seeds_and_wipes_around_a_user_file_whose_name_is_not_utf8(phone, vi
     assert {item.path for item in phone.list_tree("/sdcard") if not item.is_dir} == files_before
     with virtual_phone.storage.open_read(user_file) as kept:
         assert kept.read() == b"someone's photo"
+
+
+def test_a_manifest_seed_cannot_write_is_printed_so_the_gallery_can_still_be_wiped(phone, small_profile, tmp_path):
+    (tmp_path / "taken").mkdir()  # a folder where the manifest should go
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    seed = subprocess.run([sys.executable, "-m", "pytest_phonebackup.cli", "media", "seed", "--serial", phone.serial,
+                           "--profile", str(small_profile), "--manifest", str(tmp_path / "taken"), "--quiet"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert seed.returncode == 1
+    assert seed.stderr.startswith(f"phonebackup media seed: seeded, but cannot write {tmp_path / 'taken'}: ")
+    assert "Traceback" not in seed.stderr
+    (tmp_path / "printed.json").write_text(seed.stdout, encoding="utf-8")
+    wipe = subprocess.run([sys.executable, "-m", "pytest_phonebackup.cli", "media", "wipe", "--serial", phone.serial,
+                           "--manifest", str(tmp_path / "printed.json")], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert wipe.returncode == 0, wipe.stderr
+    assert "removed 7" in wipe.stdout
