@@ -7,6 +7,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pytest_phonebackup.files import write_json
 from pytest_phonebackup.manifest import Manifest, MediaItem
@@ -58,6 +60,16 @@ def test_manifest_keeps_a_non_utf8_name_as_text_and_base64_bytes(tmp_path):
     assert back.items[0].path.encode("utf-8", "surrogateescape") == b"DCIM/IMG_\xff\xfe.jpg"
     assert back.preexisting[1].encode("utf-8", "surrogateescape") == b"DCIM/IMG_\xff\xfe.jpg"
     assert back == manifest
+
+
+@given(st.lists(st.binary(min_size=1, max_size=40).filter(lambda b: b"\0" not in b), min_size=1, max_size=4))
+def test_any_bytes_survive_a_manifest_round_trip(tmp_path_factory, names):
+    paths = [name.decode("utf-8", "surrogateescape") for name in names]
+    path = tmp_path_factory.mktemp("m") / "manifest.json"
+    Manifest("p", 1, items=[item(p) for p in paths], preexisting=paths).save(path)
+    back = Manifest.load(path)
+    assert [i.path.encode("utf-8", "surrogateescape") for i in back.items] == names
+    assert [p.encode("utf-8", "surrogateescape") for p in back.preexisting] == names
 
 
 def test_a_name_that_looks_escaped_stays_what_it_is(tmp_path):
