@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from .files import write_text
+
 DEMO_FAULTS = ("drop", "truncate", "strip-gps", "recompress")
 
 
@@ -28,7 +30,7 @@ def faulty_scenarios(folder: Path, faults: tuple[str, ...] = DEMO_FAULTS) -> lis
         text = reference.replace("name: adb-mirror", f"name: adb-mirror-{fault}")
         text = text.replace("--src {backup_dir}\"", f"--src {{backup_dir}} --fault {fault}\"")
         path = folder / f"adb-mirror-{fault}.yaml"
-        path.write_text(text, encoding="utf-8")
+        write_text(path, text)
         paths.append(path)
     return paths
 

@@ -1,5 +1,6 @@
 """The Manifest: what a seeded gallery is expected to hold, item by item. It crosses every
-boundary (media -> seeding -> verification -> report) and has a JSON form. Not for making files.
+boundary (media -> seeding -> verification -> report) and has a JSON form, in which a name that is
+not UTF-8 keeps its exact bytes in a `path_bytes` field (names.py). Not for making files.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from .android import SHARED_STORAGE
+from .files import write_json
+from .names import decode_names, encode_names
 
 MANIFEST_VERSION = 1
 
@@ -74,18 +77,22 @@ class Manifest:
         return sum(i.size for i in self.items)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The JSON form: names that are not UTF-8 as text plus their bytes (see names.encode_names)."""
+        data: dict[str, Any] = encode_names(asdict(self))
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, ensure_ascii=False, sort_keys=False)
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(self.to_json(), encoding="utf-8")
-        return path
+        """Write the JSON form atomically: a failed save leaves an earlier manifest at `path` as it was."""
+        return write_json(path, self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object with profile, seed and items, not {type(data).__name__}")
+        data = decode_names(data)
         if data.get("version", MANIFEST_VERSION) != MANIFEST_VERSION:
             raise ValueError(f"manifest version {data.get('version')} is not supported (expected {MANIFEST_VERSION})")
         items = [MediaItem(**item) for item in data.get("items", [])]
@@ -96,5 +103,6 @@ class Manifest:
     def load(cls, path: str | Path) -> Manifest:
         try:
             return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as exc:
-            raise ValueError(f"cannot read manifest {path}: {exc}") from None
+        except (OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
+            raise ValueError(f"cannot read manifest {path}: {exc}; give the manifest.json that "
+                             "`phonebackup media seed --manifest` or `media generate` wrote") from None

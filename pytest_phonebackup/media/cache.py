@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..files import write_json
 from .catalog import MediaSpec
 
 # Below this many encoded pixels (all frames) a file is made faster than it is copied and checked.
@@ -93,12 +94,9 @@ class Cache:
         try:
             shutil.copyfile(made, tmp.name)
             os.replace(tmp.name, data)
-            facts_tmp = Path(tmp.name + ".json")
-            facts_tmp.write_text(json.dumps(asdict(facts)), encoding="utf-8")
-            os.replace(facts_tmp, facts_file)
+            write_json(facts_file, asdict(facts), indent=None)
         finally:
-            for leftover in (Path(tmp.name), Path(tmp.name + ".json")):
-                leftover.unlink(missing_ok=True)
+            Path(tmp.name).unlink(missing_ok=True)
 
     def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

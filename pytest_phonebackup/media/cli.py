@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import PhoneBackupError
 from ..manifest import Manifest
+from ..names import display
 from ..phonelike import PhoneLike
 from .cache import Cache
 from .catalog import builtin_profiles, load_profile
@@ -63,7 +64,9 @@ def _profile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
-def _fail(command: str, exc: Exception) -> int:
+def _fail(command: str, exc: Exception | str, stdout: str = "") -> int:
+    if stdout:
+        print(stdout)
     print(f"phonebackup media {command}: {exc}", file=sys.stderr)
     return 1
 
@@ -82,7 +85,10 @@ def run_generate(args: argparse.Namespace) -> int:
         manifest = generate(args.profile, args.seed, args.out, cache=Cache(args.cache), progress=not args.quiet)
     except (PhoneBackupError, ValueError, OSError) as exc:
         return _fail("generate", exc)
-    path = manifest.save(args.out / "manifest.json")
+    try:
+        path = manifest.save(args.out / "manifest.json")
+    except (ValueError, OSError) as exc:
+        return _fail("generate", f"cannot write {args.out / 'manifest.json'}: {exc}")
     print(f"{len(manifest.items)} items, {manifest.total_bytes / 1e6:.1f} MB in {args.out}; manifest: {path}")
     return 0
 
@@ -103,7 +109,12 @@ def run_seed(args: argparse.Namespace) -> int:
     except (PhoneBackupError, ValueError, OSError) as exc:
         return _fail("seed", exc)
     if args.manifest:
-        manifest.save(args.manifest)
+        try:
+            manifest.save(args.manifest)
+        except (ValueError, OSError) as exc:
+            return _fail("seed", f"seeded, but cannot write {args.manifest}: {exc}; `media wipe` needs it, so "
+                                 "write it to a writable folder with free space (it is printed below)",
+                         manifest.to_json())
         print(f"seeded {len(manifest.items)} items ({manifest.total_bytes / 1e6:.1f} MB) on {args.serial}; "
               f"manifest: {args.manifest}")
     else:
@@ -122,5 +133,5 @@ def run_wipe(args: argparse.Namespace) -> int:
     print(f"removed {len(result.removed)}, already gone {len(result.missing)}, "
           f"left alone (changed since seeding) {len(result.refused)}")
     for path in result.refused:
-        print(f"  kept {path}")
+        print(f"  kept {display(path)}")
     return 0

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..android import SHARED_STORAGE, is_image, is_video
 from ..errors import PhoneError, SafetyError
 from ..manifest import Manifest
+from ..names import display
 from ..phonelike import PhoneLike
 from .cache import Cache
 from .catalog import Profile, load_profile
@@ -87,7 +88,7 @@ class Gallery:
         clashes = sorted(set(preexisting) & {spec.path for spec in profile.specs})
         if clashes:
             raise SafetyError(f"{self.phone.serial}: seeding {profile.name!r} would overwrite "
-                              f"{len(clashes)} file(s) that were already on the phone, e.g. {root}/{clashes[0]}; "
+                              f"{len(clashes)} file(s) that were already on the phone, e.g. {display(root + '/' + clashes[0])}; "
                               "wipe the earlier gallery first or seed another profile")
         if keep_originals is not None:
             staging = Path(keep_originals)
@@ -144,7 +145,7 @@ class Gallery:
                     "only in case); seed a profile without such twins on this phone."
                     if any(lowered.count(path.lower()) > 1 for path in wrong) else "")
             raise PhoneError(f"{self.phone.serial}: {len(wrong)} seeded item(s) did not land as pushed "
-                             f"(missing, other size or other time), e.g. {manifest.root}/{wrong[0]}.{hint}")
+                             f"(missing, other size or other time), e.g. {display(manifest.root + '/' + wrong[0])}.{hint}")
 
     def _scan(self, manifest: Manifest) -> None:
         self.scan([manifest.device_path(item) for item in manifest.items])
@@ -186,9 +187,9 @@ class Gallery:
             if time.monotonic() > deadline:
                 problems = []
                 if missing:
-                    problems.append(f"{len(missing)} item(s) not indexed, e.g. {sorted(missing)[0]}")
+                    problems.append(f"{len(missing)} item(s) not indexed, e.g. {display(sorted(missing)[0])}")
                 if extra:
-                    problems.append(f"{len(extra)} item(s) indexed that should not be, e.g. {sorted(extra)[0]}")
+                    problems.append(f"{len(extra)} item(s) indexed that should not be, e.g. {display(sorted(extra)[0])}")
                 raise PhoneError(f"{self.phone.serial}: MediaStore does not match the seeded gallery after "
                                  f"{self.scan_timeout:.0f}s: {'; '.join(problems)}. Is the media provider "
                                  "running? Try `adb shell content query --uri content://media/external/images/media`")
@@ -213,7 +214,7 @@ class Gallery:
                 result.removed.append(path)
         for path in result.refused:
             log.warning("%s: not wiping %s: its bytes changed since seeding (it may be the user's now)",
-                        self.phone.serial, path)
+                        self.phone.serial, display(path))
         if result.removed:
             # The hashes prove these are the files we made, even when another process seeded them.
             self.phone.created.update(result.removed)
@@ -238,6 +239,6 @@ class Gallery:
             if time.monotonic() > deadline:
                 left = sorted(relative & self.indexed_paths(manifest.root).keys())
                 raise PhoneError(f"{self.phone.serial}: MediaStore still lists {len(left)} wiped item(s), "
-                                 f"e.g. {left[0]}")
+                                 f"e.g. {display(left[0])}")
             time.sleep(0.5)
 

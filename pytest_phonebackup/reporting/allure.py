@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..names import display, text_form
 from ..observer import AttachmentKind, PhaseTiming
 from .notes import phone_info
 from .summary import severity
@@ -51,14 +52,16 @@ def _attachment_type(kind: str) -> Any:
 
 
 def attach(name: str, body: str | bytes, kind: AttachmentKind | str = "text") -> None:
-    """One attachment of the running test or step (nothing when Allure is not recording)."""
+    """One attachment of the running test or step (nothing when Allure is not recording). Its name is
+    shown with `display`; bytes that are not UTF-8 in a text body become `\\xNN` (Allure writes UTF-8)."""
     if recording():
-        allure.attach(body, name=name, attachment_type=_attachment_type(kind))
+        text = text_form(body) if isinstance(body, str) else body
+        allure.attach(text, name=display(name), attachment_type=_attachment_type(kind))
 
 
 def attach_file(name: str, path: str | Path, kind: AttachmentKind | str = "text") -> None:
     if recording():
-        allure.attach.file(str(path), name=name, attachment_type=_attachment_type(kind))
+        allure.attach.file(str(path), name=display(name), attachment_type=_attachment_type(kind))
 
 
 def _figure(name: str, value: Any) -> str:
@@ -78,7 +81,7 @@ class AllureObserver:
         attach(name, body, kind)
 
     def phase_started(self, name: str) -> None:
-        step = allure.step(name) if recording() else None
+        step = allure.step(display(name)) if recording() else None
         if step is not None:
             step.__enter__()
         self._steps.append(step)
@@ -125,7 +128,7 @@ def _attach_round_trip(result: RoundTripResult, info: dict[str, str]) -> None:
         if not rep.ok:
             attach("verdict table", verdict_table_html(rep, manifest, workdir), "html")
         attach("verdicts.csv", verdict_table_csv(rep), "csv")
-        attach("report.json", json.dumps(rep.to_dict(), indent=1, ensure_ascii=False), "json")
+        attach("report.json", rep.to_json(), "json")
         attach("rclone-style check", "\n".join(rep.rclone_lines()) + "\n")
         attach("manifest.json", manifest.to_json(), "json")
         attach("timings", "\n".join(f"{t.seconds:8.2f} s  {t.name}" for t in result.timings) + "\n")

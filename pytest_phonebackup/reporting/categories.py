@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackupToolError, InfrastructureError, SafetyError, ScenarioError
+from ..files import write_json, write_text
 from .summary import LOSS_KINDS
 
 #: Exception classes from outside the package that mean "the harness could not run".
@@ -79,9 +80,9 @@ def write_session_files(results_dir: str | Path, environment: dict[str, str]) ->
     folder = Path(results_dir)
     folder.mkdir(parents=True, exist_ok=True)
     cats = folder / "categories.json"
-    cats.write_text(json.dumps(categories(), indent=1), encoding="utf-8")
+    write_json(cats, categories())
     env = folder / "environment.properties"
-    env.write_text(environment_properties(merge_environment(folder, environment)), encoding="utf-8")
+    write_text(env, environment_properties(merge_environment(folder, environment)))
     return [cats, env]
 
 
@@ -99,5 +100,5 @@ def merge_environment(folder: Path, environment: dict[str, str]) -> dict[str, st
         for part in str(value).split(", "):
             if part and part not in values:
                 values.append(part)
-    sidecar.write_text(json.dumps(seen, indent=1), encoding="utf-8")
+    write_json(sidecar, seen)
     return {key: ", ".join(values) for key, values in seen.items()}

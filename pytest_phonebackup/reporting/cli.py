@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ReportError
+from ..files import write_json
 from ..nodetools import node_tool, project_tools_dir
 
 INSTALL_HINT = "phonebackup tools install"
@@ -55,7 +56,7 @@ def render(results: str | Path, out: str | Path, name: str = "Phone backup round
     binary = allure_binary()
     with tempfile.TemporaryDirectory(prefix="phonebackup-allure-") as tmp:
         config = Path(tmp) / "allurerc.json"
-        config.write_text(json.dumps(allure_config(results, name), indent=1), encoding="utf-8")
+        write_json(config, allure_config(results, name))
         cmd = [str(binary), "generate", str(results), "--output", str(out), "--config", str(config)]
         try:
             proc = subprocess.run(cmd, cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, text=True,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..manifest import Manifest, MediaItem
+from ..names import display
 from ..verification import ItemVerdict as Verdict
 from ..verification import Report
 from ..verification import safe_suffix as _safe_suffix
@@ -27,13 +28,14 @@ COLOURS = {"intact": "#2e7d32", "skipped-as-promised": "#607d8b", "renamed": "#f
 
 
 def verdict_table_csv(report: Report) -> str:
-    """Every verdict as one CSV row (worst first), for spreadsheets and diffing between runs."""
+    """Every verdict as one CSV row (worst first), for spreadsheets and diffing between runs; names
+    as `display` shows them (report.json keeps their exact bytes)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for v in _ordered(report.verdicts):
-        writer.writerow([v.verdict, "yes" if v.ok else "no", v.mark, v.path, v.found or "", v.kind, v.size,
-                         v.reason, _details_text(v.details, short=False)])
+        writer.writerow([v.verdict, "yes" if v.ok else "no", v.mark, display(v.path), display(v.found or ""),
+                         v.kind, v.size, v.reason, _details_text(v.details, short=False)])
     return out.getvalue()
 
 
@@ -88,11 +90,11 @@ def _row(v: Verdict, item: MediaItem | None, originals: Originals, workdir: Path
             distance = v.details.get("pixel_distance")
             caption = f"mean pixel difference {distance} of 255" if distance is not None else "pixel difference, amplified"
             diff = f'<img class="diff" alt="difference" src="{diff_uri}"><div class="small">{html.escape(caption)}</div>'
-    found = f'<div class="small">found at <span class="path">{html.escape(v.found)}</span></div>' \
+    found = f'<div class="small">found at <span class="path">{html.escape(display(v.found))}</span></div>' \
         if v.found and v.found != v.path else ""
     acceptable = "" if not v.ok else ' <span class="small">(acceptable under the policy)</span>'
     return (f'<tr class="item {html.escape(v.verdict)}"><td><span class="verdict" style="color:{COLOURS.get(v.verdict, "#333")}">'
-            f'{html.escape(v.verdict)}</span>{acceptable}<div class="path">{html.escape(v.path)}</div>{found}'
+            f'{html.escape(v.verdict)}</span>{acceptable}<div class="path">{html.escape(display(v.path))}</div>{found}'
             f'<div>{html.escape(v.reason)}</div>'
             f'<div class="small">{html.escape(v.kind)} {v.size:,} bytes; {html.escape(_details_text(v.details))}</div></td>'
             f'<td class="pic seeded">{seeded_img}</td><td class="pic restored">{restored_img}</td>'

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import PhoneBackupError
 from ..manifest import Manifest
+from ..names import display
 from ..phonelike import PhoneLike
 from ..policy import Policy
 from .judging import verify
@@ -39,6 +40,8 @@ def add_commands(subparsers: argparse._SubParsersAction[Any], *, attach: AttachP
 
 
 def run_verify(args: argparse.Namespace, *, attach: AttachPhone, app_policy: AppPolicy) -> int:
+    """Exit 0 or 1 only with a written report.json; anything that stops a verification (a bad
+    manifest, no phone, a failed write) is one line on stderr and exit 2, never a traceback."""
     try:
         manifest = Manifest.load(args.manifest)
         policy = app_policy(args.app) if args.app else Policy()
@@ -46,12 +49,22 @@ def run_verify(args: argparse.Namespace, *, attach: AttachPhone, app_policy: App
         args.out.mkdir(parents=True, exist_ok=True)
         report = verify(manifest, phone, policy, workdir=args.out, originals=args.originals)
     except (PhoneBackupError, ValueError, OSError) as exc:
-        print(f"phonebackup verify: could not run: {exc}", file=sys.stderr)
-        return COULD_NOT_RUN
+        return _could_not_run(str(exc))
+    except Exception as exc:  # noqa: BLE001 - exit 1 would read as "differences found"
+        return _could_not_run(f"{type(exc).__name__} while verifying: {exc}; rerun it, and report it if it stays")
+    try:
+        path = report.save(args.out / "report.json")
+    except (OSError, ValueError, TypeError) as exc:
+        return _could_not_run(f"cannot write {args.out / 'report.json'}: {exc}; check that --out is a writable "
+                              "folder with free space")
     if not args.quiet:
         for line in report.rclone_lines():
             print(line)
-    path = report.save(args.out / "report.json")
     print(report.summary())
     print(f"report: {path}")
     return VERIFIED if report.ok else DIFFERENCES
+
+
+def _could_not_run(why: str) -> int:
+    print(f"phonebackup verify: could not run: {display(why)}", file=sys.stderr)
+    return COULD_NOT_RUN

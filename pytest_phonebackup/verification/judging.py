@@ -15,6 +15,7 @@ from typing import Any
 
 from ..android import is_image, is_private
 from ..manifest import Manifest, MediaItem
+from ..names import display, normalization_change
 from ..phonelike import PhoneLike
 from ..policy import Policy
 from .compare import RECOMPRESSED_MAX_DISTANCE, describe_byte_difference, pixel_distance, read_facts
@@ -109,7 +110,7 @@ class Verifier:
         pairing = pair_by_content(items, found)
         verdicts = [self.judge_same_bytes(item, f) for item, f in pairing.same_bytes]
         verdicts += [ItemVerdict(Verdict.DUPLICATED, f.rel, self.policy.allow_duplicates,
-                                 f"a second copy of {item.path}", found=f.rel, item_id=item.id,
+                                 f"a second copy of {display(item.path)}", found=f.rel, item_id=item.id,
                                  kind=item.kind, size=f.size) for item, f in pairing.copies]
         verdicts += [self.judge_changed(item, f) for item, f in pairing.same_path]
         # other path, same picture (recompressed and renamed/moved)
@@ -130,12 +131,7 @@ class Verifier:
         problems: list[Problem] = []
         details: dict[str, Any] = {}
         if f.rel != item.path:
-            if posixpath.dirname(f.rel) == item.folder:
-                problems.append((Verdict.RENAMED, not pol.name,
-                                 f"same bytes under another name: {posixpath.basename(f.rel)}"))
-            else:
-                problems.append((Verdict.MOVED, not pol.folder,
-                                 f"same bytes in another folder: {posixpath.dirname(f.rel) or '/'}"))
+            problems.append(self.elsewhere(item, f.rel, same_bytes=True))
         self.judge_file_time(item, f, problems, details)
         if not problems:
             return ItemVerdict(Verdict.INTACT, item.path, True, "same bytes, same place, same time", found=f.rel,
@@ -151,10 +147,7 @@ class Verifier:
                                    "expected_sha256": item.sha256, "found_sha256": f.sha256}
         problems: list[Problem] = []
         if f.rel != item.path:
-            if posixpath.dirname(f.rel) == item.folder:
-                problems.append((Verdict.RENAMED, not pol.name, f"found under another name: {f.rel}"))
-            else:
-                problems.append((Verdict.MOVED, not pol.folder, f"found under another folder: {f.rel}"))
+            problems.append(self.elsewhere(item, f.rel, same_bytes=False))
 
         def corrupted(reason: str) -> ItemVerdict:
             return _combine(item, f.rel, [*problems, (Verdict.CORRUPTED, False, reason)], details)
@@ -204,6 +197,20 @@ class Verifier:
             details["mtime"] = {"expected": item.mtime, "found": f.mtime, "drift_seconds": round(drift, 3)}
             problems.append((Verdict.TIMESTAMP_CHANGED, not self.policy.preserves.file_time,
                              f"file time {describe_drift(f.mtime, drift)} (tolerance {self.policy.time_tolerance:g} s)"))
+
+    def elsewhere(self, item: MediaItem, rel: str, *, same_bytes: bool) -> Problem:
+        """Renamed (same folder) or moved, saying so when only the name's Unicode normalization changed."""
+        pol = self.policy.preserves
+        renamed = posixpath.dirname(rel) == item.folder
+        verdict, ok = (Verdict.RENAMED, not pol.name) if renamed else (Verdict.MOVED, not pol.folder)
+        change = normalization_change(item.path, rel)
+        if change is not None:
+            return verdict, ok, f"{'same bytes, ' if same_bytes else ''}{change}: {display(rel)}"
+        if same_bytes:
+            where = (f"under another name: {display(posixpath.basename(rel))}" if renamed
+                     else f"in another folder: {display(posixpath.dirname(rel) or '/')}")
+            return verdict, ok, f"same bytes {where}"
+        return verdict, ok, f"found under another {'name' if renamed else 'folder'}: {display(rel)}"
 
     def lost_metadata(self, item: MediaItem, found: dict[str, str]) -> dict[str, dict[str, str | None]]:
         """The item's metadata fields the policy keeps that are gone or changed in `found`."""

@@ -1,6 +1,6 @@
 """What a verification says: the `Verdict` names (best to worst), one `ItemVerdict` per seeded item
-(plus duplicates and extras), and the `Report` that gathers them with a JSON form (save/load).
-Not for deciding verdicts (judging.py) or pairing files (matching.py).
+(plus duplicates and extras), and the `Report` that gathers them with a JSON form (save/load), in
+which names that are not UTF-8 keep their bytes in `path_bytes` / `found_bytes` (names.py). Not for deciding verdicts (judging.py) or pairing files (matching.py).
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
+
+from ..files import write_json
+from ..names import decode_names, display, encode_names
 
 
 class Verdict(str, Enum):
@@ -77,13 +80,16 @@ class ItemVerdict:
         return self.verdict.mark
 
     def line(self) -> str:
-        where = f" -> {self.found}" if self.found and self.found != self.path else ""
-        return f"{self.mark} {self.verdict:<19} {self.path}{where}  ({self.reason})"
+        """One rclone-check-style line; names shown with `display`, so every line is one line."""
+        where = f" -> {display(self.found)}" if self.found and self.found != self.path else ""
+        return f"{self.mark} {self.verdict:<19} {display(self.path)}{where}  ({self.reason})"
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form (see names.encode_names)."""
         data = asdict(self)
         data["verdict"] = self.verdict.value
-        return data
+        encoded: dict[str, Any] = encode_names(data)
+        return encoded
 
 
 @dataclass
@@ -138,20 +144,26 @@ class Report:
         return [v.line() for v in sorted(self.verdicts, key=lambda v: v.path)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"profile": self.profile, "seed": self.seed, "serial": self.serial, "app": self.app,
-                "ok": self.ok, "worst": self.worst, "counts": self.counts, "seconds": round(self.seconds, 3),
-                "phone_calls": self.phone_calls, "pulled": self.pulled, "policy": self.policy,
-                "verdicts": [v.to_dict() for v in self.verdicts]}
+        """The JSON form (see names.encode_names)."""
+        data: dict[str, Any] = {
+            "profile": self.profile, "seed": self.seed, "serial": self.serial, "app": self.app, "ok": self.ok,
+            "worst": self.worst, "counts": self.counts, "seconds": round(self.seconds, 3),
+            "phone_calls": self.phone_calls, "pulled": self.pulled, "policy": self.policy,
+            "verdicts": [v.to_dict() for v in self.verdicts]}
+        encoded: dict[str, Any] = encode_names(data)
+        return encoded
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False)
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
-        return path
+        """Write report.json atomically: a failed save leaves an earlier report at `path` as it was."""
+        return write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | Path) -> Report:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        verdicts = [ItemVerdict(**v) for v in data["verdicts"]]
+        verdicts = [ItemVerdict(**decode_names(v)) for v in data["verdicts"]]
         return cls(profile=data["profile"], seed=data["seed"], serial=data["serial"], verdicts=verdicts,
                    policy=data["policy"], seconds=data.get("seconds", 0.0),
                    phone_calls=data.get("phone_calls", 0), pulled=data.get("pulled", 0), app=data.get("app", ""))

@@ -152,3 +152,51 @@ def test_an_item_that_did_not_land_is_named_with_a_hint_about_case(phone, virtua
     virtual_phone.storage.unlink("/sdcard/Pictures/Case/Photo.jpg")
     with pytest.raises(PhoneError, match=r"Pictures/Case/Photo.jpg.*ignore case"):
         gallery.check_landed(manifest)
+
+
+def test_cli_seeds_and_wipes_around_a_user_file_whose_name_is_not_utf8(phone, virtual_phone, small_profile, tmp_path):
+    user_file = b"/sdcard/DCIM/Camera/IMG_\xff\xfe.jpg".decode("utf-8", "surrogateescape")
+    virtual_phone.storage.write_bytes(user_file, b"someone's photo", make_parents=True)
+    files_before = {item.path for item in phone.list_tree("/sdcard") if not item.is_dir}
+    manifest_path = tmp_path / "seeded.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def phonebackup(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pytest_phonebackup.cli", "media", *args], capture_output=True,
+                              text=True, env=env, timeout=300)
+
+    seed = phonebackup("seed", "--serial", phone.serial, "--profile", str(small_profile), "--manifest",
+                       str(manifest_path), "--cache", str(tmp_path / "cache"), "--quiet")
+    assert seed.returncode == 0, seed.stderr
+    saved = json.loads(manifest_path.read_bytes().decode("utf-8"))
+    at = saved["preexisting"].index("DCIM/Camera/IMG_\\xff\\xfe.jpg")
+    assert saved["preexisting_bytes"][at] == "RENJTS9DYW1lcmEvSU1HX//+LmpwZw=="
+
+    again = phonebackup("seed", "--serial", phone.serial, "--profile", str(small_profile), "--manifest",
+                        str(tmp_path / "again.json"), "--quiet")
+    assert again.returncode == 1 and "would overwrite 7 file(s)" in again.stderr  # refuses; nothing truncated
+    assert json.loads(manifest_path.read_text(encoding="utf-8")) == saved
+
+    wipe = phonebackup("wipe", "--serial", phone.serial, "--manifest", str(manifest_path))
+    assert wipe.returncode == 0, wipe.stderr
+    assert "removed 7, already gone 0, left alone (changed since seeding) 0" in wipe.stdout
+    assert {item.path for item in phone.list_tree("/sdcard") if not item.is_dir} == files_before
+    with virtual_phone.storage.open_read(user_file) as kept:
+        assert kept.read() == b"someone's photo"
+
+
+def test_a_manifest_seed_cannot_write_is_printed_so_the_gallery_can_still_be_wiped(phone, small_profile, tmp_path):
+    (tmp_path / "taken").mkdir()  # a folder where the manifest should go
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    seed = subprocess.run([sys.executable, "-m", "pytest_phonebackup.cli", "media", "seed", "--serial", phone.serial,
+                           "--profile", str(small_profile), "--manifest", str(tmp_path / "taken"), "--quiet"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert seed.returncode == 1
+    assert seed.stderr.startswith(f"phonebackup media seed: seeded, but cannot write {tmp_path / 'taken'}: ")
+    assert "Traceback" not in seed.stderr
+    (tmp_path / "printed.json").write_text(seed.stdout, encoding="utf-8")
+    wipe = subprocess.run([sys.executable, "-m", "pytest_phonebackup.cli", "media", "wipe", "--serial", phone.serial,
+                           "--manifest", str(tmp_path / "printed.json")], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert wipe.returncode == 0, wipe.stderr
+    assert "removed 7" in wipe.stdout
