@@ -127,7 +127,6 @@ class Verifier:
                       phone_calls=self.calls, pulled=self.pulled)
 
     def judge_same_bytes(self, item: MediaItem, f: Found) -> ItemVerdict:
-        pol = self.policy.preserves
         problems: list[Problem] = []
         details: dict[str, Any] = {}
         if f.rel != item.path:
