@@ -18,7 +18,7 @@ class CommandLineError(Exception):
     pass
 
 
-def syntax_report(source: bytes, exc: AwkSyntaxError) -> bytes:
+def syntax_report(source: bytes, exc: AwkSyntaxError, source_file: bytes = b"") -> bytes:
     """eprint(): the line up to the failing token, the token between >>> and <<<, the rest."""
     end = min(exc.pos, len(source))
     start = end - 1
@@ -35,17 +35,19 @@ def syntax_report(source: bytes, exc: AwkSyntaxError) -> bytes:
     cut = max(cut, start)
     newline = source.find(b"\n", end)
     rest = source[end:] if newline < 0 else source[end:newline]
-    lines = [b"awk: %s at source line %d\n" % (str(exc).encode(), exc.line),
+    where = b" source file " + source_file if source_file else b""
+    lines = [b"awk: %s at source line %d%s\n" % (str(exc).encode(), exc.line, where),
              b" context is\n\t" + source[start:cut] + b" >>> " + source[cut:end] + b" <<< " + rest + b"\n"]
     if source[:end].count(b"{") > source[:end].count(b"}"):
-        lines.append(b"awk: illegal statement at source line %d\n" % exc.line)
+        lines.append(b"awk: illegal statement at source line %d%s\n" % (exc.line, where))
     if source.count(b"{") > source.count(b"}"):
         lines.append(b"\tmissing }\n")
     return b"".join(lines)
 
 
-def parse_command_line(ctx: Context, argv: list[str]) -> tuple[bytes, list[bytes], list[bytes], bytes | None]:
-    """(program, operands, -v assignments, -F value)."""
+def parse_command_line(ctx: Context, argv: list[str]) -> tuple[bytes, list[bytes], list[bytes], bytes | None,
+                                                                bytes]:
+    """(program, operands, -v assignments, -F value, the last -f file)."""
     args = [arg_bytes(a) for a in argv[1:]]
     fs: bytes | None = None
     assignments: list[bytes] = []
@@ -66,7 +68,7 @@ def parse_command_line(ctx: Context, argv: list[str]) -> tuple[bytes, list[bytes
                 fs = b"\t" if value == b"t" else value
             elif letter == b"v":
                 if not ASSIGNMENT.match(value):
-                    raise CommandLineError(f"invalid -v option argument: {value.decode('latin-1')}")
+                    raise CommandLineError(f"invalid -v option argument: {value.decode('utf-8', 'surrogateescape')}")
                 assignments.append(value)
             else:
                 files.append(value)
@@ -81,32 +83,34 @@ def parse_command_line(ctx: Context, argv: list[str]) -> tuple[bytes, list[bytes
                 with ctx.storage.open_read(name.decode("utf-8", "surrogateescape"), ctx.cwd) as stream:
                     parts.append(stream.read())
             except OSError:
-                raise CommandLineError(f"can't open file {name.decode('latin-1')}") from None
+                shown = name.decode("utf-8", "surrogateescape")
+                raise CommandLineError(f"can't open file {shown}\n source line number 1 source file {shown}") from None
         program = b"\n".join(parts)
     elif args:
         program = args.pop(0)
     else:
         raise CommandLineError("usage")
-    return program, args, assignments, fs
+    return program, args, assignments, fs, files[-1] if files else b""
 
 
 @applet("awk")
 def awk(ctx: Context, argv: list[str]) -> int:
     try:
-        program_text, operands, assignments, fs = parse_command_line(ctx, argv)
+        program_text, operands, assignments, fs, source_file = parse_command_line(ctx, argv)
     except CommandLineError as exc:
         if str(exc) == "usage":
             ctx.stderr.write(USAGE.encode())
+            return 1
         elif str(exc) == "version":
             ctx.out("awk version 20220912\n")
             return 0
         else:
-            ctx.stderr.write(f"awk: {exc}\n source line number 1\n".encode("utf-8", "surrogateescape"))
+            ctx.stderr.write(f"awk: {exc}\n".encode("utf-8", "surrogateescape"))
         return 2
     try:
         program = parse(program_text)
     except AwkSyntaxError as exc:
-        ctx.stderr.write(syntax_report(program_text, exc))
+        ctx.stderr.write(syntax_report(program_text, exc, source_file))
         return 2
     interp = Interpreter(ctx, program, [b"awk", *operands], assignments)
     if fs is not None:

@@ -42,8 +42,9 @@ class Token:
     line: int
 
 
-def unescape(text: bytes) -> bytes:
-    """Backslash escapes of a string constant or a -v value; an unknown `\\c` stays as both bytes."""
+def unescape(text: bytes, keep_unknown: bool = True) -> bytes:
+    """Backslash escapes of a string constant or a -v value; an unknown `\\c` stays as both bytes
+    (a string constant keeps only the c)."""
     if b"\\" not in text:
         return text
     out = bytearray()
@@ -65,7 +66,7 @@ def unescape(text: bytes) -> bytes:
             out.append(int(hexa.group(0), 16))
             i = hexa.end()
         else:
-            out += bytes([92, d])
+            out += bytes([92, d]) if keep_unknown else bytes([d])
             i += 1
     return bytes(out)
 
@@ -142,7 +143,7 @@ class Lexer:
                 break
             i += 1
         self.pos = i + 1
-        return Token("STRING", unescape(src[start + 1:i]), start, self.pos, self.line)
+        return Token("STRING", unescape(src[start + 1:i], keep_unknown=False), start, self.pos, self.line)
 
     def regex(self, token: Token) -> Token:
         """Re-read `token` (a `/` or `/=`) as the start of a regular expression constant."""

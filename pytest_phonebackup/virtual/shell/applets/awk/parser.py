@@ -251,7 +251,7 @@ class Parser:
         redirect, target = None, None
         if self.at(">", ">>", "|"):
             redirect = self.advance().kind
-            target = self.concat(no_gt=True)
+            target = self.postfix()
         return (kind, args, redirect, target)
 
     # -- expressions, lowest precedence first -------------------------------------------------
@@ -315,7 +315,8 @@ class Parser:
 
     def comparison(self, no_gt: bool) -> Node:
         left = self.piped_getline(no_gt)
-        if self.tok.kind in COMPARISONS and not (no_gt and self.at(">")):
+        # in a print list only a parenthesised comparison is one
+        if self.tok.kind in COMPARISONS and not no_gt:
             op = self.advance().kind
             left = ("cmp", op, left, self.piped_getline(no_gt))
         return left

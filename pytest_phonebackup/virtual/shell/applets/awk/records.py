@@ -103,7 +103,7 @@ class RecordReader:
 
 class Record:
     """$0 and its fields: split on first use with the FS of the time the record was read,
-    and $0 rebuilt (with the OFS of the time it is next read) after a field changes."""
+    and $0 rebuilt with the OFS of the moment a field (or NF) changes."""
 
     def __init__(self, compile_re: Compile):
         self.compile_re = compile_re
@@ -111,13 +111,11 @@ class Record:
         self.fields: list[Value] | None = []
         self.fs = b" "
         self.paragraph = False
-        self.stale = False
 
     def set(self, text: bytes, fs: bytes, paragraph: bool) -> None:
         self.text = StrNum(text)
         self.fields = None
         self.fs, self.paragraph = fs, paragraph
-        self.stale = False
 
     def split(self) -> list[Value]:
         if self.fields is None:
@@ -125,16 +123,16 @@ class Record:
             self.fields = [StrNum(f) for f in split_text(text, self.fs, self.compile_re, self.paragraph)]
         return self.fields
 
-    def get(self, index: int, ofs: bytes, convfmt: bytes) -> Value:
+    def get(self, index: int, convfmt: bytes) -> Value:
         if index == 0:
-            if self.stale:
-                self.text = ofs.join(to_str(f, convfmt) for f in self.split())
-                self.stale = False
             return self.text
         fields = self.split()
         return fields[index - 1] if index <= len(fields) else StrNum(b"")
 
-    def put(self, index: int, value: Value, convfmt: bytes) -> None:
+    def rebuild(self, ofs: bytes, convfmt: bytes) -> None:
+        self.text = ofs.join(to_str(f, convfmt) for f in self.split())
+
+    def put(self, index: int, value: Value, ofs: bytes, convfmt: bytes) -> None:
         if index == 0:
             text = to_str(value, convfmt)
             self.set(text, self.fs, self.paragraph)
@@ -143,14 +141,14 @@ class Record:
         while len(fields) < index:
             fields.append(StrNum(b""))
         fields[index - 1] = value
-        self.stale = True
+        self.rebuild(ofs, convfmt)
 
     def nf(self) -> int:
         return len(self.split())
 
-    def set_nf(self, count: int) -> None:
+    def set_nf(self, count: int, ofs: bytes, convfmt: bytes) -> None:
         fields = self.split()
         del fields[count:]
         while len(fields) < count:
             fields.append(StrNum(b""))
-        self.stale = True
+        self.rebuild(ofs, convfmt)

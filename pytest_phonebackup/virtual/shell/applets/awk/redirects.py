@@ -60,7 +60,7 @@ class Redirects:
                 out = self.ctx.storage.open_write(name.decode("utf-8", "surrogateescape"), self.ctx.cwd,
                                                   append=kind == ">>")
             except OSError:
-                raise AwkError(f"can't redirect to {name.decode('latin-1')}") from None
+                raise AwkError(f"can't open file {name.decode('utf-8', 'surrogateescape')}") from None
         self.outputs[name] = out
         return out
 

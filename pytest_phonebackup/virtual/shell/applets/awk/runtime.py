@@ -5,6 +5,7 @@ and the builtin functions. Fatal errors raise `AwkError`; warnings go to stderr 
 
 from __future__ import annotations
 
+import errno
 import math
 import re
 import time
@@ -13,6 +14,7 @@ from typing import Any
 from regex import Pattern
 
 from ...api import Context
+from ...streams import BytesInput
 from ..regex import RegexError, compile_posix
 from .functions import Random, ipow, substitute, substr
 from .lexer import unescape
@@ -20,8 +22,21 @@ from .parser import Function, Node, Program
 from .records import Record, RecordReader, split_text
 from .redirects import Redirects, run_command
 from .values import (
-    UNINIT, AwkArray, AwkError, StrNum, Uninit, Value, c_int, compare, is_numeric, looks_numeric,
-    number_text, sprintf, to_bool, to_num, to_str,
+    UNINIT,
+    AwkArray,
+    AwkError,
+    StrNum,
+    Uninit,
+    Value,
+    c_int,
+    compare,
+    is_numeric,
+    looks_numeric,
+    number_text,
+    sprintf,
+    to_bool,
+    to_num,
+    to_str,
 )
 
 ASSIGNMENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*=", re.DOTALL)
@@ -94,6 +109,16 @@ def awk_regex_text(pattern: bytes) -> bytes:
     return bytes(out)
 
 
+def change_case(text: bytes, upper: bool) -> bytes:
+    """toupper/tolower through towupper/towlower in the phone's UTF-8 locale."""
+    try:
+        chars = text.decode("utf-8")
+    except UnicodeDecodeError:
+        raise AwkError(f"illegal byte sequence {text.decode('utf-8', 'surrogateescape')}") from None
+    changed = (c.upper() if upper else c.lower() for c in chars)
+    return "".join(c if len(c) == 1 else o for c, o in zip(changed, chars, strict=True)).encode("utf-8")
+
+
 class Interpreter:
     def __init__(self, ctx: Context, program: Program, argv: list[bytes], assignments: list[bytes]):
         self.ctx = ctx
@@ -108,7 +133,7 @@ class Interpreter:
         self.phase = "BEGIN"
         self.globals: dict[str, Any] = {
             "FS": b" ", "OFS": b" ", "ORS": b"\n", "RS": b"\n", "NR": 0.0, "FNR": 0.0, "SUBSEP": b"\x1c",
-            "FILENAME": b"", "RSTART": 0.0, "RLENGTH": -1.0, "CONVFMT": b"%.6g", "OFMT": b"%.6g",
+            "FILENAME": b"", "RSTART": 0.0, "RLENGTH": 0.0, "CONVFMT": b"%.6g", "OFMT": b"%.6g",
             "ARGC": float(len(argv)),
         }
         environ = AwkArray()
@@ -160,7 +185,7 @@ class Interpreter:
                 for pattern, action in self.program.rules:
                     if pattern is None or self.matches(pattern):
                         if action is None:
-                            self.print_values([self.record.get(0, self.ofs(), self.convfmt())], None, None)
+                            self.print_values([self.record.get(0, self.convfmt())], None, None)
                         else:
                             self.block(action)
             except Next:
@@ -181,6 +206,7 @@ class Interpreter:
         return True
 
     def set_record(self, text: bytes) -> None:
+        text = text.split(b"\0", 1)[0]  # one-true-awk keeps records as C strings
         rs = self.get_scalar("RS")
         self.record.set(text, self.string(self.get_scalar("FS")), self.string(rs) == b"")
 
@@ -218,8 +244,11 @@ class Interpreter:
                 return True
             try:
                 stream = self.ctx.storage.open_read(arg.decode("utf-8", "surrogateescape"), self.ctx.cwd)
-            except OSError:
-                raise AwkError(f"can't open file {arg.decode('latin-1')}") from None
+            except OSError as exc:
+                if exc.errno != errno.EISDIR:
+                    raise AwkError(f"can't open file {arg.decode('utf-8', 'surrogateescape')}") from None
+                self.reader = RecordReader(BytesInput(b""))  # a folder reads as empty
+                return True
             self.redirects.input_files[b"\0main%d" % self.arg_index] = stream
             self.reader = RecordReader(stream)
             return True
@@ -264,7 +293,7 @@ class Interpreter:
         if isinstance(value, Pending):
             value = UNINIT
         if name == "NF":
-            self.record.set_nf(max(0, c_int(to_num(value))))
+            self.record.set_nf(max(0, c_int(to_num(value))), self.ofs(), self.convfmt())
         scope[name] = value
 
     def get_array(self, name: str) -> AwkArray:
@@ -273,7 +302,7 @@ class Interpreter:
         if isinstance(value, AwkArray):
             return value
         if value is not None and not isinstance(value, Uninit):
-            raise AwkError(f"can't use {name} as an array; it's a scalar.")
+            raise AwkError(f"can't assign to {name}; it's an array name.")
         array = AwkArray()
         self._bind(value, array)
         scope[name] = array
@@ -302,7 +331,7 @@ class Interpreter:
         if kind == "var":
             self.set_scalar(target[1], value)
         elif kind == "field":
-            self.record.put(self.field_index(target[1]), value, self.convfmt())
+            self.record.put(self.field_index(target[1]), value, self.ofs(), self.convfmt())
         else:
             self.get_array(target[1]).set(self.subscript(target[2]), value)
         return value
@@ -313,7 +342,7 @@ class Interpreter:
             try:
                 compiled = compile_posix(awk_regex_text(pattern), extended=True)
             except RegexError as exc:
-                raise AwkError(f"syntax error in regular expression {pattern.decode('latin-1')}: {exc}") from None
+                raise AwkError(f"syntax error in regular expression {pattern.decode('utf-8', 'surrogateescape')}: {exc}") from None
             self.regexes[pattern] = compiled
         return compiled
 
@@ -338,7 +367,7 @@ class Interpreter:
             if stmt[1]:
                 values = [self.eval(arg) for arg in stmt[1]]
             else:
-                values = [self.record.get(0, self.ofs(), self.convfmt())]
+                values = [self.record.get(0, self.convfmt())]
             self.print_values(values, stmt[2], stmt[3])
         elif kind == "printf":
             values = [self.eval(arg) for arg in stmt[1]]
@@ -430,7 +459,7 @@ class Interpreter:
         if kind == "var":
             return self.get_scalar(node[1])
         if kind == "field":
-            return self.record.get(self.field_index(node[1]), self.ofs(), self.convfmt())
+            return self.record.get(self.field_index(node[1]), self.convfmt())
         if kind == "index":
             return self.get_array(node[1]).get(self.subscript(node[2]))
         if kind == "paren":
@@ -447,7 +476,7 @@ class Interpreter:
         if kind == "assign":
             return self.assignment(node)
         if kind == "regex":
-            return float(self.regex(node[1]).search(self.string(self.record.get(0, self.ofs(), self.convfmt())))
+            return float(self.regex(node[1]).search(self.string(self.record.get(0, self.convfmt())))
                          is not None)
         if kind == "match":
             text = self.string(self.eval(node[2]))
@@ -560,8 +589,6 @@ class Interpreter:
             if reader is None:
                 return -1.0
             record = reader.read(self.string(self.get_scalar("RS")), self.regex)
-            if record is not None and kind == "cmd":
-                self.globals["NR"] = to_num(self.globals["NR"]) + 1
         if record is None:
             return 0.0
         if target is None:
@@ -574,7 +601,7 @@ class Interpreter:
     def builtin(self, name: str, args: list[Node]) -> Value:
         if name == "length":
             if not args:
-                return float(len(self.string(self.record.get(0, self.ofs(), self.convfmt()))))
+                return float(len(self.string(self.record.get(0, self.convfmt()))))
             if len(args) > 1:
                 self.warn("warning: function has too many arguments")
             arg = args[0]
@@ -607,10 +634,8 @@ class Interpreter:
             return float(self.string(values[0]).find(self.string(values[1])) + 1)
         if name == "sprintf":
             return sprintf(self.string(values[0]), values[1:], self.convfmt()) if values else b""
-        if name == "tolower":
-            return self.string(values[0]).lower()
-        if name == "toupper":
-            return self.string(values[0]).upper()
+        if name in ("tolower", "toupper"):
+            return change_case(self.string(values[0]), name == "toupper")
         if name == "system":
             self.ctx.stdout.flush()
             return float(run_command(self.ctx, self.string(values[0]), self.ctx.stdin, self.ctx.stdout))

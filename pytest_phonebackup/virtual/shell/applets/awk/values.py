@@ -140,7 +140,7 @@ def sprintf(fmt: bytes, args: list[Value], convfmt: bytes) -> bytes:
 
     def take() -> Value:
         if not queue:
-            raise FormatError(f"not enough args in printf({fmt.decode('latin-1')})")
+            raise FormatError(f"not enough args in printf({fmt.decode('utf-8', 'surrogateescape')})")
         return queue.pop(0)
 
     while True:
