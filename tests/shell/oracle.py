@@ -18,6 +18,7 @@ from pathlib import Path
 
 TOYBOX = "/usr/bin/toybox"
 MKSH = "/usr/bin/mksh"
+ORIGINAL_AWK = "/usr/bin/original-awk"  # Debian's one-true-awk, the awk Android ships
 ANDROID_SH = "/system/bin/sh"  # argv[0] the oracle's mksh runs under, so messages name it as Android does
 BASE_TIME = 1_700_000_000  # 2023-11-14 22:13:20 UTC: fixed mtimes keep `ls -l` and `stat` output stable
 DAY = 86_400
@@ -108,9 +109,19 @@ def build_tree(root: Path, spec: dict[str, object] | None = None,
     return root
 
 
+def awk_oracle_skip_reason() -> str | None:
+    """None when the awk oracle can run; otherwise why its tests skip (which fails under CI)."""
+    reason = oracle_skip_reason()
+    if reason is None and not os.access(ORIGINAL_AWK, os.X_OK):
+        reason = (f"the awk oracle needs Debian's original-awk ({ORIGINAL_AWK} missing); "
+                  "install it with `apt-get install original-awk` (.ci/run does)")
+    return reason
+
+
 @cache
 def oracle_bin() -> str:
-    """A folder of `name -> toybox` symlinks for every toybox applet (plus `sh` -> mksh)."""
+    """A folder of `name -> toybox` symlinks for every toybox applet (plus `sh` -> mksh and
+    `awk` -> one-true-awk)."""
     listing = subprocess.run([TOYBOX], capture_output=True, check=True).stdout.decode()
     folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"phonebackup-oracle-bin-{os.getuid()}"
     folder.mkdir(exist_ok=True)
@@ -120,6 +131,9 @@ def oracle_bin() -> str:
             os.symlink(TOYBOX, link)
     if not (folder / "sh").is_symlink():
         os.symlink(MKSH, folder / "sh")
+    # named awk, as on the phone, so its messages start with "awk: "
+    if os.access(ORIGINAL_AWK, os.X_OK) and not (folder / "awk").is_symlink():
+        os.symlink(ORIGINAL_AWK, folder / "awk")
     return str(folder)
 
 

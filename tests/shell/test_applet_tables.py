@@ -48,7 +48,7 @@ def test_a_child_shell_starts_from_its_parents_table_and_keeps_its_own(phone):
 
 def test_the_phone_table_holds_toybox_and_the_android_tools(phone):
     toybox = ("ls", "stat", "find", "xargs", "cp", "mv", "rm", "mkdir", "rmdir", "touch", "ln", "readlink",
-              "realpath", "basename", "dirname", "du", "df", "dd", "tar", "sh", "cat", "sed", "sha256sum")
+              "realpath", "basename", "dirname", "du", "df", "dd", "tar", "sh", "cat", "sed", "awk", "sha256sum")
     for name in (*toybox, "getprop", "setprop", "pm", "am", "dumpsys", "cmd", "input", "settings", "content"):
         assert name in phone.applets, name
     assert len(Shell(phone).applets) == len(phone.applets)
