@@ -19,11 +19,14 @@ import os
 import posixpath
 import shlex
 import shutil
+import socket
 import stat as statmod
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,19 +87,46 @@ def list_remote(device: AdbDevice, root: str) -> dict[str, tuple[int, int]]:
     pending = [root.rstrip("/")]
     while pending:
         folder = pending.pop()
-        for info in device.sync.iter_directory(folder):
-            name = str(info.path)
+        for name, mode, size, mtime in _list_folder(device, folder):
             if name in (".", ".."):
                 continue
             full = f"{folder}/{name}"
             rel = posixpath.relpath(full, root)
-            if statmod.S_ISDIR(info.mode):
+            if statmod.S_ISDIR(mode):
                 if rel in SKIPPED_FOLDERS:
                     continue
                 pending.append(full)
-            elif statmod.S_ISREG(info.mode):
-                files[rel] = (info.size, int(info.mtime.timestamp()) if hasattr(info.mtime, "timestamp") else int(info.mtime))
+            elif statmod.S_ISREG(mode):
+                files[rel] = (size, mtime)
     return files
+
+
+def _list_folder(device: AdbDevice, folder: str) -> Iterator[tuple[str, int, int, int]]:
+    """One folder's entries over sync LIST, names kept as the bytes they are (adbutils' own listing
+    decodes them as UTF-8 and replaces what is not). Names are str with surrogateescape."""
+    with device.open_transport(timeout=None) as conn:
+        conn.send_command("sync:")
+        conn.check_okay()
+        path = os.fsencode(folder)
+        conn.conn.sendall(b"LIST" + struct.pack("<I", len(path)) + path)
+        while True:
+            head = _recv_exact(conn.conn, 20)
+            if head[:4] == b"DONE":
+                return
+            if head[:4] != b"DENT":
+                raise MirrorError(f"unexpected answer {head[:4]!r} listing {folder}")
+            mode, size, mtime, name_length = struct.unpack("<IIII", head[4:])
+            yield os.fsdecode(_recv_exact(conn.conn, name_length)), mode, size, mtime
+
+
+def _recv_exact(sock: socket.socket, length: int) -> bytes:
+    data = bytearray()
+    while len(data) < length:
+        chunk = sock.recv(length - len(data))
+        if not chunk:
+            raise MirrorError("the phone closed the sync stream")
+        data += chunk
+    return bytes(data)
 
 
 def hash_remote(device: AdbDevice, root: str, rels: list[str]) -> dict[str, str]:
@@ -104,8 +134,7 @@ def hash_remote(device: AdbDevice, root: str, rels: list[str]) -> dict[str, str]
     for start in range(0, len(rels), HASH_BATCH):
         batch = rels[start:start + HASH_BATCH]
         command = "cd " + shlex.quote(root) + " && sha256sum -- " + " ".join(shlex.quote(r) for r in batch)
-        out = device.shell(command, encoding=None)
-        text = out.decode("utf-8", "surrogateescape") if isinstance(out, bytes) else out
+        text = os.fsdecode(_shell(device.serial, command))
         for line in text.splitlines():
             digest, _, name = line.partition("  ")
             if len(digest) == 64:
@@ -160,7 +189,11 @@ def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
             _safe_local(files_dir, rel).unlink()
         except (FileNotFoundError, MirrorError):
             pass
-    index_path.write_text(json.dumps(index, indent=0, sort_keys=True, ensure_ascii=False))
+    # ASCII JSON keeps names that are not UTF-8 (their bytes live on as escaped surrogates), and the
+    # rename means a crash never leaves a half-written index behind.
+    partial = index_path.with_name(INDEX + ".partial")
+    partial.write_text(json.dumps(index, indent=0, sort_keys=True))
+    os.replace(partial, index_path)
     print(f"backup: {len(remote)} files on the phone, {pulled} pulled, {reused} unchanged content, "
           f"{len(remote) - len(changed)} untouched", flush=True)
     return index
@@ -241,13 +274,21 @@ def scan(device: AdbDevice, root: str, rels: list[str]) -> None:
         script = "; ".join(
             "am broadcast -a android.intent.action.MEDIA_SCANNER_SCAN_FILE -d "
             + shlex.quote("file://" + f"{root}/{rel}") + " >/dev/null" for rel in batch)
-        device.shell(script)
+        _shell(device.serial, script)
+
+
+def _shell(serial: str, command: str) -> bytes:
+    """`adb shell` through the real client, the command passed as its bytes (names of any bytes);
+    its output, whatever its exit status (a file that vanished leaves just its own line out)."""
+    argv: list[str | bytes] = [_adb(), "-s", serial, "shell", os.fsencode(command)]
+    return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=3600).stdout
 
 
 def _run(argv: list[str]) -> None:
-    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=3600)
+    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=3600)
     if proc.returncode != 0:
-        raise MirrorError(f"{' '.join(argv[:4])} ... failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+        said = (proc.stderr.strip() or proc.stdout.strip()).decode("utf-8", "backslashreplace")
+        raise MirrorError(f"{' '.join(argv[:4])} ... failed ({proc.returncode}): {said}")
 
 
 def main(argv: list[str] | None = None) -> int:
