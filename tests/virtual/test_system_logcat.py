@@ -113,3 +113,13 @@ def test_streaming_prints_at_once_then_follows(adb_server, phone):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_log_command_writes_a_line_as_toybox_log_does(adb_server, phone):
+    adb_server.run("shell", "log", "-t", "QaShell", "-p", "w", "from", "the", "shell", serial=phone.serial)
+    adb_server.run("shell", "log", "plain message", serial=phone.serial)
+    text = logcat(adb_server, phone, "-d", "-v", "tag")
+    assert "W/QaShell : from the shell" in text.splitlines()
+    assert "I/log     : plain message" in text.splitlines()
+    refused = adb_server.run("shell", "log", "-p", "x", "m", serial=phone.serial, check=False)
+    assert refused.returncode == 1 and b"bad -p 'x'" in refused.stderr
