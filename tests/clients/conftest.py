@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,16 +18,22 @@ from pytest_phonebackup.phone.adb import adb_path
 def adb_on_path(adb_server) -> Iterator[str]:
     """PATH with the session's adb first and this interpreter's scripts (the clients' commands) next."""
     before = os.environ["PATH"]
-    scripts = str(Path(os.sys.executable).parent)
+    scripts = str(Path(sys.executable).parent)
     os.environ["PATH"] = os.pathsep.join([str(Path(adb_path()).parent), scripts, before])
     assert shutil.which("adb") == adb_path()
     yield os.environ["PATH"]
     os.environ["PATH"] = before
 
 
-def tool_command(name: str) -> str:
-    """The console script a client installs; a missing one skips (and fails under CI)."""
-    found = shutil.which(name, path=str(Path(os.sys.executable).parent)) or shutil.which(name)
-    if not found:
-        pytest.skip(f"{name} is not installed: pip install -e '.[test]' installs it")
-    return found
+@pytest.fixture(scope="session")
+def installed_tool() -> Callable[[str], str]:
+    """`installed_tool(name)`: the console script a client installs; a missing one skips the test
+    (and fails it under CI)."""
+
+    def find(name: str) -> str:
+        found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+        if not found:
+            pytest.skip(f"{name} is not installed: pip install -e '.[test]' installs it")
+        return found
+
+    return find
