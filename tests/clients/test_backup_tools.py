@@ -80,3 +80,31 @@ class TestAdbclone:
         # 10:00:17, then 4033 s (1 h 7 min 13 s) apart: seconds 17, 30, 43, 56 lost
         for path, seconds in (("IMG_0001", 17), ("IMG_0002", 30), ("IMG_0003", 43), ("IMG_0004", 56)):
             assert f"DCIM/Camera/{path}.jpg  (file time off by -{seconds}.0 s (tolerance 2 s))" in output
+
+
+@pytest.mark.requires_python("3.12")  # androidmigrate 0.1.3 requires Python 3.12
+@pytest.mark.usefixtures("adb_on_path")
+class TestAndroidmigrate:
+    @pytest.fixture(autouse=True)
+    def installed(self, installed_tool):
+        installed_tool("androidmigrate")
+
+    def test_androidmigrate_backs_up_but_its_restore_fails_on_mkdir(self, tmp_path, plugin_args):
+        """androidmigrate runs `adb shell sh -c 'mkdir -p "$1"' sh DIR`; adb shell joins its arguments
+        with spaces unquoted (exec-out quotes them, shell does not), so the phone runs `sh -c mkdir`
+        and every restore stops at its first push. Its backup, which goes through exec-out, works."""
+        code, output, verdicts = run_suite("androidmigrate.yaml", tmp_path, plugin_args,
+                                           "--phone-media-profile", "smoke")
+        assert code == 1, output[-3000:]
+        assert "2 failed" in output
+        assert output.count("androidmigrate: restore exited with status 2:") == 2
+        assert output.count('| error: mkdir: Needs 1 argument (see "mkdir --help")') == 2
+        assert verdicts == {}  # nothing to verify: the round trips stopped at restore
+        # the backup itself is whole: the 20 seeded files are in the tool's mirror, byte for byte
+        for test in ("test_round_trip_to_the_same_ph0", "test_round_trip_to_a_new_phone0"):
+            work = tmp_path / "run" / test / "roundtrip-1"
+            seeded = json.loads((work / "manifest.json").read_text())["items"]
+            mirror = work / "backup" / "mirror" / "phone" / "sdcard"
+            assert len(seeded) == 20
+            for item in seeded:
+                assert (mirror / item["path"]).read_bytes() == (work / "originals" / item["path"]).read_bytes()
