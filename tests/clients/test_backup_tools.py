@@ -34,7 +34,7 @@ def run_suite(scenario: str, tmp_path: Path, plugin_args: list[str], *args: str)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "pytest_phonebackup.suite", *plugin_args,
          "--phone-emulator", "--phone-backup-app", str(SCENARIOS / scenario), "-q",
-         "--basetemp", str(basetemp), *args],
+         "--basetemp", str(basetemp), "--phone-output", str(tmp_path / "phone-artifacts"), *args],
         cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=900)
     verdicts = {}
