@@ -46,3 +46,25 @@ def test_outside_ci_a_missing_tool_still_skips_with_its_reason(suite, monkeypatc
     result = suite.runpytest("-p", "ci_skips", "-p", "no:phonebackup", "-rs")
     result.assert_outcomes(passed=1, skipped=3)
     result.stdout.fnmatch_lines(["SKIPPED*toybox is not installed*"])
+
+
+NEWER_PYTHON = """
+import pytest
+
+@pytest.mark.requires_python("99.0")
+def test_client_needs_a_future_python():
+    raise AssertionError("must not run on this Python")
+
+@pytest.mark.requires_python("3.0")
+def test_client_on_this_python_whose_tool_is_missing():
+    pytest.skip("the client is not installed")
+"""
+
+
+def test_under_ci_only_a_too_old_python_may_skip_a_client(pytester, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    pytester.makepyfile(NEWER_PYTHON)
+    result = pytester.runpytest("-p", "ci_skips", "-p", "no:phonebackup", "-rs")
+    result.assert_outcomes(failed=1, skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED*needs Python 99.0 or newer*"])
+    result.stdout.fnmatch_lines(["*skipped under CI*the client is not installed*"])

@@ -372,3 +372,30 @@ def logcat(ctx: Context, argv: list[str]) -> int:
     except BrokenPipe:
         return 141
     return 0
+
+
+LOG_PRIORITIES = {"v": "V", "d": "D", "i": "I", "w": "W", "e": "E", "f": "F"}
+
+
+@applet("log")
+def log(ctx: Context, argv: list[str]) -> int:
+    """toybox `log [-t TAG] [-p PRI] MESSAGE...`: one line into the main buffer (tag "log", priority I)."""
+    tag, priority, args = "log", "I", list(argv[1:])
+    while args and args[0].startswith("-") and len(args[0]) > 1:
+        flag = args.pop(0)
+        if flag == "--":
+            break
+        if flag[1] not in "tp":
+            return ctx.fail(f"Unknown option '{flag[1]}' (see \"log --help\")")
+        value = flag[2:] or (args.pop(0) if args else None)
+        if value is None:
+            return ctx.fail(f"Missing argument to -{flag[1]} (see \"log --help\")")
+        if flag[1] == "t":
+            tag = value
+        elif value[:1].lower() in LOG_PRIORITIES:
+            priority = LOG_PRIORITIES[value[:1].lower()]
+        else:
+            return ctx.fail(f"bad -p '{value}'")
+    shell_pid = getattr(ctx.shell, "pid", 0)
+    phone_of(ctx).system.logcat.write(tag, " ".join(args), priority, shell_pid, uid=2000)
+    return 0

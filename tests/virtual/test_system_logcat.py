@@ -177,3 +177,13 @@ def test_binary_output_chooses_buffers_and_takes_the_long_option(adb_server, pho
     default = binary_records(adb_server.run("exec-out", "logcat -B -d", serial=phone.serial).stdout)
     assert {1, 2}.isdisjoint({r["lid"] for r in default})  # main, system, crash without -b
     assert "in crash" in [r["message"] for r in default]
+
+
+def test_log_command_writes_a_line_as_toybox_log_does(adb_server, phone):
+    adb_server.run("shell", "log", "-t", "QaShell", "-p", "w", "from", "the", "shell", serial=phone.serial)
+    adb_server.run("shell", "log", "plain message", serial=phone.serial)
+    text = logcat(adb_server, phone, "-d", "-v", "tag")
+    assert "W/QaShell : from the shell" in text.splitlines()
+    assert "I/log     : plain message" in text.splitlines()
+    refused = adb_server.run("shell", "log", "-p", "x", "m", serial=phone.serial, check=False)
+    assert refused.returncode == 1 and b"bad -p 'x'" in refused.stderr
