@@ -53,18 +53,22 @@ class TestAdbclone:
     def installed(self, installed_tool):
         installed_tool("adbclone")
 
-    def test_adbclone_brings_back_every_file_of_the_built_in_galleries(self, tmp_path, plugin_args):
+    def test_adbclone_brings_back_every_file_of_the_built_in_galleries_but_cuts_their_seconds(
+            self, tmp_path, plugin_args):
+        """Every file comes back with its bytes, in its place; but the built-in galleries' times carry
+        seconds, and adbclone keeps minutes, so every item is caught as timestamp-changed, nothing else."""
         code, output, verdicts = run_suite("adbclone.yaml", tmp_path, plugin_args,
                                            "--phone-media-profile", "smoke,formats")
-        assert code == 0, output[-3000:]
-        assert "4 passed" in output
-        # the built-in galleries' times fall on whole minutes, which adbclone keeps
-        assert [set(found.values()) for found in verdicts.values()] == [{"intact"}] * 4
+        assert code == 1, output[-3000:]
+        assert "4 failed" in output
+        assert [set(found.values()) for found in verdicts.values()] == [{"timestamp-changed"}] * 4
         assert sorted(len(found) for found in verdicts.values()) == [11, 11, 20, 20]
+        assert output.count("seconds cut to the whole minute") >= 4
 
     def test_adbclone_truncates_file_times_to_the_minute(self, tmp_path, plugin_args):
         """adbclone reads times from `ls -la` (minutes on Android) and sets them with `touch -t
-        YYYYmmddHHMM`: every file whose time has seconds comes back up to 59 s earlier."""
+        YYYYmmddHHMM`: every file whose time has seconds comes back up to 59 s earlier; the one
+        taken on the minute is intact."""
         profile = tmp_path / "camera.yaml"
         profile.write_text(CAMERA_PROFILE)
         code, output, verdicts = run_suite("adbclone.yaml", tmp_path, plugin_args, "--phone-media-profile",
@@ -77,9 +81,15 @@ class TestAdbclone:
             "DCIM/Camera/IMG_0004.jpg": "timestamp-changed",
             "DCIM/Camera/IMG_minute.jpg": "intact",
         }]
-        # 10:00:17, then 4033 s (1 h 7 min 13 s) apart: seconds 17, 30, 43, 56 lost
-        for path, seconds in (("IMG_0001", 17), ("IMG_0002", 30), ("IMG_0003", 43), ("IMG_0004", 56)):
-            assert f"DCIM/Camera/{path}.jpg  (file time off by -{seconds}.0 s (tolerance 2 s))" in output
+        # each file comes back at the start of its minute: off by exactly the seconds it was seeded with
+        manifest = json.loads(next((tmp_path / "run").glob("*/roundtrip-*/manifest.json")).read_text())
+        seconds = {item["path"]: int(item["mtime"]) % 60 for item in manifest["items"]}
+        assert seconds["DCIM/Camera/IMG_minute.jpg"] == 0
+        for n in range(1, 5):
+            path = f"DCIM/Camera/IMG_{n:04d}.jpg"
+            assert seconds[path] > 2
+            assert (f"{path}  (file time off by -{seconds[path]}.0 s: seconds cut to the whole minute "
+                    "(tolerance 2 s))") in output
 
 
 @pytest.mark.requires_python("3.12")  # androidmigrate 0.1.3 requires Python 3.12
