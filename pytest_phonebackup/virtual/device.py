@@ -129,10 +129,12 @@ class VirtualPhone:
 
         from .shell.applets import toybox
         from .system import AndroidSystem, android_tools
+        from .systembin import install as install_system_bin
 
         self.system = AndroidSystem(self)
         #: The commands installed on this phone (toybox and the Android tools); shells copy it.
         self.applets = toybox() | android_tools()
+        install_system_bin(self.storage.host("/system/bin"), self.applets)
         self.adbd: AdbDaemon | None = None
         self.console: EmulatorConsole | None = None
 
