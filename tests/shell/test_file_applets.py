@@ -170,6 +170,31 @@ def test_path_names_match_toybox(trees, command):
     assert_same(trees, command)
 
 
+PERMS = [
+    'chmod 600 a.txt && stat -c "%a" a.txt', 'chmod u+x,g=r b.log && stat -c "%a" b.log',
+    'chmod -R go-rwx DCIM && find DCIM -printf "%m %P\\n"', 'chmod a=rX emptydir && stat -c "%a" emptydir',
+    'chmod +x a.txt && stat -c "%a" a.txt', 'chmod o=u a.txt && stat -c "%a" a.txt', "chmod zz a.txt",
+    "chmod 644 nonexist", "chmod", "chmod 644", 'chmod 4755 a.txt && stat -c "%A" a.txt',
+    'truncate -s 10 a.txt && stat -c %s a.txt', 'truncate -s -3 b.log && cat b.log', 'truncate -s 5 new && od -c new',
+    "truncate -c -s 5 none; ls none", "truncate", "truncate -s 1k a.txt b.log && stat -c %s a.txt b.log",
+    "truncate -s +2 a.txt && od -c a.txt", "truncate -s '<3' b.log && cat b.log",
+]
+
+
+@oracle
+@pytest.mark.parametrize("command", PERMS)
+def test_modes_and_sizes_match_toybox(trees, command):
+    assert_same(trees, command)
+
+
+def test_chown_is_refused_to_the_shell_user(trees):
+    got = trees.phone_run("chown root:root a.txt; chgrp -R system DCIM; chown nobody_here a.txt")
+    assert got.status == 1
+    assert got.stderr == (b"chown: 'a.txt' to 'root:root': Operation not permitted\n"
+                          b"chgrp: 'DCIM' to ':system': Operation not permitted\n"
+                          b"chown: bad user 'nobody_here'\n")
+
+
 @oracle
 @pytest.mark.parametrize("command", DU_TAR)
 def test_du_and_tar_match_toybox(trees, command):
