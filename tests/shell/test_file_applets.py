@@ -179,11 +179,26 @@ PERMS = [
     "truncate -c -s 5 none; ls none", "truncate", "truncate -s 1k a.txt b.log && stat -c %s a.txt b.log",
     "truncate -s +2 a.txt && od -c a.txt", "truncate -s '<3' b.log && cat b.log",
 ]
+SESSION = [
+    "pwd", "cd DCIM && pwd", "tty; echo $?", "timeout; echo $?", "timeout 0.2 sleep 3; echo $?",
+    "timeout x true; echo $?", "nohup echo x", "nohup; echo $?", "usleep 10; echo $?", "sync; echo $?",
+]
+
+
+def test_timeout_passes_on_the_commands_status(trees):
+    got = trees.phone_run("timeout 2 echo hi; echo $?; timeout 1 false; echo $?")
+    assert (got.status, got.stdout) == (0, b"hi\n0\n1\n")
 
 
 @oracle
 @pytest.mark.parametrize("command", PERMS)
 def test_modes_and_sizes_match_toybox(trees, command):
+    assert_same(trees, command)
+
+
+@oracle
+@pytest.mark.parametrize("command", SESSION)
+def test_session_commands_match_toybox(trees, command):
     assert_same(trees, command)
 
 
