@@ -1,4 +1,4 @@
-"""Toybox's chmod, chown, chgrp and truncate on the phone's storage: modes as octal or symbolic
+"""Toybox's chmod, chown, chgrp, truncate and unlink on the phone's storage: modes as octal or symbolic
 (`u+x,g=r`), owners by Android's names, sizes with toybox's suffixes. Not for reading modes (`stat`).
 """
 
@@ -176,3 +176,18 @@ def truncate(ctx: Context, argv: list[str]) -> int:
             ctx.err(f"{path}: {strerror(exc)}")
             status = 1
     return status
+
+
+@applet("unlink")
+@usage_guard
+def unlink(ctx: Context, argv: list[str]) -> int:
+    opts = parse(argv)
+    if len(opts.operands) != 1:
+        raise UsageError('Needs 1 argument (see "unlink --help")' if not opts.operands
+                         else 'Max 1 argument (see "unlink --help")')
+    path = opts.operands[0]
+    try:
+        ctx.storage.unlink(path, ctx.cwd)
+    except OSError as exc:
+        return ctx.fail(f"couldn't unlink '{path}': {strerror(exc)}")
+    return 0
