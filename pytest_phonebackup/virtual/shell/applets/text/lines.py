@@ -144,8 +144,8 @@ def comm(ctx: Context, argv: list[str]) -> int:
     shown = [str(n) not in opts for n in (1, 2, 3)]
     prefixes = [b"", b"\t" * shown[0], b"\t" * (shown[0] + shown[1])]
 
-    def emit(column: int, line: bytes) -> None:
-        if shown[column]:
+    def emit(column: int, line: bytes | None) -> None:
+        if shown[column] and line is not None:
             ctx.out(prefixes[column] + line.rstrip(b"\n") + b"\n")
 
     left, right = next(streams[0], None), next(streams[1], None)
@@ -153,7 +153,7 @@ def comm(ctx: Context, argv: list[str]) -> int:
         a = left.rstrip(b"\n") if left is not None else None
         b = right.rstrip(b"\n") if right is not None else None
         if b is None or (a is not None and a < b):
-            emit(0, left)  # type: ignore[arg-type]
+            emit(0, left)
             left = next(streams[0], None)
         elif a is None or b < a:
             emit(1, right)
