@@ -202,6 +202,68 @@ def test_session_commands_match_toybox(trees, command):
     assert_same(trees, command)
 
 
+GUNZIP = [
+    "zcat a.gz", "zcat a.gz b.gz", "zcat a.txt; echo $?", "zcat nonexist a.gz; echo $?", "zcat < b.gz",
+    "gunzip a.gz && cat a && ls a.gz", 'gunzip a.gz && stat -c "%Y %a" a', "gunzip -c b.gz", "gunzip a.txt",
+    "gunzip -k b.gz && ls b b.gz", "cp a.txt a && gunzip a.gz; echo $?", "gunzip -f -k a.gz && cat a",
+    "cp a.txt bad.gz && gunzip bad.gz; echo $?; ls bad*", "cat b.gz | gunzip | wc -c",
+]
+
+
+def _with_gzip_files(trees):
+    import gzip
+
+    for root in (trees.host, trees.phone_host):
+        (root / "a.gz").write_bytes(gzip.compress(b"alpha\n", mtime=0))
+        (root / "b.gz").write_bytes(gzip.compress(b"beta\n" * 5000, mtime=0))
+        for name in ("a.gz", "b.gz"):
+            os.utime(root / name, (1_700_000_000, 1_700_000_000))
+    trees.phone.storage.recount()
+    return trees
+
+
+@oracle
+@pytest.mark.parametrize("command", GUNZIP)
+def test_gunzip_and_zcat_match_toybox(trees, command):
+    assert_same(_with_gzip_files(trees), command)
+
+
+def test_gzip_writes_data_the_hosts_gzip_reads(trees):
+    got = trees.phone_run("gzip b.log && ls b.log b.log.gz; gzip -c a.txt > a.txt.gz; gzip -9 -k -f a.txt")
+    assert got.stdout == b"b.log.gz\n" and b"b.log: No such file or directory" in got.stderr
+    for name, content in (("b.log.gz", b"line1\nline2\nline3\n"), ("a.txt.gz", b"hello\n")):
+        host = subprocess.run(["gzip", "-dc", str(trees.phone_host / name)], capture_output=True, check=True)
+        assert host.stdout == content
+    assert (trees.phone_host / "a.txt").read_bytes() == b"hello\n"
+    stat = trees.phone_run('stat -c "%Y" b.log.gz; printf "x%.0s" $(seq 300) | gzip | gunzip | wc -c')
+    assert stat.stdout == f"{1_700_000_000 + 7200}\n300\n".encode()
+
+
+def test_unzip_lists_extracts_and_refuses_to_overwrite(trees):
+    import zipfile
+
+    with zipfile.ZipFile(trees.phone_host / "photos.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("DCIM/IMG_1.jpg", (2023, 11, 14, 22, 13, 20)), b"\xff\xd8" + b"j" * 98)
+        zf.writestr(zipfile.ZipInfo("note.txt", (2024, 1, 2, 3, 4, 6)), b"hello zip\n")
+    trees.phone.storage.recount()
+    listing = trees.phone_run("unzip -l photos.zip")
+    assert listing.stdout == (b"Archive:  photos.zip\n"
+                              b"  Length      Date    Time    Name\n"
+                              b"---------  ---------- -----   ----\n"
+                              b"      100  2023-11-14 22:13   DCIM/IMG_1.jpg\n"
+                              b"       10  2024-01-02 03:04   note.txt\n"
+                              b"---------                     -------\n"
+                              b"      110                     2 files\n")
+    got = trees.phone_run("unzip photos.zip -d out && cat out/note.txt && wc -c out/DCIM/IMG_1.jpg")
+    assert got.stdout == (b"Archive:  photos.zip\n  inflating: out/DCIM/IMG_1.jpg\n  inflating: out/note.txt\n"
+                          b"hello zip\n100 out/DCIM/IMG_1.jpg\n")
+    again = trees.phone_run("unzip -q photos.zip -d out")
+    assert again.status == 1 and b"out/DCIM/IMG_1.jpg" in again.stderr and b"-o" in again.stderr
+    assert trees.phone_run("unzip -o -q photos.zip -d out; echo $?; unzip -p photos.zip note.txt").stdout == (
+        b"0\nhello zip\n")
+    assert trees.phone_run("unzip a.txt").status == 1
+
+
 def test_chown_is_refused_to_the_shell_user(trees):
     got = trees.phone_run("chown root:root a.txt; chgrp -R system DCIM; chown nobody_here a.txt")
     assert got.status == 1
