@@ -264,6 +264,50 @@ def test_unzip_lists_extracts_and_refuses_to_overwrite(trees):
     assert trees.phone_run("unzip a.txt").status == 1
 
 
+FILE = [
+    "file *", "file .hidden DCIM/Camera/* Pictures/* Music/* Download/*", "file", "file nonexist a.txt",
+    "file -b a.txt DCIM", "file -L link_to_a link_to_dcim dangling", "file media/*", "file -b media/p.png",
+]
+
+
+def _with_media_files(trees):
+    import gzip
+    import io
+    import tarfile
+    import zipfile
+
+    from PIL import Image
+
+    files: dict[str, bytes] = {"s.sh": b"#!/system/bin/sh\necho hi\n", "u.txt": "h\u00e9llo\n".encode(),
+                               "c.bin": b"abc\x01def", "crlf.txt": b"a\r\nb\r\n", "g.gz": gzip.compress(b"hi", mtime=0)}
+    for name, mode, fmt in (("p.png", "RGB", "PNG"), ("q.png", "RGBA", "PNG"), ("g.png", "L", "PNG"),
+                            ("i.gif", "RGB", "GIF"), ("b.bmp", "RGB", "BMP"), ("j.jpg", "RGB", "JPEG")):
+        out = io.BytesIO()
+        Image.new(mode, (3, 2)).save(out, fmt)
+        files[name] = out.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("a", "b")
+    files["z.zip"] = out.getvalue()
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tf:
+        info = tarfile.TarInfo("x")
+        tf.addfile(info, io.BytesIO(b""))
+    files["t.tar"] = out.getvalue()
+    for root in (trees.host, trees.phone_host):
+        (root / "media").mkdir()
+        for name, data in files.items():
+            (root / "media" / name).write_bytes(data)
+    trees.phone.storage.recount()
+    return trees
+
+
+@oracle
+@pytest.mark.parametrize("command", FILE)
+def test_file_names_types_as_toybox(trees, command):
+    assert_same(_with_media_files(trees), command)
+
+
 def test_chown_is_refused_to_the_shell_user(trees):
     got = trees.phone_run("chown root:root a.txt; chgrp -R system DCIM; chown nobody_here a.txt")
     assert got.status == 1
