@@ -119,6 +119,7 @@ class VirtualPhone:
         self.props = Properties(default_props(cfg.api, self.serial, cfg.presents_as) | cfg.extra_props,
                                 self.state_dir / "persist-props.json")
         self.boot_count = 0
+        self.booted_at = time.time()
         self.root = False  # adbd running as root (`adb root`)
         self.booted = threading.Event()
         self.killed = threading.Event()
@@ -219,6 +220,7 @@ class VirtualPhone:
 
     def _boot(self) -> None:
         self.boot_count += 1
+        self.booted_at = time.time()  # what uptime counts from
         self.booted.clear()
         self.props.set("sys.boot_completed", "")
         self.props.set("dev.bootcomplete", "")

@@ -195,13 +195,14 @@ def android_modules() -> tuple[ModuleType, ...]:
         network,
         packages,
         processes,
+        resources,
         screen,
         settings,
         systembin,
     )
 
-    return (activity, diagnostics, dumpsys, logcat, mediastore, network, packages, processes, screen, settings,
-            systembin, sys.modules[__name__])
+    return (activity, diagnostics, dumpsys, logcat, mediastore, network, packages, processes, resources, screen,
+            settings, systembin, sys.modules[__name__])
 
 
 def android_tools() -> Applets:
