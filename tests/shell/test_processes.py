@@ -4,6 +4,7 @@ others find and signal, and the shell user may signal only its own processes, as
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 from oracle import MKSH, oracle_skip_reason
@@ -48,3 +49,37 @@ def test_kill_reports_unknown_pids_signals_and_operands(adb_server, shell_phone)
 def test_kill_l_lists_signals_as_mksh_does(adb_server, shell_phone):
     expected = subprocess.run([MKSH, "-c", "kill -l; kill -l 9 137 15"], capture_output=True).stdout
     assert sh(adb_server, shell_phone, "kill -l; kill -l 9 137 15").stdout == expected
+
+
+def _switch_root(adb_server, phone, want: bool) -> None:
+    adb_server.run("root" if want else "unroot", serial=phone.serial)
+    user = b"root\n" if want else b"shell\n"
+    deadline = time.monotonic() + 15
+    while sh(adb_server, phone, "echo $USER").stdout != user:
+        assert time.monotonic() < deadline, "adbd never came back"
+        time.sleep(0.2)
+
+
+def test_root_kills_an_app_as_force_stop_does(adb_server, shell_phone):
+    _switch_root(adb_server, shell_phone, True)
+    try:
+        sh(adb_server, shell_phone, "am start -W -n com.android.settings/.Settings")
+        pid = sh(adb_server, shell_phone, "pidof com.android.settings").stdout.decode().strip()
+        got = sh(adb_server, shell_phone, f"kill -0 {pid}; echo $?; kill -9 {pid}; echo $?; "
+                                          "pidof com.android.settings; echo $?")
+        assert got.stdout == b"0\n0\n1\n"
+        log = sh(adb_server, shell_phone, "logcat -d -b system -s ActivityManager").stdout.decode()
+        assert "Force stopping com.android.settings" in log
+        assert f"Process com.android.settings (pid {pid}) has died" in log
+    finally:
+        _switch_root(adb_server, shell_phone, False)
+
+
+def test_pkill_as_root_stops_matching_apps(adb_server, shell_phone):
+    _switch_root(adb_server, shell_phone, True)
+    try:
+        sh(adb_server, shell_phone, "am start -W -n com.android.settings/.Settings")
+        got = sh(adb_server, shell_phone, "pkill -x com.android.settings; echo $?; pgrep -x com.android.settings; echo $?")
+        assert got.stdout == b"0\n1\n"
+    finally:
+        _switch_root(adb_server, shell_phone, False)
