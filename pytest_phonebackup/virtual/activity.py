@@ -792,69 +792,6 @@ def monkey(ctx: Context, argv: list[str]) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# ps
-# ---------------------------------------------------------------------------------------------
-PS_HELP = """usage: ps [-AadefLlnwZ] [-gG GROUP,] [-k FIELD,] [-o FIELD,] [-p PID,] [-t TTY,] [-uU USER,]
-
-List processes.
-
-Which processes to show (-gGuUpPt selections may be comma separated lists):
-
--A  All					-a  Has terminal not session leader
--d  All but session leaders		-e  Synonym for -A
--g  In GROUPs				-G  In real GROUPs (before sgid)
--p  PIDs (--pid)			-P  Parent PIDs (--ppid)
--s  In session IDs			-t  Attached to selected TTYs
--T  Show threads also			-u  Owned by selected USERs
--U  Real USERs (before suid)
-
-Output modifiers:
-
--k  Sort FIELDs (-FIELD to reverse)	-M  Measure/pad future field widths
--n  Show numeric USER and GROUP		-w  Wide output (don't truncate fields)
-
-Which FIELDs to show. (-o HELP for list, default = -o PID,TTY,TIME,CMD)
-
--f  Full listing (-o USER:12=UID,PID,PPID,C,STIME,TTY,TIME,ARGS=CMD)
--l  Long listing (-o F,S,UID,PID,PPID,C,PRI,NI,ADDR,SZ,WCHAN,TTY,TIME,CMD)
--o  Output FIELDs instead of defaults, each with optional :size and =title
--O  Add FIELDS to defaults
--Z  Include LABEL
-"""
-
-
-def _ps_row(user: str, pid: int, ppid: int, vsz: int, rss: int, wchan: str, state: str, name: str) -> str:
-    return f"{user:<12}{pid:>6} {ppid:>5} {vsz:>10} {rss:>6} {wchan:<16}{0:>5} {state} {name}\n"
-
-
-@applet("ps")
-def ps(ctx: Context, argv: list[str]) -> int:
-    args = argv[1:]
-    if "--help" in args:
-        ctx.out(PS_HELP)
-        return 0
-    am: ActivityManager = phone_of(ctx).system.activity
-    everything = any(a.startswith("-") and not a.startswith("--") and ("A" in a or "e" in a) for a in args)
-    wanted = {a for a in args if not a.startswith("-")}
-    ctx.out(f"{'USER':<12}{'PID':>6} {'PPID':>5} {'VSZ':>10} {'RSS':>6} {'WCHAN':<16}{'ADDR':>5} S NAME\n")
-    rows = []
-    if everything:
-        for name, pid, user in SYSTEM_PROCESSES:
-            ppid = 0 if pid == 1 else (360 if name.startswith("com.") or name == "system_server" else 1)
-            rows.append((user, pid, ppid, 10_000_000 + pid * 1000, 9000 + pid, "do_epoll_wait", "S", name))
-        for proc in am.processes():
-            rows.append((proc.user, proc.pid, 360, 15_000_000 + proc.pid, 120_000, "do_epoll_wait", "S", proc.name))
-    shell_pid = 9000 + (id(ctx.shell) % 900)
-    rows.append(("shell", shell_pid, 398, 10_800_000, 3000, "sigsuspend", "S", "sh"))
-    rows.append(("shell", shell_pid + 1, shell_pid, 10_900_000, 3500, "0", "R", "ps"))
-    for row in rows:
-        if wanted and str(row[1]) not in wanted and row[7] not in wanted:
-            continue
-        ctx.out(_ps_row(*row))
-    return 0
-
-
-# ---------------------------------------------------------------------------------------------
 # dumpsys activity / window / power / battery / deviceidle, appops, cmd notification
 # ---------------------------------------------------------------------------------------------
 def record_line(record: ActivityRecord) -> str:

@@ -50,6 +50,7 @@ class ApkInfo:
     launcher_activity: str | None = None  # the MAIN/LAUNCHER activity, fully qualified
     instrumentations: list[Instrumentation] = field(default_factory=list)
     split: str | None = None  # the split name of a split APK (<manifest split="config.xx">); None = base
+    debuggable: bool = False  # <application android:debuggable="true">: run-as may enter its data
 
 
 def _qualify(package: str, name: str) -> str:
@@ -107,6 +108,7 @@ def read_apk(data: bytes, shown_path: str = "base.apk") -> ApkInfo:
         info.split = apk.get_attribute_value("manifest", "split") or None
         label = apk.get_attribute_value("application", "label")
         info.label = label if label and not str(label).startswith("@") else None
+        info.debuggable = str(apk.get_attribute_value("application", "debuggable")).lower() in ("true", "1")
         info.activities = [_qualify(package, a) for a in apk.get_activities()]
         main = apk.get_main_activity()
         info.launcher_activity = _qualify(package, main) if main else None
@@ -241,12 +243,13 @@ def build_apk(package: str, version_code: int = 1, version_name: str | None = "1
               permissions: tuple[str, ...] | list[str] = (),
               activities: tuple[str, ...] | list[str] = (".MainActivity",),
               instrumentation: Instrumentation | None = None, payload_bytes: int = 0,
-              split: str | None = None) -> bytes:
+              split: str | None = None, debuggable: bool = False) -> bytes:
     """A minimal installable APK: a zip with a binary AndroidManifest.xml.
 
     The first activity is the launcher (MAIN/LAUNCHER). `payload_bytes` adds an incompressible
     asset so the APK has a realistic size for transfer tests. Not signed: the virtual phone does
-    not verify signatures. `split` makes a split APK of that name (no activities of its own).
+    not verify signatures. `split` makes a split APK of that name (no activities of its own);
+    `debuggable` marks the application debuggable (as a debug build is).
     """
     manifest_attrs: dict[str, str | int | bool] = {"android:versionCode": version_code, "package": package}
     if split:
@@ -259,7 +262,10 @@ def build_apk(package: str, version_code: int = 1, version_name: str | None = "1
     if instrumentation is not None:
         children.append(XmlNode("instrumentation", {"android:name": instrumentation.name,
                                                     "android:targetPackage": instrumentation.target_package}))
-    app = XmlNode("application", {"android:label": label} if label else {})
+    app_attrs: dict[str, str | int | bool] = {"android:label": label} if label else {}
+    if debuggable:
+        app_attrs["android:debuggable"] = True
+    app = XmlNode("application", app_attrs)
     for i, activity in enumerate(activities):
         node = XmlNode("activity", {"android:name": activity, "android:exported": True})
         if i == 0:

@@ -119,6 +119,7 @@ class VirtualPhone:
         self.props = Properties(default_props(cfg.api, self.serial, cfg.presents_as) | cfg.extra_props,
                                 self.state_dir / "persist-props.json")
         self.boot_count = 0
+        self.booted_at = time.time()
         self.root = False  # adbd running as root (`adb root`)
         self.booted = threading.Event()
         self.killed = threading.Event()
@@ -129,10 +130,12 @@ class VirtualPhone:
 
         from .shell.applets import toybox
         from .system import AndroidSystem, android_tools
+        from .systembin import install as install_system_bin
 
         self.system = AndroidSystem(self)
         #: The commands installed on this phone (toybox and the Android tools); shells copy it.
         self.applets = toybox() | android_tools()
+        install_system_bin(self.storage.host("/system/bin"), self.applets)
         self.adbd: AdbDaemon | None = None
         self.console: EmulatorConsole | None = None
 
@@ -217,6 +220,7 @@ class VirtualPhone:
 
     def _boot(self) -> None:
         self.boot_count += 1
+        self.booted_at = time.time()  # what uptime counts from
         self.booted.clear()
         self.props.set("sys.boot_completed", "")
         self.props.set("dev.bootcomplete", "")

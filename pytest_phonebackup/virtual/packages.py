@@ -110,6 +110,7 @@ class Package:
     last_update_time: float = 0.0
     split_apks: list[str] = field(default_factory=list)  # file names next to base.apk (split_X.apk)
     installed_for_user: bool = True  # False after `pm uninstall --user 0` of a preinstalled package
+    debuggable: bool = False  # android:debuggable: `run-as` may enter its data folder
 
     @property
     def enabled(self) -> bool:
@@ -299,7 +300,7 @@ class PackageManager:
             activities=list(info.activities), launcher_activity=info.launcher_activity,
             instrumentations=[{"name": i.name, "target_package": i.target_package}
                               for i in info.instrumentations],
-            installer=installer, first_install_time=first, last_update_time=now,
+            installer=installer, first_install_time=first, last_update_time=now, debuggable=info.debuggable,
         )
 
     def _make_data_dirs(self, pkg: Package) -> None:

@@ -186,9 +186,23 @@ SERVICE_COMMANDS = ServiceCommands(dumpsys={"diskstats": _dumpsys_diskstats})
 
 def android_modules() -> tuple[ModuleType, ...]:
     """The modules of the Android side that declare tools (`@applet`) and services (`SERVICE_COMMANDS`)."""
-    from . import activity, dumpsys, logcat, mediastore, network, packages, screen, settings
+    from . import (
+        activity,
+        diagnostics,
+        dumpsys,
+        logcat,
+        mediastore,
+        network,
+        packages,
+        processes,
+        resources,
+        screen,
+        settings,
+        systembin,
+    )
 
-    return (activity, dumpsys, logcat, mediastore, network, packages, screen, settings, sys.modules[__name__])
+    return (activity, diagnostics, dumpsys, logcat, mediastore, network, packages, processes, resources, screen,
+            settings, systembin, sys.modules[__name__])
 
 
 def android_tools() -> Applets:

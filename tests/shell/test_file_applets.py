@@ -174,6 +174,152 @@ def test_path_names_match_toybox(trees, command):
     assert_same(trees, command)
 
 
+PERMS = [
+    'chmod 600 a.txt && stat -c "%a" a.txt', 'chmod u+x,g=r b.log && stat -c "%a" b.log',
+    'chmod -R go-rwx DCIM && find DCIM -printf "%m %P\\n"', 'chmod a=rX emptydir && stat -c "%a" emptydir',
+    'chmod +x a.txt && stat -c "%a" a.txt', 'chmod o=u a.txt && stat -c "%a" a.txt', "chmod zz a.txt",
+    "chmod 644 nonexist", "chmod", "chmod 644", 'chmod 4755 a.txt && stat -c "%A" a.txt',
+    'truncate -s 10 a.txt && stat -c %s a.txt', 'truncate -s -3 b.log && cat b.log', 'truncate -s 5 new && od -c new',
+    "truncate -c -s 5 none; ls none", "truncate", "truncate -s 1k a.txt b.log && stat -c %s a.txt b.log",
+    "truncate -s +2 a.txt && od -c a.txt", "truncate -s '<3' b.log && cat b.log",
+]
+SESSION = [
+    "pwd", "cd DCIM && pwd", "tty; echo $?", "timeout; echo $?", "timeout 0.2 sleep 3; echo $?",
+    "timeout x true; echo $?", "nohup echo x", "nohup; echo $?", "usleep 10; echo $?", "sync; echo $?",
+]
+
+
+def test_timeout_passes_on_the_commands_status(trees):
+    got = trees.phone_run("timeout 2 echo hi; echo $?; timeout 1 false; echo $?")
+    assert (got.status, got.stdout) == (0, b"hi\n0\n1\n")
+
+
+@oracle
+@pytest.mark.parametrize("command", PERMS)
+def test_modes_and_sizes_match_toybox(trees, command):
+    assert_same(trees, command)
+
+
+@oracle
+@pytest.mark.parametrize("command", SESSION)
+def test_session_commands_match_toybox(trees, command):
+    assert_same(trees, command)
+
+
+GUNZIP = [
+    "zcat a.gz", "zcat a.gz b.gz", "zcat a.txt; echo $?", "zcat nonexist a.gz; echo $?", "zcat < b.gz",
+    "gunzip a.gz && cat a && ls a.gz", 'gunzip a.gz && stat -c "%Y %a" a', "gunzip -c b.gz", "gunzip a.txt",
+    "gunzip -k b.gz && ls b b.gz", "cp a.txt a && gunzip a.gz; echo $?", "gunzip -f -k a.gz && cat a",
+    "cp a.txt bad.gz && gunzip bad.gz; echo $?; ls bad*", "cat b.gz | gunzip | wc -c",
+]
+
+
+def _with_gzip_files(trees):
+    import gzip
+
+    for root in (trees.host, trees.phone_host):
+        (root / "a.gz").write_bytes(gzip.compress(b"alpha\n", mtime=0))
+        (root / "b.gz").write_bytes(gzip.compress(b"beta\n" * 5000, mtime=0))
+        for name in ("a.gz", "b.gz"):
+            os.utime(root / name, (1_700_000_000, 1_700_000_000))
+    trees.phone.storage.recount()
+    return trees
+
+
+@oracle
+@pytest.mark.parametrize("command", GUNZIP)
+def test_gunzip_and_zcat_match_toybox(trees, command):
+    assert_same(_with_gzip_files(trees), command)
+
+
+def test_gzip_writes_data_the_hosts_gzip_reads(trees):
+    got = trees.phone_run("gzip b.log && ls b.log b.log.gz; gzip -c a.txt > a.txt.gz; gzip -9 -k -f a.txt")
+    assert got.stdout == b"b.log.gz\n" and b"b.log: No such file or directory" in got.stderr
+    for name, content in (("b.log.gz", b"line1\nline2\nline3\n"), ("a.txt.gz", b"hello\n")):
+        host = subprocess.run(["gzip", "-dc", str(trees.phone_host / name)], capture_output=True, check=True)
+        assert host.stdout == content
+    assert (trees.phone_host / "a.txt").read_bytes() == b"hello\n"
+    stat = trees.phone_run('stat -c "%Y" b.log.gz; printf "x%.0s" $(seq 300) | gzip | gunzip | wc -c')
+    assert stat.stdout == f"{1_700_000_000 + 7200}\n300\n".encode()
+
+
+def test_unzip_lists_extracts_and_refuses_to_overwrite(trees):
+    import zipfile
+
+    with zipfile.ZipFile(trees.phone_host / "photos.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("DCIM/IMG_1.jpg", (2023, 11, 14, 22, 13, 20)), b"\xff\xd8" + b"j" * 98)
+        zf.writestr(zipfile.ZipInfo("note.txt", (2024, 1, 2, 3, 4, 6)), b"hello zip\n")
+    trees.phone.storage.recount()
+    listing = trees.phone_run("unzip -l photos.zip")
+    assert listing.stdout == (b"Archive:  photos.zip\n"
+                              b"  Length      Date    Time    Name\n"
+                              b"---------  ---------- -----   ----\n"
+                              b"      100  2023-11-14 22:13   DCIM/IMG_1.jpg\n"
+                              b"       10  2024-01-02 03:04   note.txt\n"
+                              b"---------                     -------\n"
+                              b"      110                     2 files\n")
+    got = trees.phone_run("unzip photos.zip -d out && cat out/note.txt && wc -c out/DCIM/IMG_1.jpg")
+    assert got.stdout == (b"Archive:  photos.zip\n  inflating: out/DCIM/IMG_1.jpg\n  inflating: out/note.txt\n"
+                          b"hello zip\n100 out/DCIM/IMG_1.jpg\n")
+    again = trees.phone_run("unzip -q photos.zip -d out")
+    assert again.status == 1 and b"out/DCIM/IMG_1.jpg" in again.stderr and b"-o" in again.stderr
+    assert trees.phone_run("unzip -o -q photos.zip -d out; echo $?; unzip -p photos.zip note.txt").stdout == (
+        b"0\nhello zip\n")
+    assert trees.phone_run("unzip a.txt").status == 1
+
+
+FILE = [
+    "file *", "file .hidden DCIM/Camera/* Pictures/* Music/* Download/*", "file", "file nonexist a.txt",
+    "file -b a.txt DCIM", "file -L link_to_a link_to_dcim dangling", "file media/*", "file -b media/p.png",
+]
+
+
+def _with_media_files(trees):
+    import gzip
+    import io
+    import tarfile
+    import zipfile
+
+    from PIL import Image
+
+    files: dict[str, bytes] = {"s.sh": b"#!/system/bin/sh\necho hi\n", "u.txt": "h\u00e9llo\n".encode(),
+                               "c.bin": b"abc\x01def", "crlf.txt": b"a\r\nb\r\n", "g.gz": gzip.compress(b"hi", mtime=0)}
+    for name, mode, fmt in (("p.png", "RGB", "PNG"), ("q.png", "RGBA", "PNG"), ("g.png", "L", "PNG"),
+                            ("i.gif", "RGB", "GIF"), ("b.bmp", "RGB", "BMP"), ("j.jpg", "RGB", "JPEG")):
+        out = io.BytesIO()
+        Image.new(mode, (3, 2)).save(out, fmt)
+        files[name] = out.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("a", "b")
+    files["z.zip"] = out.getvalue()
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tf:
+        info = tarfile.TarInfo("x")
+        tf.addfile(info, io.BytesIO(b""))
+    files["t.tar"] = out.getvalue()
+    for root in (trees.host, trees.phone_host):
+        (root / "media").mkdir()
+        for name, data in files.items():
+            (root / "media" / name).write_bytes(data)
+    trees.phone.storage.recount()
+    return trees
+
+
+@oracle
+@pytest.mark.parametrize("command", FILE)
+def test_file_names_types_as_toybox(trees, command):
+    assert_same(_with_media_files(trees), command)
+
+
+def test_chown_is_refused_to_the_shell_user(trees):
+    got = trees.phone_run("chown root:root a.txt; chgrp -R system DCIM; chown nobody_here a.txt")
+    assert got.status == 1
+    assert got.stderr == (b"chown: 'a.txt' to 'root:root': Operation not permitted\n"
+                          b"chgrp: 'DCIM' to ':system': Operation not permitted\n"
+                          b"chown: bad user 'nobody_here'\n")
+
+
 @oracle
 @pytest.mark.parametrize("command", DU_TAR)
 def test_du_and_tar_match_toybox(trees, command):

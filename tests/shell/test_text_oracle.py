@@ -216,6 +216,21 @@ COMMANDS = {
     "tee": ["echo hi | tee out_tee.txt; cat out_tee.txt", "echo a | tee -a out_tee2.txt > /dev/null; echo b | tee -a out_tee2.txt; cat out_tee2.txt"],
     "mktemp": ["mktemp -u XXXX | wc -c", "mktemp -p . abc.XXXXXX | cut -c1-6", "mktemp foo; echo $?",
                "mktemp -d -p . d.XXXX | cut -c1-4", "x=$(mktemp -p . f.XXX) && test -f $x && echo file"],
+    "tac": ["tac diff2", "tac noeol.txt", "tac empty.txt diff1", "tac nope diff1", "seq 5 | tac"],
+    "rev": ["rev diff1", "rev noeol.txt", "rev utf8.txt", "rev nope", "printf 'ab\\n\\ncd' | rev"],
+    "nl": ["nl words.txt", "nl -ba words.txt", "nl -bn diff1", "nl -n ln diff1", "nl -n rz -w 3 diff1",
+           "nl -s ': ' -v 10 diff1", "nl -bpapple words.txt", "nl noeol.txt", "nl -nxx diff1", "nl -l 2 words.txt"],
+    "paste": ["paste diff1 diff2", "paste -d , diff1 diff2 noeol.txt", "paste -s diff1 diff2", "paste -s -d '+-' lines.txt",
+              "paste - - < lines.txt", "paste -d '\\n' diff1 diff2", "paste diff1 nope", "paste empty.txt diff1",
+              "paste -d '\\0' diff1 diff2"],
+    "comm": ["comm diff1 diff2", "comm -12 diff1 diff2", "comm -3 diff1 diff2", "comm -1 same1 same2",
+             "comm dups.txt diff1", "comm diff1", "comm diff1 nope", "comm - diff2 < diff1", "comm -23 dups.txt diff1"],
+    "strings": ["strings bin.dat", "strings ctrl.bin", "strings -n 2 bin.dat", "strings -o bin.dat", "strings -t x bin.dat",
+                "strings -f bin.dat diff1", "strings -n 20 lines.txt", "strings hashes/big.bin | head -n 3",
+                "strings nope", "strings noeol.txt"],
+    "cksum": ["cksum diff1", "cksum diff1 diff2 empty.txt", "cksum < diff1", "cksum hashes/big.bin", "cksum nope",
+              "cksum -H diff1", "cksum -N diff1"],
+    "unlink": ["unlink nope", "cp diff1 u && unlink u && ls u", "unlink", "unlink emptydir"],
 }
 
 CASES = [pytest.param(cmd, id=f"{area}: {cmd}") for area, cmds in COMMANDS.items() for cmd in cmds]

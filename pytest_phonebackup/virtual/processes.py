@@ -1,0 +1,301 @@
+"""The phone's process table as the shell sees it, and the tools that read or signal it: ps,
+pidof, pgrep, pkill and kill (mksh's builtin on Android). One table serves them all, so a PID
+ps shows is the PID kill reaches; killing an app's process stops the app as `am force-stop` does.
+Not for starting apps (`activity`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .activity import SYSTEM_PROCESSES, ActivityManager
+from .androidtool import phone_of
+from .shell.api import Context, applet
+
+SH = "/system/bin/sh"  # mksh's message prefix: kill is its builtin
+ZYGOTE_PID = 360
+ADBD_PID = 398
+
+# Linux's signals as mksh lists them (number, name, strsignal text); 32-64 have no name there.
+SIGNALS = [(1, "HUP", "Hangup"), (2, "INT", "Interrupt"), (3, "QUIT", "Quit"), (4, "ILL", "Illegal instruction"),
+           (5, "TRAP", "Trace/breakpoint trap"), (6, "ABRT", "Aborted"), (7, "BUS", "Bus error"),
+           (8, "FPE", "Floating point exception"), (9, "KILL", "Killed"), (10, "USR1", "User defined signal 1"),
+           (11, "SEGV", "Segmentation fault"), (12, "USR2", "User defined signal 2"), (13, "PIPE", "Broken pipe"),
+           (14, "ALRM", "Alarm clock"), (15, "TERM", "Terminated"), (16, "STKFLT", "Stack fault"),
+           (17, "CHLD", "Child exited"), (18, "CONT", "Continued"), (19, "STOP", "Stopped (signal)"),
+           (20, "TSTP", "Stopped"), (21, "TTIN", "Stopped (tty input)"), (22, "TTOU", "Stopped (tty output)"),
+           (23, "URG", "Urgent I/O condition"), (24, "XCPU", "CPU time limit exceeded"),
+           (25, "XFSZ", "File size limit exceeded"), (26, "VTALRM", "Virtual timer expired"),
+           (27, "PROF", "Profiling timer expired"), (28, "WINCH", "Window changed"), (29, "POLL", "I/O possible"),
+           (30, "PWR", "Power failure"), (31, "SYS", "Bad system call")]
+SIGNAL_NUMBERS = {name: number for number, name, _ in SIGNALS} | {"IO": 29, "IOT": 6, "CLD": 17}
+NSIG = 65
+SIGKILL, SIGTERM = 9, 15
+# Signals whose default action ends a process (the rest stop, continue or are ignored).
+FATAL = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 24, 25, 26, 27, 31} | set(range(34, NSIG))
+
+
+@dataclass(frozen=True)
+class Running:
+    """One process: what ps prints, and the app it belongs to (None for system processes)."""
+
+    user: str
+    pid: int
+    ppid: int
+    name: str
+    package: str | None = None
+    state: str = "S"
+    wchan: str = "do_epoll_wait"
+    vsz: int = 0
+    rss: int = 0
+
+
+def running(ctx: Context, command: str) -> list[Running]:
+    """Every process now, in PID order: the system's, the apps', and this shell with `command`
+    (the tool asking), as the same shell's `$$` names them."""
+    am: ActivityManager = phone_of(ctx).system.activity
+    rows = []
+    for name, pid, user in SYSTEM_PROCESSES:
+        ppid = 0 if pid == 1 else (ZYGOTE_PID if name.startswith("com.") or name == "system_server" else 1)
+        rows.append(Running(user, pid, ppid, name, vsz=10_000_000 + pid * 1000, rss=9000 + pid))
+    for proc in am.processes():
+        rows.append(Running(proc.user, proc.pid, ZYGOTE_PID, proc.name, package=proc.name,
+                            vsz=15_000_000 + proc.pid, rss=120_000))
+    user = "root" if ctx.phone.root else "shell"
+    shell_pid = getattr(ctx.shell, "pid", 9000)
+    rows.append(Running(user, shell_pid, ADBD_PID, "sh", wchan="sigsuspend", vsz=10_800_000, rss=3000))
+    rows.append(Running(user, shell_pid + 1, shell_pid, command, state="R", wchan="0", vsz=10_900_000, rss=3500))
+    return sorted(rows, key=lambda r: r.pid)
+
+
+def _ps_row(r: Running) -> str:
+    return f"{r.user:<12}{r.pid:>6} {r.ppid:>5} {r.vsz:>10} {r.rss:>6} {r.wchan:<16}{0:>5} {r.state} {r.name}\n"
+
+
+PS_HELP = """usage: ps [-AadefLlnwZ] [-gG GROUP,] [-k FIELD,] [-o FIELD,] [-p PID,] [-t TTY,] [-uU USER,]
+
+List processes.
+
+Which processes to show (-gGuUpPt selections may be comma separated lists):
+
+-A  All					-a  Has terminal not session leader
+-d  All but session leaders		-e  Synonym for -A
+-g  In GROUPs				-G  In real GROUPs (before sgid)
+-p  PIDs (--pid)			-P  Parent PIDs (--ppid)
+-s  In session IDs			-t  Attached to selected TTYs
+-T  Show threads also			-u  Owned by selected USERs
+-U  Real USERs (before suid)
+
+Output modifiers:
+
+-k  Sort FIELDs (-FIELD to reverse)	-M  Measure/pad future field widths
+-n  Show numeric USER and GROUP		-w  Wide output (don't truncate fields)
+
+Which FIELDs to show. (-o HELP for list, default = -o PID,TTY,TIME,CMD)
+
+-f  Full listing (-o USER:12=UID,PID,PPID,C,STIME,TTY,TIME,ARGS=CMD)
+-l  Long listing (-o F,S,UID,PID,PPID,C,PRI,NI,ADDR,SZ,WCHAN,TTY,TIME,CMD)
+-o  Output FIELDs instead of defaults, each with optional :size and =title
+-O  Add FIELDS to defaults
+-Z  Include LABEL
+"""
+
+
+@applet("ps")
+def ps(ctx: Context, argv: list[str]) -> int:
+    args = argv[1:]
+    if "--help" in args:
+        ctx.out(PS_HELP)
+        return 0
+    everything = any(a.startswith("-") and not a.startswith("--") and ("A" in a or "e" in a) for a in args)
+    wanted = {a for a in args if not a.startswith("-")}
+    ctx.out(f"{'USER':<12}{'PID':>6} {'PPID':>5} {'VSZ':>10} {'RSS':>6} {'WCHAN':<16}{'ADDR':>5} S NAME\n")
+    shell_pid = getattr(ctx.shell, "pid", 9000)
+    for row in running(ctx, "ps"):
+        if not everything and row.pid not in (shell_pid, shell_pid + 1):
+            continue
+        if wanted and str(row.pid) not in wanted and row.name not in wanted:
+            continue
+        ctx.out(_ps_row(row))
+    return 0
+
+
+# -- finding processes by name ----------------------------------------------------------------
+@applet("pidof")
+def pidof(ctx: Context, argv: list[str]) -> int:
+    """toybox pidof: the PIDs of each named process, newest first, on one line."""
+    single = "-s" in argv[1:]
+    names = [a for a in argv[1:] if not a.startswith("-")]
+    found = [r.pid for name in names for r in reversed(running(ctx, "pidof")) if r.name == name]
+    if single:
+        found = found[:1]
+    if found:
+        ctx.out(" ".join(map(str, found)) + "\n")
+    return 0 if found else 1
+
+
+def _matching(ctx: Context, argv: list[str], tool: str) -> tuple[list[Running], dict[str, object]] | int:
+    """The processes a pgrep/pkill command line selects (toybox's -f -x -n -o -u -l -v)."""
+    flags: dict[str, object] = {"signal": SIGTERM}
+    patterns: list[str] = []
+    args = argv[1:]
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if tool == "pkill" and arg.startswith("-") and (arg[1:].isdigit() or arg[1:].upper() in SIGNAL_NUMBERS
+                                                        or arg[1:].upper().removeprefix("SIG") in SIGNAL_NUMBERS):
+            flags["signal"] = _signal_number(arg[1:])
+        elif arg in ("-u", "-U", "-d"):
+            if i >= len(args):
+                return ctx.fail(f'Missing argument to {arg} (see "{tool} --help")')
+            flags[arg[1]] = args[i]
+            i += 1
+        elif arg.startswith("-") and len(arg) > 1 and all(c in "fxnolvcaL" for c in arg[1:]):
+            for letter in arg[1:]:
+                flags[letter] = True
+        elif arg.startswith("-") and len(arg) > 1:
+            return ctx.fail(f"Unknown option '{arg[1]}' (see \"{tool} --help\")")
+        else:
+            patterns.append(arg)
+    if not patterns:
+        return ctx.fail(f'Needs 1 argument (see "{tool} --help")')
+    try:
+        regexes = [re.compile(p) for p in patterns]
+    except re.error as exc:
+        return ctx.fail(f"bad regex '{patterns[0]}': {exc}")
+    chosen = []
+    for row in running(ctx, tool):
+        if row.pid == getattr(ctx.shell, "pid", 9000) + 1:
+            continue  # toybox never matches itself
+        text = row.name
+        hit = any((r.fullmatch(text) if "x" in flags else r.search(text)) for r in regexes)
+        if "u" in flags and row.user not in str(flags["u"]).split(","):
+            hit = False
+        if hit != bool(flags.get("v")):
+            chosen.append(row)
+    if flags.get("n") and chosen:
+        chosen = [max(chosen, key=lambda r: r.pid)]
+    if flags.get("o") and chosen:
+        chosen = [min(chosen, key=lambda r: r.pid)]
+    return chosen, flags
+
+
+@applet("pgrep")
+def pgrep(ctx: Context, argv: list[str]) -> int:
+    got = _matching(ctx, argv, "pgrep")
+    if isinstance(got, int):
+        return got
+    chosen, flags = got
+    if flags.get("c"):
+        ctx.out(f"{len(chosen)}\n")
+    else:
+        sep = str(flags.get("d", "\n"))
+        text = sep.join(f"{r.pid} {r.name}" if flags.get("l") else str(r.pid) for r in chosen)
+        if chosen:
+            ctx.out(text + "\n")
+    return 0 if chosen else 1
+
+
+@applet("pkill")
+def pkill(ctx: Context, argv: list[str]) -> int:
+    got = _matching(ctx, argv, "pkill")
+    if isinstance(got, int):
+        return got
+    chosen, flags = got
+    status = 0 if chosen else 1
+    for row in chosen:
+        error = deliver(ctx, row, int(flags["signal"]))  # type: ignore[call-overload]
+        if error:
+            ctx.err(f"{row.pid}: {error}")
+            status = 1
+    return status
+
+
+# -- kill -------------------------------------------------------------------------------------
+def _signal_number(text: str) -> int:
+    """A signal given by number or by name (with or without SIG); -1 when unknown."""
+    if text.isdigit():
+        return int(text) if int(text) < NSIG else -1
+    name = text.upper().removeprefix("SIG")
+    return SIGNAL_NUMBERS.get(name, -1)
+
+
+def _signal_name(number: int) -> str:
+    return next((name for n, name, _ in SIGNALS if n == number), str(number))
+
+
+def deliver(ctx: Context, row: Running, signal: int) -> str | None:
+    """Send `signal` to one process; None when delivered, else the error text. The shell user may
+    signal only its own processes (Linux's rule); root may signal any, and an app whose process a
+    fatal signal reaches stops as `am force-stop` stops it."""
+    own = row.user in ("shell", "root") and row.ppid in (ADBD_PID, getattr(ctx.shell, "pid", 9000))
+    if not ctx.phone.root and not own:
+        return "Operation not permitted"
+    if signal == 0:
+        return None
+    if row.package is not None and signal in FATAL:
+        phone_of(ctx).system.activity.force_stop(row.package, f"from pid {getattr(ctx.shell, 'pid', 0)}")
+        phone_of(ctx).system.log("ActivityManager", f"Process {row.package} (pid {row.pid}) has died: "
+                                 "fg  TOP ", "I", buffer="system")
+    return None
+
+
+def _kill_list(ctx: Context, operands: list[str]) -> int:
+    if not operands:
+        items = [f"{n:>2} {name:>6} {text}" for n, name, text in SIGNALS]
+        items += [f"{n:>2} {n:>6} Signal {n}" for n in range(32, NSIG)]
+        half = (len(items) + 1) // 2
+        for left, right in zip(items[:half], items[half:], strict=True):
+            ctx.out(f"{left:<40}{right}".rstrip() + "\n")
+        return 0
+    status = 0
+    for text in operands:
+        if not text.isdigit():
+            ctx.stderr.write(f"{SH}: kill: bad signal '{text}'\n".encode())
+            status = 1
+            continue
+        number = int(text) - 128 if int(text) > 128 else int(text)
+        ctx.out(_signal_name(number) + "\n")
+    return status
+
+
+@applet("kill")
+def kill(ctx: Context, argv: list[str]) -> int:
+    """mksh's builtin kill: `-l [STATUS]`, `-s NAME`, `-NAME` / `-NUMBER`, then PIDs."""
+    args = argv[1:]
+    usage = ("usage:\tkill [-s signame | -signum | -signame] { job | pid | pgrp } ...\n"
+             "\tkill -l [exit_status ...]\n")
+    if args and args[0] == "-l":
+        return _kill_list(ctx, args[1:])
+    signal = SIGTERM
+    if args and args[0] == "-s" and len(args) > 1:
+        signal, args = _signal_number(args[1]), args[2:]
+        if signal < 0:
+            ctx.stderr.write(f"{SH}: kill: bad signal: {argv[2]}\n".encode())
+            return 1
+    elif args and args[0].startswith("-") and args[0] != "-" and args[0] != "--":
+        signal = _signal_number(args[0][1:])
+        if signal < 0:
+            ctx.stderr.write(f"{SH}: kill: bad signal: {args[0][1:]}\n".encode())
+            return 1
+        args = args[1:]
+    if args and args[0] == "--":
+        args = args[1:]
+    if not args:
+        ctx.stderr.write(usage.encode())
+        return 1
+    table = {row.pid: row for row in running(ctx, "kill")}
+    status = 0
+    for text in args:
+        if not re.fullmatch(r"-?\d+", text):
+            ctx.stderr.write(f"{SH}: kill: {text}: arguments must be jobs or process IDs\n".encode())
+            status = 1
+            continue
+        row = table.get(int(text))
+        error = "No such process" if row is None else deliver(ctx, row, signal)
+        if error:
+            ctx.stderr.write(f"{SH}: kill: {text}: {error}\n".encode())
+            status = 1
+    return status
