@@ -26,6 +26,7 @@ from .apps.base import (
     short_component,
 )
 from .dumpsys import ServiceCommands
+from .procfs import Task
 from .shell.api import Context, applet
 from .shell.streams import NullOutput
 
@@ -45,6 +46,11 @@ SYSTEM_PROCESSES = (
     ("com.android.phone", 820, "radio"),
 )
 SYSTEM_SERVER_PID = 560
+ZYGOTE_PID = 360
+# How the system processes were started (their /proc/PID/cmdline).
+SYSTEM_COMMAND_LINES = {"init": ("/system/bin/init", "second_stage"),
+                        "adbd": ("/apex/com.android.adbd/bin/adbd", "--root_seclabel=u:r:su:s0")}
+USER_IDS = {"root": 0, "system": 1000, "radio": 1001, "logd": 1036, "shell": 2000}
 # Launcher labels of preinstalled packages whose record carries none.
 SYSTEM_LABELS = {"com.android.camera2": "Camera", "com.google.android.documentsui": "Files",
                  "com.android.settings": "Settings", "com.android.chrome": "Chrome",
@@ -138,6 +144,7 @@ class ActivityManager:
         self.builtin: dict[str, Callable[[Any], VirtualApp]] = {}  # system apps: always installed
         self.idle_whitelist: set[str] = set()
         self.appops: dict[tuple[str, str], str] = {}
+        self.phone.kernel.add_tasks(self.tasks)
 
     # -- apps and processes ----------------------------------------------------------------------
     def _package(self, package: str) -> Any:
@@ -261,6 +268,21 @@ class ActivityManager:
     def processes(self) -> list[Process]:
         with self._lock:
             return sorted(self._processes.values(), key=lambda p: p.pid)
+
+    def tasks(self) -> list[Task]:
+        """The system's processes and the running apps, as /proc and `ps` show them."""
+        out = []
+        for name, pid, user in SYSTEM_PROCESSES:
+            forked = name.startswith("com.") or name == "system_server"  # children of the zygote
+            ppid = 0 if pid == 1 else (ZYGOTE_PID if forked else 1)
+            cmdline = SYSTEM_COMMAND_LINES.get(name, (name,) if forked or name.startswith("zygote")
+                                               else ("/system/bin/" + name,))
+            out.append(Task(pid, ppid, name, cmdline, uid=user_id(user), vsz_kb=10_000_000 + pid * 1000,
+                            rss_kb=9000 + pid))
+        for proc in self.processes():
+            out.append(Task(proc.pid, ZYGOTE_PID, proc.name, (proc.name,), uid=proc.uid, started=proc.started,
+                            vsz_kb=15_000_000 + proc.pid, rss_kb=120_000, threads=24))
+        return out
 
     # -- the stack -------------------------------------------------------------------------------
     @property
@@ -823,8 +845,22 @@ Which FIELDs to show. (-o HELP for list, default = -o PID,TTY,TIME,CMD)
 """
 
 
-def _ps_row(user: str, pid: int, ppid: int, vsz: int, rss: int, wchan: str, state: str, name: str) -> str:
-    return f"{user:<12}{pid:>6} {ppid:>5} {vsz:>10} {rss:>6} {wchan:<16}{0:>5} {state} {name}\n"
+def user_id(user: str) -> int:
+    """`u0_a95` -> 10095; the system's users by their fixed ids (android_filesystem_config.h)."""
+    if user.startswith("u0_a") and user[4:].isdigit():
+        return 10_000 + int(user[4:])
+    return USER_IDS.get(user, 0)
+
+
+def user_name(uid: int) -> str:
+    names = {value: key for key, value in USER_IDS.items()}
+    return names.get(uid, f"u0_a{uid - 10_000}" if uid >= 10_000 else str(uid))
+
+
+def _ps_row(task: Task) -> str:
+    wchan = "0" if task.state == "R" else ("sigsuspend" if task.comm == "sh" else "do_epoll_wait")
+    return (f"{user_name(task.uid):<12}{task.pid:>6} {task.ppid:>5} {task.vsz_kb:>10} {task.rss_kb:>6} "
+            f"{wchan:<16}{0:>5} {task.state} {task.name}\n")
 
 
 @applet("ps")
@@ -833,24 +869,18 @@ def ps(ctx: Context, argv: list[str]) -> int:
     if "--help" in args:
         ctx.out(PS_HELP)
         return 0
-    am: ActivityManager = phone_of(ctx).system.activity
     everything = any(a.startswith("-") and not a.startswith("--") and ("A" in a or "e" in a) for a in args)
     wanted = {a for a in args if not a.startswith("-")}
     ctx.out(f"{'USER':<12}{'PID':>6} {'PPID':>5} {'VSZ':>10} {'RSS':>6} {'WCHAN':<16}{'ADDR':>5} S NAME\n")
-    rows = []
-    if everything:
-        for name, pid, user in SYSTEM_PROCESSES:
-            ppid = 0 if pid == 1 else (360 if name.startswith("com.") or name == "system_server" else 1)
-            rows.append((user, pid, ppid, 10_000_000 + pid * 1000, 9000 + pid, "do_epoll_wait", "S", name))
-        for proc in am.processes():
-            rows.append((proc.user, proc.pid, 360, 15_000_000 + proc.pid, 120_000, "do_epoll_wait", "S", proc.name))
-    shell_pid = 9000 + (id(ctx.shell) % 900)
-    rows.append(("shell", shell_pid, 398, 10_800_000, 3000, "sigsuspend", "S", "sh"))
-    rows.append(("shell", shell_pid + 1, shell_pid, 10_900_000, 3500, "0", "R", "ps"))
-    for row in rows:
-        if wanted and str(row[1]) not in wanted and row[7] not in wanted:
+    kernel = phone_of(ctx).kernel
+    me = kernel.task(kernel.self_pid())
+    session = {me.pid, me.ppid} if me is not None else set()
+    for task in kernel.tasks():  # the same processes /proc lists
+        if not everything and task.pid not in session:
             continue
-        ctx.out(_ps_row(*row))
+        if wanted and str(task.pid) not in wanted and task.name not in wanted:
+            continue
+        ctx.out(_ps_row(task))
     return 0
 
 
