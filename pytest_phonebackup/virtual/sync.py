@@ -17,6 +17,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from .shell.streams import BrokenPipe
+from .storage import CountedWriter
 
 if TYPE_CHECKING:
     from .streams_adb import AdbStream
@@ -242,10 +243,11 @@ class SyncSession:
             self._drain_data()
             raise SyncEnd from None
         try:
-            try:
-                os.fchmod(writer.fileno(), perm)
-            except OSError:
-                pass
+            if isinstance(writer, CountedWriter):  # not a character device such as /dev/null
+                try:
+                    os.fchmod(writer.fileno(), perm)
+                except OSError:
+                    pass
             return self._receive_data(writer)
         except OSError as exc:
             self._fail(self._fail_errno("write failed", exc))

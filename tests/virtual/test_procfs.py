@@ -213,3 +213,14 @@ def test_proc_and_dev_cannot_be_changed(adb_server, phone, sh):
     assert fails("echo a > /data/local/tmp/a; cp /data/local/tmp/a /dev/a") == b"cp: /dev/a: Permission denied"
     assert sh("ls /dev") == "full\nnull\nrandom\ntty\nurandom\nzero\n"
     assert sh("cat /proc/version").startswith("Linux version ")
+
+
+def test_push_to_dev_null_is_swallowed_and_to_proc_refused(adb_server, phone, sh, tmp_path: Path):
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8photo")
+    adb_server.run("push", str(photo), "/dev/null", serial=phone.serial)
+    assert sh("ls -l /dev/null").startswith("crw-rw-rw- 1 root root 1,   3 ")
+    refused = adb_server.run("push", str(photo), "/proc/version", serial=phone.serial, check=False)
+    assert refused.returncode == 1
+    assert b"remote couldn't create file: Permission denied" in refused.stderr
+    assert sh("cat /proc/version").startswith("Linux version 6.1.")
