@@ -224,3 +224,9 @@ def test_push_to_dev_null_is_swallowed_and_to_proc_refused(adb_server, phone, sh
     assert refused.returncode == 1
     assert b"remote couldn't create file: Permission denied" in refused.stderr
     assert sh("cat /proc/version").startswith("Linux version 6.1.")
+
+
+def test_stat_and_find_see_the_kernels_links_and_folders(sh):
+    assert re.fullmatch(r"/proc/self -> '\d+'\n", sh("stat -c %N /proc/self"))
+    assert sh("find /proc -maxdepth 1 -lname 'self/*'") == "/proc/mounts\n"
+    assert sh("find /dev /proc/1 -maxdepth 0 -empty | wc -l") == "0\n"  # both hold entries

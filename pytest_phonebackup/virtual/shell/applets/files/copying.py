@@ -14,7 +14,7 @@ import time
 
 from ...api import Context, applet
 from ..options import UsageError, parse
-from .base import CHUNK, device_of, entries, lookup, need, strerror, usage_guard
+from .base import CHUNK, device_of, entries, link_text, lookup, need, strerror, usage_guard
 
 
 # -- cp / mv ---------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def copy_node(ctx: Context, opts, src_host: str, info: os.stat_result, dest_dev:
         try:
             if os.path.lexists(storage.host(dest_dev, follow=False)):
                 storage.unlink(dest_dev)
-            storage.symlink(os.readlink(src_host), dest_dev)
+            storage.symlink(link_text(ctx, src_host), dest_dev)
         except OSError as exc:
             return ctx.fail(f"{shown}: {strerror(exc)}")
         preserve(ctx, opts, dest_dev, info, follow=False)

@@ -332,7 +332,7 @@ def stat_(ctx: Context, argv: list[str]) -> int:
             text = format_stat(fmt, lambda c, spec, name=name: statfs_field(ctx, name, c, spec))
         else:
             text = format_stat(fmt, lambda c, spec, name=name, host=host, info=info:
-                               stat_field(name, host, info, c, spec))
+                               stat_field(ctx, name, host, info, c, spec))
         if text is None:
             return ctx.fail(f"bad {fmt}")
         ctx.out(text + "\n")
@@ -360,7 +360,7 @@ def format_stat(fmt: str, field) -> str | None:
     return "".join(out)
 
 
-def stat_field(name: str, host: str, info: os.stat_result, c: str, spec: str) -> str:
+def stat_field(ctx: Context, name: str, host: str, info: os.stat_result, c: str, spec: str) -> str:
     mode = info.st_mode
     if c == "a":
         return apply_spec(spec, mode & 0o7777, "o")
@@ -397,7 +397,7 @@ def stat_field(name: str, host: str, info: os.stat_result, c: str, spec: str) ->
         return apply_spec(spec, name)
     if c == "N":
         if st.S_ISLNK(mode):
-            return f"{name} -> '{os.readlink(host)}'"
+            return f"{name} -> '{link_text(ctx, host)}'"
         return name
     if c == "o":
         return apply_spec(spec, info.st_blksize, "d")
