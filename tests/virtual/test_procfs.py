@@ -94,6 +94,25 @@ def test_btime_is_when_the_phone_booted(adb_server, tmp_path):
     assert uptime < time.time() - started + 60
 
 
+def test_a_reboot_starts_uptime_and_btime_over(adb_server, virtual_phone):
+    def clocks() -> tuple[float, float, int]:
+        out = adb_server.run("shell", "cat /proc/uptime; grep btime /proc/stat", serial=virtual_phone.serial)
+        uptime, btime = out.stdout.decode().splitlines()
+        return time.time(), float(uptime.split()[0]), int(btime.split()[1])
+
+    wall, uptime, btime = clocks()
+    boots = virtual_phone.boot_count
+    adb_server.run("reboot", serial=virtual_phone.serial)
+    deadline = time.monotonic() + 20
+    while virtual_phone.boot_count == boots:
+        assert time.monotonic() < deadline, "the phone never rebooted"
+        time.sleep(0.05)
+    adb_server.run("wait-for-device", serial=virtual_phone.serial, timeout=30)
+    wall_after, uptime_after, btime_after = clocks()
+    assert btime_after > btime
+    assert uptime_after < uptime + (wall_after - wall) - 1.0  # the phone was down for over a second
+
+
 def test_loadavg_and_filesystems_have_the_kernel_formats(sh):
     assert re.fullmatch(r"\d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ \d+\n", sh("cat /proc/loadavg"))
     filesystems = sh("cat /proc/filesystems").splitlines()
