@@ -249,3 +249,20 @@ def test_stat_and_find_see_the_kernels_links_and_folders(sh):
     assert re.fullmatch(r"/proc/self -> '\d+'\n", sh("stat -c %N /proc/self"))
     assert sh("find /proc -maxdepth 1 -lname 'self/*'") == "/proc/mounts\n"
     assert sh("find /dev /proc/1 -maxdepth 0 -empty | wc -l") == "0\n"  # both hold entries
+
+
+def test_root_meets_the_kernels_refusals_too(adb_server, virtual_phone):
+    def run(command: str):
+        return adb_server.run("shell", command, serial=virtual_phone.serial, check=False)
+
+    adb_server.run("root", serial=virtual_phone.serial)
+    deadline = time.monotonic() + 15
+    while run("echo $USER").stdout != b"root\n":
+        assert time.monotonic() < deadline, "adbd never came back as root"
+        time.sleep(0.2)
+    written = run("echo x > /proc/version")
+    assert written.returncode == 1 and written.stderr == b"/system/bin/sh: echo: write: Input/output error\n"
+    assert run("rm /dev/null").stderr == b"rm: /dev/null: Operation not permitted\n"
+    assert run("rm /proc/version").stderr == b"rm: /proc/version: Operation not permitted\n"
+    assert run("cat /proc/self/status").stdout.count(b"Uid:\t0\t0\t0\t0\n") == 1
+    assert run("ls -l /dev/null").stdout.startswith(b"crw-rw-rw- 1 root root 1,   3 ")
