@@ -14,6 +14,7 @@ import posixpath
 import stat as statmod
 import threading
 import time
+import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -96,6 +97,9 @@ CHARACTER_DEVICES = {"null": (1, 3), "zero": (1, 5), "full": (1, 7), "random": (
 PROC_FILES = ("cpuinfo", "filesystems", "loadavg", "meminfo", "stat", "uptime", "version")
 PROC_LINKS = {"mounts": "self/mounts"}  # /proc/mounts is a link into the reader's own folder
 TASK_FILES = ("cmdline", "comm", "mounts", "stat", "statm", "status")
+# Files deeper in /proc (sysctl's tree), by path below /proc -> the method that makes them.
+SYSCTL_FILES = {"sys/kernel/random/boot_id": "_boot_id", "sys/kernel/random/uuid": "_uuid",
+                "sys/kernel/osrelease": "_osrelease", "sys/kernel/pid_max": "_pid_max"}
 
 
 def kernel_identity(props: Any) -> dict[str, str]:
@@ -165,6 +169,7 @@ class KernelFiles:
         """The kernel (re)started now: uptime and the counters of /proc/stat start over."""
         self.boot_wall = time.time() - KERNEL_HEAD_START
         self._boot_mono = time.monotonic() - KERNEL_HEAD_START
+        self.boot_id = str(uuid.uuid4())  # /proc/sys/kernel/random/boot_id: new at every boot
 
     def add_tasks(self, source: Callable[[], Iterable[Task]]) -> None:
         """A part of the phone that runs processes (the activity manager) lists them here."""
@@ -258,6 +263,11 @@ class KernelFiles:
                 return ("link", PROC_LINKS[name])
             if name == "self":
                 return ("link", str(self.self_pid()))
+        below = "/".join(parts[1:])
+        if below in SYSCTL_FILES:
+            return ("file", getattr(self, SYSCTL_FILES[below]))
+        if any(path.startswith(below + "/") for path in SYSCTL_FILES):
+            return ("dir", None)
         if not name.isdigit():
             return None
         task = self.task(int(name))
@@ -332,8 +342,11 @@ class KernelFiles:
         if device == "/dev":
             return sorted(CHARACTER_DEVICES)
         if device == "/proc":
-            return [str(t.pid) for t in self.tasks()] + sorted([*PROC_FILES, *PROC_LINKS, "self"])
-        return list(TASK_FILES)
+            return [str(t.pid) for t in self.tasks()] + sorted([*PROC_FILES, *PROC_LINKS, "self", "sys"])
+        if isinstance(node[1], Task):
+            return list(TASK_FILES)
+        below = device[len("/proc/"):] + "/"
+        return sorted({path[len(below):].split("/")[0] for path in SYSCTL_FILES if path.startswith(below)})
 
     # -- open ------------------------------------------------------------------------------------------
     def open_read(self, device: str) -> Any:
@@ -459,6 +472,18 @@ class KernelFiles:
         tasks = self.tasks()
         running = sum(1 for t in tasks if t.state == "R") or 1
         return f"0.52 0.58 0.59 {running}/{len(tasks) * 3 + 800} {max(t.pid for t in tasks)}\n"
+
+    def _boot_id(self) -> str:
+        return self.boot_id + "\n"
+
+    def _uuid(self) -> str:
+        return str(uuid.uuid4()) + "\n"  # a new one at every read
+
+    def _osrelease(self) -> str:
+        return kernel_identity(self.phone.props)["r"] + "\n"
+
+    def _pid_max(self) -> str:
+        return "32768\n"
 
     def _filesystems(self) -> str:
         return "".join(line + "\n" for line in FILESYSTEMS)

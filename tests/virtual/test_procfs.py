@@ -94,13 +94,14 @@ def test_btime_is_when_the_phone_booted(adb_server, tmp_path):
     assert uptime < time.time() - started + 60
 
 
-def test_a_reboot_starts_uptime_and_btime_over(adb_server, virtual_phone):
-    def clocks() -> tuple[float, float, int]:
-        out = adb_server.run("shell", "cat /proc/uptime; grep btime /proc/stat", serial=virtual_phone.serial)
-        uptime, btime = out.stdout.decode().splitlines()
-        return time.time(), float(uptime.split()[0]), int(btime.split()[1])
+def test_a_reboot_starts_uptime_btime_and_boot_id_over(adb_server, virtual_phone):
+    def clocks() -> tuple[float, float, int, str]:
+        out = adb_server.run("shell", "cat /proc/uptime; grep btime /proc/stat; cat /proc/sys/kernel/random/boot_id",
+                             serial=virtual_phone.serial)
+        uptime, btime, boot_id = out.stdout.decode().splitlines()
+        return time.time(), float(uptime.split()[0]), int(btime.split()[1]), boot_id
 
-    wall, uptime, btime = clocks()
+    wall, uptime, btime, boot_id = clocks()
     boots = virtual_phone.boot_count
     adb_server.run("reboot", serial=virtual_phone.serial)
     deadline = time.monotonic() + 20
@@ -108,9 +109,20 @@ def test_a_reboot_starts_uptime_and_btime_over(adb_server, virtual_phone):
         assert time.monotonic() < deadline, "the phone never rebooted"
         time.sleep(0.05)
     adb_server.run("wait-for-device", serial=virtual_phone.serial, timeout=30)
-    wall_after, uptime_after, btime_after = clocks()
+    wall_after, uptime_after, btime_after, boot_id_after = clocks()
     assert btime_after > btime
+    assert boot_id_after != boot_id
     assert uptime_after < uptime + (wall_after - wall) - 1.0  # the phone was down for over a second
+
+
+def test_sysctl_files_name_the_boot_and_the_kernel(sh):
+    uuid = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+    boot_ids = sh("cat /proc/sys/kernel/random/boot_id; cat /proc/sys/kernel/random/boot_id").splitlines()
+    assert re.fullmatch(uuid, boot_ids[0]) and boot_ids[0] == boot_ids[1]
+    fresh = sh("cat /proc/sys/kernel/random/uuid /proc/sys/kernel/random/uuid").splitlines()
+    assert all(re.fullmatch(uuid, u) for u in fresh) and fresh[0] != fresh[1] and boot_ids[0] not in fresh
+    assert sh("cat /proc/sys/kernel/osrelease") == sh("uname -r")
+    assert sh("ls /proc/sys/kernel/random") == "boot_id\nuuid\n"
 
 
 def test_loadavg_and_filesystems_have_the_kernel_formats(sh):
