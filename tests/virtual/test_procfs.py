@@ -192,6 +192,8 @@ def test_proc_files_copy_and_archive_with_their_content_and_modes(sh):
     listing = sh("cd /data/local/tmp && tar cf p.tar /proc/meminfo /proc/self && tar tvf p.tar")
     assert re.search(r"^-r--r--r-- root/root +0 .* proc/meminfo$", listing, re.M), listing
     assert re.search(r"^lrwxrwxrwx root/root +0 .* proc/self -> \d+$", listing, re.M), listing
+    devices = sh("cd /data/local/tmp && tar cf d.tar /dev/null && tar tvf d.tar")
+    assert re.fullmatch(r"crw-rw-rw- root/root 1,3  \d{4}-\d\d-\d\d \d\d:\d\d dev/null\n", devices), devices
 
 
 def test_dev_zero_gives_as_many_zeros_as_asked(sh):

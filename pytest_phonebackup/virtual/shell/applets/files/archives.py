@@ -182,10 +182,12 @@ def tar_read(ctx: Context, opts, archive: str, cwd: str, extract: bool) -> int:
 
 
 def tar_listing(member: tarfile.TarInfo, shown: str) -> str:
-    kind = {tarfile.DIRTYPE: st.S_IFDIR, tarfile.SYMTYPE: st.S_IFLNK}.get(member.type, st.S_IFREG)
+    kind = {tarfile.DIRTYPE: st.S_IFDIR, tarfile.SYMTYPE: st.S_IFLNK, tarfile.CHRTYPE: st.S_IFCHR,
+            tarfile.BLKTYPE: st.S_IFBLK}.get(member.type, st.S_IFREG)
     owner = f"{member.uname or member.uid}/{member.gname or member.gid}"
     when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(member.mtime))
-    text = f"{mode_string(kind | member.mode)} {owner} {member.size:9d}  {when} {shown}"
+    size = f"{member.devmajor},{member.devminor}" if member.ischr() or member.isblk() else f"{member.size:9d}"
+    text = f"{mode_string(kind | member.mode)} {owner} {size}  {when} {shown}"
     if member.issym():
         text += f" -> {member.linkname}"
     return text
