@@ -3,7 +3,9 @@
 Device paths are resolved here component by component, following the phone's own symlinks in
 *device* space, so no path (`/sdcard/../../../etc/passwd`, a hostile symlink pushed over sync) can
 reach outside the phone's folder. Every write goes through here so the phone's capacity is
-enforced (`No space left on device`), as on a full phone. Not for parsing commands or protocols.
+enforced (`No space left on device`), as on a full phone. Paths under /proc and /dev are answered
+by the phone's kernel (`procfs.KernelFiles`), never by the host folder. Not for parsing commands or
+protocols.
 
 Rule for every caller: never hand a host path that may be a symlink to the OS to follow (no
 `open`, `os.stat` with following, `shutil.copytree` on it). Resolve through `Storage`, list with
