@@ -26,6 +26,7 @@ from .apps.base import (
     short_component,
 )
 from .dumpsys import ServiceCommands
+from .procfs import Task
 from .shell.api import Context, applet
 from .shell.streams import NullOutput
 
@@ -45,6 +46,11 @@ SYSTEM_PROCESSES = (
     ("com.android.phone", 820, "radio"),
 )
 SYSTEM_SERVER_PID = 560
+ZYGOTE_PID = 360
+# How the system processes were started (their /proc/PID/cmdline).
+SYSTEM_COMMAND_LINES = {"init": ("/system/bin/init", "second_stage"),
+                        "adbd": ("/apex/com.android.adbd/bin/adbd", "--root_seclabel=u:r:su:s0")}
+USER_IDS = {"root": 0, "system": 1000, "radio": 1001, "logd": 1036, "shell": 2000}
 # Launcher labels of preinstalled packages whose record carries none.
 SYSTEM_LABELS = {"com.android.camera2": "Camera", "com.google.android.documentsui": "Files",
                  "com.android.settings": "Settings", "com.android.chrome": "Chrome",
@@ -138,6 +144,7 @@ class ActivityManager:
         self.builtin: dict[str, Callable[[Any], VirtualApp]] = {}  # system apps: always installed
         self.idle_whitelist: set[str] = set()
         self.appops: dict[tuple[str, str], str] = {}
+        self.phone.kernel.add_tasks(self.tasks)
 
     # -- apps and processes ----------------------------------------------------------------------
     def _package(self, package: str) -> Any:
@@ -261,6 +268,21 @@ class ActivityManager:
     def processes(self) -> list[Process]:
         with self._lock:
             return sorted(self._processes.values(), key=lambda p: p.pid)
+
+    def tasks(self) -> list[Task]:
+        """The system's processes and the running apps, as /proc and `ps` show them."""
+        out = []
+        for name, pid, user in SYSTEM_PROCESSES:
+            forked = name.startswith("com.") or name == "system_server"  # children of the zygote
+            ppid = 0 if pid == 1 else (ZYGOTE_PID if forked else 1)
+            cmdline = SYSTEM_COMMAND_LINES.get(name, (name,) if forked or name.startswith("zygote")
+                                               else ("/system/bin/" + name,))
+            out.append(Task(pid, ppid, name, cmdline, uid=user_id(user), vsz_kb=10_000_000 + pid * 1000,
+                            rss_kb=9000 + pid))
+        for proc in self.processes():
+            out.append(Task(proc.pid, ZYGOTE_PID, proc.name, (proc.name,), uid=proc.uid, started=proc.started,
+                            vsz_kb=15_000_000 + proc.pid, rss_kb=120_000, threads=24, package=proc.name))
+        return out
 
     # -- the stack -------------------------------------------------------------------------------
     @property
@@ -789,6 +811,22 @@ def monkey(ctx: Context, argv: list[str]) -> int:
     ctx.out(f"Events injected: {count}\n## Network stats: elapsed time={elapsed}ms (0ms mobile, 0ms wifi, "
             f"{elapsed}ms not connected)\n")
     return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# users
+# ---------------------------------------------------------------------------------------------
+def user_id(user: str) -> int:
+    """`u0_a95` -> 10095; the system's users by their fixed ids (android_filesystem_config.h)."""
+    if user.startswith("u0_a") and user[4:].isdigit():
+        return 10_000 + int(user[4:])
+    return USER_IDS.get(user, 0)
+
+
+def user_name(uid: int) -> str:
+    names = {value: key for key, value in USER_IDS.items()}
+    return names.get(uid, f"u0_a{uid - 10_000}" if uid >= 10_000 else str(uid))
+
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from .ports import (
     port_is_free,
     port_lock,
 )
+from .procfs import KernelFiles
 from .props import Properties, default_props
 from .storage import EXTERNAL_STORAGE, Storage
 
@@ -115,7 +116,9 @@ class VirtualPhone:
         self.data_dir = Path(cfg.data_dir)
         self.state_dir = self.data_dir / "state"  # device state that is not part of the file tree
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self.storage = Storage(self.data_dir / "root", cfg.storage_bytes)
+        #: /proc and /dev, served by the phone's kernel to every reader (shell, adb sync).
+        self.kernel = KernelFiles(self)
+        self.storage = Storage(self.data_dir / "root", cfg.storage_bytes, kernel=self.kernel)
         self.props = Properties(default_props(cfg.api, self.serial, cfg.presents_as) | cfg.extra_props,
                                 self.state_dir / "persist-props.json")
         self.boot_count = 0
@@ -222,6 +225,7 @@ class VirtualPhone:
         self.boot_count += 1
         self.booted_at = time.time()  # what uptime counts from
         self.booted.clear()
+        self.kernel.booted()
         self.props.set("sys.boot_completed", "")
         self.props.set("dev.bootcomplete", "")
         self.props.set("init.svc.bootanim", "running")

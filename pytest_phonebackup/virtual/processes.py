@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .activity import SYSTEM_PROCESSES, ActivityManager
+from .activity import user_name
 from .androidtool import phone_of
 from .shell.api import Context, applet
 
 SH = "/system/bin/sh"  # mksh's message prefix: kill is its builtin
-ZYGOTE_PID = 360
 ADBD_PID = 398
 
 # Linux's signals as mksh lists them (number, name, strsignal text); 32-64 have no name there.
@@ -51,22 +50,20 @@ class Running:
     rss: int = 0
 
 
-def running(ctx: Context, command: str) -> list[Running]:
-    """Every process now, in PID order: the system's, the apps', and this shell with `command`
-    (the tool asking), as the same shell's `$$` names them."""
-    am: ActivityManager = phone_of(ctx).system.activity
+def running(ctx: Context) -> list[Running]:
+    """Every process now, in PID order: the tasks of the phone's kernel (the one table /proc lists
+    too), with the asking command among them."""
     rows = []
-    for name, pid, user in SYSTEM_PROCESSES:
-        ppid = 0 if pid == 1 else (ZYGOTE_PID if name.startswith("com.") or name == "system_server" else 1)
-        rows.append(Running(user, pid, ppid, name, vsz=10_000_000 + pid * 1000, rss=9000 + pid))
-    for proc in am.processes():
-        rows.append(Running(proc.user, proc.pid, ZYGOTE_PID, proc.name, package=proc.name,
-                            vsz=15_000_000 + proc.pid, rss=120_000))
-    user = "root" if ctx.phone.root else "shell"
-    shell_pid = getattr(ctx.shell, "pid", 9000)
-    rows.append(Running(user, shell_pid, ADBD_PID, "sh", wchan="sigsuspend", vsz=10_800_000, rss=3000))
-    rows.append(Running(user, shell_pid + 1, shell_pid, command, state="R", wchan="0", vsz=10_900_000, rss=3500))
-    return sorted(rows, key=lambda r: r.pid)
+    for task in phone_of(ctx).kernel.tasks():
+        wchan = "0" if task.state == "R" else ("sigsuspend" if task.comm == "sh" else "do_epoll_wait")
+        rows.append(Running(user_name(task.uid), task.pid, task.ppid, task.name, package=task.package,
+                            state=task.state, wchan=wchan, vsz=task.vsz_kb, rss=task.rss_kb))
+    return rows
+
+
+def asking_pid(ctx: Context) -> int:
+    """The pid of the command that asks (the ps, pgrep or kill running now)."""
+    return int(phone_of(ctx).kernel.self_pid())
 
 
 def _ps_row(r: Running) -> str:
@@ -111,9 +108,10 @@ def ps(ctx: Context, argv: list[str]) -> int:
     everything = any(a.startswith("-") and not a.startswith("--") and ("A" in a or "e" in a) for a in args)
     wanted = {a for a in args if not a.startswith("-")}
     ctx.out(f"{'USER':<12}{'PID':>6} {'PPID':>5} {'VSZ':>10} {'RSS':>6} {'WCHAN':<16}{'ADDR':>5} S NAME\n")
-    shell_pid = getattr(ctx.shell, "pid", 9000)
-    for row in running(ctx, "ps"):
-        if not everything and row.pid not in (shell_pid, shell_pid + 1):
+    me = asking_pid(ctx)
+    session = {me, next((r.ppid for r in running(ctx) if r.pid == me), me)}
+    for row in running(ctx):
+        if not everything and row.pid not in session:
             continue
         if wanted and str(row.pid) not in wanted and row.name not in wanted:
             continue
@@ -127,7 +125,7 @@ def pidof(ctx: Context, argv: list[str]) -> int:
     """toybox pidof: the PIDs of each named process, newest first, on one line."""
     single = "-s" in argv[1:]
     names = [a for a in argv[1:] if not a.startswith("-")]
-    found = [r.pid for name in names for r in reversed(running(ctx, "pidof")) if r.name == name]
+    found = [r.pid for name in names for r in reversed(running(ctx)) if r.name == name]
     if single:
         found = found[:1]
     if found:
@@ -166,8 +164,9 @@ def _matching(ctx: Context, argv: list[str], tool: str) -> tuple[list[Running], 
     except re.error as exc:
         return ctx.fail(f"bad regex '{patterns[0]}': {exc}")
     chosen = []
-    for row in running(ctx, tool):
-        if row.pid == getattr(ctx.shell, "pid", 9000) + 1:
+    me = asking_pid(ctx)
+    for row in running(ctx):
+        if row.pid == me:
             continue  # toybox never matches itself
         text = row.name
         hit = any((r.fullmatch(text) if "x" in flags else r.search(text)) for r in regexes)
@@ -230,7 +229,7 @@ def deliver(ctx: Context, row: Running, signal: int) -> str | None:
     """Send `signal` to one process; None when delivered, else the error text. The shell user may
     signal only its own processes (Linux's rule); root may signal any, and an app whose process a
     fatal signal reaches stops as `am force-stop` stops it."""
-    own = row.user in ("shell", "root") and row.ppid in (ADBD_PID, getattr(ctx.shell, "pid", 9000))
+    own = row.user in ("shell", "root") and row.ppid in (ADBD_PID, getattr(ctx.shell, "pid", 0))
     if not ctx.phone.root and not own:
         return "Operation not permitted"
     if signal == 0:
@@ -286,7 +285,7 @@ def kill(ctx: Context, argv: list[str]) -> int:
     if not args:
         ctx.stderr.write(usage.encode())
         return 1
-    table = {row.pid: row for row in running(ctx, "kill")}
+    table = {row.pid: row for row in running(ctx)}
     status = 0
     for text in args:
         if not re.fullmatch(r"-?\d+", text):

@@ -3,7 +3,9 @@
 Device paths are resolved here component by component, following the phone's own symlinks in
 *device* space, so no path (`/sdcard/../../../etc/passwd`, a hostile symlink pushed over sync) can
 reach outside the phone's folder. Every write goes through here so the phone's capacity is
-enforced (`No space left on device`), as on a full phone. Not for parsing commands or protocols.
+enforced (`No space left on device`), as on a full phone. Paths under /proc and /dev are answered
+by the phone's kernel (`procfs.KernelFiles`), never by the host folder. Not for parsing commands or
+protocols.
 
 Rule for every caller: never hand a host path that may be a symlink to the OS to follow (no
 `open`, `os.stat` with following, `shutil.copytree` on it). Resolve through `Storage`, list with
@@ -20,6 +22,9 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from .procfs import KernelFiles
 
 # The shared-storage tree Android exposes to adb; the other names are symlinks to it, as on a phone.
 EXTERNAL_STORAGE = "/storage/emulated/0"
@@ -72,9 +77,11 @@ class Storage:
     partition). Writes past it fail with ENOSPC after filling what fits, like a real full disk.
     """
 
-    def __init__(self, root: str | Path, capacity: int = 8 * 1024**3):
+    def __init__(self, root: str | Path, capacity: int = 8 * 1024**3, kernel: KernelFiles | None = None):
         self.root = str(Path(root).resolve())
         self.capacity = int(capacity)
+        #: /proc and /dev: paths below them are answered by the kernel, never by the host folder.
+        self.kernel = kernel
         self._lock = threading.Lock()
         self._used = 0
         self.on_full: list = []  # callbacks(device_path) when a write hits ENOSPC (logcat, apps)
@@ -122,11 +129,11 @@ class Storage:
                 continue
             host = self.root + "/" + "/".join(parts + [name])
             is_last = not pending
-            if (follow or trailing_slash or not is_last) and os.path.islink(host):
+            target = self._link_target(parts + [name], host) if follow or trailing_slash or not is_last else None
+            if target is not None:
                 hops += 1
                 if hops > MAX_SYMLINK_HOPS:
                     raise device_error(errno.ELOOP, path)
-                target = os.readlink(host)
                 if target.startswith("/"):
                     parts = []
                 more = [c for c in target.split("/") if c]
@@ -139,10 +146,20 @@ class Storage:
         device = "/" + "/".join(parts)
         return Resolved(device, self.root + ("" if device == "/" else device))
 
+    def _link_target(self, parts: list[str], host: str) -> str | None:
+        """The target of the symlink at these components (the kernel's or the host folder's), or None."""
+        device = "/" + "/".join(parts)
+        if self._kernel_owns(device):
+            return self.kernel.readlink(device)  # type: ignore[union-attr]
+        return os.readlink(host) if os.path.islink(host) else None
+
+    def _kernel_owns(self, device: str) -> bool:
+        return self.kernel is not None and self.kernel.owns(device)
+
     def _require_folder(self, parts: list[str], shown: str, missing_ok: bool) -> None:
         """ENOTDIR unless the resolved components name a folder (ENOENT if missing, unless ok)."""
         try:
-            mode = os.lstat(self.root + "/" + "/".join(parts)).st_mode
+            mode = self._stat(Resolved("/" + "/".join(parts), self.root + "/" + "/".join(parts)), shown).st_mode
         except FileNotFoundError:
             if missing_ok:
                 return
@@ -185,8 +202,17 @@ class Storage:
     def stat(self, path: str, cwd: str = "/") -> os.stat_result:
         return self._stat(self.resolve(path, cwd, follow=True), path)
 
-    @staticmethod
-    def _stat(res: Resolved, shown: str) -> os.stat_result:
+    def info(self, res: Resolved, shown: str = "") -> os.stat_result:
+        """lstat of a resolved path: what applets that walk host folders must use for the entries they
+        name, so /proc and /dev answer as the kernel does."""
+        return self._stat(res, shown or res.device)
+
+    def _stat(self, res: Resolved, shown: str) -> os.stat_result:
+        if self._kernel_owns(res.device):
+            try:
+                return self.kernel.stat(res.device)  # type: ignore[union-attr]
+            except OSError as exc:
+                raise device_error(exc.errno or errno.EIO, shown) from None
         try:
             return os.lstat(res.host)
         except OSError as exc:
@@ -202,6 +228,11 @@ class Storage:
     def open_read(self, path: str, cwd: str = "/"):
         """Open a regular file for binary reading (refuses folders with EISDIR)."""
         res = self.resolve(path, cwd)
+        if self._kernel_owns(res.device):
+            try:
+                return self.kernel.open_read(res.device)  # type: ignore[union-attr]
+            except OSError as exc:
+                raise device_error(exc.errno or errno.EIO, path) from None
         try:
             fd = os.open(res.host, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except OSError as exc:
@@ -211,8 +242,15 @@ class Storage:
             raise device_error(errno.EISDIR, path)
         return os.fdopen(fd, "rb")
 
-    def listdir(self, path: str, cwd: str = "/") -> list[os.DirEntry]:
+    def listdir(self, path: str, cwd: str = "/") -> list[Any]:
+        """A folder's entries by name: `os.DirEntry`s, or `KernelEntry`s under /proc and /dev."""
         res = self.resolve(path, cwd)
+        if self._kernel_owns(res.device):
+            try:
+                names = self.kernel.listdir(res.device)  # type: ignore[union-attr]
+            except OSError as exc:
+                raise device_error(exc.errno or errno.EIO, path) from None
+            return sorted((KernelEntry(self, res, name) for name in names), key=lambda e: e.name)
         try:
             with os.scandir(res.host) as it:
                 return sorted(it, key=lambda e: e.name)
@@ -220,6 +258,12 @@ class Storage:
             raise device_error(exc.errno or errno.EIO, path) from None
 
     def readlink(self, path: str, cwd: str = "/") -> str:
+        res = self.resolve(path, cwd, follow=False)
+        if self._kernel_owns(res.device):
+            target = self.kernel.readlink(res.device)  # type: ignore[union-attr]
+            if target is None:
+                raise device_error(errno.EINVAL if self.exists(res.device) else errno.ENOENT, path)
+            return target
         try:
             return os.readlink(self.resolve(path, cwd, follow=False).host)
         except OSError as exc:
@@ -269,10 +313,16 @@ class Storage:
     # -- writing -----------------------------------------------------------------------------
     def open_write(self, path: str, cwd: str = "/", append: bool = False, mode: int = 0o666,
                    make_parents: bool = False) -> CountedWriter:
-        """Open (create or truncate, or append) a regular file, counting bytes against capacity."""
+        """Open (create or truncate, or append) a regular file, counting bytes against capacity.
+        Under /dev and /proc the kernel's writer (/dev/null drops bytes) or its refusal."""
         if path.endswith("/") or posixpath.basename(path) in (".", ".."):
             raise device_error(errno.EISDIR, path)  # open(2) with O_CREAT refuses a name ending in "/"
         res = self.resolve(path, cwd)
+        if self._kernel_owns(res.device):
+            try:
+                return self.kernel.open_write(res.device)  # type: ignore[union-attr]
+            except OSError as exc:
+                raise device_error(exc.errno or errno.EIO, path) from None
         if make_parents:
             self.makedirs(posixpath.dirname(res.device) or "/")
         old_size = 0
@@ -299,6 +349,10 @@ class Storage:
 
     def makedirs(self, path: str, cwd: str = "/", mode: int = 0o771) -> None:
         res = self.resolve(path, cwd)
+        if self._kernel_owns(res.device):
+            if self.exists(res.device) and statmod.S_ISDIR(self.stat(res.device).st_mode):
+                return
+            self._refuse_kernel(res, path, creating=True)
         try:
             os.makedirs(res.host, mode=mode, exist_ok=True)
         except FileExistsError:
@@ -308,14 +362,25 @@ class Storage:
 
     def mkdir(self, path: str, cwd: str = "/", mode: int = 0o771) -> None:
         res = self.resolve(path.rstrip("/") or "/", cwd, follow=False)  # whatever is there: EEXIST
+        if self._kernel_owns(res.device):
+            if self.exists(res.device):
+                raise device_error(errno.EEXIST, path)
+            self._refuse_kernel(res, path, creating=True)
         try:
             os.mkdir(res.host, mode)
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, path) from None
 
     def _refuse_system(self, res: Resolved, shown: str) -> None:
+        self._refuse_kernel(res, shown)
         if res.device in SYSTEM_SKELETON:
             raise device_error(errno.EROFS, shown)
+
+    def _refuse_kernel(self, res: Resolved, shown: str, creating: bool = False) -> None:
+        """Nobody changes what the kernel serves: the error a phone's kernel gives for the change."""
+        if self._kernel_owns(res.device):
+            code = self.kernel.refuse_change(res.device, creating).errno  # type: ignore[union-attr]
+            raise device_error(code or errno.EACCES, shown)
 
     def unlink(self, path: str, cwd: str = "/") -> None:
         res = self._entry(path, cwd)
@@ -346,6 +411,7 @@ class Storage:
         them go."""
         res = self._entry(path, cwd)
         st = self._stat(res, path)
+        self._refuse_kernel(res, path)
         if not statmod.S_ISDIR(st.st_mode):
             self.unlink(res.device)
             return
@@ -394,6 +460,7 @@ class Storage:
     def symlink(self, target: str, path: str, cwd: str = "/") -> None:
         """Create a symlink whose target is device text (never interpreted on the host)."""
         res = self._entry(path, cwd)
+        self._refuse_kernel(res, path, creating=True)
         try:
             os.symlink(target, res.host)
         except OSError as exc:
@@ -402,6 +469,7 @@ class Storage:
     def utime(self, path: str, mtime: float, atime: float | None = None, cwd: str = "/",
               follow: bool = True) -> None:
         res = self.resolve(path, cwd, follow=follow)
+        self._refuse_kernel(res, path)
         try:
             os.utime(res.host, (mtime if atime is None else atime, mtime), follow_symlinks=False)
         except OSError as exc:
@@ -409,6 +477,7 @@ class Storage:
 
     def chmod(self, path: str, mode: int, cwd: str = "/") -> None:
         res = self.resolve(path, cwd)
+        self._refuse_kernel(res, path)
         try:
             os.chmod(res.host, mode, follow_symlinks=False)
         except (OSError, NotImplementedError) as exc:
@@ -473,3 +542,36 @@ class CountedWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class KernelEntry:
+    """A folder entry under /proc or /dev, shaped like `os.DirEntry` for the callers of `listdir`."""
+
+    def __init__(self, storage: Storage, folder: Resolved, name: str):
+        self._storage = storage
+        self.name = name
+        self.device = posixpath.join(folder.device, name)
+        self.path = folder.host + "/" + name
+
+    def stat(self, follow_symlinks: bool = True) -> os.stat_result:
+        if follow_symlinks:
+            return self._storage.stat(self.device)
+        return self._storage.lstat(self.device)
+
+    def is_dir(self, follow_symlinks: bool = True) -> bool:
+        try:
+            return statmod.S_ISDIR(self.stat(follow_symlinks).st_mode)
+        except OSError:
+            return False
+
+    def is_file(self, follow_symlinks: bool = True) -> bool:
+        try:
+            return statmod.S_ISREG(self.stat(follow_symlinks).st_mode)
+        except OSError:
+            return False
+
+    def is_symlink(self) -> bool:
+        return statmod.S_ISLNK(self.stat(False).st_mode)
+
+    def inode(self) -> int:
+        return self.stat(False).st_ino

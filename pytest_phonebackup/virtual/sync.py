@@ -8,6 +8,7 @@ the ones real adbd sends. Not for the transport or for shell commands.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import posixpath
 import re
@@ -16,6 +17,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from .shell.streams import BrokenPipe
+from .storage import CountedWriter
 
 if TYPE_CHECKING:
     from .streams_adb import AdbStream
@@ -29,6 +31,18 @@ SYNC_DATA_MAX = 64 * 1024  # file_sync_protocol.h: the largest DATA chunk
 MAX_PATH = 1024  # file_sync_service.cpp: "path too long" beyond this
 U32 = 0xFFFFFFFF
 
+
+
+def _fill(source, slots: list[tuple[int, memoryview]]) -> int:
+    """readv for what the kernel makes as it is read (/proc files, /dev/zero): no descriptor behind it."""
+    got = 0
+    for _offset, slot in slots:
+        data = source.read(len(slot))
+        slot[:len(data)] = data
+        got += len(data)
+        if len(data) < len(slot):
+            break
+    return got
 
 class Refused(Exception):
     """A request cannot be done; the message is the FAIL text adbd would send."""
@@ -144,8 +158,8 @@ class SyncSession:
         try:
             folder = self.storage.resolve(path)
             entries = self.storage.listdir(path)
-            parent = os.path.dirname(folder.host) if folder.device != "/" else folder.host
-            listing = [(b".", os.lstat(folder.host)), (b"..", os.lstat(parent))]
+            parent = os.path.dirname(folder.device)
+            listing = [(b".", self.storage.lstat(folder.device)), (b"..", self.storage.lstat(parent))]
         except OSError:
             entries, listing = [], []
         for entry in entries:
@@ -229,10 +243,11 @@ class SyncSession:
             self._drain_data()
             raise SyncEnd from None
         try:
-            try:
-                os.fchmod(writer.fileno(), perm)
-            except OSError:
-                pass
+            if isinstance(writer, CountedWriter):  # not a character device such as /dev/null
+                try:
+                    os.fchmod(writer.fileno(), perm)
+                except OSError:
+                    pass
             return self._receive_data(writer)
         except OSError as exc:
             self._fail(self._fail_errno("write failed", exc))
@@ -355,7 +370,7 @@ class SyncSession:
             raise SyncEnd from None
         self._flush()
         with source:
-            fd = source.fileno()
+            fd = source.fileno() if isinstance(source, io.BufferedReader) else None
             size = max(self.stream.max_payload, REQUEST.size * 2 + 1)
             # Two payload buffers in turn (one may wait in the stream for the host's OKAY while
             # the other is filled), each laid out as DATA headers and chunk slots that a single
@@ -366,7 +381,7 @@ class SyncSession:
                 buf, slots = layouts[0]
                 layouts.reverse()
                 try:
-                    got = os.readv(fd, [slot for _, slot in slots])
+                    got = os.readv(fd, [slot for _, slot in slots]) if fd is not None else _fill(source, slots)
                 except OSError as exc:
                     self._fail(self._fail_errno("read failed", exc))
                     raise SyncEnd from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from ..procfs import KernelFiles
     from ..storage import Storage
     from .api import Applets
 
@@ -29,6 +30,11 @@ class Device(Protocol):
 
     @property
     def props(self) -> Props: ...
+
+    @property
+    def kernel(self) -> KernelFiles:
+        """/proc and /dev, and the tasks they show: each command runs as one of them."""
+        ...
 
     @property
     def root(self) -> bool:

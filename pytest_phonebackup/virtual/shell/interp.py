@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..procfs import ADBD_PID
 from . import parser as p
 from .api import Applets, Context
 from .patterns import GLOB_CHARS, translate
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SH = "/system/bin/sh"  # the name mksh prefixes its messages with on Android
+SHELL_UID = 2000  # AID_SHELL: the user adb shell runs as
 NOT_FOUND = 127
 SIGPIPE_STATUS = 141  # 128 + SIGPIPE: a writer whose reader went away
 MAX_CALL_DEPTH = 100  # function nesting; mksh would crash, we report it instead
@@ -118,51 +120,6 @@ class FileInput:
         self._handle.close()
 
 
-class ZeroInput:
-    """/dev/zero, /dev/urandom: endless input (readers stop on their own limits)."""
-
-    def __init__(self, random_bytes: bool = False):
-        self._random = random_bytes
-
-    def read(self, n: int = -1) -> bytes:
-        n = 65536 if n is None or n < 0 else n
-        return os.urandom(n) if self._random else bytes(n)
-
-    def readline(self) -> bytes:
-        return self.read(4096)
-
-
-class FullOutput:
-    """/dev/full: every write fails with ENOSPC."""
-
-    def write(self, data: bytes) -> int:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    def flush(self) -> None:
-        pass
-
-
-def open_special_input(path: str) -> Input | None:
-    """The phone's character devices that commands read (`</dev/null`, `dd if=/dev/zero`)."""
-    name = posixpath.normpath(path)
-    if name == "/dev/null":
-        return EmptyInput()
-    if name == "/dev/zero":
-        return ZeroInput()
-    if name in ("/dev/urandom", "/dev/random"):
-        return ZeroInput(random_bytes=True)
-    return None
-
-
-def open_special_output(path: str) -> Output | None:
-    name = posixpath.normpath(path)
-    if name in ("/dev/null", "/dev/zero"):
-        return NullOutput()
-    if name == "/dev/full":
-        return FullOutput()
-    return None
-
-
 class Interp:
     """One shell: variables, positional parameters, functions, current folder, last status."""
 
@@ -179,7 +136,7 @@ class Interp:
         self.args: list[str] = list(args or [])
         self.functions: dict[str, p.Node] = {}
         self.status = 0
-        self.pid = random.randint(2000, 32000)
+        self.pid = phone.kernel.new_pid()
         self.last_bg_pid = 0
         self.cancelled = cancelled or threading.Event()
         self.call_depth = 0
@@ -187,9 +144,13 @@ class Interp:
         self.background: list[threading.Thread] = []
         self.jobs: dict[int, int] = {}  # background pid -> exit status
         self.traps: dict[str, str] = {}  # 'EXIT' -> command run when the shell ends
-        self.ppid = random.randint(1000, 1999)
+        self.ppid = ADBD_PID  # adbd starts the shells of `adb shell`
         self.vars.setdefault("IFS", " \t\n")
         self.vars["PWD"] = cwd
+
+    @property
+    def uid(self) -> int:
+        return 0 if self.phone.root else SHELL_UID
 
     # -- entry points --------------------------------------------------------------------------
     def run(self, command: str, stdin: Input | None = None, stdout: Output | None = None,
@@ -207,7 +168,8 @@ class Interp:
             self.say(io, "syntax error: nested too deeply")
             return 1
         try:
-            self.status = self.execute(tree, io)
+            with self.phone.kernel.running("sh", [self.name, "-c", command], self.ppid, self.pid, self.uid, "S"):
+                self.status = self.execute(tree, io)
         except ExitShell as exc:
             self.status = exc.status
         except ReturnFromFunction as exc:
@@ -521,7 +483,8 @@ class Interp:
         ctx = Context(self.phone, io.stdin, io.stdout, io.stderr, env, self.cwd, posixpath.basename(name),
                       self, self.cancelled)
         try:
-            return func(ctx, [posixpath.basename(name)] + argv[1:]) or 0
+            with self.phone.kernel.running(posixpath.basename(name), argv, ppid=self.pid, uid=self.uid):
+                return func(ctx, [posixpath.basename(name)] + argv[1:]) or 0
         except BrokenPipe:
             return SIGPIPE_STATUS
         except (ExitShell, LoopControl, ReturnFromFunction, CommandCancelled):
@@ -580,10 +543,6 @@ class Interp:
                                      else f"{target}: illegal file descriptor name", fatal=False)
                 continue
             if r.op == "<":
-                special = open_special_input(absolute(self.cwd, target))
-                if special is not None:
-                    fds[r.fd] = special
-                    continue
                 try:
                     handle = FileInput(storage.open_read(target, self.cwd))
                 except OSError as exc:
@@ -591,10 +550,6 @@ class Interp:
                                      fatal=False) from None
                 opened.append(handle)
                 fds[r.fd] = handle
-                continue
-            special_out = open_special_output(absolute(self.cwd, target))
-            if special_out is not None:
-                fds[r.fd] = special_out
                 continue
             try:
                 writer = storage.open_write(target, self.cwd, append=(r.op == ">>"))

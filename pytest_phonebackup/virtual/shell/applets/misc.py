@@ -13,6 +13,7 @@ import stat as statmod
 import time
 from datetime import datetime, timedelta, timezone, tzinfo
 
+from ...procfs import cpu_count, kernel_identity
 from ..api import Context, applet
 from .options import UsageError, parse
 
@@ -357,26 +358,6 @@ def printenv(ctx: Context, argv: list[str]) -> int:
 
 
 # -- uname, nproc -----------------------------------------------------------------------------
-# Kernels of the Android Emulator's system images, by API level (uname -r / -v as they print them).
-EMULATOR_KERNELS = {
-    34: ("6.1.23-android14-4-00257-g7e35917775b8-ab9964412", "#1 SMP PREEMPT Mon Apr 17 20:50:58 UTC 2023"),
-    33: ("5.15.41-android13-8-00055-g4f5025129fe8-ab8949913", "#1 SMP PREEMPT Mon Aug 15 18:33:14 UTC 2022"),
-    32: ("5.10.66-android12-9-00041-gfa9c9074531e-ab7914766", "#1 SMP PREEMPT Fri Nov 12 11:36:25 UTC 2021"),
-    31: ("5.10.66-android12-9-00041-gfa9c9074531e-ab7914766", "#1 SMP PREEMPT Fri Nov 12 11:36:25 UTC 2021"),
-    30: ("5.4.61-android11-0-00791-gbad091cc4bf3-ab6833933", "#1 SMP PREEMPT Fri Sep 18 11:52:09 UTC 2020"),
-    29: ("5.4.47-01061-g22e35a1de440", "#1 SMP PREEMPT Fri Jul 10 22:06:54 UTC 2020"),
-}
-ABI_MACHINES = {"x86_64": "x86_64", "x86": "i686", "arm64-v8a": "aarch64", "armeabi-v7a": "armv8l"}
-
-
-def kernel_identity(phone) -> dict[str, str]:
-    """What `uname` reports on this phone: sysname, nodename, release, version, machine."""
-    api = int(phone.props.get("ro.build.version.sdk", "34") or 34)
-    release, version = EMULATOR_KERNELS.get(api, EMULATOR_KERNELS[34] if api > 34 else EMULATOR_KERNELS[29])
-    abi = phone.props.get("ro.product.cpu.abi", "x86_64")
-    return {"s": "Linux", "n": "localhost", "r": release, "v": version, "m": ABI_MACHINES.get(abi, abi)}
-
-
 @applet("uname")
 def uname(ctx: Context, argv: list[str]) -> int:
     try:
@@ -387,7 +368,7 @@ def uname(ctx: Context, argv: list[str]) -> int:
         return ctx.fail(str(exc))
     if opts.operands:
         return ctx.fail("Max 0 arguments (see \"uname --help\")")
-    info = kernel_identity(ctx.phone) | {"o": "Toybox"}
+    info = kernel_identity(ctx.phone.props) | {"o": "Toybox"}
     wanted = [k for k in "snrvmo" if k in opts or "a" in opts] or (["s"] if "p" not in opts else [])
     fields = [info[k] for k in wanted]
     if "p" in opts:
@@ -398,7 +379,7 @@ def uname(ctx: Context, argv: list[str]) -> int:
 
 @applet("nproc")
 def nproc(ctx: Context, argv: list[str]) -> int:
-    ctx.out(f"{int(ctx.phone.props.get('ro.virtual.cpus', '') or 4)}\n")
+    ctx.out(f"{cpu_count(ctx.phone.props)}\n")
     return 0
 
 

@@ -14,7 +14,7 @@ import time
 
 from ...api import Context, applet
 from ..options import UsageError, parse
-from .base import CHUNK, entries, id_name, mode_string, strerror, to_bytes
+from .base import CHUNK, entries, id_name, link_text, mode_string, strerror, to_bytes
 from .copying import open_host_read
 
 
@@ -92,7 +92,7 @@ def tar_create(ctx: Context, opts, archive: str, cwd: str) -> int:
             for name in opts.operands:
                 try:
                     res = storage.resolve(name, cwd, follow="h" in opts)
-                    info = os.lstat(res.host)
+                    info = storage.info(res, name)
                 except OSError as exc:
                     ctx.err(f"{name}: {strerror(exc)}")
                     status = 1
@@ -121,15 +121,19 @@ def add_to_tar(ctx: Context, out: tarfile.TarFile, name: str, host: str, info: o
     if st.S_ISDIR(info.st_mode):
         member.type = tarfile.DIRTYPE
         out.addfile(member)
-        for child, child_host, child_info in entries(host):
+        for child, child_host, child_info in entries(host, ctx=ctx):
             add_to_tar(ctx, out, f"{name}/{child}", child_host, child_info, opts)
     elif st.S_ISLNK(info.st_mode):
         member.type = tarfile.SYMTYPE
-        member.linkname = os.readlink(host)
+        member.linkname = link_text(ctx, host)
+        out.addfile(member)
+    elif st.S_ISCHR(info.st_mode):
+        member.type = tarfile.CHRTYPE
+        member.devmajor, member.devminor = os.major(info.st_rdev), os.minor(info.st_rdev)
         out.addfile(member)
     elif st.S_ISREG(info.st_mode):
         member.size = info.st_size
-        with open_host_read(host) as source:
+        with open_host_read(ctx, host) as source:
             out.addfile(member, source)
 
 
@@ -178,10 +182,12 @@ def tar_read(ctx: Context, opts, archive: str, cwd: str, extract: bool) -> int:
 
 
 def tar_listing(member: tarfile.TarInfo, shown: str) -> str:
-    kind = {tarfile.DIRTYPE: st.S_IFDIR, tarfile.SYMTYPE: st.S_IFLNK}.get(member.type, st.S_IFREG)
+    kind = {tarfile.DIRTYPE: st.S_IFDIR, tarfile.SYMTYPE: st.S_IFLNK, tarfile.CHRTYPE: st.S_IFCHR,
+            tarfile.BLKTYPE: st.S_IFBLK}.get(member.type, st.S_IFREG)
     owner = f"{member.uname or member.uid}/{member.gname or member.gid}"
     when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(member.mtime))
-    text = f"{mode_string(kind | member.mode)} {owner} {member.size:9d}  {when} {shown}"
+    size = f"{member.devmajor},{member.devminor}" if member.ischr() or member.isblk() else f"{member.size:9d}"
+    text = f"{mode_string(kind | member.mode)} {owner} {size}  {when} {shown}"
     if member.issym():
         text += f" -> {member.linkname}"
     return text

@@ -110,7 +110,7 @@ def lookup(ctx: Context, path: str, follow: bool) -> tuple[str, os.stat_result]:
     """(host path, stat) of a device path; raises OSError naming the device path."""
     res = ctx.storage.resolve(path, ctx.cwd, follow)
     try:
-        return res.host, os.lstat(res.host)
+        return res.host, ctx.storage.info(res, path)
     except OSError as exc:
         raise OSError(exc.errno, os.strerror(exc.errno or errno.EIO), path) from None
 
@@ -119,26 +119,39 @@ def entries(host: str, follow: bool = False, ctx: Context | None = None, device:
             ) -> list[tuple[str, str, os.stat_result]]:
     """(name, host path, stat) of a folder's entries in directory order (as readdir gives them).
 
-    With `follow`, symlinks are resolved through the phone's storage (never by the host)."""
+    With `follow`, symlinks are resolved through the phone's storage (never by the host). With
+    `ctx`, the folders of /proc and /dev list what the phone's kernel serves."""
     out = []
-    with os.scandir(host) as it:
-        for entry in it:
-            try:
-                info = entry.stat(follow_symlinks=False)
-                path = entry.path
-                if follow and st.S_ISLNK(info.st_mode) and ctx is not None:
-                    try:
-                        path, info = lookup(ctx, posixpath.join(device, entry.name), True)
-                    except OSError:
-                        path = entry.path
-            except OSError:
-                continue
-            out.append((entry.name, path, info))
+    if ctx is not None:
+        device = device or device_of(ctx, host)
+    kernel = ctx.storage.kernel if ctx is not None else None
+    if ctx is not None and kernel is not None and kernel.owns(device):
+        found = ctx.storage.listdir(device)
+    else:
+        with os.scandir(host) as it:
+            found = list(it)
+    for entry in found:
+        try:
+            info = entry.stat(follow_symlinks=False)
+            path = entry.path
+            if follow and st.S_ISLNK(info.st_mode) and ctx is not None:
+                try:
+                    path, info = lookup(ctx, posixpath.join(device, entry.name), True)
+                except OSError:
+                    path = entry.path
+        except OSError:
+            continue
+        out.append((entry.name, path, info))
     return out
 
 
 def device_of(ctx: Context, host: str) -> str:
     return ctx.storage.to_device(host)
+
+
+def link_text(ctx: Context, host: str) -> str:
+    """The target of the symlink at a host path, read through the phone (/proc/self is the kernel's)."""
+    return ctx.storage.readlink(device_of(ctx, host))
 
 
 def human(value: int, digits: int = 3) -> str:

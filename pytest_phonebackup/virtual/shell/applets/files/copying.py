@@ -14,7 +14,7 @@ import time
 
 from ...api import Context, applet
 from ..options import UsageError, parse
-from .base import CHUNK, device_of, entries, lookup, need, strerror, usage_guard
+from .base import CHUNK, device_of, entries, link_text, lookup, need, strerror, usage_guard
 
 
 # -- cp / mv ---------------------------------------------------------------------------------
@@ -165,13 +165,13 @@ def copy_node(ctx: Context, opts, src_host: str, info: os.stat_result, dest_dev:
         try:
             if os.path.lexists(storage.host(dest_dev, follow=False)):
                 storage.unlink(dest_dev)
-            storage.symlink(os.readlink(src_host), dest_dev)
+            storage.symlink(link_text(ctx, src_host), dest_dev)
         except OSError as exc:
             return ctx.fail(f"{shown}: {strerror(exc)}")
         preserve(ctx, opts, dest_dev, info, follow=False)
         return 0
     try:
-        with open_host_read(src_host) as source, storage.open_write(dest_dev, "/", mode=st.S_IMODE(mode)) as out:
+        with open_host_read(ctx, src_host) as source, storage.open_write(dest_dev, "/", mode=st.S_IMODE(mode)) as out:
             while chunk := source.read(CHUNK):
                 out.write(chunk)
     except OSError as exc:
@@ -180,8 +180,12 @@ def copy_node(ctx: Context, opts, src_host: str, info: os.stat_result, dest_dev:
     return 0
 
 
-def open_host_read(host: str):
-    """Open a file the walker already resolved inside the phone (never follows a host symlink)."""
+def open_host_read(ctx: Context, host: str):
+    """Open a file the walker already resolved inside the phone (never follows a host symlink);
+    what the kernel serves (/proc/version, /dev/null) is read through the phone's storage."""
+    device = device_of(ctx, host)
+    if ctx.storage.kernel is not None and ctx.storage.kernel.owns(device):
+        return ctx.storage.open_read(device)
     fd = os.open(host, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     return os.fdopen(fd, "rb")
 

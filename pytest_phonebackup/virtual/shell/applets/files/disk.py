@@ -5,13 +5,13 @@ Not for listings (`listing.py`).
 from __future__ import annotations
 
 import os
-import posixpath
 import stat as st
 import time
 
+from ....procfs import MOUNTS
 from ....storage import CountedWriter
 from ...api import Context, applet
-from ...interp import FileOutput, open_special_input, open_special_output
+from ...interp import FileOutput
 from ..options import UsageError, parse
 from .base import CHUNK, FindError, atolx, device_of, entries, human, lookup, strerror, to_bytes, usage_guard
 from .listing import FS_BLOCK, phone_statfs
@@ -86,13 +86,10 @@ def df(ctx: Context, argv: list[str]) -> int:
     total_blocks, free_blocks, _avail = phone_statfs(ctx)
     data_total = total_blocks * FS_BLOCK
     data_free = free_blocks * FS_BLOCK
-    mounts = [
-        ("tmpfs", "/dev", 2 * 1024**3, 2 * 1024**3),
-        ("/dev/block/dm-0", "/", 2 * 1024**3, 0),
-        ("/dev/block/dm-1", "/system", 1 * 1024**3, 0),
-        ("/dev/block/vdc", "/data", data_total, data_free),
-        ("/dev/fuse", "/storage/emulated", data_total, data_free),
-    ]
+    sizes = {"/dev": (2 * 1024**3, 2 * 1024**3), "/": (2 * 1024**3, 0), "/system": (1 * 1024**3, 0),
+             "/data": (data_total, data_free), "/storage/emulated": (data_total, data_free)}
+    sources = {m.target: m.source for m in MOUNTS if m.in_df}  # the same mounts /proc/mounts lists
+    mounts = [(sources[target], target, size, free) for target, (size, free) in sizes.items()]
     if opts.operands:
         chosen = []
         status = 0
@@ -164,33 +161,25 @@ def dd(ctx: Context, argv: list[str]) -> int:
     close_source = None
     if "if" in settings:
         path = settings["if"]
-        full = path if path.startswith("/") else posixpath.join(ctx.cwd, path)
-        source = open_special_input(full)
-        if source is None:
-            try:
-                close_source = source = storage.open_read(path, ctx.cwd)
-            except OSError as exc:
-                return ctx.fail(f"{path}: {strerror(exc)}")
+        try:
+            close_source = source = storage.open_read(path, ctx.cwd)
+        except OSError as exc:
+            return ctx.fail(f"{path}: {strerror(exc)}")
     else:
         source = ctx.stdin
     sink = ctx.stdout
     writer = None
     if "of" in settings:
         path = settings["of"]
-        full = path if path.startswith("/") else posixpath.join(ctx.cwd, path)
-        special = open_special_output(full)
-        if special is not None:
-            sink = special
-        else:
-            try:
-                writer = open_for_dd(storage, path, ctx.cwd, "notrunc" in conv)
-            except OSError as exc:
-                if close_source:
-                    close_source.close()
-                return ctx.fail(f"{path}: {strerror(exc)}")
-            if seek:
-                os.lseek(writer.fileno(), seek * obs, os.SEEK_SET)
-            sink = FileOutput(writer)
+        try:
+            writer = open_for_dd(storage, path, ctx.cwd, "notrunc" in conv)
+        except OSError as exc:
+            if close_source:
+                close_source.close()
+            return ctx.fail(f"{path}: {strerror(exc)}")
+        if seek and isinstance(writer, CountedWriter):  # character devices ignore lseek
+            os.lseek(writer.fileno(), seek * obs, os.SEEK_SET)
+        sink = FileOutput(writer)
     full_in = part_in = full_out = part_out = 0
     total = 0
     status = 0
@@ -257,9 +246,9 @@ class InPlaceWriter(CountedWriter):
 
 def open_for_dd(storage, path: str, cwd: str, keep: bool) -> CountedWriter:
     """dd's output: truncated, or (conv=notrunc) opened in place so seek= can overwrite the middle."""
-    if not keep:
-        return storage.open_write(path, cwd)
     res = storage.resolve(path, cwd)
+    if not keep or storage.kernel is not None and storage.kernel.owns(res.device):
+        return storage.open_write(path, cwd)
     fd = os.open(res.host, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
     return InPlaceWriter(storage, fd, res.device)
 

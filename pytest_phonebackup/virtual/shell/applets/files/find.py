@@ -24,6 +24,7 @@ from .base import (
     device_of,
     entries,
     id_name,
+    link_text,
     lookup,
     mode_string,
     ns_parts,
@@ -293,7 +294,7 @@ class Finder:
         if kind == "path":
             return t.arg.fullmatch(node.path) is not None
         if kind == "lname":
-            return st.S_ISLNK(info.st_mode) and t.arg.fullmatch(os.readlink(node.host)) is not None
+            return st.S_ISLNK(info.st_mode) and t.arg.fullmatch(link_text(self.ctx, node.host)) is not None
         if kind == "type":
             kinds = {"b": st.S_IFBLK, "c": st.S_IFCHR, "d": st.S_IFDIR, "l": st.S_IFLNK, "p": st.S_IFIFO,
                      "f": st.S_IFREG, "s": st.S_IFSOCK}
@@ -326,8 +327,7 @@ class Finder:
             return perm_matches(t.arg, info.st_mode & 0o7777)
         if kind == "empty":
             if st.S_ISDIR(info.st_mode):
-                with os.scandir(node.host) as it:
-                    return next(it, None) is None
+                return not entries(node.host, ctx=self.ctx)
             return st.S_ISREG(info.st_mode) and info.st_size == 0
         if kind == "delete":
             try:

@@ -20,6 +20,7 @@ from .base import (
     human,
     id_name,
     iso_time,
+    link_text,
     lookup,
     mode_string,
     need,
@@ -74,7 +75,7 @@ def ls(ctx: Context, argv: list[str]) -> int:
                 ctx.err(f"{path}: {strerror(exc)}")
                 status = 1
                 continue
-        top.append(LsEntry(path, host, info, read_link(host, info)))
+        top.append(LsEntry(path, host, info, read_link(ctx, host, info)))
     lister = Lister(ctx, opts)
     lister.list_top(top)
     return status | lister.status
@@ -123,11 +124,11 @@ def heading(operand: str) -> str:
     return operand[:-1] if operand.endswith("/") and operand != "/" else operand
 
 
-def read_link(host: str, info: os.stat_result) -> str | None:
+def read_link(ctx: Context, host: str, info: os.stat_result) -> str | None:
     if st.S_ISLNK(info.st_mode):
         try:
-            return os.readlink(host)
-        except OSError:
+            return link_text(ctx, host)
+        except (OSError, ValueError):
             return ""
     return None
 
@@ -175,7 +176,7 @@ class Lister:
 
     def list_dir(self, folder: LsEntry, path: str, title: bool) -> None:
         try:
-            found = entries(folder.host)
+            found = entries(folder.host, ctx=self.ctx)
         except OSError as exc:
             self.ctx.err(f"{path}: {strerror(exc)}")
             self.status = 1
@@ -183,15 +184,15 @@ class Lister:
         items = []
         if "a" in self.opts:
             items.append(LsEntry(".", folder.host, folder.info))
-            parent_host = self.ctx.storage.host(posixpath.dirname(device_of(self.ctx, folder.host)) or "/")
+            parent = posixpath.dirname(device_of(self.ctx, folder.host)) or "/"
             try:
-                items.append(LsEntry("..", parent_host, os.lstat(parent_host)))
+                items.append(LsEntry("..", self.ctx.storage.host(parent), self.ctx.storage.lstat(parent)))
             except OSError:
                 pass
         for name, host, info in found:
             if name.startswith(".") and not ("a" in self.opts or "A" in self.opts):
                 continue
-            items.append(LsEntry(name, host, info, read_link(host, info)))
+            items.append(LsEntry(name, host, info, read_link(self.ctx, host, info)))
         items = self.sort(items)
         if title or "R" in self.opts:
             if self.titled:
@@ -208,6 +209,12 @@ class Lister:
         """A size or block count, human-readable with -h (toybox's print_with_h)."""
         return human(value * units) if "h" in self.opts else str(value)
 
+    def size_cell(self, info: os.stat_result) -> str:
+        """The size column; a device shows its major and minor numbers instead (toybox: `1,   3`)."""
+        if st.S_ISCHR(info.st_mode) or st.S_ISBLK(info.st_mode):
+            return f"{os.major(info.st_rdev)},{os.minor(info.st_rdev):>4}"
+        return self.number(info.st_size)
+
     def show(self, items: list[LsEntry], skip_dirs: bool, total: bool) -> None:
         numeric = "n" in self.opts
         widths = [0] * 8
@@ -220,7 +227,7 @@ class Lister:
                 widths[2] = max(widths[2], len(str(info.st_nlink)))
                 widths[3] = max(widths[3], len(str(info.st_uid) if numeric else id_name(info.st_uid)))
                 widths[4] = max(widths[4], len(str(info.st_gid) if numeric else id_name(info.st_gid)))
-                widths[5] = max(widths[5], len(self.number(info.st_size)))
+                widths[5] = max(widths[5], len(self.size_cell(info)))
             if "s" in self.opts:
                 widths[6] = max(widths[6], len(self.number(info.st_blocks // 2, 1024)))
             blocks += info.st_blocks // 2
@@ -245,7 +252,7 @@ class Lister:
                 else:
                     when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(self.when_ns(info) // 1_000_000_000))
                 parts.append(f"{mode_string(info.st_mode)}{info.st_nlink:>{widths[2] + 1}} "
-                             f"{user:<{widths[3]}} {group:<{widths[4]}}{self.number(info.st_size):>{widths[5] + 1}} "
+                             f"{user:<{widths[3]}} {group:<{widths[4]}}{self.size_cell(info):>{widths[5] + 1}} "
                              f"{when} ")
             parts.append(shown_name(item.name, "b" in self.opts, "q" in self.opts))
             if self.long and item.link is not None:
@@ -325,7 +332,7 @@ def stat_(ctx: Context, argv: list[str]) -> int:
             text = format_stat(fmt, lambda c, spec, name=name: statfs_field(ctx, name, c, spec))
         else:
             text = format_stat(fmt, lambda c, spec, name=name, host=host, info=info:
-                               stat_field(name, host, info, c, spec))
+                               stat_field(ctx, name, host, info, c, spec))
         if text is None:
             return ctx.fail(f"bad {fmt}")
         ctx.out(text + "\n")
@@ -353,7 +360,7 @@ def format_stat(fmt: str, field) -> str | None:
     return "".join(out)
 
 
-def stat_field(name: str, host: str, info: os.stat_result, c: str, spec: str) -> str:
+def stat_field(ctx: Context, name: str, host: str, info: os.stat_result, c: str, spec: str) -> str:
     mode = info.st_mode
     if c == "a":
         return apply_spec(spec, mode & 0o7777, "o")
@@ -390,7 +397,7 @@ def stat_field(name: str, host: str, info: os.stat_result, c: str, spec: str) ->
         return apply_spec(spec, name)
     if c == "N":
         if st.S_ISLNK(mode):
-            return f"{name} -> '{os.readlink(host)}'"
+            return f"{name} -> '{link_text(ctx, host)}'"
         return name
     if c == "o":
         return apply_spec(spec, info.st_blksize, "d")
