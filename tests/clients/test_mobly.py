@@ -94,8 +94,6 @@ def test_mobly_screenshot_is_a_png_of_the_screen(android_device, tmp_path: Path)
     assert path.name not in listing
 
 
-@pytest.mark.xfail(strict=True, reason="the virtual phone has no bugreportz command: Mobly falls back to "
-                   "`adb bugreport`, which finds no bugreport command either")
 def test_mobly_bug_report_is_a_bugreportz_zip(android_device, tmp_path: Path):
     path = Path(android_device.take_bug_report(test_name="probe", destination=str(tmp_path / "br")))
     # Android 7+ answers `bugreportz -v`, so Mobly pulls the zip bugreportz wrote
