@@ -200,33 +200,30 @@ def move(staging: Path, rels: list[str]) -> Damage:
     return Damage([moved if r == victim else r for r in rels], [victim])
 
 
-def reset_mtime(staging: Path, rels: list[str]) -> Damage:
-    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0)
+def _retime(staging: Path, rels: list[str], new_time: Callable[[float], float],
+            accept: Callable[[str, Path], bool] = lambda r, p: p.stat().st_size > 0) -> Damage:
+    """Give the first file `accept` picks the time `new_time` makes of its own."""
+    victim = _first(staging, rels, accept)
     path = staging / victim
     _unshare(path)
-    now = time.time()
-    os.utime(path, (now, now))
+    when = new_time(path.stat().st_mtime)
+    os.utime(path, (when, when))
     return Damage(rels, [victim])
+
+
+def reset_mtime(staging: Path, rels: list[str]) -> Damage:
+    return _retime(staging, rels, lambda _mtime: time.time())
 
 
 def truncate_mtime_minute(staging: Path, rels: list[str]) -> Damage:
     """Keep file times to the minute only, as popular adb-sync tools do."""
-    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0 and p.stat().st_mtime % 60 > TIME_TOLERANCE)
-    path = staging / victim
-    _unshare(path)
-    minute = path.stat().st_mtime // 60 * 60
-    os.utime(path, (minute, minute))
-    return Damage(rels, [victim])
+    return _retime(staging, rels, lambda mtime: mtime // 60 * 60,
+                   lambda r, p: p.stat().st_size > 0 and p.stat().st_mtime % 60 > TIME_TOLERANCE)
 
 
 def shift_mtime_hour(staging: Path, rels: list[str]) -> Damage:
     """Restore a file time one hour late: the time-zone / daylight-saving mistake."""
-    victim = _first(staging, rels, lambda r, p: p.stat().st_size > 0)
-    path = staging / victim
-    _unshare(path)
-    later = path.stat().st_mtime + 3600
-    os.utime(path, (later, later))
-    return Damage(rels, [victim])
+    return _retime(staging, rels, lambda mtime: mtime + 3600)
 
 
 def _image_min_side(path: Path) -> int | None:
