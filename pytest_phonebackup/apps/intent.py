@@ -180,7 +180,8 @@ class IntentApp(BackupApp):
         start = now = time.monotonic()
         fresh = before is None
         last_sig: tuple[Any, ...] | None = None
-        changed_at = paused_since = gone_since = silent_since = None
+        changed_at: float | None = None
+        silent, paused, gone = _Spell(), _Spell(), _Spell()
         status: dict[str, Any] = {}
         while True:
             now = time.monotonic()
@@ -190,16 +191,14 @@ class IntentApp(BackupApp):
             except PhoneError:
                 # The phone is away (a reboot): the app should carry on once it is back.
                 phone.wait_ready(timeout=max(step.timeout - (now - start), 5))
-                changed_at = gone_since = silent_since = None
+                changed_at = None
+                gone.end()
+                silent.end()
                 continue
             status = found or {}
-            if found is None:
-                silent_since = silent_since or now
-                if now - silent_since >= step.stopped_after:
-                    raise BackupStopped(f"{name}: {self.package} shows no status: `{self.expand(self.status_command)}` "
-                                        f"failed ({self.status_error}); is the app installed and signed in?", status)
-            else:
-                silent_since = None
+            if silent.held(found is None, now, step.stopped_after):
+                raise BackupStopped(f"{name}: {self.package} shows no status: `{self.expand(self.status_command)}` "
+                                    f"failed ({self.status_error}); is the app installed and signed in?", status)
             view, card = card_of(status, step.card)
             sig = (card, view.get("done"), view.get("total"), view.get("restored"), view.get("error"))
             if sig != last_sig:
@@ -213,27 +212,42 @@ class IntentApp(BackupApp):
                 kind = RestoreFailed if name == "restore" else BackupStopped
                 detail = "; ".join(str(view.get(k)) for k in ("detail", "error") if view.get(k))
                 raise kind(f"{name} failed: {card}" + (f" ({detail})" if detail else ""), status)
-            if any(re.fullmatch(p, card) for p in step.paused):
-                paused_since = paused_since or now
-                if now - paused_since >= step.paused_after:
-                    raise BackupPaused(f"paused: {card} — the app is waiting, not losing data "
-                                       f"({view.get('done', '?')} of {view.get('total', '?')} done); "
-                                       "restore the condition and run the step again", status)
-            else:
-                paused_since = None
-            if not running:
-                gone_since = gone_since or now
-                if now - gone_since >= step.stopped_after:
-                    raise BackupStopped(f"{name} stopped: {self.package} is not running and its status is stuck "
-                                        f"at {card!r} (force-stopped or crashed?); open the app to resume", status)
-            else:
-                gone_since = None
-            if changed_at is not None and now - changed_at >= step.stuck_after and paused_since is None:
+            if paused.held(any(re.fullmatch(p, card) for p in step.paused), now, step.paused_after):
+                raise BackupPaused(f"paused: {card} — the app is waiting, not losing data "
+                                   f"({view.get('done', '?')} of {view.get('total', '?')} done); "
+                                   "restore the condition and run the step again", status)
+            if gone.held(not running, now, step.stopped_after):
+                raise BackupStopped(f"{name} stopped: {self.package} is not running and its status is stuck "
+                                    f"at {card!r} (force-stopped or crashed?); open the app to resume", status)
+            if changed_at is not None and now - changed_at >= step.stuck_after and not paused.active:
                 raise BackupStopped(f"{name} stuck: status {card!r} unchanged for {step.stuck_after:.0f}s", status)
             if now - start >= step.timeout:
                 raise BackupIncomplete(f"{name} did not finish within {step.timeout:.0f}s; last status {card!r}",
                                        status)
             time.sleep(self.poll)
+
+
+class _Spell:
+    """How long a condition has held without a break, for the 'for N seconds' rules of a step."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.since is not None
+
+    def held(self, holds: bool, now: float, seconds: float) -> bool:
+        """Record whether the condition holds now; True once it has held for `seconds` without a break."""
+        if not holds:
+            self.since = None
+            return False
+        if self.since is None:
+            self.since = now
+        return now - self.since >= seconds
+
+    def end(self) -> None:
+        self.since = None
 
 
 def card_of(status: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:

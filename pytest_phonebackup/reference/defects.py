@@ -10,7 +10,8 @@ import os
 import shutil
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -36,6 +37,15 @@ def _unshare(path: Path) -> None:
     tmp = path.with_name(path.name + ".fault-tmp")
     shutil.copy2(path, tmp)
     os.replace(tmp, path)
+
+
+@contextmanager
+def _edited_in_place(path: Path) -> Iterator[Path]:
+    """Change a staged file's bytes while keeping its modification time, as a careless tool would."""
+    _unshare(path)
+    mtime = path.stat().st_mtime
+    yield path
+    os.utime(path, (mtime, mtime))
 
 
 def _first(staging: Path, rels: list[str], accept: Callable[[str, Path], bool]) -> str:
@@ -107,57 +117,43 @@ def drop(staging: Path, rels: list[str]) -> Damage:
 
 def truncate(staging: Path, rels: list[str]) -> Damage:
     victim = _first(staging, rels, lambda r, p: p.stat().st_size > 1024)
-    path = staging / victim
-    _unshare(path)
-    mtime = path.stat().st_mtime
-    with path.open("r+b") as f:
+    with _edited_in_place(staging / victim) as path, path.open("r+b") as f:
         f.truncate(path.stat().st_size // 2)
-    os.utime(path, (mtime, mtime))
     return Damage(rels, [victim])
 
 
 def bitflip(staging: Path, rels: list[str]) -> Damage:
     victim = _first(staging, rels, lambda r, p: p.stat().st_size > 1024)
-    path = staging / victim
-    _unshare(path)
-    mtime = path.stat().st_mtime
-    with path.open("r+b") as f:
+    with _edited_in_place(staging / victim) as path, path.open("r+b") as f:
         f.seek(path.stat().st_size // 2)
         byte = f.read(1)[0]
         f.seek(-1, 1)
         f.write(bytes([byte ^ 0x10]))
-    os.utime(path, (mtime, mtime))
     return Damage(rels, [victim])
 
 
 def strip_datetime(staging: Path, rels: list[str]) -> Damage:
     victim = _first(staging, rels, lambda r, p: _is_plain_jpeg(r, p) and _has_exif_tag(p, 0x9003))
-    path = staging / victim
-    _unshare(path)
-    mtime = path.stat().st_mtime
 
     def edit(exif: Image.Exif) -> None:
         sub = exif.get_ifd(0x8769)
         sub.pop(0x9003, None)  # DateTimeOriginal
         sub.pop(0x9011, None)  # OffsetTimeOriginal
 
-    replace_exif(path, edit)
-    os.utime(path, (mtime, mtime))
+    with _edited_in_place(staging / victim) as path:
+        replace_exif(path, edit)
     return Damage(rels, [victim])
 
 
 def strip_gps(staging: Path, rels: list[str]) -> Damage:
     victim = _first(staging, rels, lambda r, p: _is_plain_jpeg(r, p) and _has_exif_tag(p, 0, ifd=0x8825))
-    path = staging / victim
-    _unshare(path)
-    mtime = path.stat().st_mtime
 
     def edit(exif: Image.Exif) -> None:
         exif.get_ifd(0x8825).clear()
         exif.pop(0x8825, None)
 
-    replace_exif(path, edit)
-    os.utime(path, (mtime, mtime))
+    with _edited_in_place(staging / victim) as path:
+        replace_exif(path, edit)
     return Damage(rels, [victim])
 
 
@@ -165,16 +161,13 @@ def recompress(staging: Path, rels: list[str]) -> Damage:
     from PIL import Image
 
     victim = _first(staging, rels, lambda r, p: _is_plain_jpeg(r, p) and p.stat().st_size < 20 * 1000**2)
-    path = staging / victim
-    mtime = path.stat().st_mtime
-    with Image.open(path) as im:
-        exif = im.getexif()
-        im.load()
-        buffer = io.BytesIO()
-        im.save(buffer, "JPEG", quality=60, exif=exif.tobytes())
-    path.unlink()
-    path.write_bytes(buffer.getvalue())
-    os.utime(path, (mtime, mtime))
+    with _edited_in_place(staging / victim) as path:
+        with Image.open(path) as im:
+            exif = im.getexif()
+            im.load()
+            buffer = io.BytesIO()
+            im.save(buffer, "JPEG", quality=60, exif=exif.tobytes())
+        path.write_bytes(buffer.getvalue())
     return Damage(rels, [victim])
 
 
