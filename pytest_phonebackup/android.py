@@ -12,6 +12,11 @@ IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp", "heic", "heif", "gif
 VIDEO_EXTENSIONS = frozenset({"mp4", "mov", "3gp", "3gpp", "mkv", "webm", "avi"})
 MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 
+#: The Android release of each API level the virtual phone can be (the emulator images it imitates).
+ANDROID_RELEASE = {26: "8.0", 27: "8.1", 28: "9", 29: "10", 30: "11", 31: "12", 32: "12L", 33: "13", 34: "14",
+                   35: "15", 36: "16"}
+API_LEVELS = tuple(sorted(ANDROID_RELEASE))
+
 #: Folders under shared storage that hold apps' private files, not the user's gallery.
 PRIVATE_FOLDERS = ("Android/data", "Android/obb")
 

@@ -1,65 +1,121 @@
 """The Node tools the plugin runs (the Allure CLI, Appium 3 with the UiAutomator2 driver): where they are
 installed and how to install the pinned versions. Not for adb (see `phone/adb.py`).
+
+Like Playwright's browsers, they live once per user: in the user cache (platformdirs), in a folder named
+after the hash of the lock file, so every project folder shares one install and a new lock gets its own.
+$PHONEBACKUP_TOOLS names another folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
+import shutil
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
-
-def project_tools_dir() -> Path:
-    """The project-local folder where npm tools (allure, appium) are installed: $PHONEBACKUP_TOOLS or ./.phonebackup/tools."""
-    return Path(os.environ.get("PHONEBACKUP_TOOLS", Path.cwd() / ".phonebackup" / "tools")).resolve()
-
+import platformdirs
+from filelock import FileLock
 
 NODE_PACKAGE_DIR = Path(__file__).resolve().parent / "node"  # package.json + lock shipped with the plugin
+LOCK_FILE = NODE_PACKAGE_DIR / "package-lock.json"
+STAMP = ".installed-lock.json"  # a copy of the lock a finished install was made from
+PROGRESS_EVERY = 2.0  # seconds between progress lines of an install
+
+
+def lock_hash() -> str:
+    """The first 12 hex digits of the lock file's SHA-256: the name of its install folder."""
+    return hashlib.sha256(LOCK_FILE.read_bytes()).hexdigest()[:12]
+
+
+def tools_dir() -> Path:
+    """Where the npm tools are: $PHONEBACKUP_TOOLS, else <user cache>/pytest-phonebackup/node/<lock hash>."""
+    explicit = os.environ.get("PHONEBACKUP_TOOLS")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    return platformdirs.user_cache_path("pytest-phonebackup") / "node" / lock_hash()
 
 
 def node_tool(name: str) -> Path:
-    """Path of an npm-installed command (allure, appium) in the project-local tools folder."""
-    return project_tools_dir() / "node_modules" / ".bin" / name
+    """Path of an npm-installed command (allure, appium) in the tools folder."""
+    return tools_dir() / "node_modules" / ".bin" / name
 
 
 def node_tools_installed() -> bool:
-    """True when the tools folder holds exactly the pinned versions (its lock file matches ours)."""
-    stamp = project_tools_dir() / ".installed-lock.json"
-    lock = NODE_PACKAGE_DIR / "package-lock.json"
-    return stamp.exists() and stamp.read_bytes() == lock.read_bytes() and node_tool("allure").exists()
+    """True when the tools folder holds exactly the pinned versions (its stamp matches our lock)."""
+    stamp = tools_dir() / STAMP
+    return stamp.exists() and stamp.read_bytes() == LOCK_FILE.read_bytes() and node_tool("allure").exists()
+
+
+def _package_count() -> int:
+    packages = json.loads(LOCK_FILE.read_text()).get("packages", {})
+    return sum(1 for path in packages if path.startswith("node_modules/"))
+
+
+def _installed_count(modules: Path) -> int:
+    """How many packages npm has unpacked so far (each has its package.json)."""
+    return sum(1 for _ in modules.glob("**/package.json")) if modules.exists() else 0
+
+
+def _report_progress(modules: Path, total: int, done: threading.Event) -> None:
+    while not done.wait(PROGRESS_EVERY):
+        count = min(_installed_count(modules), total)
+        print(f"  installing Node tools: {count}/{total} packages", file=sys.stderr, flush=True)
 
 
 def install_node_tools(force: bool = False, quiet: bool = False) -> Path:
-    """Install the pinned Node tools (Allure CLI, Appium 3 + UiAutomator2 driver) with `npm ci`
-    into the project-local tools folder. Skips the work when the same lock is already installed."""
-    import shutil as _shutil
-    import subprocess
-
-    target = project_tools_dir()
+    """Install the pinned Node tools (Allure CLI, Appium 3 + UiAutomator2 driver) with `npm ci` into
+    the tools folder, showing progress. Nothing to do when the same lock is already installed; two
+    processes installing at once wait for each other."""
+    target = tools_dir()
     if node_tools_installed() and not force:
         return target
-    npm = _shutil.which("npm")
+    npm = shutil.which("npm")
     if npm is None:
         raise FileNotFoundError("npm not found: install Node.js 20+ (with npm) to get the Allure CLI and Appium")
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("package.json", "package-lock.json"):
-        _shutil.copyfile(NODE_PACKAGE_DIR / name, target / name)
-    if not quiet:
-        print(f"installing Allure CLI and Appium into {target} (npm ci) ...", flush=True)
-    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target, check=True,
-                   stdin=subprocess.DEVNULL)
-    _shutil.copyfile(NODE_PACKAGE_DIR / "package-lock.json", target / ".installed-lock.json")
+    with FileLock(str(target) + ".lock"):
+        if node_tools_installed() and not force:
+            return target  # another process finished it while this one waited
+        (target / STAMP).unlink(missing_ok=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copyfile(NODE_PACKAGE_DIR / name, target / name)
+        total = _package_count()
+        if not quiet:
+            print(f"installing the Allure CLI and Appium ({total} npm packages) into {target} ...",
+                  file=sys.stderr, flush=True)
+        done = threading.Event()
+        progress = threading.Thread(target=_report_progress, args=(target / "node_modules", total, done),
+                                    daemon=True)
+        if not quiet:
+            progress.start()
+        try:
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=target, check=True,
+                           stdin=subprocess.DEVNULL)
+        finally:
+            done.set()
+        shutil.copyfile(LOCK_FILE, target / STAMP)
     return target
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    tools = subparsers.add_parser("tools", help="install the Node tools (Allure CLI, Appium) into the project folder")
+    tools = subparsers.add_parser("tools", help="install the Node tools (Allure CLI, Appium) into the user cache")
     sub = tools.add_subparsers(dest="tools_command", metavar="ACTION")
-    install = sub.add_parser("install", help="npm ci the pinned Allure CLI and Appium into $PHONEBACKUP_TOOLS or ./.phonebackup/tools")
+    install = sub.add_parser("install", help="npm ci the pinned Allure CLI and Appium into the user cache "
+                                             "(or $PHONEBACKUP_TOOLS), once for every project")
     install.add_argument("--force", action="store_true", help="reinstall even if the same versions are there")
     install.set_defaults(func=lambda args: _install_command(args.force))
     where = sub.add_parser("where", help="print the tools folder and whether it is installed")
-    where.set_defaults(func=lambda args: print(f"{project_tools_dir()} ({'installed' if node_tools_installed() else 'not installed'})"))
+    where.set_defaults(func=lambda args: _where_command())
+
+
+def _where_command() -> int:
+    print(f"{tools_dir()} ({'installed' if node_tools_installed() else 'not installed'})")
+    return 0
 
 
 def _install_command(force: bool) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .android import ANDROID_RELEASE, API_LEVELS
 from .units import QuantityError, parse_duration, parse_size
 
 TRUE_WORDS = {"1", "true", "yes", "on", "y"}
@@ -86,6 +87,25 @@ def _missing(text: str) -> str:
     return word
 
 
+def _api_level(text: str) -> int:
+    try:
+        level = int(text)
+    except ValueError:
+        level = None
+    if level not in API_LEVELS:
+        raise ValueError(f"{text!r} is not an API level the virtual phone can be: use {API_LEVELS[0]} to "
+                         f"{API_LEVELS[-1]} (Android {ANDROID_RELEASE[API_LEVELS[0]]} to "
+                         f"{ANDROID_RELEASE[API_LEVELS[-1]]}), e.g. 34 for Android 14")
+    return level
+
+
+def _avd_name(text: str) -> str:
+    name = text.strip()
+    if not name or name.startswith("-"):
+        raise ValueError(f"{text!r} is not an AVD name: give one from `emulator -list-avds`, e.g. --phone-avd Pixel_8_API_34")
+    return name
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its option, environment variable and ini key, and how text becomes a value."""
@@ -111,11 +131,12 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("emulator", "start phones for the tests: bare or 'virtual' = the embedded virtual phone; "
-            "'avd:NAME' = boot that AVD from the Android SDK", str),
+    Setting("emulator", "start phones for the tests, the embedded virtual phone (a switch; "
+            "--phone-emulator=avd:NAME is the same as --phone-avd NAME)", str),
+    Setting("avd", "boot this AVD of the Android SDK for the tests (a name from `emulator -list-avds`)", _avd_name),
     Setting("serial", "use a phone already attached (a serial from `adb devices`, or host:port to "
             "`adb connect`); repeatable", _serials, default=()),
-    Setting("api", "API level of started virtual phones (e.g. 34)", int),
+    Setting("api", f"API level of started virtual phones ({API_LEVELS[0]} to {API_LEVELS[-1]}, e.g. 34)", _api_level),
     Setting("storage", "storage size of started virtual phones (e.g. 4GB, 512MB; 4GiB binary)", _storage),
     Setting("boot_timeout", "how long a phone may take to become ready (seconds, or e.g. 3m)", _positive_seconds,
             default=180.0),
@@ -154,11 +175,39 @@ class EmulatorSpec:
             return cls("virtual")
         if spec.startswith("avd:") and spec[4:].strip():
             return cls("avd", spec[4:].strip())
-        raise ValueError(f"--phone-emulator={text!r} is not understood: pass it bare (or 'virtual') for "
-                         "the embedded virtual phone, or 'avd:NAME' for an AVD of the Android SDK")
+        raise ValueError(f"--phone-emulator={text!r} is not understood: pass --phone-emulator alone for "
+                         "the embedded virtual phone, or --phone-avd NAME (--phone-emulator=avd:NAME) for an AVD "
+                         "of the Android SDK")
 
     def __str__(self) -> str:
         return "virtual" if self.kind == "virtual" else f"avd:{self.name}"
+
+
+EMULATOR_OPTION = "--phone-emulator"
+
+
+def emulator_as_switch(args: list[str]) -> list[str]:
+    """Command-line arguments where a bare `--phone-emulator` cannot take the next argument as its
+    value: `--phone-emulator tests/test_x.py` keeps the test path. The value still comes with `=`
+    (`--phone-emulator=avd:NAME`), or as the next argument when that is a spec (`virtual`, `avd:NAME`)."""
+    out: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg == "--":
+            out.extend(args[index - 1:])
+            break
+        if arg != EMULATOR_OPTION:
+            out.append(arg)
+            continue
+        following = args[index] if index < len(args) else ""
+        if following == "virtual" or following.startswith("avd:"):
+            out.append(f"{EMULATOR_OPTION}={following}")
+            index += 1
+        else:
+            out.append(f"{EMULATOR_OPTION}=virtual")
+    return out
 
 
 @dataclass
@@ -166,6 +215,7 @@ class PhoneSettings:
     """Resolved settings; `sources` says where each one came from ("--phone-api", "env ...", ...)."""
 
     emulator: EmulatorSpec | None = None
+    avd: str | None = None  # --phone-avd; resolve() folds it into `emulator`
     serial: tuple[str, ...] = ()
     api: int | None = None
     storage: int | None = None
@@ -191,7 +241,7 @@ class PhoneSettings:
         for setting in SETTINGS:
             source = self.sources.get(setting.name, "default")
             value = getattr(self, setting.name)
-            if setting.name == "missing" or (source == "default" and setting.name not in ("emulator", "serial")):
+            if setting.name in ("missing", "avd") or (source == "default" and setting.name not in ("emulator", "serial")):
                 continue  # `missing` has a header line of its own
             shown = (", ".join(value) or "-") if isinstance(value, tuple) else ("-" if value is None else value)
             lines.append(f"{setting.name}={shown} (from {source})")
@@ -222,6 +272,13 @@ def resolve(options: Mapping[str, Any], env: Mapping[str, str] | None = None,
         sources[setting.name] = source
     if values["emulator"] is not None and not isinstance(values["emulator"], EmulatorSpec):
         values["emulator"] = None
+    if values["avd"] is not None:
+        asked = values["emulator"]
+        if asked is not None and asked.kind == "avd" and asked.name != values["avd"]:
+            raise ValueError(f"{sources['emulator']} asks for {asked} and {sources['avd']} for avd:{values['avd']}: "
+                             "pick one AVD")
+        values["emulator"] = EmulatorSpec("avd", values["avd"])
+        sources["emulator"] = sources["avd"]
     values["serial"] = tuple(values["serial"] or ())
     return PhoneSettings(**values, sources=sources)
 

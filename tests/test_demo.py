@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_phonebackup.nodetools import node_tools_installed, project_tools_dir
+from pytest_phonebackup.nodetools import node_tools_installed, tools_dir
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.mark.skipif(not node_tools_installed(), reason="the Allure CLI is not installed: run `phonebackup tools install`")
 def test_demo_runs_round_trips_and_renders_the_report(tmp_path: Path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
-    env["PHONEBACKUP_TOOLS"] = str(project_tools_dir())
+    env["PHONEBACKUP_TOOLS"] = str(tools_dir())
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_ADDOPTS", None)
     done = subprocess.run([sys.executable, "-m", "pytest_phonebackup.cli", "demo", "--profiles", "smoke",

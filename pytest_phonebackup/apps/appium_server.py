@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import InfrastructureError
-from ..nodetools import node_tool, project_tools_dir
+from ..nodetools import node_tool, tools_dir
 from ..phone.adb import adb_path, adb_server_port
 from ..phonelike import PhoneLike
 
@@ -47,7 +47,7 @@ def android_home(folder: str | Path | None = None) -> Path:
         existing = os.environ.get(env)
         if existing and (Path(existing) / "platform-tools" / "adb").exists():
             return Path(existing)
-    root = Path(folder) if folder else project_tools_dir() / "android-sdk"
+    root = Path(folder) if folder else tools_dir() / "android-sdk"
     tools = root / "platform-tools"
     tools.mkdir(parents=True, exist_ok=True)
     link = tools / "adb"
@@ -88,7 +88,7 @@ class AppiumServer:
         self.url = url.rstrip("/") if url else ""
         self.external = bool(url)
         self.log_path = Path(log_path) if log_path else None
-        self.appium_home = Path(appium_home) if appium_home else project_tools_dir()
+        self.appium_home = Path(appium_home) if appium_home else tools_dir()
         self.process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
 

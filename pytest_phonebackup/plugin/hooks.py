@@ -5,6 +5,7 @@ that releases phones of an interrupted session. Settings and provisioners do the
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,8 +13,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ..apps.appium_server import AppiumService
-from ..provision import Provisioner
-from ..settings import SETTINGS, PhoneSettings, resolve
+from ..errors import PhoneError
+from ..provision import Provisioner, provisioner_for
+from ..settings import SETTINGS, PhoneSettings, emulator_as_switch, resolve
 
 if TYPE_CHECKING:
     from _pytest.terminal import TerminalReporter
@@ -24,15 +26,22 @@ REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
 USED_KEY = pytest.StashKey[list[str]]()
 APPIUM_KEY = pytest.StashKey[AppiumService]()  # the session's Appium server, started on first use
 NO_PHONE = ("this test needs a phone: pass --phone-emulator (the embedded virtual phone), "
-            "--phone-emulator=avd:NAME (an Android SDK emulator) or --phone-serial SERIAL (an attached phone)")
+            "--phone-avd NAME (an Android SDK emulator) or --phone-serial SERIAL (an attached phone)")
+
+METAVARS = {"avd": "NAME", "api": "LEVEL", "storage": "SIZE", "boot_timeout": "DURATION", "snapshot": "NAME",
+            "artifacts": "WHEN", "output": "DIR", "backup_app": "NAME_OR_PATH", "media_profile": "PROFILES",
+            "seed": "N", "missing": "error|skip"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("phonebackup", "phones for backup tests (pytest-phonebackup)")
     for setting in SETTINGS:
-        help_text = f"{setting.help} [env {setting.env}, ini {setting.ini}]"
+        has_default = setting.default not in (None, ()) and setting.default is not False
+        default = f"; default {setting.default}" if has_default else ""
+        help_text = f"{setting.help} [env {setting.env}, ini {setting.ini}{default}]"
         if setting.name == "emulator":
-            group.addoption(setting.option, nargs="?", const="virtual", default=None, metavar="SPEC",
+            # `=SPEC` only: pytest_load_initial_conftests below keeps a bare switch off the next argument
+            group.addoption(setting.option, nargs="?", const="virtual", default=None, metavar="avd:NAME",
                             dest="phone_emulator", help=help_text)
         elif setting.name == "serial":
             group.addoption(setting.option, action="append", default=None, metavar="SERIAL",
@@ -40,11 +49,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         elif setting.flag:
             group.addoption(setting.option, action="store_true", default=None, dest=setting.ini, help=help_text)
         else:
-            group.addoption(setting.option, default=None, dest=setting.ini, help=help_text)
+            group.addoption(setting.option, default=None, dest=setting.ini, help=help_text,
+                            metavar=METAVARS.get(setting.name, "VALUE"))
         parser.addini(setting.ini, setting.help, default=None)
     group.addoption("--appium-url", default=None, metavar="URL", dest="appium_url",
                     help="use this Appium server (device farm, Selenium Grid) for UI-driven apps instead of "
                          "starting one for the session [env PHONEBACKUP_APPIUM_URL]")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """Make `--phone-emulator` a switch before pytest reads its arguments for good."""
+    switched = emulator_as_switch(args)
+    if switched == args:
+        return
+    args[:] = switched
+    confcutdir = early_config.known_args_namespace.confcutdir
+    early_config.known_args_namespace = parser.parse_known_args(args, namespace=copy.copy(early_config.option))
+    early_config.known_args_namespace.confcutdir = confcutdir  # initial conftests now see the test paths
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,6 +88,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[PROVISIONER_KEY] = None
     config.stash[REPORTS_KEY] = {}
     config.stash[USED_KEY] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Check the phones asked for (attached serials, the AVD and its SDK) before any test starts one."""
+    if hasattr(session.config, "workerinput"):
+        return  # xdist workers: the controller has checked
+    provisioner = provisioner_for(session.config.stash[SETTINGS_KEY])
+    if provisioner is None:
+        return
+    try:
+        provisioner.check()
+    except PhoneError as exc:
+        raise pytest.UsageError(f"pytest-phonebackup: {exc}") from None
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

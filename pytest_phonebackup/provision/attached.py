@@ -45,16 +45,39 @@ class AttachedProvisioner(Provisioner):
         self.phones.append(phone)
         return phone
 
+    def check(self, connect_timeout: float = 5) -> None:
+        """Fail at once, before any test, when a serial is not attached: `adb devices` must list
+        each one; a `host:port` one gets one `adb connect` (disconnected again) within `connect_timeout`."""
+        adb = connect_client()
+        listed = {info.serial: info.state for info in adb.list()}
+        for serial in self.serials:
+            if serial in listed:
+                continue
+            if ":" in serial:
+                self._connect(adb, serial, connect_timeout)
+                try:
+                    adb.disconnect(serial)
+                except AdbError as exc:
+                    log.debug("adb disconnect %s: %s", serial, exc)
+                continue
+            attached = ", ".join(f"{name} ({state})" for name, state in sorted(listed.items())) or "none"
+            raise PhoneError(f"phone {serial} is not attached; `adb devices` lists: {attached}; pass one of "
+                             "those to --phone-serial, or host:port for a phone over the network")
+
+    @staticmethod
+    def _connect(adb: AdbClient, serial: str, timeout: float) -> None:
+        try:
+            answer = adb.connect(serial, timeout=timeout)
+        except AdbError as exc:
+            raise PhoneError(f"`adb connect {serial}` failed: {exc}; is the phone listening "
+                             "(`adb tcpip 5555`) and reachable?") from exc
+        if "connected" not in answer:
+            raise PhoneError(f"`adb connect {serial}` answered {answer.strip()!r}; check the address")
+
     def attach(self, serial: str) -> Phone:
         adb = connect_client()
         if ":" in serial and not self._listed(adb, serial):
-            try:
-                answer = adb.connect(serial, timeout=self.connect_timeout)
-            except AdbError as exc:
-                raise PhoneError(f"`adb connect {serial}` failed: {exc}; is the phone listening "
-                                 "(`adb tcpip 5555`) and reachable?") from exc
-            if "connected" not in answer:
-                raise PhoneError(f"`adb connect {serial}` answered {answer.strip()!r}; check the address")
+            self._connect(adb, serial, self.connect_timeout)
             self._connected.add(serial)
         self._wait_device(adb, serial)
         phone = Phone.attach(serial, adb, allow_wipe=self.allow_wipe)

@@ -5,6 +5,7 @@ the process, then our own process group). Not for the embedded virtual phone (se
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
@@ -37,7 +38,7 @@ def find_sdk(env: dict[str, str] | None = None) -> Path:
     chosen = root or home
     if not chosen:
         raise PhoneError("no Android SDK: set ANDROID_SDK_ROOT (or ANDROID_HOME) to the SDK folder, or use "
-                         "--phone-emulator (bare) for the embedded virtual phone that needs no SDK")
+                         "--phone-emulator alone for the embedded virtual phone that needs no SDK")
     sdk = Path(chosen)
     if not (sdk / "emulator" / "emulator").exists():
         raise PhoneError(f"the Android SDK at {sdk} has no emulator: install it with "
@@ -75,8 +76,10 @@ def find_avd(name: str, home: Path) -> Path:
     if folder is None and (home / f"{name}.avd").is_dir():
         folder = home / f"{name}.avd"
     if folder is None or not folder.is_dir():
-        available = ", ".join(list_avds(home)) or "none"
-        raise PhoneError(f"no AVD named {name!r} in {home}; available: {available}. Create one with "
+        names = list_avds(home)
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise PhoneError(f"no AVD named {name!r} in {home}; {hint}available: {', '.join(names) or 'none'}. Create one with "
                          f"`avdmanager create avd -n {name} --package 'system-images;android-34;google_apis;x86_64'`")
     return folder
 
@@ -215,6 +218,12 @@ class AvdProvisioner(Provisioner):
         if self.accel == "off":
             cmd += ["-accel", "off"]
         return cmd + self.extra_flags
+
+    def check(self) -> None:
+        find_sdk(self.env)
+        find_avd(self.avd, avd_home(self.env))
+        if self.accel != "off":
+            check_kvm(self.kvm_device)
 
     def acquire(self, **options: object) -> Phone:
         if options:

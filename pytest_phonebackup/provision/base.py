@@ -23,6 +23,9 @@ class Provisioner(ABC):
     def acquire(self, **options: Any) -> Phone:
         """A ready phone (options: api, storage, ... as the provisioner supports them)."""
 
+    def check(self) -> None:  # noqa: B027 - a hook: nothing to check by default
+        """Raise PhoneError, in seconds and before any phone starts, when the phones asked for cannot be had."""
+
     def release(self, phone: Phone | None = None) -> None:
         for item in ([phone] if phone is not None else list(reversed(self.phones))):
             if item in self.phones:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ReportError
 from ..files import write_json
-from ..nodetools import node_tool, project_tools_dir
+from ..nodetools import node_tool, tools_dir
 
 INSTALL_HINT = "phonebackup tools install"
 
@@ -27,7 +27,7 @@ def allure_binary() -> Path:
     """The project-local Allure CLI, or a ReportError naming the install command."""
     binary = node_tool("allure")
     if not binary.exists():
-        raise ReportError(f"the Allure command line is not installed in {project_tools_dir()}; "
+        raise ReportError(f"the Allure command line is not installed in {tools_dir()}; "
                           f"run `{INSTALL_HINT}` (needs Node.js and npm), or set PHONEBACKUP_TOOLS to the folder "
                           "where it is installed")
     return binary

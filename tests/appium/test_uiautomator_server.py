@@ -10,10 +10,10 @@ import threading
 
 import pytest
 
-from pytest_phonebackup.nodetools import project_tools_dir
+from pytest_phonebackup.nodetools import tools_dir
 from pytest_phonebackup.virtual.uiautomator import RUNNER, W3C_ELEMENT
 
-APKS = project_tools_dir() / "node_modules" / "appium-uiautomator2-driver" / "node_modules" / \
+APKS = tools_dir() / "node_modules" / "appium-uiautomator2-driver" / "node_modules" / \
     "appium-uiautomator2-server" / "apks"
 INSTRUMENT = f"am instrument -w -e disableAnalytics true {RUNNER}"
 

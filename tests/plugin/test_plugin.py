@@ -289,5 +289,5 @@ def test_installed_plugin_loads_by_its_entry_point_and_shows_its_option_group(py
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(REPO)]))
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--help")
-    result.stdout.fnmatch_lines(["phones for backup tests (pytest-phonebackup):", "*--phone-emulator=[[]SPEC[]]*",
-                                 "*--phone-serial=SERIAL*", "*PHONEBACKUP_BOOT_TIMEOUT*", "*--phone-allow-wipe*"])
+    result.stdout.fnmatch_lines(["phones for backup tests (pytest-phonebackup):", "*--phone-emulator=[[]avd:NAME[]]*",
+                                 "*--phone-serial=SERIAL*", "*PHONEBACKUP_BOOT_TIMEOUT*", "*phone_boot_timeout; default 180*", "*--phone-allow-wipe*"])

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from pytest_phonebackup.nodetools import project_tools_dir
+from pytest_phonebackup.nodetools import tools_dir
 from pytest_phonebackup.virtual import PhoneConfig
 from pytest_phonebackup.virtual.apk import Instrumentation, build_apk, read_apk
 from pytest_phonebackup.virtual.cli import start_phone
@@ -309,7 +309,7 @@ def test_debloat_style_uninstall_for_user_and_install_existing(adb_server, phone
     assert shell(adb_server, phone, f"pm path {name}") == "package:/system/app/Camera2/Camera2.apk\n"
 
 
-APPIUM_APKS = project_tools_dir() / "node_modules" / "appium-uiautomator2-driver" / "node_modules"
+APPIUM_APKS = tools_dir() / "node_modules" / "appium-uiautomator2-driver" / "node_modules"
 
 
 @pytest.mark.skipif(not (APPIUM_APKS / "io.appium.settings").is_dir(),
