@@ -16,7 +16,8 @@ Progress = Callable[[int, int, str], None]  # (bytes done, bytes total, current 
 
 @dataclass(frozen=True)
 class ShellResult:
-    """What a shell command did on the phone."""
+    """What a shell command did on the phone: its exit `status`, `stdout` and `stderr` (text).
+    `str(result)` is its stdout, so `print(phone.shell("ls /sdcard"))` prints the listing."""
 
     status: int
     stdout: str
@@ -24,7 +25,11 @@ class ShellResult:
 
     @property
     def ok(self) -> bool:
+        """True when the command exited with status 0."""
         return self.status == 0
+
+    def __str__(self) -> str:
+        return self.stdout
 
 
 @dataclass(frozen=True)

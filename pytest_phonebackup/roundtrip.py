@@ -39,7 +39,16 @@ class RoundTripResult:
         return self.report.ok
 
     def timing_table(self) -> str:
-        return "  ".join(f"{t.name} {t.seconds:.1f}s" for t in self.timings)
+        """The phases as an aligned table: name, seconds, share of the whole, and their figures."""
+        total = sum(t.seconds for t in self.timings)
+        width = max([len("phase"), len("total")] + [len(t.name) for t in self.timings])
+        lines = [f"{'phase':<{width}}  {'seconds':>8}  {'share':>6}  figures"]
+        for t in self.timings:
+            share = t.seconds / total if total else 0.0
+            figures = ", ".join(f"{key} {value}" for key, value in t.figures.items())
+            lines.append(f"{t.name:<{width}}  {t.seconds:8.1f}  {share:6.0%}  {figures}".rstrip())
+        lines.append(f"{'total':<{width}}  {total:8.1f}  {1 if total else 0:6.0%}")
+        return "\n".join(lines)
 
 
 def files_on(phone: PhoneLike, root: str = SHARED_STORAGE) -> list[str]:
