@@ -1,5 +1,5 @@
 """DeviceFarmer's adbkit (the Node ADB client STF is built on) drives the virtual phone as it drives a
-real Android 14 phone, through the session's adb server: devices, properties, shell, sync (push, pull,
+real Android 14 phone, through the tests' own adb server: devices, properties, shell, sync (push, pull,
 stat, readdir), screencap, framebuffer, logcat and /proc/stat. Where adbkit 3.3.9 itself is wrong
 (stat's `mtime`, the version-2 framebuffer header), the tests pin its wrong answer down to its source."""
 
