@@ -1,5 +1,5 @@
-"""The Node tools the plugin runs (the Allure CLI, Appium 3 with the UiAutomator2 driver): where they are
-installed and how to install the pinned versions. Not for adb (see `phone/adb.py`).
+"""The Node tools the plugin runs (the Allure CLI, Appium 3 with the UiAutomator2 driver, the adbkit ADB
+client): where they are installed and how to install the pinned versions. Not for adb (see `phone/adb.py`).
 
 Like Playwright's browsers, they live once per user: in the user cache (platformdirs), in a folder named
 after the hash of the lock file, so every project folder shares one install and a new lock gets its own.
@@ -45,10 +45,23 @@ def node_tool(name: str) -> Path:
     return tools_dir() / "node_modules" / ".bin" / name
 
 
+def node_module(name: str) -> Path:
+    """Folder of an npm-installed package (`@devicefarmer/adbkit`) in the tools folder, for `node`
+    scripts that `require` it."""
+    return tools_dir() / "node_modules" / name
+
+
+def pinned_packages() -> list[str]:
+    """The npm packages our package.json pins, by name."""
+    return sorted(json.loads((NODE_PACKAGE_DIR / "package.json").read_text())["dependencies"])
+
+
 def node_tools_installed() -> bool:
-    """True when the tools folder holds exactly the pinned versions (its stamp matches our lock)."""
+    """True when the tools folder holds exactly the pinned versions (its stamp matches our lock) and
+    every pinned package is there."""
     stamp = tools_dir() / STAMP
-    return stamp.exists() and stamp.read_bytes() == LOCK_FILE.read_bytes() and node_tool("allure").exists()
+    return (stamp.exists() and stamp.read_bytes() == LOCK_FILE.read_bytes()
+            and all((node_module(name) / "package.json").exists() for name in pinned_packages()))
 
 
 def _package_count() -> int:
@@ -68,7 +81,7 @@ def _report_progress(modules: Path, total: int, done: threading.Event) -> None:
 
 
 def install_node_tools(force: bool = False, quiet: bool = False) -> Path:
-    """Install the pinned Node tools (Allure CLI, Appium 3 + UiAutomator2 driver) with `npm ci` into
+    """Install the pinned Node tools (Allure CLI, Appium 3 + UiAutomator2 driver, adbkit) with `npm ci` into
     the tools folder, showing progress. Nothing to do when the same lock is already installed; two
     processes installing at once wait for each other."""
     target = tools_dir()
@@ -86,7 +99,7 @@ def install_node_tools(force: bool = False, quiet: bool = False) -> Path:
             shutil.copyfile(NODE_PACKAGE_DIR / name, target / name)
         total = _package_count()
         if not quiet:
-            print(f"installing the Allure CLI and Appium ({total} npm packages) into {target} ...",
+            print(f"installing the Allure CLI, Appium and adbkit ({total} npm packages) into {target} ...",
                   file=sys.stderr, flush=True)
         done = threading.Event()
         progress = threading.Thread(target=_report_progress, args=(target / "node_modules", total, done),
@@ -103,9 +116,9 @@ def install_node_tools(force: bool = False, quiet: bool = False) -> Path:
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    tools = subparsers.add_parser("tools", help="install the Node tools (Allure CLI, Appium) into the user cache")
+    tools = subparsers.add_parser("tools", help="install the Node tools (Allure CLI, Appium, adbkit) into the user cache")
     sub = tools.add_subparsers(dest="tools_command", metavar="ACTION")
-    install = sub.add_parser("install", help="npm ci the pinned Allure CLI and Appium into the user cache "
+    install = sub.add_parser("install", help="npm ci the pinned Allure CLI, Appium and adbkit into the user cache "
                                              "(or $PHONEBACKUP_TOOLS), once for every project")
     install.add_argument("--force", action="store_true", help="reinstall even if the same versions are there")
     install.set_defaults(func=lambda args: _install_command(args.force))
@@ -120,5 +133,6 @@ def _where_command() -> int:
 
 def _install_command(force: bool) -> int:
     target = install_node_tools(force=force)
-    print(f"Node tools ready in {target}: {node_tool('allure')}, {node_tool('appium')}")
+    print(f"Node tools ready in {target}: {node_tool('allure')}, {node_tool('appium')}, "
+          f"{node_module('@devicefarmer/adbkit')}")
     return 0

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import adbutils
 import pytest
 
 from pytest_phonebackup.phone.adb import adb_path
@@ -44,6 +45,17 @@ class AdbServer:
             raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout.decode(errors='replace')}"
                                  f"{proc.stderr.decode(errors='replace')}")
         return proc
+
+    def service(self, serial: str, name: str) -> bytes:
+        """Open a device service (`framebuffer:`, `abb_exec:...`) through this server, as
+        host:transport:<serial> then the service; everything it sends until it closes."""
+        conn = adbutils.AdbClient(port=self.port).device(serial).open_transport()
+        try:
+            conn.send_command(name)
+            conn.check_okay()
+            return conn.read_until_close(encoding=None)
+        finally:
+            conn.close()
 
     def devices(self) -> dict[str, str]:
         out = self.run("devices").stdout.decode()

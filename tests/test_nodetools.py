@@ -1,4 +1,6 @@
-"""The Node tools live once per user, keyed by the lock file's hash, and install with progress. The
+"""The Node tools (the Allure CLI, Appium with its UiAutomator2 driver, adbkit) are pinned, live once per
+user, keyed by the lock file's hash, and install with progress; a folder counts as ready only when the
+installed lock is ours and every pinned package is there. The
 install runs the real `npm ci` on a small packed local package that stands in for the shipped lock
 (its `allure` command is a shell script), so the test needs no registry."""
 
@@ -13,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from pytest_phonebackup import nodetools
+from pytest_phonebackup.nodetools import NODE_PACKAGE_DIR, node_module, node_tools_installed, pinned_packages
 
-pytestmark = pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
+NO_NPM = pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
 
 
 def _npm(*args: str, cwd: Path) -> None:
@@ -45,6 +48,7 @@ def small_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return package / "package-lock.json"
 
 
+@NO_NPM
 def test_the_tools_folder_is_the_user_cache_named_by_the_lock_hash(small_lock, tmp_path, monkeypatch):
     digest = hashlib.sha256(small_lock.read_bytes()).hexdigest()[:12]
     expected = tmp_path / "cache" / "pytest-phonebackup" / "node" / digest
@@ -56,11 +60,12 @@ def test_the_tools_folder_is_the_user_cache_named_by_the_lock_hash(small_lock, t
     assert nodetools.tools_dir() == tmp_path / "mine"
 
 
+@NO_NPM
 def test_install_runs_once_per_lock_and_shows_progress(small_lock, monkeypatch, capsys):
     monkeypatch.setattr(nodetools, "PROGRESS_EVERY", 0.01)
     target = nodetools.install_node_tools()
     err = capsys.readouterr().err
-    assert f"installing the Allure CLI and Appium (1 npm packages) into {target} ..." in err
+    assert f"installing the Allure CLI, Appium and adbkit (1 npm packages) into {target} ..." in err
     assert "  installing Node tools: " in err and "/1 packages" in err
     assert nodetools.node_tools_installed()
     assert (target / "node_modules" / ".bin" / "allure").exists()
@@ -74,3 +79,27 @@ def test_install_runs_once_per_lock_and_shows_progress(small_lock, monkeypatch, 
                                                          '"version": "1.0.1",\n  "lockfileVersion"'))
     assert not nodetools.node_tools_installed()  # a new lock is a new folder, installed again
     assert nodetools.tools_dir() != target
+
+
+def test_the_pinned_tools_include_adbkit_at_a_fixed_version():
+    package = json.loads((NODE_PACKAGE_DIR / "package.json").read_text())
+    assert package["dependencies"]["@devicefarmer/adbkit"] == "3.3.9"
+    assert pinned_packages() == ["@devicefarmer/adbkit", "allure", "appium", "appium-uiautomator2-driver"]
+    lock = json.loads((NODE_PACKAGE_DIR / "package-lock.json").read_text())  # `npm ci` needs it in the lock
+    assert lock["packages"][""]["dependencies"] == package["dependencies"]
+    assert lock["packages"]["node_modules/@devicefarmer/adbkit"]["version"] == "3.3.9"
+
+
+def test_a_tools_folder_without_adbkit_is_not_ready(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PHONEBACKUP_TOOLS", str(tmp_path))
+    shutil.copyfile(NODE_PACKAGE_DIR / "package-lock.json", tmp_path / ".installed-lock.json")
+    for name in ("allure", "appium", "appium-uiautomator2-driver"):
+        (tmp_path / "node_modules" / name).mkdir(parents=True)
+        (tmp_path / "node_modules" / name / "package.json").write_text("{}")
+    assert not node_tools_installed()
+    node_module("@devicefarmer/adbkit").mkdir(parents=True)
+    (node_module("@devicefarmer/adbkit") / "package.json").write_text("{}")
+    assert node_module("@devicefarmer/adbkit") == tmp_path / "node_modules" / "@devicefarmer" / "adbkit"
+    assert node_tools_installed()
+    (tmp_path / ".installed-lock.json").write_text("{}")  # another lock: reinstall
+    assert not node_tools_installed()

@@ -39,6 +39,9 @@ DEVICE_SYMLINKS = {
 }
 DEVICE_FOLDERS = ("/data/local/tmp", "/data/system", "/system/bin", "/system/etc", "/vendor",
                   "/proc", "/dev", "/mnt/user/0", "/storage/self", "/acct", "/cache", "/config")
+# rootdir/init.rc (post-fs-data): `chmod 0771 /data`, `mkdir /data/local 0751 root root`,
+# `mkdir /data/local/tmp 0771 shell shell`
+DEVICE_FOLDER_MODES = {"/data": 0o771, "/data/local": 0o751, "/data/local/tmp": 0o771}
 MAX_SYMLINK_HOPS = 40  # Linux's MAXSYMLINKS
 
 
@@ -93,6 +96,8 @@ class Storage:
     def _lay_out(self) -> None:
         for folder in DEVICE_FOLDERS + (EXTERNAL_STORAGE,):
             os.makedirs(self.root + folder, exist_ok=True)
+        for folder, mode in DEVICE_FOLDER_MODES.items():
+            os.chmod(self.root + folder, mode)
         for folder in STANDARD_FOLDERS:
             os.makedirs(self.root + EXTERNAL_STORAGE + "/" + folder, exist_ok=True)
         for link, target in DEVICE_SYMLINKS.items():

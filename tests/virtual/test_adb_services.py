@@ -8,7 +8,6 @@ import socketserver
 import threading
 import time
 
-import adbutils
 import pytest
 from rawadb import free_console_port
 
@@ -91,14 +90,7 @@ def test_forward_to_a_port_nobody_serves_is_closed(adb):
 
 
 def test_abb_exec_runs_cmd_with_nul_separated_arguments(adb_server, adb, phone):
-    device = adbutils.AdbClient(port=adb_server.port).device(phone.serial)
-    conn = device.open_transport()  # host:transport:<serial>, then a device service
-    try:
-        conn.send_command("abb_exec:package\0list\0packages")
-        conn.check_okay()
-        out = conn.read_until_close(encoding=None)
-    finally:
-        conn.close()
+    out = adb_server.service(phone.serial, "abb_exec:package\0list\0packages")
     assert out == adb("shell", "cmd package list packages").stdout
     assert b"package:android\n" in out
 

@@ -135,6 +135,25 @@ def test_adbutils_sync_stat_and_list(adb_server, phone):
     assert sync.read_bytes("/sdcard/Documents/note.txt") == b"hello"
 
 
+def test_data_folders_have_the_modes_init_rc_gives_them(adb_server, phone, adb):
+    # rootdir/init.rc: `chmod 0771 /data`, `mkdir /data/local 0751 root root`,
+    # `mkdir /data/local/tmp 0771 shell shell` -- whatever the host's umask
+    sync = adbutils.AdbClient(port=adb_server.port).device(phone.serial).sync
+    assert {path: sync.stat(path).mode for path in ("/data", "/data/local", "/data/local/tmp")} == {
+        "/data": 0o40771, "/data/local": 0o40751, "/data/local/tmp": 0o40771}
+    assert adb("shell", "stat -c '%A %n' /data/local/tmp").stdout == b"drwxrwx--x /data/local/tmp\n"
+
+
+def test_push_copies_the_owners_permission_bits_to_group_and_other(adb, tmp_path):
+    # daemon/file_sync_service.cpp do_send: "Copy user permission bits to group and other"
+    for mode, expected in ((0o640, "666"), (0o700, "777"), (0o444, "444")):
+        local = tmp_path / f"m{mode:o}"
+        local.write_bytes(b"x")
+        local.chmod(mode)
+        adb("push", str(local), f"/data/local/tmp/m{mode:o}")
+        assert adb("shell", f"stat -c %a /data/local/tmp/m{mode:o}").stdout.decode().strip() == expected
+
+
 def test_pull_of_a_missing_file_fails_as_on_a_phone(adb):
     proc = adb("pull", "/sdcard/nope.jpg", os.devnull, check=False)
     assert proc.returncode != 0

@@ -8,7 +8,6 @@ import io
 import struct
 import xml.etree.ElementTree as ET
 
-import adbutils
 import pytest
 from PIL import Image
 
@@ -145,14 +144,7 @@ FBINFO_FIELDS = ("version", "bpp", "colorSpace", "size", "width", "height", "red
 
 def framebuffer(adb_server, phone) -> tuple[dict[str, int], bytes]:
     """OPEN `framebuffer:` on the phone through the adb server; the header as a dict, and the pixels."""
-    device = adbutils.AdbClient(port=adb_server.port).device(phone.serial)
-    conn = device.open_transport()
-    try:
-        conn.send_command("framebuffer:")
-        conn.check_okay()
-        data = conn.read_until_close(encoding=None)
-    finally:
-        conn.close()
+    data = adb_server.service(phone.serial, "framebuffer:")
     header = dict(zip(FBINFO_FIELDS, struct.unpack_from("<14I", data), strict=True))
     return header, data[14 * 4:]
 
