@@ -13,6 +13,7 @@ import zipfile
 from datetime import datetime
 
 from .androidtool import phone_of
+from .permissions import app_user
 from .shell.api import Context, applet
 from .shell.streams import BytesOutput, EmptyInput
 
@@ -66,7 +67,8 @@ def run_as(ctx: Context, argv: list[str]) -> int:
         return 1
     if ctx.shell is None:
         return 1
-    return int(ctx.shell.run_argv(command or ["sh"], ctx.stdin, ctx.stdout, ctx.stderr, cwd=pkg.data_dir))
+    return int(ctx.shell.run_argv(command or ["sh"], ctx.stdin, ctx.stdout, ctx.stderr, cwd=pkg.data_dir,
+                                  user=app_user(pkg.uid)))
 
 
 # -- app_process ------------------------------------------------------------------------------
