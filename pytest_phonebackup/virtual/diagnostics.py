@@ -151,8 +151,9 @@ def bugreportz(ctx: Context, argv: list[str]) -> int:
         ctx.out(buffer.getvalue())
         return 0
     try:
-        ctx.storage.makedirs(BUGREPORT_DIR)
-        ctx.storage.write_bytes(path, buffer.getvalue())
+        storage = phone_of(ctx).storage  # dumpstate writes as root, into the shell's own folder
+        storage.makedirs(BUGREPORT_DIR)
+        storage.write_bytes(path, buffer.getvalue())
     except OSError as exc:
         ctx.out(f"FAIL:Could not write {path}: {exc.strerror}\n")
         return 1

@@ -343,8 +343,29 @@ class UserStorage:
         self._storage.rmdir(path, cwd)
 
     def remove_tree(self, path: str, cwd: str = "/") -> None:
-        self._removing(path, cwd)
-        self._storage.remove_tree(path, cwd)
+        """rm -rf, depth first and checked entry by entry, as the kernel checks each unlink: what
+        this user may remove goes; the refusal raised at the end is the operand's own if it has one
+        (the last one toybox prints), else the first one below it."""
+        device = self._entry(path, cwd)
+        if not statmod.S_ISDIR(self._storage.lstat(device).st_mode):
+            self.unlink(device)
+            return
+        first: OSError | None = None
+        try:
+            children = [entry.name for entry in self.listdir(device, by_name=False)]
+        except OSError as exc:
+            first, children = exc, []
+        for name in children:
+            try:
+                self.remove_tree(posixpath.join(device, name))
+            except OSError as exc:
+                first = first or exc
+        try:
+            self.rmdir(device)
+        except OSError as exc:
+            first = exc if first is None or exc.errno != errno.ENOTEMPTY else first
+        if first is not None:
+            raise first
 
     def rename(self, src: str, dst: str, cwd: str = "/") -> None:
         self._removing(src, cwd)
