@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from pytest_phonebackup.virtual import VirtualPhone
+from pytest_phonebackup.virtual.apk import build_apk
 
 TOYBOX = "/usr/bin/toybox"
 
@@ -98,6 +99,23 @@ def test_shared_storage_shows_mediaproviders_owners(adb_server, phone):
         assert re.match(r"drwxrws--- \d+ u0_a94 +media_rw .* /sdcard/DCIM$", lines[2]), listing
     finally:
         shell(adb_server, phone, "rm -f /sdcard/DCIM/perm.jpg")
+
+
+def test_run_as_works_as_the_app_in_its_own_data_only(adb_server, phone, tmp_path):
+    apk = tmp_path / "debug.apk"
+    apk.write_bytes(build_apk("com.example.permsdebug", debuggable=True))
+    adb_server.run("install", str(apk), serial=phone.serial)
+    uid = phone.system.packages.get("com.example.permsdebug").uid
+    app = f"u0_a{uid - 10000}"
+    run = "run-as com.example.permsdebug"
+    assert out(adb_server, phone, f"{run} id -u") == f"{uid}\n"
+    assert out(adb_server, phone, f"{run} sh -c 'echo kept > cache/f && cat cache/f'") == "kept\n"
+    assert re.match(rf"-\S+ 1 {app} +{app} +5 ", out(adb_server, phone, f"{run} ls -l cache/f"))
+    # the shell itself cannot look in, nor can the app look into another app's data
+    assert out(adb_server, phone, "cat /data/data/com.example.permsdebug/cache/f") == (
+        "cat: /data/data/com.example.permsdebug/cache/f: Permission denied\n")
+    assert out(adb_server, phone, f"{run} ls /data/data/com.android.camera2") == (
+        "ls: /data/data/com.android.camera2: Permission denied\n")
 
 
 def test_root_lifts_the_restrictions_and_unroot_restores_them(adb_server, phone, as_root):
