@@ -14,9 +14,9 @@ import shutil
 import threading
 import time
 import zlib
-from xml.sax.saxutils import quoteattr
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 from .androidtool import phone_of
 from .apk import ApkError, ApkInfo, Instrumentation, build_apk, read_apk
