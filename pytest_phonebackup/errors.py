@@ -39,7 +39,7 @@ class ShellCommandError(PhoneError):
 
 
 class ScenarioError(PhoneBackupError):
-    """A scenario, profile or policy file is invalid. The message names file and line."""
+    """A scenario, profile or policy file is invalid. The message names file, line and column."""
 
 
 class SafetyError(PhoneBackupError):

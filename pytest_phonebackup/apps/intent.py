@@ -310,7 +310,7 @@ def _step(data: Any, what: str) -> Step:
 
 
 def load_intent_app(name: str, policy: Policy, data: LocatedDict, path: Path) -> IntentApp:
-    """Build an IntentApp from a `kind: intent` scenario (errors name file and line)."""
+    """Build an IntentApp from a `kind: intent` scenario (errors name file, line and column)."""
     error = unknown_key(data, sorted(TOP_KEYS), str(path))
     if error:
         raise error

@@ -1,7 +1,7 @@
 """Profiles -> MediaSpecs: what to make, where it goes on the phone and what it must be.
 
 A profile is a YAML file (built-ins ship in `media/profiles/`, users pass their own by path); it is
-validated with errors naming file and line. Not for writing files (make.py) or reading them (probe.py).
+validated with errors naming file, line and column. Not for writing files (make.py) or reading them (probe.py).
 """
 
 from __future__ import annotations
