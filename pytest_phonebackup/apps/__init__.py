@@ -58,7 +58,7 @@ def load_app(name_or_path: str | Path, *, appium: AppiumService | None = None) -
         raise ScenarioError(f"{where(data, 'policy', value=True)}: policy is a mapping with limits: and preserves:")
     policy = Policy.from_dict(data.get("policy") or {})
     if kind == "command":
-        from .command import CommandApp
+        from .command import CommandApp, check_template
 
         error = unknown_key(data, COMMAND_KEYS, str(path))
         if error:
@@ -66,6 +66,9 @@ def load_app(name_or_path: str | Path, *, appium: AppiumService | None = None) -
         for key in ("backup", "restore"):
             if not isinstance(data.get(key), str):
                 raise ScenarioError(f"{where(data, key) or path}: `{key}:` must be a command line")
+        for key in ("prepare", "backup", "restore"):
+            if isinstance(data.get(key), str):
+                check_template(data[key], f"{where(data, key, value=True)}: {key}")
         timeout = data.get("timeout", 600)
         if not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ScenarioError(f"{where(data, 'timeout')}: timeout must be a positive number of seconds")

@@ -7,6 +7,7 @@ which covers what collection cannot see (`phone_missing`).
 from __future__ import annotations
 
 import inspect
+import os
 
 import pytest
 
@@ -51,8 +52,9 @@ def _named(settings: PhoneSettings, items: list[pytest.Item]) -> list[Named]:
         named.append(Named("profile", profile, settings.sources.get("media_profile", "--phone-media-profile")))
     for item in items:
         for marker in item.iter_markers("backup_app"):
-            if marker.args and isinstance(marker.args[0], str):
-                named.append(Named("app", marker.args[0], _marker_origin(item, marker.args[0])))
+            if marker.args and isinstance(marker.args[0], (str, os.PathLike)):
+                name = os.fspath(marker.args[0])
+                named.append(Named("app", str(name), _marker_origin(item, str(name))))
     return named
 
 
@@ -73,15 +75,15 @@ def _marker_origin(item: pytest.Item, name: str) -> str:
 
 def missing_message(need_phone: list[str], need_app: list[str]) -> str:
     """One line: how many tests need what, the first of them, and the option that provides it."""
-    problems = []
+    parts = []
     if need_phone:
-        problems.append(f"{_tests_need(need_phone)} a phone and none is configured (first: {need_phone[0]}): "
+        parts.append(f"{_tests_need(need_phone)} a phone and none is configured (first: {need_phone[0]}): "
                         "pass --phone-emulator (the embedded virtual phone), --phone-emulator=avd:NAME or "
                         "--phone-serial SERIAL (an attached phone)")
     if need_app:
-        problems.append(f"{_tests_need(need_app)} a backup app and none is configured (first: {need_app[0]}): "
+        parts.append(f"{_tests_need(need_app)} a backup app and none is configured (first: {need_app[0]}): "
                         "pass --phone-backup-app NAME_OR_PATH (a scenario name, e.g. adb-mirror, or a YAML file)")
-    return "pytest-phonebackup: " + "; ".join(problems) + "; " + SKIP_INSTEAD
+    return "pytest-phonebackup: " + "; ".join(parts) + "; " + SKIP_INSTEAD
 
 
 def _tests_need(nodeids: list[str]) -> str:

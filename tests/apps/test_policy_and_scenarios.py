@@ -73,7 +73,7 @@ def test_builtin_adb_mirror_scenario_loads_as_a_command_app():
 def test_scenario_errors_name_file_line_and_column(tmp_path: Path):
     bad = tmp_path / "tool.yaml"
     bad.write_text("name: t\nkind: command\nbackup: x {serail}\nrestore: y\n")
-    with pytest.raises(ScenarioError, match=r"unknown placeholder \{serail\}"):
+    with pytest.raises(ScenarioError, match=r"tool.yaml:3:9: backup: unknown placeholder \{serail\}; known: .*; did you mean 'serial'\?$"):
         load_app(bad)
     bad.write_text("name: t\nkind: comand\nbackup: x\nrestore: y\n")
     with pytest.raises(ScenarioError, match=r"tool.yaml:2:7: kind must be one of command, intent, appium, got "
