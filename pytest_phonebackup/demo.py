@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from .files import write_text
+from .startup import Named, one_error, problems
 
 DEMO_FAULTS = ("drop", "truncate", "strip-gps", "recompress")
 
@@ -58,6 +59,12 @@ def run_demo(args: argparse.Namespace) -> int:
     from .nodetools import install_node_tools
     from .reporting.cli import render
 
+    named = [Named("profile", name.strip(), "--profiles") for name in args.profiles.split(",") if name.strip()]
+    found = problems(named)
+    if found:
+        for line in one_error(found).splitlines():
+            print(f"phonebackup demo: {line}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     folder = Path(args.folder).resolve()
     results = folder / "allure-results"

@@ -7,6 +7,8 @@ file) and from findings about the backup app, so reports can tell "the product l
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ class ShellCommandError(PhoneError):
 
 
 class ScenarioError(PhoneBackupError):
-    """A scenario, profile or policy file is invalid. The message names file and line."""
+    """A scenario, profile or policy file is invalid. The message names file, line and column."""
 
 
 class SafetyError(PhoneBackupError):
@@ -95,3 +97,9 @@ class MakeError(PhoneBackupError, ValueError):
 
 class ReportError(PhoneBackupError):
     """The HTML report could not be made; the message says what to do."""
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """' did you mean 'X'?' when `word` is a near miss of one of `choices` (a typo), else ''."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
