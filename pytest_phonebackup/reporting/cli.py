@@ -80,7 +80,7 @@ def render(results: str | Path, out: str | Path, name: str = "Phone backup round
 # The Awesome page loads Google Analytics and has no option to turn it off: a report of phone data
 # opened from disk stays on the machine.
 _ANALYTICS = re.compile(r"<script async src=\"https://www\.googletagmanager\.com/[^\"]*\"></script>\s*"
-                        r"<script>\s*window\.dataLayer[\s\S]*?</script>")
+                        r"<script>\s*window\.dataLayer[\s\S]*?</script>\s*")
 
 
 def without_analytics(page: str) -> str:

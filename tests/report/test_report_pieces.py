@@ -239,6 +239,23 @@ def test_report_command_says_how_to_get_results_when_there_are_none(tmp_path):
     assert proc.returncode == 2 and "--alluredir=" in proc.stderr
 
 
+def test_report_command_takes_the_results_folder_as_allure_generate_does(tmp_path):
+    proc = _cli(str(tmp_path / "nothing"), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 2 and f"no Allure results in {tmp_path / 'nothing'}" in proc.stderr
+    proc = _cli(str(tmp_path / "one"), "--results", str(tmp_path / "two"))
+    assert proc.returncode == 2 and "two results folders given" in proc.stderr
+
+
+def test_the_analytics_scripts_of_the_report_page_are_taken_out():
+    from pytest_phonebackup.reporting.cli import without_analytics
+
+    page = ('<div id="app"></div>\n    <script async src="https://www.googletagmanager.com/gtag/js?id=G-X"></script>\n'
+            '    <script>\n        window.dataLayer = window.dataLayer || [];\n        gtag(\'js\', new Date());\n'
+            '    </script>\n    <script>d("widgets/nav.json","e30=")</script>')
+    assert without_analytics(page) == '<div id="app"></div>\n    <script>d("widgets/nav.json","e30=")</script>'
+    assert without_analytics("<p>no analytics</p>") == "<p>no analytics</p>"
+
+
 def test_sessions_writing_into_one_results_folder_keep_each_others_environment(tmp_path):
     write_session_files(tmp_path, {"backup apps": "adb-mirror", "media profiles": "smoke, edge"})
     write_session_files(tmp_path, {"backup apps": "cloudphotos", "media profiles": "smoke"})
