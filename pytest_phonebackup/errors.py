@@ -66,11 +66,19 @@ class BackupToolError(PhoneBackupError):
 
 
 class BackupIncomplete(PhoneBackupError):
-    """A backup or restore step did not reach its end. `status` is the app's last status."""
+    """A backup or restore step did not reach its end. `status` is the app's last status; `seeded`,
+    once a round trip knows it, how many items it had seeded (the message then says so)."""
 
     def __init__(self, message: str, status: dict[str, Any] | None = None):
         super().__init__(message)
         self.status = status or {}
+        self.seeded: int | None = None
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.seeded is None:
+            return text
+        return f"{text}. The round trip had seeded {self.seeded} item{'' if self.seeded == 1 else 's'}"
 
 
 class BackupPaused(BackupIncomplete):

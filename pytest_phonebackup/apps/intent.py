@@ -214,7 +214,7 @@ class IntentApp(BackupApp):
                 raise kind(f"{name} failed: {card}" + (f" ({detail})" if detail else ""), status)
             if paused.held(any(re.fullmatch(p, card) for p in step.paused), now, step.paused_after):
                 raise BackupPaused(f"paused: {card} — the app is waiting, not losing data "
-                                   f"({view.get('done', '?')} of {view.get('total', '?')} done); "
+                                   f"(the app shows {view.get('done', '?')} of {view.get('total', '?')} done); "
                                    "restore the condition and run the step again", status)
             if gone.held(not running, now, step.stopped_after):
                 raise BackupStopped(f"{name} stopped: {self.package} is not running and its status is stuck "
