@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_demo_runs_round_trips_and_renders_the_report(tmp_path: Path):
     if not node_tools_installed():
         if os.environ.get("CI"):
-            pytest.fail(f"the Allure CLI is not installed in {project_tools_dir()}: run `phonebackup tools install`")
+            pytest.fail(f"the Allure CLI is not installed in {tools_dir()}: run `phonebackup tools install`")
         pytest.skip("the Allure CLI is not installed: run `phonebackup tools install`")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     env["PHONEBACKUP_TOOLS"] = str(tools_dir())
