@@ -6,7 +6,7 @@ formats and messages follow toybox 0.8.9 (what Android 14 ships). Not for text f
 
 from __future__ import annotations
 
-from . import archives, base, commands, compress, copying, disk, filetype, find, listing, paths, perms
+from . import archives, base, commands, compress, copying, disk, filetype, find, listing, paths, perms, split
 
 #: The modules declaring file applets (for `Applets.collect`).
-MODULES = (base, listing, find, copying, paths, disk, archives, compress, filetype, commands, perms)
+MODULES = (base, listing, find, copying, paths, disk, archives, compress, filetype, commands, perms, split)
