@@ -1,5 +1,5 @@
 """The phone's process table as the shell sees it, and the tools that read or signal it: ps,
-pidof, pgrep, pkill and kill (mksh's builtin on Android). One table serves them all, so a PID
+pidof, pgrep, pkill, killall and kill (mksh's builtin on Android). One table serves them all, so a PID
 ps shows is the PID kill reaches; killing an app's process stops the app as `am force-stop` does.
 Not for starting apps (`activity`).
 """
@@ -296,5 +296,74 @@ def kill(ctx: Context, argv: list[str]) -> int:
         error = "No such process" if row is None else deliver(ctx, row, signal)
         if error:
             ctx.stderr.write(f"{SH}: kill: {text}: {error}\n".encode())
+            status = 1
+    return status
+
+
+# -- killall (toybox's toys/lsb/killall.c) ------------------------------------------------------
+def _toybox_signal_names() -> list[tuple[int, str]]:
+    """toybox's list_signals(): Linux's names, then the real-time ones around SIGRTMIN (34)."""
+    names = [(n, "IO" if n == 29 else name) for n, name, _ in SIGNALS]
+    names += [(n, "RTMIN" + (f"+{n - 34}" if n > 34 else "")) for n in range(34, 50)]
+    names += [(n, "RTMAX" + (f"-{64 - n}" if n < 64 else "")) for n in range(50, 65)]
+    return names
+
+
+def _toybox_signal(text: str) -> int:
+    """toybox's sig_to_num(): a number, or a name with or without SIG; -1 when unknown."""
+    if text.isdigit():
+        return int(text) if int(text) < NSIG else -1
+    name = text.upper().removeprefix("SIG")
+    return next((n for n, known in _toybox_signal_names() if known == name), -1)
+
+
+@applet("killall")
+def killall(ctx: Context, argv: list[str]) -> int:
+    """Signals every process named so; for the shell user, another user's process fails with
+    EPERM ("pid N: Operation not permitted") and the name is reported with its last error."""
+    flags: set[str] = set()
+    names, args = [], argv[1:]
+    signal_text: str | None = None
+    while args:
+        arg = args.pop(0)
+        if arg == "-s":
+            if not args:
+                return ctx.fail('Missing argument to -s (see "killall --help")')
+            signal_text = args.pop(0)
+        elif arg.startswith("-s") and len(arg) > 2:
+            signal_text = arg[2:]
+        elif arg.startswith("-") and len(arg) > 1 and all(c in "ilqvw" for c in arg[1:]):
+            flags.update(arg[1:])
+        else:
+            names.append(arg)  # "?" in the optstring: an unknown -X stays for the signal
+    if "l" in flags:
+        items = [f"{n:2d}) SIG{name:<9}" for n, name in _toybox_signal_names()]
+        for start in range(0, len(items), 5):
+            ctx.out("".join(items[start:start + 5]) + "\n")
+        return 0
+    signal = SIGTERM
+    if signal_text is not None or (names and names[0].startswith("-")):
+        signal = _toybox_signal(signal_text if signal_text is not None else names[0][1:])
+        if signal < 0:
+            return 1 if "q" in flags else ctx.fail("Invalid signal")
+        if signal_text is None:
+            names = names[1:]
+    if not names:
+        return ctx.fail('no name (see "killall --help")')
+    errors = dict.fromkeys(names, "No such process")
+    me = asking_pid(ctx)
+    for row in running(ctx):
+        name = next((n for n in names if n in (row.name, row.name.rsplit("/", 1)[-1])), None)
+        if name is None or row.pid == me:
+            continue
+        errors[name] = deliver(ctx, row, signal) or ""
+        if errors[name] and "q" not in flags:
+            ctx.err(f"pid {row.pid}: {errors[name]}")
+        elif not errors[name] and "v" in flags:
+            ctx.out(f"Killed {name}({row.pid}) with signal {signal}\n")
+    status = 0
+    for name in names:
+        if errors[name]:
+            ctx.err(f"{name}: {errors[name]}")
             status = 1
     return status

@@ -65,6 +65,29 @@ COMMANDS = {
                "expand nope tabs.txt; echo $?", "expand emptydir", "printf 'a\\tb' | expand | od -c",
                "expand - < tabs.txt | head -n 1", "toybox expand -t 1 tabs.txt", "expand -t"],
     "uuidgen": ["uuidgen x", "uuidgen -x", "toybox uuidgen -q"],
+    "mkfifo": ["mkfifo ff && ls -l ff | cut -c1-10", "mkfifo a b && ls -l a b | cut -c1-10 && test -p a && echo pipe",
+               "mkfifo ten", "mkfifo -m 600 f2 && ls -l f2 | cut -c1-10", "mkfifo -m 777 f3 && ls -l f3 | cut -c1-10",
+               "mkfifo", "mkfifo nodir/x", "mkfifo -m 999 x", "mkfifo -Z x", "toybox mkfifo p1 ten; echo $?; test -p p1 && echo made",
+               "mkfifo dir/p; ls dir; ls -l dir | cut -c1-10"],
+    "mknod": ["mknod", "mknod x", "mknod x p && ls -l x | cut -c1-10", "mknod y c", "mknod y c 1", "mknod y q 1 2",
+              "mknod ten p", "mknod y p 1 2 && test -p y && echo pipe", "mknod a b c d e", "toybox mknod x p && test -p x && echo pipe"],
+    "time": ["toybox time true 2>&1 | sed 's/[0-9][0-9]*/N/g'", "toybox time -p true 2>&1 | sed 's/[0-9][0-9]*/N/g'",
+             "toybox time sh -c 'exit 4' 2>/dev/null; echo $?", "toybox time echo hi 2>/dev/null", "toybox time",
+             "toybox time -x", "toybox time nosuch 2>&1 | sed 's/[0-9][0-9]*/N/g'; echo $?",
+             "toybox time -v true 2>&1 | cut -d: -f1", "toybox time -p false 2>/dev/null; echo $?",
+             "{ time true; } 2>&1 | sed 's/[0-9]/N/g'", "{ time echo a | cat; } 2>&1 | sed 's/[0-9]/N/g'",
+             "{ time false; echo $?; } 2>&1 | sed 's/[0-9]/N/g'", "{ time; } 2>&1 | sed 's/[0-9]/N/g'",
+             "{ time nosuch; } 2>&1 | sed 's/[0-9]/N/g'", "{ time -p true; } 2>&1 | sed 's/[0-9]/N/g'",
+             "{ time -p; } 2>&1 | sed 's/[0-9]/N/g'", "{ time -p echo a | cat; } 2>&1 | sed 's/[0-9]/N/g'",
+             "{ time sh -c 'exit 3' 2>/dev/null; echo $?; } 2>&1 | sed 's/[0-9]/N/g'", "{ time ! true; echo $?; } 2>&1 | sed 's/[0-9]/N/g'",
+             "echo time; t=time; echo $t"],
+    "nice": ["nice", "nice echo hi", "nice -n 5 echo five", "nice -n x echo", "nice -n 5", "nice nosuch",
+             "nice -5 echo hi", "nice -n 3 nice", "nice sh -c 'exit 6'; echo $?", "toybox nice -n 19 echo low"],
+    "setsid": ["setsid echo hi", "setsid", "setsid nosuch", "setsid -w sh -c 'exit 3'", "setsid -x echo",
+               "setsid sh -c 'exit 3'", "setsid -c -d echo", "setsid -d echo detached", "toybox setsid -w true; echo $?"],
+    "killall": ["killall nosuchproc", "killall", "killall -l", "killall -x", "killall -9 nosuchproc",
+                "killall -s HUP nosuchproc", "killall -ZZ nosuchproc", "killall -q nosuchproc", "killall -q -ZZ x",
+                "killall -s", "killall -v nosuchproc other", "toybox killall -l | head -n 2"],
 }
 
 CASES = [pytest.param(cmd, id=f"{area}: {cmd}") for area, cmds in COMMANDS.items() for cmd in cmds]
@@ -83,3 +106,22 @@ def test_uuidgen_prints_a_new_random_uuid_each_time(fresh):
     assert UUID4.fullmatch(first.stdout) and UUID4.fullmatch(second.stdout), (first, second)
     assert first.stdout != second.stdout
     assert (first.status, first.stderr) == (0, b"")
+
+
+def test_killall_as_the_shell_user_may_not_signal_system_processes(fresh):
+    got = fresh.phone_run("killall system_server; echo $?; pidof system_server")
+    assert got.stdout == b"1\n560\n"
+    assert got.stderr == b"killall: pid 560: Operation not permitted\nkillall: system_server: Operation not permitted\n"
+
+
+def test_nice_may_not_lower_the_niceness_as_the_shell_user(fresh):
+    # nice.c: nice(2) fails with EPERM without CAP_SYS_NICE -> perror_exit, status 125
+    got = fresh.phone_run("nice -n -5 echo never; echo $?")
+    assert (got.stdout, got.stderr) == (b"125\n", b"nice: Can't set priority: Permission denied\n")
+
+
+def test_mknod_makes_no_device_node_as_the_shell_user(fresh):
+    # mknod(2) of a character or block device needs CAP_MKNOD: EPERM; -m is honoured on Android
+    got = fresh.phone_run("mknod dev c 1 3; echo $?; mknod -m 600 p p && ls -l p | cut -c1-10; ls dev")
+    assert got.stdout == b"1\nprw-------\n"
+    assert got.stderr == b"mknod: dev: Operation not permitted\nls: dev: No such file or directory\n"

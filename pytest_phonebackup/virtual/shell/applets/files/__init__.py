@@ -6,7 +6,21 @@ formats and messages follow toybox 0.8.9 (what Android 14 ships). Not for text f
 
 from __future__ import annotations
 
-from . import archives, base, commands, compress, copying, disk, filetype, find, listing, paths, perms, split
+from . import (
+    archives,
+    base,
+    commands,
+    compress,
+    copying,
+    disk,
+    filetype,
+    find,
+    listing,
+    nodes,
+    paths,
+    perms,
+    split,
+)
 
 #: The modules declaring file applets (for `Applets.collect`).
-MODULES = (base, listing, find, copying, paths, disk, archives, compress, filetype, commands, perms, split)
+MODULES = (base, listing, find, copying, paths, disk, archives, compress, filetype, commands, perms, split, nodes)
