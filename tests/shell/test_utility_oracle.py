@@ -14,6 +14,10 @@ from oracle import DIR, make_trees, oracle_skip_reason
 
 SMALL_TREE: dict[str, object] = {
     "ten": b"0123456789",
+    "photo.bin": bytes(range(256)) + b"tail",
+    "photo.uu": b"junk line\nbegin 600 from-uu.bin\n#86)C\nend\n",
+    "bad.uu": b"begin 644 bad.bin\nMxx\nend\n",
+    "nobegin.uu": b"just text\nbegin\n",
     "lines.txt": b"".join(b"line %d\n" % i for i in range(1, 31)),
     "noeol.txt": b"first\nsecond\nno newline at end",
     "empty": b"",
@@ -65,6 +69,23 @@ COMMANDS = {
                "expand nope tabs.txt; echo $?", "expand emptydir", "printf 'a\\tb' | expand | od -c",
                "expand - < tabs.txt | head -n 1", "toybox expand -t 1 tabs.txt", "expand -t"],
     "uuidgen": ["uuidgen x", "uuidgen -x", "toybox uuidgen -q"],
+    "uuencode": ["uuencode photo.bin photo.bin", "uuencode -m photo.bin p", "uuencode n < ten", "uuencode -m n < empty",
+                 "uuencode empty e", "uuencode", "uuencode a b c", "uuencode nope x", "uuencode -x a",
+                 "toybox uuencode lines.txt l | toybox uudecode -o - | cmp - lines.txt && echo same"],
+    "uudecode": ["uuencode photo.bin out.bin | uudecode && cmp out.bin photo.bin && ls -l out.bin | cut -c1-10",
+                 "uuencode -m photo.bin o64 | uudecode && cmp o64 photo.bin && echo same",
+                 "uuencode ten t | uudecode -o renamed && cat renamed", "uuencode -m ten t | uudecode -o -",
+                 "uudecode photo.uu && cat from-uu.bin && ls -l from-uu.bin | cut -c1-10", "uudecode nobegin.uu",
+                 "uudecode < empty", "uudecode bad.uu; echo $?; od -c bad.bin", "uudecode nope", "uudecode a b",
+                 "uudecode -o", "cp ten t2 && chmod 600 t2 && uuencode ten t2 | uudecode && ls -l t2 | cut -c1-10",
+                 "printf 'begin-base64 644 q\naGVsbG8K\n====\n' | uudecode -o - ", "printf 'begin 644 x\n' | uudecode -o -; echo $?"],
+    "cal": ["cal 2 2024", "cal 9 1752", "cal 2 1900", "cal 2 2100", "cal 12 9999", "cal 2024", "cal 1", "cal 7 7 2023",
+            "cal 13 2024", "cal 0 2024", "cal x", "cal 1 2 3 4", "cal 10000", "cal 30 2 2024", "cal -h 3 2023",
+            "cal | wc -l", "cal -x", "toybox cal 6 2024"],
+    "mountpoint": ["mountpoint", "mountpoint /", "mountpoint /proc", "mountpoint -q /proc; echo $?", "mountpoint nope",
+                   "mountpoint -q nope; echo $?", "mountpoint ten", "mountpoint -q ten; echo $?", "mountpoint .",
+                   "mountpoint dir", "mountpoint -x ten", "mountpoint -d -x /", "mountpoint -x nope", "mountpoint -z /",
+                   "mountpoint /proc/self/..", "toybox mountpoint /proc"],
     "mkfifo": ["mkfifo ff && ls -l ff | cut -c1-10", "mkfifo a b && ls -l a b | cut -c1-10 && test -p a && echo pipe",
                "mkfifo ten", "mkfifo -m 600 f2 && ls -l f2 | cut -c1-10", "mkfifo -m 777 f3 && ls -l f3 | cut -c1-10",
                "mkfifo", "mkfifo nodir/x", "mkfifo -m 999 x", "mkfifo -Z x", "toybox mkfifo p1 ten; echo $?; test -p p1 && echo made",
@@ -125,3 +146,18 @@ def test_mknod_makes_no_device_node_as_the_shell_user(fresh):
     got = fresh.phone_run("mknod dev c 1 3; echo $?; mknod -m 600 p p && ls -l p | cut -c1-10; ls dev")
     assert got.stdout == b"1\nprw-------\n"
     assert got.stderr == b"mknod: dev: Operation not permitted\nls: dev: No such file or directory\n"
+
+
+@pytest.mark.parametrize(("path", "answer"), [
+    ("/data", "/data is a mountpoint"), ("/storage/emulated", "/storage/emulated is a mountpoint"),
+    ("/system", "/system is a mountpoint"), ("/data/local/tmp", "/data/local/tmp is not a mountpoint"),
+    ("/sdcard", "/sdcard: not a directory"),  # a symlink, which mountpoint lstat()s
+])
+def test_mountpoint_knows_the_phone_s_mounts(fresh, path, answer):
+    got = fresh.phone_run(f"mountpoint {path}")
+    assert (got.stdout, got.status) == (f"{answer}\n".encode(), 0 if " is a" in answer else 1)
+
+
+def test_mountpoint_d_prints_the_mount_s_device_number(fresh):
+    got = fresh.phone_run("mountpoint -d /proc; mountpoint -d /data/local/tmp; echo $?")
+    assert got.stdout == b"0:21\n254:32\n1\n"
