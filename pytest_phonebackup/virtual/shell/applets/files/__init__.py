@@ -1,5 +1,6 @@
 """Toybox's file applets on the phone's storage: ls, stat, find, xargs, cp, mv, rm, mkdir, rmdir,
-touch, ln, readlink, realpath, basename, dirname, du, df, dd, tar, and `sh` itself. Output
+touch, ln, readlink, realpath, basename, dirname, du, df, dd, mountpoint, tar, split, install,
+mkfifo, mknod, and `sh` itself. Output
 formats and messages follow toybox 0.8.9 (what Android 14 ships). Not for text filters
 (`..text`) or Android tools; every path goes through `Storage` (never the host's own lookup).
 """
@@ -15,6 +16,7 @@ from . import (
     disk,
     filetype,
     find,
+    install,
     listing,
     nodes,
     paths,
@@ -23,4 +25,5 @@ from . import (
 )
 
 #: The modules declaring file applets (for `Applets.collect`).
-MODULES = (base, listing, find, copying, paths, disk, archives, compress, filetype, commands, perms, split, nodes)
+MODULES = (base, listing, find, copying, paths, disk, archives, compress, filetype, commands, perms, split, nodes,
+           install)
