@@ -1,5 +1,5 @@
 """Toybox's file applets on the phone's storage: ls, stat, find, xargs, cp, mv, rm, mkdir, rmdir,
-touch, ln, readlink, realpath, basename, dirname, du, df, dd, mountpoint, tar, split, install,
+touch, ln, readlink, realpath, basename, dirname, du, df, dd, mountpoint, tar, cpio, split, install,
 mkfifo, mknod, and `sh` itself. Output
 formats and messages follow toybox 0.8.9 (what Android 14 ships). Not for text filters
 (`..text`) or Android tools; every path goes through `Storage` (never the host's own lookup).
@@ -13,6 +13,7 @@ from . import (
     commands,
     compress,
     copying,
+    cpio,
     disk,
     filetype,
     find,
@@ -26,4 +27,4 @@ from . import (
 
 #: The modules declaring file applets (for `Applets.collect`).
 MODULES = (base, listing, find, copying, paths, disk, archives, compress, filetype, commands, perms, split, nodes,
-           install)
+           install, cpio)

@@ -302,6 +302,12 @@ def _mount_of(device: str) -> str:
     return max(targets, key=len)
 
 
+def mount_device(device: str) -> tuple[int, int]:
+    """(major, minor) of the mount a phone path lies on: its files' st_dev on a phone."""
+    mount = _mount_of(device)
+    return _BLOCK.get(mount, (0, _ANONYMOUS.get(mount, 0)))
+
+
 @applet("mountpoint")
 @usage_guard
 def mountpoint(ctx: Context, argv: list[str]) -> int:
@@ -330,10 +336,9 @@ def mountpoint(ctx: Context, argv: list[str]) -> int:
     if not st.S_ISDIR(info.st_mode):
         return not_a("directory")
     device = ctx.storage.resolve(path, ctx.cwd, follow=False).device
-    mount = _mount_of(device)
-    status = 0 if device == mount else 1
+    status = 0 if device == _mount_of(device) else 1
     if "d" in opts:
-        major, minor = _BLOCK.get(mount, (0, _ANONYMOUS.get(mount, 0)))
+        major, minor = mount_device(device)
         ctx.out(f"{major}:{minor}\n")
     elif not quiet:
         ctx.out(f"{path} is {'not ' if status else ''}a mountpoint\n")

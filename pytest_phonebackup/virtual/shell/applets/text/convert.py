@@ -11,7 +11,7 @@ from typing import Any
 
 from ...api import Context, applet
 from ..files.perms import new_mode
-from ..options import Inputs, UsageError, lines, parse
+from ..options import Inputs, UsageError, chunks, lines, parse
 from .base import usage
 
 
@@ -21,11 +21,11 @@ def _convert_newlines(ctx: Context, argv: list[str], convert) -> int:
     status = 0
     for name in argv[1:] or ["-"]:  # dos2unix.c takes no options: "-x" names a file
         if name == "-":
-            ctx.out(convert(ctx.stdin.read()))
+            ctx.out(convert(b"".join(chunks(ctx.stdin))))
             continue
         try:
             with ctx.storage.open_read(name, ctx.cwd) as stream:
-                data = stream.read()
+                data = b"".join(chunks(stream))
         except OSError as exc:
             ctx.err(f"{name}: {exc.strerror}")
             if ctx.storage.exists(name, ctx.cwd):
@@ -205,11 +205,11 @@ def uudecode(ctx: Context, argv: list[str]) -> int:
     if opts.operands:
         try:
             with ctx.storage.open_read(opts.operands[0], ctx.cwd) as stream:
-                text = stream.read()
+                text = b"".join(chunks(stream))
         except OSError as exc:  # xfopen(): "No file NAME"
             return ctx.fail(f"No file {opts.operands[0]}: {exc.strerror}")
     else:
-        text = ctx.stdin.read()
+        text = b"".join(chunks(ctx.stdin))
     # getline() then line[n-1] = 0: the last character goes, newline or not
     rows = [row[:-1] for row in text.splitlines(keepends=True)]
     header = None
