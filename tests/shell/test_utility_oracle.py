@@ -25,6 +25,10 @@ SMALL_TREE: dict[str, object] = {
     "unix.txt": b"one\ntwo\r\nthree",
     "tabs.txt": b"x\ty\tz\n12345678\tq\n\tb\bc\nab\r\tc\n\t\t\n",
     "dir/inner.txt": b"inner\n",
+    "para.txt": (b"The quick brown fox jumps over the lazy dog and keeps running far away from here.\n"
+                 b"  indented line one\n  indented two\n\n\n\tTabbed para here with words words words words words\n"
+                 b"next  para   spaced\n \r x\na\vb\fc\rd e\nh\xc3\xa9llo w\xc3\xb6rld \xc3\xa7\xc3\xa0 va\n"),
+    "mixed.txt": b"h\xc3\xa9llo \xff x \xe2\x82\xac\n\xc3",
     "emptydir": DIR,
 }
 
@@ -101,6 +105,16 @@ COMMANDS = {
              "echo ten | cpio -o > arc && mkdir u && cd u && cpio -i < ../arc && echo new > ten && cpio -iu < ../arc && cat ten",
              "echo ten | cpio -o > arc && mkdir t && cd t && cpio -i < ../arc && ls -l ten | cut -c1-10 && [ ! ten -nt ../ten ] && [ ! ../ten -nt ten ] && echo same-time",
              "head -c 200 lines.txt > part; echo ten | cpio -o | head -c 120 | cpio -t", "toybox cpio -t < empty"],
+    "fmt": ["fmt para.txt", "fmt -w 20 para.txt", "fmt -w 0 para.txt", "fmt -w 1 noeol.txt", "fmt -w -1 para.txt",
+            "fmt -w x para.txt", "fmt nope para.txt", "printf 'a b' | fmt | od -c", "fmt -5 para.txt", "fmt -w 10 para.txt",
+            "printf 'a\\n\\nb\\n' | fmt", "printf 'x\\n' | fmt - lines.txt", "fmt lines.txt noeol.txt", "fmt empty",
+            "fmt emptydir", "toybox fmt -w 30 para.txt"],
+    "iconv": ["iconv mixed.txt | od -c", "iconv -f latin1 -t utf8 mixed.txt | od -c", "iconv -t ascii mixed.txt | od -c",
+              "iconv -c -t ascii mixed.txt | od -c", "iconv -f utf8 -t utf16le mixed.txt | od -c", "iconv -t UTF-16BE para.txt | od -c | tail -n 3",
+              "iconv -t utf-32le ten | od -c", "iconv -f UTF-16LE -t UTF-8 < ten | od -c", "iconv -t ISO-8859-1 -c mixed.txt | od -c",
+              "iconv -t nosuch mixed.txt", "iconv -f ebcdic", "iconv nope ten; echo $?", "iconv -x", "iconv -s -t ascii mixed.txt | od -c",
+              "iconv -f utf8 -t latin1 para.txt | iconv -f latin1 | cmp - para.txt && echo same", "iconv emptydir",
+              "iconv -f US-ASCII -t utf8 mixed.txt | od -c", "toybox iconv -t ascii -c mixed.txt"],
     "install": ["install ten b && ls -l b | cut -c1-10 && cat b", "install -m 644 ten c && ls -l c | cut -c1-10",
                 "install -d e/f/g && ls -ld e/f/g | cut -c1-10", "install -D ten h/i/j && ls -l h/i/j | cut -c1-10",
                 "install ten emptydir && ls -l emptydir/ten | cut -c1-10", "install -t emptydir ten lines.txt && ls emptydir",
