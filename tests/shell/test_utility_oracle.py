@@ -124,6 +124,27 @@ COMMANDS = {
                 "install -d emptydir; echo $?", "install -m u+x ten ux && ls -l ux | cut -c1-10", "install -D ten deep/er/x && cat deep/er/x",
                 "install -D -t made/here ten lines.txt && ls made/here", "install dir x && ls -l x | cut -c1-10", "install -m 700 dir zz", "install -v dir vv", "install -d ten/x",
                 "chmod 600 noeol.txt && install -m g+r noeol.txt gr && ls -l gr | cut -c1-10", "toybox install -m 700 ten tb && ls -l tb | cut -c1-10"],
+    "fallocate": ["fallocate", "fallocate -l 100 f && ls -l f | cut -d' ' -f5", "fallocate -o 10 -l 5 f2 && wc -c < f2",
+                  "fallocate f3", "fallocate -l 1k a b", "fallocate -l x f4", "fallocate -l 0 f5; ls f5",
+                  "fallocate -l 10 nodir/x", "fallocate -l 2k f && wc -c f", "fallocate -l 4 ten && cat ten",
+                  "fallocate -l 2k -o 1 ten && wc -c ten && head -c 10 ten", "toybox fallocate -l 1b t && wc -c t"],
+    "fsync": ["fsync", "fsync -d nope", "fsync ten; echo $?", "fsync . dir ten", "fsync -d ten nope lines.txt; echo $?",
+              "toybox fsync ten"],
+    "flock": ["flock", "flock 3 3<ten; echo $?", "flock -n 9 9<ten; echo $?", "flock -s -u 3 3<ten; echo $?", "flock 1 2",
+              "flock -x -s 0; echo $?", "flock -z 0", "toybox flock -n 0; echo $?"],
+    "clear": ["clear | od -c", "clear x | od -c", "toybox clear | od -c"],
+    "getconf": ["getconf ARG_MAX", "getconf PAGESIZE", "getconf PAGE_SIZE", "getconf CLK_TCK", "getconf LONG_BIT",
+                "getconf INT_MAX", "getconf CHAR_BIT", "getconf ULONG_MAX", "getconf PATH_MAX /", "getconf NAME_MAX .",
+                "getconf NAME_MAX", "getconf PATH_MAX", "getconf ARG_MAX /", "getconf NOPE", "getconf a b c",
+                "getconf -x", "getconf PIPE_BUF dir", "toybox getconf SSIZE_MAX"],
+    "chattr": ["chattr", "chattr ten", "chattr +d", "chattr -d nope", "chattr =d +i ten", "chattr +d -d ten",
+               "chattr +q ten", "chattr -v x ten", "toybox chattr -R"],
+    "ionice": ["ionice", "ionice -c 4 echo", "ionice -n 8 echo", "ionice -c 2 -n 7 echo best-effort",
+               "ionice -c 3 echo idle", "ionice -x", "ionice -c x echo", "ionice -p 999999", "ionice -t -c 2 nosuch"],
+    "renice": ["renice", "renice 5", "renice -n 1 -p 999999", "renice -n 1 -u nosuchuser", "renice -n x 1", "renice -x",
+               "renice -n 1 abc"],
+    "taskset": ["taskset", "taskset 1", "taskset -p 999999", "taskset -p abc", "taskset zz echo", "taskset -x",
+                "taskset 1 nosuch"],
     "mkfifo": ["mkfifo ff && ls -l ff | cut -c1-10", "mkfifo a b && ls -l a b | cut -c1-10 && test -p a && echo pipe",
                "mkfifo ten", "mkfifo -m 600 f2 && ls -l f2 | cut -c1-10", "mkfifo -m 777 f3 && ls -l f3 | cut -c1-10",
                "mkfifo", "mkfifo nodir/x", "mkfifo -m 999 x", "mkfifo -Z x", "toybox mkfifo p1 ten; echo $?; test -p p1 && echo made",
@@ -199,3 +220,43 @@ def test_mountpoint_knows_the_phone_s_mounts(fresh, path, answer):
 def test_mountpoint_d_prints_the_mount_s_device_number(fresh):
     got = fresh.phone_run("mountpoint -d /proc; mountpoint -d /data/local/tmp; echo $?")
     assert got.stdout == b"0:21\n254:32\n1\n"
+
+
+def test_scheduling_the_shell_s_own_processes_works_but_not_others(fresh):
+    got = fresh.phone_run("renice -n 2 -p $$; echo $?; renice -n 1 -p 560; echo $?; ionice -p $$; "
+                          "ionice -c 3 -p $$; echo $?; ionice -c 2 -p 560; echo $?; ionice -c 1 echo rt; echo $?")
+    assert got.stdout == b"0\n1\nunknown: prio 0\n0\n1\n1\n"
+    assert got.stderr == (b"renice: setpriority 560: Operation not permitted\nionice: set: Operation not permitted\n"
+                          b"ionice: set: Operation not permitted\n")
+
+
+def test_taskset_shows_every_cpu_of_the_phone_and_may_not_move_system_server(fresh):
+    cpus = int(fresh.phone_run("nproc").stdout)
+    mask = f"{(1 << cpus) - 1:x}".encode()
+    got = fresh.phone_run("taskset -p $$ | cut -d: -f2; taskset -p 1 560; echo $?; taskset 1 echo ran")
+    assert got.stdout == b" " + mask + b"\npid 560's current affinity mask: " + mask + b"\n1\nran\n"
+    assert got.stderr == b"taskset: failed to set pid 560's affinity: Operation not permitted\n"
+
+
+def test_chattr_as_the_shell_user(fresh):
+    # FUSE storage answers FS_IOC_GETFLAGS with ENOTTY; immutable needs CAP_LINUX_IMMUTABLE
+    got = fresh.phone_run("echo x > /sdcard/cflag.txt; chattr +d /sdcard/cflag.txt; chattr +i ten; chattr +d ten; echo $?")
+    assert got.stdout == b"0\n"
+    assert got.stderr == (b"chattr: read flags of '/sdcard/cflag.txt': Inappropriate ioctl for device\n"
+                          b"chattr: ten: setting flags to =ie failed: Operation not permitted\n")
+
+
+def test_stty_finds_no_terminal_and_more_copies_its_files(fresh):
+    got = fresh.phone_run("stty; echo $?; stty -a < ten; stty -F nope; more ten nope; echo; toybox more < ten")
+    assert got.stdout == b"1\n0123456789\n0123456789"
+    assert got.stderr == (b"stty: tcgetattr standard input: Inappropriate ioctl for device\n"
+                          b"stty: tcgetattr standard input: Inappropriate ioctl for device\n"
+                          b"stty: nope: No such file or directory\nmore: nope: No such file or directory\n")
+
+
+def test_watch_reruns_its_command_until_stopped(fresh):
+    got = fresh.phone_run("timeout 1.5 watch -n 0.5 -t echo tick; echo $?")
+    ticks = got.stdout.split(b"\x1b[H\x1b[J")
+    assert [t for t in ticks if t][:2] == [b"tick\n", b"tick\n"] and got.stdout.endswith(b"124\n"), got
+    header = fresh.phone_run("timeout 0.3 watch echo hi").stdout
+    assert header.startswith(b"\x1b[H\x1b[JEvery 2s: echo hi") and b"localhost: " in header and header.endswith(b"\n\nhi\n")

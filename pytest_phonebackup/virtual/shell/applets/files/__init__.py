@@ -1,6 +1,6 @@
 """Toybox's file applets on the phone's storage: ls, stat, find, xargs, cp, mv, rm, mkdir, rmdir,
 touch, ln, readlink, realpath, basename, dirname, du, df, dd, mountpoint, tar, cpio, split, install,
-mkfifo, mknod, and `sh` itself. Output
+mkfifo, mknod, fallocate, fsync, flock, chattr and `sh` itself. Output
 formats and messages follow toybox 0.8.9 (what Android 14 ships). Not for text filters
 (`..text`) or Android tools; every path goes through `Storage` (never the host's own lookup).
 """
@@ -22,9 +22,10 @@ from . import (
     nodes,
     paths,
     perms,
+    settle,
     split,
 )
 
 #: The modules declaring file applets (for `Applets.collect`).
 MODULES = (base, listing, find, copying, paths, disk, archives, compress, filetype, commands, perms, split, nodes,
-           install, cpio)
+           install, cpio, settle)
