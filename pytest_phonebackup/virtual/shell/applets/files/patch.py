@@ -43,9 +43,11 @@ class _Patching:
     """One file being patched: what is left to read of it, and the new text (None when the
     output goes nowhere: --dry-run, or a failed hunk discarded it)."""
 
-    def __init__(self, ctx: Context, name: str | None, rows: list[str], dry_run: bool):
+    def __init__(self, ctx: Context, name: str | None, rows: list[str], dry_run: bool,
+                 ends_with_newline: bool = True):
         self.ctx, self.name, self.rows, self.pos = ctx, name, rows, 0
         self.out: list[str] | None = None if dry_run or name is None else []
+        self.ends_with_newline = ends_with_newline
 
     def get_line(self) -> str | None:
         if self.pos >= len(self.rows):
@@ -66,18 +68,17 @@ class _Patching:
         if self.out is None or self.name is None:
             return
         text = "".join(row + "\n" for row in self.out) + "".join(row + "\n" for row in self.rows[self.pos:])
-        if self.pos < len(self.rows) and self.rows and not self.raw_ends_with_newline:
+        if self.pos < len(self.rows) and not self.ends_with_newline:
             text = text[:-1]  # the untouched tail is copied as it was
         with self.ctx.storage.open_write(self.name, self.ctx.cwd) as out:
             out.write(text.encode("utf-8", "surrogateescape"))
         self.out = None
 
-    raw_ends_with_newline = True
-
 
 class _Patch:
-    def __init__(self, ctx: Context, opts):
+    def __init__(self, ctx: Context, opts, file_operand: str | None):
         self.ctx, self.opts = ctx, opts
+        self.file_operand = file_operand  # FILE on the command line: patched whatever the diff names
         self.reverse = "R" in opts
         self.quiet = "s" in opts
         self.dry_run = "dry-run" in opts
@@ -179,12 +180,12 @@ class _Patch:
     def open_file(self, oldname: str, newname: str, oldsum: int, newsum: int) -> bool:
         """Open the file the first hunk names (creating it, or removing it: then True)."""
         ctx = self.ctx
-        if self.ctx_operands:
+        if self.file_operand is not None:
             # a FILE operand overrides every name in the patch, taken literally (-p0)
             if self.reverse:
-                oldname = self.ctx_operands[0]
+                oldname = self.file_operand
             else:
-                newname = self.ctx_operands[0]
+                newname = self.file_operand
             self.strip = 0
         name = oldname if self.reverse else newname
         delete = name == "/dev/null" or not (oldsum if self.reverse else newsum)
@@ -237,12 +238,9 @@ class _Patch:
                 ctx.err(f"{name}: {strerror(exc)}")
                 raise _Stop from None
             rows, ends = _split(data), data.endswith(b"\n") or not data
-        self.file = _Patching(ctx, name, rows, self.dry_run)
-        self.file.raw_ends_with_newline = ends
+        self.file = _Patching(ctx, name, rows, self.dry_run, ends)
         self.linenum = self.hunknum = 0
         return False
-
-    ctx_operands: list[str] = []
 
     # -- the patch --------------------------------------------------------------------------
     def run(self, lines: list[str]) -> int:
@@ -370,8 +368,7 @@ def patch(ctx: Context, argv: list[str]) -> int:
         except OSError as exc:
             return ctx.fail(f"chdir '{folder}': {os.strerror(exc.errno or errno.ENOENT)}")
         ctx.cwd = device
-    job = _Patch(ctx, opts)
-    job.ctx_operands = opts.operands[:1]
+    job = _Patch(ctx, opts, opts.operands[0] if opts.operands else None)
     try:
         return job.run(_split(data))
     except _Stop:
