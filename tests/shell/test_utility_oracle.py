@@ -77,7 +77,7 @@ COMMANDS = {
               "toybox split -l 15 lines.txt t && ls t*", "split nope", "split emptydir", "split -x ten",
               "split -l 0 ten", "split -b -3 ten", "split -a 10 ten", "split -b x ten", "split -l 2x ten",
               "split -l", "split a b c", "split -l 3 -b 4 ten", "split -b 4 -l 3 ten", "split -n 2 -l 3 ten",
-              "split -l 3 -n 2 ten", "split -b 3 ten sub/x", "split -n 20 ten m", "split -n 0 ten"],
+              "split -l 3 -n 2 ten", "split -n 3 - q < ten && wc -c q*", "cat ten | split -n 2; echo $?", "split -b 3 ten sub/x", "split -n 20 ten m", "split -n 0 ten"],
     "dos2unix": ["dos2unix dos.txt && od -c dos.txt", "dos2unix < dos.txt | od -c", "dos2unix - < dos.txt | od -c",
                  "dos2unix dos.txt nope unix.txt; echo $?; od -c unix.txt", "printf 'x\\r' | dos2unix | od -c",
                  "cp dos.txt d2 && chmod 600 d2 && dos2unix d2 && ls -l d2 | cut -c1-10",

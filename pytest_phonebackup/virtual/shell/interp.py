@@ -115,6 +115,10 @@ class FileInput:
     def readline(self) -> bytes:
         return self._handle.readline()
 
+    def fileno(self) -> int:
+        """For fstat(2) of a redirected file (`split -n 3 < FILE` asks its size)."""
+        return int(self._handle.fileno())
+
     def __iter__(self):
         return iter(self._handle)
 
