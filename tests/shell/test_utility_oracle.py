@@ -291,3 +291,21 @@ def test_watch_reruns_its_command_until_stopped(fresh):
     assert [t for t in ticks if t][:2] == [b"tick\n", b"tick\n"] and got.stdout.endswith(b"124\n"), got
     header = fresh.phone_run("timeout 0.3 watch echo hi").stdout
     assert header.startswith(b"\x1b[H\x1b[JEvery 2s: echo hi") and b"localhost: " in header and header.endswith(b"\n\nhi\n")
+
+
+TOYBOX_LINKS = ("cal cpio dos2unix unix2dos expand fmt iconv install mkfifo mknod more patch split uudecode "
+                "uuencode uuidgen fallocate fsync flock getconf time nice ionice renice setsid taskset chattr "
+                "clear stty watch mountpoint killall").split()
+
+
+@pytest.mark.parametrize("name", TOYBOX_LINKS)
+def test_each_command_is_a_toybox_link_that_toybox_runs_by_name(fresh, name):
+    plain = "\\time" if name == "time" else name  # a bare `time` is mksh's keyword
+    got = fresh.phone_run(f"readlink /system/bin/{name}; {plain} -@ </dev/null 2>&1; echo $?; "
+                          f"toybox {name} -@ </dev/null 2>&1; echo $?")
+    link, rest = got.stdout.split(b"\n", 1)
+    assert link == b"toybox"
+    half = len(rest) // 2
+    assert rest[:half] == rest[half:] and rest, got
+    if name not in ("clear", "more", "flock", "chattr", "uuidgen"):
+        assert f"{name}: ".encode() in rest  # its own complaint about -@, not the shell's "not found"
