@@ -384,6 +384,19 @@ class Storage:
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, path) from None
 
+    def mkfifo(self, path: str, cwd: str = "/", mode: int = 0o644) -> None:
+        """A named pipe, exactly `mode` (the caller applies the umask)."""
+        res = self.resolve(path, cwd, follow=False)
+        if self.kernel_owns(res.device):
+            if self.exists(res.device):
+                raise device_error(errno.EEXIST, path)
+            self._refuse_kernel(res, path, creating=True)
+        try:
+            os.mkfifo(res.host, mode)
+            os.chmod(res.host, mode)
+        except OSError as exc:
+            raise device_error(exc.errno or errno.EIO, path) from None
+
     def _refuse_system(self, res: Resolved, shown: str) -> None:
         self._refuse_kernel(res, shown)
         if res.device in SYSTEM_SKELETON:
