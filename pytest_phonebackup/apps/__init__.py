@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 KINDS = ("command", "intent", "appium")
-COMMAND_KEYS = ("backup", "description", "env", "kind", "name", "policy", "prepare", "restore", "timeout")
+COMMAND_KEYS = ("backup", "description", "env", "kind", "name", "policy", "prepare", "restore", "timeout",
+                "restore_selected", "encryption")
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -66,15 +67,21 @@ def load_app(name_or_path: str | Path, *, appium: AppiumService | None = None) -
         for key in ("backup", "restore"):
             if not isinstance(data.get(key), str):
                 raise ScenarioError(f"{where(data, key) or path}: `{key}:` must be a command line")
-        for key in ("prepare", "backup", "restore"):
+        password = encryption_password(data, path)
+        if "restore_selected" in data and not isinstance(data["restore_selected"], str):
+            raise ScenarioError(f"{where(data, 'restore_selected')}: `restore_selected:` must be a command line "
+                                "that restores the paths listed in {selection}")
+        for key in ("prepare", "backup", "restore", "restore_selected"):
             if isinstance(data.get(key), str):
-                check_template(data[key], f"{where(data, key, value=True)}: {key}")
+                check_template(data[key], f"{where(data, key, value=True)}: {key}", step=key,
+                               encrypted=password is not None)
         timeout = data.get("timeout", 600)
         if not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ScenarioError(f"{where(data, 'timeout')}: timeout must be a positive number of seconds")
         env = data.get("env") or {}
         return CommandApp(name, policy, data["backup"], data["restore"], prepare=data.get("prepare"),
-                          timeout=float(timeout), env={str(k): str(v) for k, v in env.items()}, source=path)
+                          timeout=float(timeout), env={str(k): str(v) for k, v in env.items()}, source=path,
+                          restore_selected=data.get("restore_selected"), password=password)
     if kind == "intent":
         from .intent import load_intent_app
 
@@ -82,3 +89,24 @@ def load_app(name_or_path: str | Path, *, appium: AppiumService | None = None) -
     from .appium_app import load_appium_app
 
     return load_appium_app(name, policy, data, path, appium=appium)
+
+
+ENCRYPTION_KEYS = ("password",)
+
+
+def encryption_password(data: LocatedDict, path: Path) -> str | None:
+    """The password of `encryption: {password: ...}`, or None when the backups are not encrypted."""
+    if "encryption" not in data:
+        return None
+    section = data["encryption"]
+    if not isinstance(section, dict):
+        raise ScenarioError(f"{where(data, 'encryption', value=True) or path}: encryption is a mapping: "
+                            "`encryption: {password: ...}`")
+    error = unknown_key(section, ENCRYPTION_KEYS, f"{path}: encryption", prefix="encryption: ")
+    if error:
+        raise error
+    password = section.get("password")
+    if not isinstance(password, str) or not password:
+        raise ScenarioError(f"{where(section, 'password', value=True) or where(data, 'encryption') or path}: "
+                            "encryption.password must be a non-empty string (quote it if YAML reads it as a number)")
+    return password

@@ -33,12 +33,16 @@ from typing import Any
 import adbutils
 from adbutils import AdbDevice
 
+from .selecting import SELECTION_FAULTS
+
 INDEX = "index.json"
 FILES = "files"
 SKIPPED_FOLDERS = ("Android/data", "Android/obb")  # apps' private files; Android/media is shared media
 HASH_BATCH = 200
 SCAN_BATCH = 100
 PULL_BATCH = 100  # paths per `adb pull` call
+#: faults that change what the tool does (selection, encryption) rather than the staged files
+BEHAVIOUR_FAULTS = tuple(SELECTION_FAULTS)
 
 
 class MirrorError(Exception):
@@ -232,18 +236,21 @@ def stage(src: Path, index: Index, staging: Path) -> list[str]:
 
 
 def restore(serial: str, src: Path, root: str = "/sdcard", fault: str | None = None,
-            fault_log: Path | None = None) -> list[str]:
-    """Push a backup back; with `fault`, break the restore on purpose and, with `fault_log`, write
-    which paths the fault damaged there as JSON, so a test can check that exactly those were caught."""
+            fault_log: Path | None = None, selection: Path | None = None) -> list[str]:
+    """Push a backup back (with `selection`, only the paths that file lists); with `fault`, break the
+    restore on purpose and, with `fault_log`, write which paths the fault damaged there as JSON, so a
+    test can check that exactly those were caught."""
     index_path = src / INDEX
     if not index_path.exists():
         raise MirrorError(f"no backup in {src} (missing {INDEX}); run `backup` first")
     index: Index = json.loads(index_path.read_text())
+    if selection is not None:
+        index = _selected(index, selection, fault, fault_log)
     device = _device(serial)
     with tempfile.TemporaryDirectory(prefix="adb-mirror-") as tmp:
         staging = Path(tmp)
         rels = stage(src, index, staging)
-        if fault:
+        if fault and fault not in BEHAVIOUR_FAULTS:
             from .defects import apply_fault
 
             damage = apply_fault(fault, staging, rels)
@@ -254,6 +261,23 @@ def restore(serial: str, src: Path, root: str = "/sdcard", fault: str | None = N
     scan(device, root, rels)
     print(f"restore: {len(rels)} files pushed to {root} and scanned", flush=True)
     return rels
+
+
+def _selected(index: Index, selection: Path, fault: str | None, fault_log: Path | None) -> Index:
+    """The part of the backup a selection file names; a named path the backup lacks is a warning."""
+    from .selecting import read_selection, select
+
+    try:
+        wanted = read_selection(selection)
+    except ValueError as exc:
+        raise MirrorError(str(exc)) from None
+    chosen, unknown, forced = select(sorted(index), wanted, fault)
+    for rel in unknown:
+        print(f"restore: warning: {rel!r} is selected but not in this backup", file=sys.stderr, flush=True)
+    if fault and fault_log is not None:
+        fault_log.write_text(json.dumps({"fault": fault, "damaged": forced}, indent=1))
+    print(f"restore: {len(chosen)} of {len(index)} files selected", flush=True)
+    return {rel: index[rel] for rel in chosen}
 
 
 def push_tree(serial: str, staging: Path, root: str, rels: list[str]) -> None:
@@ -304,13 +328,15 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--root", default="/sdcard")
     r.add_argument("--fault", help="make this restore broken on purpose (see defects.py)")
     r.add_argument("--fault-log", type=Path, help="write the paths the fault damaged to this JSON file")
+    r.add_argument("--select", type=Path, metavar="FILE",
+                   help="restore only the paths FILE lists, one per line (relative to --root; \\xNN for bytes not UTF-8)")
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:
         if args.command == "backup":
             backup(args.serial, args.dest, args.root)
         else:
-            restore(args.serial, args.src, args.root, args.fault, args.fault_log)
+            restore(args.serial, args.src, args.root, args.fault, args.fault_log, args.select)
     except MirrorError as exc:
         print(f"adb-mirror: {exc}", file=sys.stderr)
         return 1

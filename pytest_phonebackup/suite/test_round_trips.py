@@ -25,3 +25,14 @@ def test_round_trip_to_a_new_phone(roundtrip, profile: str) -> None:
     """Everything the app promises to keep comes back onto a new phone (a lost or replaced phone)."""
     result = roundtrip(profile, new_phone=True)
     assert result.ok
+
+
+def test_selective_restore(roundtrip, backup_app, profile: str) -> None:
+    """Restoring a chosen part of the backup brings back the chosen items and nothing else."""
+    from pytest_phonebackup.selective import SelectiveRoundTrip, selective_restore_missing
+
+    why = selective_restore_missing(backup_app)
+    if why:
+        pytest.skip(why)
+    result = roundtrip(profile, shape=SelectiveRoundTrip)
+    assert result.ok
