@@ -23,9 +23,19 @@ from .observer import PhaseTiming, RoundTripObserver, RoundTripStart, current_ob
 from .phonelike import PhoneLike
 from .verification import Report, verify
 
-__all__ = ["Phase", "PhaseTiming", "RoundTrip", "RoundTripResult", "files_on"]
+__all__ = ["Check", "Phase", "PhaseTiming", "RoundTrip", "RoundTripResult", "files_on"]
 
 Phase = Callable[..., AbstractContextManager[dict[str, Any]]]  # phase("name", **figures): a timed step
+
+
+@dataclass
+class Check:
+    """A finding of a round trip beyond the per-item verdicts, e.g. that a wrong password was refused."""
+
+    name: str
+    ok: bool
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -37,6 +47,7 @@ class RoundTripResult:
     timings: list[PhaseTiming]
     steps: list[StepResult] = field(default_factory=list)
     workdir: Path = Path(".")
+    checks: list[Check] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -110,6 +121,7 @@ class RoundTrip:
         self.restore_phone = restore_phone
         self.progress = progress or (lambda _msg: None)
         self.show_progress = show_progress  # progress bars while generating and pushing
+        self.checks: list[Check] = []  # what round trips of other shapes find besides the verdicts
 
     def run(self) -> RoundTripResult:
         from .media.gallery import Gallery
@@ -156,7 +168,7 @@ class RoundTrip:
             result.app = self.app.name
             result.save(self.workdir / "report.json")
             figures.update(result.counts)
-        done = RoundTripResult(manifest, result, timings, steps, self.workdir)
+        done = RoundTripResult(manifest, result, timings, steps, self.workdir, self.checks)
         observer.round_trip_finished(done, target)
         return done
 

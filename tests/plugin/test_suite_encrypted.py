@@ -1,0 +1,24 @@
+"""The built-in suite's encrypted round trip as users run it: with the reference tool's encrypted
+scenario every check passes; a tool that does not encrypt is told what to add."""
+
+from __future__ import annotations
+
+SUITE = ("--pyargs", "pytest_phonebackup.suite")
+ENCRYPTED = ("test_encrypted_backup_holds_no_plaintext", "test_wrong_password_restores_nothing")
+
+
+def test_the_suite_checks_the_reference_tools_encrypted_backups(run_pytest):
+    result = run_pytest("--phone-emulator", "--phone-backup-app", "adb-mirror-encrypted", "--phone-media-profile",
+                        "smoke", *SUITE, "-k", "encrypted or password or selective", "-v", timeout=400)
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines_random([f"*{name} PASSED*" for name in ENCRYPTED]
+                                       + ["*test_selective_restore?smoke? PASSED*"])
+
+
+def test_a_tool_that_does_not_encrypt_is_skipped_saying_what_to_add(run_pytest):
+    result = run_pytest("--phone-emulator", "--phone-backup-app", "adb-mirror", *SUITE,
+                        "-k", "encrypted or password", "-rs", timeout=300)
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["*SKIPPED*adb-mirror does not encrypt its backups: *adb-mirror.yaml has no "
+                                 "`encryption: {password: ...}`; add it, and {password} to the backup and restore "
+                                 "lines, to test them*"])
