@@ -1,12 +1,13 @@
 """The encrypted round trip, for tools whose scenario has `encryption: {password: ...}`: seed -> back up
 with the password -> look for plaintext in the backup folder -> wipe -> restore with a wrong password
-(it must fail and change nothing on the phone) -> restore with the right one -> verify. What counts as
-plaintext lives in verification/plaintext.py.
+(it must fail, by a non-zero exit or output matching `encryption.refusal`, and change nothing on the
+phone) -> restore with the right one -> verify. What counts as plaintext lives in verification/plaintext.py.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from pathlib import Path
 from typing import Any
 
@@ -86,13 +87,15 @@ class EncryptedRoundTrip(RoundTrip):
         with phase("restore with a wrong password") as figures:
             try:
                 step = self.tool.restore(target, self.workdir, password=wrong_password(self.tool.password or ""))
-                refused, status, output = False, step.status, step.output
+                status, output = step.status, step.output
+                refused = bool(self.tool.refusal and re.search(self.tool.refusal, output))
             except BackupToolError as exc:
                 refused, status, output = True, exc.result.status, str(exc)
             after = phone_state(target, root)
             changed = sorted(rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel))
             figures.update(status=status, changed=len(changed))
-        problems = ([] if refused else [f"the restore succeeded (exit status {status})"]) + (
+        said = f" and its output does not match refusal {self.tool.refusal!r}" if self.tool.refusal else ""
+        problems = ([] if refused else [f"the restore succeeded (exit status {status}{said})"]) + (
             [f"it changed {len(changed)} file(s) on the phone: " + ", ".join(display(r) for r in changed[:SHOWN])
              + (" ..." if len(changed) > SHOWN else "")] if changed else [])
         message = ("refused, and nothing on the phone changed" if not problems else

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,7 +82,8 @@ def load_app(name_or_path: str | Path, *, appium: AppiumService | None = None) -
         env = data.get("env") or {}
         return CommandApp(name, policy, data["backup"], data["restore"], prepare=data.get("prepare"),
                           timeout=float(timeout), env={str(k): str(v) for k, v in env.items()}, source=path,
-                          restore_selected=data.get("restore_selected"), password=password)
+                          restore_selected=data.get("restore_selected"), password=password,
+                          refusal=encryption_refusal(data, path))
     if kind == "intent":
         from .intent import load_intent_app
 
@@ -91,7 +93,25 @@ def load_app(name_or_path: str | Path, *, appium: AppiumService | None = None) -
     return load_appium_app(name, policy, data, path, appium=appium)
 
 
-ENCRYPTION_KEYS = ("password",)
+ENCRYPTION_KEYS = ("password", "refusal")
+
+
+def encryption_refusal(data: LocatedDict, path: Path) -> str | None:
+    """`encryption.refusal`: a regular expression of the output by which a tool that exits 0 says it
+    refused a wrong password (a non-zero exit always counts as refusing)."""
+    section = data.get("encryption")
+    if not isinstance(section, dict) or "refusal" not in section:
+        return None
+    refusal = section["refusal"]
+    at = where(section, "refusal", value=True) or f"{path}: encryption"
+    if not isinstance(refusal, str) or not refusal:
+        raise ScenarioError(f"{at}: encryption.refusal is a regular expression of what the tool prints "
+                            "when it refuses a wrong password")
+    try:
+        re.compile(refusal)
+    except re.error as exc:
+        raise ScenarioError(f"{at}: encryption.refusal is not a regular expression: {exc}") from None
+    return refusal
 
 
 def encryption_password(data: LocatedDict, path: Path) -> str | None:

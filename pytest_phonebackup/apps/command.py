@@ -35,7 +35,7 @@ class CommandApp(BackupApp):
 
     def __init__(self, name: str, policy: Policy, backup: str, restore: str, *, prepare: str | None = None,
                  timeout: float = 600, env: dict[str, str] | None = None, source: Path | None = None,
-                 restore_selected: str | None = None, password: str | None = None):
+                 restore_selected: str | None = None, password: str | None = None, refusal: str | None = None):
         super().__init__(name, policy, source)
         self.commands = {"backup": backup, "restore": restore}
         if prepare:
@@ -43,6 +43,7 @@ class CommandApp(BackupApp):
         if restore_selected:
             self.commands["restore_selected"] = restore_selected
         self.password = password  # the backups are encrypted with it (None: not encrypted)
+        self.refusal = refusal  # a regex of the output by which the tool refuses a wrong password, exiting 0
         self.timeout = timeout
         self.extra_env = dict(env or {})
         for step, template in self.commands.items():

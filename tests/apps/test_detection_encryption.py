@@ -34,16 +34,18 @@ items:
 """
 
 
-def encrypted_round_trip(adb_server, base: Path, fault: str | None,
-                         profile: str = "smoke") -> tuple[RoundTripResult, list[str]]:
-    """The encrypted round trip of adb-mirror-encrypted (with `fault` on backup and restore) on a new
-    phone with the `profile` gallery: its result, and the paths the fault logged as harmed."""
+def encrypted_round_trip(adb_server, base: Path, fault: str | None, profile: str = "smoke",
+                         restore: str | None = None, refusal: str | None = None) -> tuple[RoundTripResult, list[str]]:
+    """The encrypted round trip of adb-mirror-encrypted (with `fault` on backup and restore, or another
+    `restore` line) on a new phone with the `profile` gallery: its result, and the paths the fault
+    logged as harmed."""
     app = load_app("adb-mirror-encrypted")
     assert isinstance(app, CommandApp)
     log = base / "damaged.json"
     broken = f" --fault {fault} --fault-log {log}" if fault else ""
-    variant = CommandApp(app.name, app.policy, app.commands["backup"] + broken, app.commands["restore"] + broken,
-                         password=app.password, source=app.source)
+    variant = CommandApp(app.name, app.policy, app.commands["backup"] + broken,
+                         restore or app.commands["restore"] + broken, password=app.password, source=app.source,
+                         refusal=refusal)
     vp = start_phone(PhoneConfig(data_dir=base / "phone", storage_bytes=2 * 1024**3))
     try:
         adb_server.wait_for(vp.serial)
@@ -99,3 +101,22 @@ def test_a_tool_that_ignores_the_password_fails_the_wrong_password_check(adb_ser
     assert set(wrong.details["changed"]) == seeded and seeded <= set(damaged)
     assert wrong.message.startswith("adb-mirror-encrypted given a wrong password: the restore succeeded "
                                     "(exit status 0); it changed 20 file(s) on the phone: ")
+
+
+# Exits 0 whatever happens, saying on its output when the password was wrong.
+ALWAYS_ZERO = ("sh -c '\"$@\" || echo refused' sh {python} -m pytest_phonebackup.reference.mirror restore "
+               "--serial {serial} --src {backup_dir} --password {password}")
+
+
+def test_a_tool_that_exits_0_refuses_a_wrong_password_by_the_refusal_it_prints(adb_server, tmp_path):
+    result, _ = encrypted_round_trip(adb_server, tmp_path, None, restore=ALWAYS_ZERO,
+                                     refusal="does not open the encrypted backup")
+    assert checks(result) == {NO_PLAINTEXT: True, WRONG_PASSWORD: True}
+    assert result.report.counts == {"intact": 20}
+
+
+def test_a_tool_that_exits_0_without_a_refusal_to_read_has_not_refused(adb_server, tmp_path):
+    result, _ = encrypted_round_trip(adb_server, tmp_path, None, restore=ALWAYS_ZERO)
+    wrong = next(c for c in result.checks if c.name == WRONG_PASSWORD)
+    assert not wrong.ok and wrong.details["changed"] == []
+    assert wrong.message == "adb-mirror-encrypted given a wrong password: the restore succeeded (exit status 0)"

@@ -31,9 +31,9 @@ def test_the_reference_scenario_restores_a_selection():
 
 def test_restore_selected_and_encryption_are_read(tmp_path: Path):
     app = load_app(scenario(tmp_path, HEAD + "restore_selected: s {selection} {password}\n"
-                                             "encryption: {password: 'correct horse'}\n"))
+                                             "encryption: {password: 'correct horse', refusal: 'wrong pass'}\n"))
     assert isinstance(app, CommandApp)
-    assert app.restores_selected and app.password == "correct horse"
+    assert app.restores_selected and app.password == "correct horse" and app.refusal == "wrong pass"
 
 
 @pytest.mark.parametrize("text, message", [
@@ -48,9 +48,13 @@ def test_restore_selected_and_encryption_are_read(tmp_path: Path):
     (HEAD + "restore_selcted: s\n", r"tool.yaml:5:1: unknown key 'restore_selcted'; .*did you mean 'restore_selected'\?$"),
     (HEAD + "encryption: secret\n", r"tool.yaml:5:13: encryption is a mapping: `encryption: \{password: ...\}`$"),
     (HEAD + "encryption: {pasword: x}\n",
-     r"tool.yaml:5:14: encryption: unknown key 'pasword'; allowed: password; did you mean 'password'\?$"),
+     r"tool.yaml:5:14: encryption: unknown key 'pasword'; allowed: password, refusal; did you mean 'password'\?$"),
     (HEAD + "encryption: {password: 1234}\n",
      r"tool.yaml:5:24: encryption.password must be a non-empty string \(quote it if YAML reads it as a number\)$"),
+    (HEAD + "encryption: {password: x, refusal: '(wrong'}\n",
+     r"tool.yaml:5:36: encryption.refusal is not a regular expression: missing \), unterminated subpattern"),
+    (HEAD + "encryption: {password: x, refusal: 3}\n",
+     r"tool.yaml:5:36: encryption.refusal is a regular expression of what the tool prints when it refuses"),
 ])
 def test_a_wrong_selection_or_encryption_key_is_named_where_it_is(tmp_path: Path, text: str, message: str):
     with pytest.raises(ScenarioError, match=message):
