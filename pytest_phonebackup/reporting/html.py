@@ -160,7 +160,8 @@ def restored_copy(v: Verdict, workdir: Path, original: Path | None) -> Path | No
                                    + _safe_suffix(v.found))
     if pulled.is_file():
         return pulled
-    if v.verdict in ("renamed", "moved", "timestamp-changed", "duplicated", "skipped-as-promised"):
+    if v.verdict in ("renamed", "moved", "timestamp-changed", "duplicated", "skipped-as-promised",
+                     "restored-unselected", "plaintext-in-backup"):
         return original
     return None
 
