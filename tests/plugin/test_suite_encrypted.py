@@ -22,3 +22,24 @@ def test_a_tool_that_does_not_encrypt_is_skipped_saying_what_to_add(run_pytest):
     result.stdout.fnmatch_lines(["*SKIPPED*adb-mirror does not encrypt its backups: *adb-mirror.yaml has no "
                                  "`encryption: {password: ...}`; add it, and {password} to the backup and restore "
                                  "lines, to test them*"])
+
+
+IGNORES_THE_PASSWORD = """
+name: ignores-the-password
+kind: command
+encryption: {password: s3cret}
+backup: "{python} -m pytest_phonebackup.reference.mirror backup --serial {serial} --dest {backup_dir} --password {password} --fault ignore-password"
+restore: "{python} -m pytest_phonebackup.reference.mirror restore --serial {serial} --src {backup_dir} --password {password} --fault ignore-password"
+"""
+
+
+def test_a_tool_that_ignores_the_password_fails_only_the_wrong_password_test(run_pytest, pytester):
+    pytester.makefile(".yaml", tool=IGNORES_THE_PASSWORD)
+    result = run_pytest("--phone-emulator", "--phone-backup-app", "tool.yaml", *SUITE,
+                        "-k", "encrypted or password", "-v", timeout=300)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines_random([
+        "*test_encrypted_backup_holds_no_plaintext PASSED*",
+        "*test_wrong_password_restores_nothing FAILED*",
+        "*ignores-the-password given a wrong password: the restore succeeded (exit status 0); "
+        "it changed 20 file(s) on the phone: *"])
