@@ -33,12 +33,17 @@ from typing import Any
 import adbutils
 from adbutils import AdbDevice
 
+from .encryption import ENCRYPTION_FAULTS
+from .selecting import SELECTION_FAULTS
+
 INDEX = "index.json"
 FILES = "files"
 SKIPPED_FOLDERS = ("Android/data", "Android/obb")  # apps' private files; Android/media is shared media
 HASH_BATCH = 200
 SCAN_BATCH = 100
 PULL_BATCH = 100  # paths per `adb pull` call
+#: faults that change what the tool does (selection, encryption) rather than the staged files
+BEHAVIOUR_FAULTS = (*SELECTION_FAULTS, *ENCRYPTION_FAULTS)
 
 
 class MirrorError(Exception):
@@ -199,6 +204,43 @@ def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
     return index
 
 
+def encrypted_backup(serial: str, dest: Path, root: str, password: str, fault: str | None = None,
+                     fault_log: Path | None = None) -> None:
+    """Mirror the phone into a private folder, then seal it into `dest` (see encryption.py)."""
+    from .encryption import seal
+
+    if (dest / INDEX).exists() or (dest / FILES).exists():
+        raise MirrorError(f"{dest} holds a backup that is not encrypted; give an empty folder for an encrypted one")
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="adb-mirror-plain-") as tmp:
+        index = backup(serial, Path(tmp), root)
+        readable = seal(index, Path(tmp) / FILES, dest, password, fault)
+    if fault and fault_log is not None:
+        fault_log.write_text(json.dumps({"fault": fault, "damaged": sorted(readable)}, indent=1))
+    print(f"backup: {len(index)} files encrypted into {dest}", flush=True)
+
+
+def encrypted_restore(serial: str, src: Path, root: str, password: str | None, fault: str | None = None,
+                      fault_log: Path | None = None, selection: Path | None = None) -> list[str]:
+    """Open an encrypted backup with `password` into a private folder and restore from there; a wrong
+    password stops before anything reaches the phone."""
+    from .encryption import WrongPassword, unseal
+
+    if password is None:
+        raise MirrorError(f"the backup in {src} is encrypted; pass --password")
+    with tempfile.TemporaryDirectory(prefix="adb-mirror-plain-") as tmp:
+        try:
+            index, ignored = unseal(src, password, Path(tmp), fault)
+        except (WrongPassword, ValueError) as exc:
+            raise MirrorError(str(exc)) from None
+        (Path(tmp) / INDEX).write_text(json.dumps(index, indent=0, sort_keys=True))
+        behaviour = fault if fault in SELECTION_FAULTS or fault not in BEHAVIOUR_FAULTS else None
+        rels = restore(serial, Path(tmp), root, behaviour, fault_log if behaviour else None, selection)
+    if fault == "ignore-password" and ignored and fault_log is not None:
+        fault_log.write_text(json.dumps({"fault": fault, "damaged": sorted(rels)}, indent=1))
+    return rels
+
+
 def pull_files(serial: str, root: str, files_dir: Path, rels: list[str]) -> None:
     """Pull files with the real adb client (it keeps times), many per call, folder by folder."""
     by_folder: dict[str, list[str]] = {}
@@ -232,18 +274,21 @@ def stage(src: Path, index: Index, staging: Path) -> list[str]:
 
 
 def restore(serial: str, src: Path, root: str = "/sdcard", fault: str | None = None,
-            fault_log: Path | None = None) -> list[str]:
-    """Push a backup back; with `fault`, break the restore on purpose and, with `fault_log`, write
-    which paths the fault damaged there as JSON, so a test can check that exactly those were caught."""
+            fault_log: Path | None = None, selection: Path | None = None) -> list[str]:
+    """Push a backup back (with `selection`, only the paths that file lists); with `fault`, break the
+    restore on purpose and, with `fault_log`, write which paths the fault damaged there as JSON, so a
+    test can check that exactly those were caught."""
     index_path = src / INDEX
     if not index_path.exists():
         raise MirrorError(f"no backup in {src} (missing {INDEX}); run `backup` first")
     index: Index = json.loads(index_path.read_text())
+    if selection is not None:
+        index = _selected(index, selection, fault, fault_log)
     device = _device(serial)
     with tempfile.TemporaryDirectory(prefix="adb-mirror-") as tmp:
         staging = Path(tmp)
         rels = stage(src, index, staging)
-        if fault:
+        if fault and fault not in BEHAVIOUR_FAULTS:
             from .defects import apply_fault
 
             damage = apply_fault(fault, staging, rels)
@@ -254,6 +299,23 @@ def restore(serial: str, src: Path, root: str = "/sdcard", fault: str | None = N
     scan(device, root, rels)
     print(f"restore: {len(rels)} files pushed to {root} and scanned", flush=True)
     return rels
+
+
+def _selected(index: Index, selection: Path, fault: str | None, fault_log: Path | None) -> Index:
+    """The part of the backup a selection file names; a named path the backup lacks is a warning."""
+    from .selecting import read_selection, select
+
+    try:
+        wanted = read_selection(selection)
+    except ValueError as exc:
+        raise MirrorError(str(exc)) from None
+    chosen, unknown, forced = select(sorted(index), wanted, fault)
+    for rel in unknown:
+        print(f"restore: warning: {rel!r} is selected but not in this backup", file=sys.stderr, flush=True)
+    if fault and fault_log is not None:
+        fault_log.write_text(json.dumps({"fault": fault, "damaged": forced}, indent=1))
+    print(f"restore: {len(chosen)} of {len(index)} files selected", flush=True)
+    return {rel: index[rel] for rel in chosen}
 
 
 def push_tree(serial: str, staging: Path, root: str, rels: list[str]) -> None:
@@ -298,19 +360,37 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--serial", default=os.environ.get("ANDROID_SERIAL"), required=not os.environ.get("ANDROID_SERIAL"))
     b.add_argument("--dest", type=Path, required=True)
     b.add_argument("--root", default="/sdcard")
+    b.add_argument("--password", help="encrypt the backup with this password (AES-256-GCM, scrypt)")
+    b.add_argument("--fault", choices=sorted(ENCRYPTION_FAULTS), help="make this backup broken on purpose")
+    b.add_argument("--fault-log", type=Path, help="write the paths the fault left readable to this JSON file")
     r = sub.add_parser("restore", help="push a backup back to the phone, keep times, rescan")
     r.add_argument("--serial", default=os.environ.get("ANDROID_SERIAL"), required=not os.environ.get("ANDROID_SERIAL"))
     r.add_argument("--src", type=Path, required=True)
     r.add_argument("--root", default="/sdcard")
     r.add_argument("--fault", help="make this restore broken on purpose (see defects.py)")
     r.add_argument("--fault-log", type=Path, help="write the paths the fault damaged to this JSON file")
+    r.add_argument("--select", type=Path, metavar="FILE",
+                   help="restore only the paths FILE lists, one per line (relative to --root; \\xNN for bytes not UTF-8)")
+    r.add_argument("--password", help="the password of an encrypted backup")
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:
-        if args.command == "backup":
+        from .encryption import is_encrypted
+
+        if args.command == "backup" and args.password is not None:
+            encrypted_backup(args.serial, args.dest, args.root, args.password, args.fault, args.fault_log)
+        elif args.command == "backup":
+            if args.fault:
+                raise MirrorError(f"--fault {args.fault} breaks an encrypted backup; pass --password too")
+            if is_encrypted(args.dest):
+                raise MirrorError(f"{args.dest} holds an encrypted backup; pass --password or give another folder")
             backup(args.serial, args.dest, args.root)
+        elif is_encrypted(args.src):
+            encrypted_restore(args.serial, args.src, args.root, args.password, args.fault, args.fault_log, args.select)
+        elif args.password is not None:
+            raise MirrorError(f"the backup in {args.src} is not encrypted; leave out --password")
         else:
-            restore(args.serial, args.src, args.root, args.fault, args.fault_log)
+            restore(args.serial, args.src, args.root, args.fault, args.fault_log, args.select)
     except MirrorError as exc:
         print(f"adb-mirror: {exc}", file=sys.stderr)
         return 1

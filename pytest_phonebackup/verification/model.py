@@ -30,6 +30,9 @@ class Verdict(str, Enum):
     METADATA_LOST = "metadata-lost"
     CORRUPTED = "corrupted"
     MISSING = "missing"
+    NOT_SELECTED = "not-selected"  # left out of a selective restore, and stayed absent: fine
+    RESTORED_UNSELECTED = "restored-unselected"  # left out of a selective restore, yet it came back
+    PLAINTEXT_IN_BACKUP = "plaintext-in-backup"  # an encrypted backup holds the item's bytes or hash
 
     def __str__(self) -> str:
         return self.value
@@ -44,7 +47,8 @@ class Verdict(str, Enum):
 
     @property
     def mark(self) -> str:
-        """rclone-check-style: = same, - only expected (lost), + only on the phone, * differs, ~ skipped."""
+        """rclone-check-style: = same, - only expected (lost), + only on the phone, * differs, ~ skipped,
+        ! readable in a backup that should be encrypted."""
         return MARKS[self]
 
 
@@ -55,6 +59,7 @@ MARKS: dict[Verdict, str] = {
     Verdict.INTACT: "=", Verdict.RENAMED: "=", Verdict.MOVED: "=", Verdict.SKIPPED_AS_PROMISED: "~",
     Verdict.MISSING: "-", Verdict.EXTRA: "+", Verdict.DUPLICATED: "+", Verdict.RECOMPRESSED: "*",
     Verdict.METADATA_LOST: "*", Verdict.TIMESTAMP_CHANGED: "*", Verdict.CORRUPTED: "*",
+    Verdict.NOT_SELECTED: "~", Verdict.RESTORED_UNSELECTED: "+", Verdict.PLAINTEXT_IN_BACKUP: "!",
 }
 
 
