@@ -200,6 +200,7 @@ def android_modules() -> tuple[ModuleType, ...]:
         dumpsys,
         logcat,
         mediastore,
+        mounts,
         network,
         packages,
         processes,
@@ -209,7 +210,7 @@ def android_modules() -> tuple[ModuleType, ...]:
         systembin,
     )
 
-    return (activity, backup, diagnostics, dumpsys, logcat, mediastore, network, packages, processes, resources, screen,
+    return (activity, backup, diagnostics, dumpsys, logcat, mediastore, mounts, network, packages, processes, resources, screen,
             settings, systembin, sys.modules[__name__])
 
 
