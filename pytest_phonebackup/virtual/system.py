@@ -198,6 +198,7 @@ def android_modules() -> tuple[ModuleType, ...]:
         backup,
         diagnostics,
         dumpsys,
+        kerneltools,
         logcat,
         mediastore,
         mounts,
@@ -210,7 +211,7 @@ def android_modules() -> tuple[ModuleType, ...]:
         systembin,
     )
 
-    return (activity, backup, diagnostics, dumpsys, logcat, mediastore, mounts, network, packages, processes, resources, screen,
+    return (activity, backup, diagnostics, dumpsys, kerneltools, logcat, mediastore, mounts, network, packages, processes, resources, screen,
             settings, systembin, sys.modules[__name__])
 
 
