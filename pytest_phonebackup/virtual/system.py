@@ -201,6 +201,7 @@ def android_modules() -> tuple[ModuleType, ...]:
         kerneltools,
         logcat,
         mediastore,
+        monitoring,
         mounts,
         network,
         packages,
@@ -211,7 +212,7 @@ def android_modules() -> tuple[ModuleType, ...]:
         systembin,
     )
 
-    return (activity, backup, diagnostics, dumpsys, kerneltools, logcat, mediastore, mounts, network, packages, processes, resources, screen,
+    return (activity, backup, diagnostics, dumpsys, kerneltools, logcat, mediastore, monitoring, mounts, network, packages, processes, resources, screen,
             settings, systembin, sys.modules[__name__])
 
 
