@@ -16,11 +16,12 @@ from .shell.api import Context, applet
 CHROOT_FAILED = 125  # toybox chroot exits 125 when it cannot enter the folder (as env/timeout do)
 
 
-def _needs(ctx: Context, count: int, args: list[str], most: int | None = None) -> int | None:
+def check_operands(ctx: Context, count: int, args: list[str], most: int | None = None) -> int | None:
     """toybox's lib/args.c check of a command's operand count; the exit status, or None when fine."""
     if len(args) < count:
-        plural = "s" if count != 1 else ""
-        return ctx.fail(f'Needs {count} argument{plural} (see "{ctx.argv0} --help")')
+        # lib/args.c: "Needs 1 argument", but "Need 2 arguments"
+        wording = "Needs 1 argument" if count == 1 else f"Need {count} arguments"
+        return ctx.fail(f'{wording} (see "{ctx.argv0} --help")')
     if most is not None and len(args) > most:
         return ctx.fail(f'Max {most} argument{"s" if most != 1 else ""} (see "{ctx.argv0} --help")')
     return None
@@ -45,7 +46,7 @@ def setenforce(ctx: Context, argv: list[str]) -> int:
     """toys/android/setenforce.c: /sys/fs/selinux/enforce is root's; userdebug root may switch it
     until the next boot."""
     args = argv[1:]
-    refused = _needs(ctx, 1, args, 1)
+    refused = check_operands(ctx, 1, args, 1)
     if refused is not None:
         return refused
     mode = args[0]
@@ -73,7 +74,7 @@ def _exists(ctx: Context, path: str) -> bool:
 def chcon(ctx: Context, argv: list[str]) -> int:
     """toys/android/chcon.c: the shell domain may not relabel files (relabelfrom is denied)."""
     args = [a for a in argv[1:] if not (a.startswith("-") and set(a[1:]) <= set("hvR"))]
-    refused = _needs(ctx, 2, args)
+    refused = check_operands(ctx, 2, args)
     if refused is not None:
         return refused
     context, status = args[0], 0
@@ -104,7 +105,7 @@ def restorecon(ctx: Context, argv: list[str]) -> int:
 @applet("runcon")
 def runcon(ctx: Context, argv: list[str]) -> int:
     """toys/android/runcon.c: setexeccon needs `process setexec`, which the shell domain lacks."""
-    refused = _needs(ctx, 2, argv[1:])
+    refused = check_operands(ctx, 2, argv[1:])
     if refused is not None:
         return refused
     reason = "Permission denied" if not ctx.phone.root else "Invalid argument"
@@ -141,7 +142,7 @@ def dmesg(ctx: Context, argv: list[str]) -> int:
 # -- modules, swap, loop devices, chroot ------------------------------------------------------------
 @applet("insmod")
 def insmod(ctx: Context, argv: list[str]) -> int:
-    refused = _not_root(ctx) or _needs(ctx, 1, argv[1:])
+    refused = _not_root(ctx) or check_operands(ctx, 1, argv[1:])
     if refused is not None:
         return refused
     if not _exists(ctx, argv[1]):
@@ -165,7 +166,7 @@ def lsmod(ctx: Context, argv: list[str]) -> int:
 
 @applet("swapon", "swapoff")
 def swap(ctx: Context, argv: list[str]) -> int:
-    refused = _not_root(ctx) or _needs(ctx, 1, [a for a in argv[1:] if not a.startswith("-")])
+    refused = _not_root(ctx) or check_operands(ctx, 1, [a for a in argv[1:] if not a.startswith("-")])
     if refused is not None:
         return refused
     return ctx.fail(f"{argv[-1]}: Invalid argument")  # no swap signature there
@@ -270,7 +271,7 @@ def sendevent(ctx: Context, argv: list[str]) -> int:
     """toys/android/sendevent.c: writes one input_event to a /dev/input device (the shell user is in
     the input group); the phone has the emulator's devices that `getevent` lists."""
     args = argv[1:]
-    refused = _needs(ctx, 4, args, 4)
+    refused = check_operands(ctx, 4, args, 4)
     if refused is not None:
         return refused
     if args[0] not in {device for device, _name, _events in INPUT_DEVICES}:

@@ -203,6 +203,7 @@ def android_modules() -> tuple[ModuleType, ...]:
         mediastore,
         monitoring,
         mounts,
+        nettools,
         network,
         packages,
         processes,
@@ -212,8 +213,8 @@ def android_modules() -> tuple[ModuleType, ...]:
         systembin,
     )
 
-    return (activity, backup, diagnostics, dumpsys, kerneltools, logcat, mediastore, monitoring, mounts, network, packages, processes, resources, screen,
-            settings, systembin, sys.modules[__name__])
+    return (activity, backup, diagnostics, dumpsys, kerneltools, logcat, mediastore, monitoring, mounts, network,
+            nettools, packages, processes, resources, screen, settings, systembin, sys.modules[__name__])
 
 
 def android_tools() -> Applets:

@@ -8,9 +8,12 @@ on the host, then applied to the phone's own /proc/mounts.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -188,4 +191,55 @@ def test_sendevent_writes_to_the_devices_getevent_lists(adb_server, shell_phone)
     assert phone_says(adb_server, shell_phone, "sendevent /dev/input/event42 1 330 1") == (
         1, b"sendevent: /dev/input/event42: No such file or directory\n")
     assert phone_says(adb_server, shell_phone, "sendevent /dev/input/event0 1") == (
-        1, b'sendevent: Needs 4 arguments (see "sendevent --help")\n')
+        1, b'sendevent: Need 4 arguments (see "sendevent --help")\n')
+
+
+# -- network: ifconfig, netstat, nc, inotifyd -----------------------------------------------------
+@pytest.mark.parametrize("command", [
+    "ifconfig lo down", "ifconfig lo 10.1.1.1", "ifconfig nosuch0", "nc", "nc 127.0.0.1 1", "nc -z 127.0.0.1 1",
+    "inotifyd true", "inotifyd true {dir}/none:w",
+])
+def test_network_commands_fail_as_toybox_does_for_the_shell_user(adb_server, shell_phone, open_dir, command):
+    status, err = oracle(command.format(dir=open_dir))
+    assert phone_says(adb_server, shell_phone, command.format(dir="/data/local/tmp")) == (
+        status, err.replace(open_dir.encode(), b"/data/local/tmp"))
+
+
+def test_ifconfig_shows_loopback_as_toybox_does_and_the_wifi_the_phone_has(adb_server, shell_phone):
+    _need_root_and("unshare")
+    host = subprocess.run([TOYBOX, "ifconfig", "lo"], capture_output=True, check=True).stdout.decode()
+    counters = re.compile(r"(packets|bytes):\d+")
+    assert sh(adb_server, shell_phone, "ifconfig lo").stdout.decode() == counters.sub(r"\1:0", host)
+    assert "inet addr:10.0.2.16" in sh(adb_server, shell_phone, "ifconfig wlan0").stdout.decode()
+    sh(adb_server, shell_phone, "svc wifi disable")
+    try:
+        assert phone_says(adb_server, shell_phone, "ifconfig wlan0") == (1, b"ifconfig: wlan0: No such device\n")
+    finally:
+        sh(adb_server, shell_phone, "svc wifi enable")
+
+
+def test_netstat_prints_toyboxs_headers(adb_server, shell_phone):
+    _need_root_and("unshare")
+    for flags in ("-tuln", "-x"):
+        host = subprocess.run([TOYBOX, "netstat", flags], capture_output=True, check=True).stdout.decode()
+        assert sh(adb_server, shell_phone, f"netstat {flags}").stdout.decode() == "".join(
+            host.splitlines(keepends=True)[:2])
+
+
+def test_nc_carries_a_tcp_stream_both_ways(adb_server, shell_phone):
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer() -> None:
+        conn, _ = server.accept()
+        with conn:
+            request = b""
+            while chunk := conn.recv(100):
+                request += chunk
+            conn.sendall(b"got " + request)
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        assert sh(adb_server, shell_phone, f"echo hello | nc 127.0.0.1 {port}").stdout == b"got hello\n"
+    finally:
+        server.close()
