@@ -198,6 +198,7 @@ def android_modules() -> tuple[ModuleType, ...]:
         backup,
         diagnostics,
         dumpsys,
+        initctl,
         kerneltools,
         logcat,
         mediastore,
@@ -211,10 +212,12 @@ def android_modules() -> tuple[ModuleType, ...]:
         screen,
         settings,
         systembin,
+        ziptool,
     )
 
-    return (activity, backup, diagnostics, dumpsys, kerneltools, logcat, mediastore, monitoring, mounts, network,
-            nettools, packages, processes, resources, screen, settings, systembin, sys.modules[__name__])
+    return (activity, backup, diagnostics, dumpsys, initctl, kerneltools, logcat, mediastore, monitoring, mounts, network,
+            nettools, packages, processes, resources, screen, settings, systembin, ziptool,
+            sys.modules[__name__])
 
 
 def android_tools() -> Applets:
