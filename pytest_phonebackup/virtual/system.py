@@ -54,6 +54,8 @@ class AndroidSystem:
         phone.storage.permissions.app_uid = self._app_uid  # who owns /data/data/<package>
         self.media = MediaStore(phone)
         self.backup = BackupManager(self)
+        #: Small on-disk tables of the framework's shell services (device_config, locksettings).
+        self.stores: dict[str, Any] = {}
         #: What `dumpsys NAME` and `cmd NAME` call on this phone.
         self.service_commands = ServiceCommands.collect(android_modules())
         self._last_full: tuple[str, float] | None = None
@@ -198,6 +200,7 @@ def android_modules() -> tuple[ModuleType, ...]:
         backup,
         diagnostics,
         dumpsys,
+        frameworktools,
         initctl,
         kerneltools,
         logcat,
@@ -215,7 +218,7 @@ def android_modules() -> tuple[ModuleType, ...]:
         ziptool,
     )
 
-    return (activity, backup, diagnostics, dumpsys, initctl, kerneltools, logcat, mediastore, monitoring, mounts, network,
+    return (activity, backup, diagnostics, dumpsys, frameworktools, initctl, kerneltools, logcat, mediastore, monitoring, mounts, network,
             nettools, packages, processes, resources, screen, settings, systembin, ziptool,
             sys.modules[__name__])
 
