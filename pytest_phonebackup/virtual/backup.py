@@ -562,14 +562,19 @@ def _bu_error(ctx: Context, message: str) -> int:
 
 
 def _dumpsys_backup(ctx: Context, args: list[str]) -> int:
-    """`dumpsys backup`: the head of UserBackupManagerService.dump."""
+    """`dumpsys backup`: the head of UserBackupManagerService.dumpInternal."""
     service: BackupManager = phone_of(ctx).system.backup
-    ctx.out(f"Backup Manager is {_on_off(service.state.enabled)} / setup complete / "
-            f"{'not ' if service.state.auto_restore is False else ''}auto-restore\n"
-            "Last backup pass started: 0 (now = " + str(int(time.time() * 1000)) + ") next scheduled: 0\n"
+    setup = phone_of(ctx).system.settings.get("secure", "user_setup_complete") == "1"
+    state = service.state
+    ctx.out(f"Backup Manager is {_on_off(state.enabled)} / {'' if setup else 'not '}setup complete / "
+            "not pending init\n"
+            f"Auto-restore is {_on_off(state.auto_restore)}\n"
+            "No backups running\n"
+            f"Last backup pass started: 0 (now = {int(time.time() * 1000)})\n"
+            "  next scheduled: 0\n"
             "Transport whitelist:\n" + "".join(f"    {c}\n" for c in service.transports().values())
             + "Available transports:\n"
-            + "".join(f"  {'* ' if n == service.current else '  '}{n}\n" for n in service.transports()))
+            + "".join(("  * " if n == service.current else "    ") + n + "\n" for n in service.transports()))
     return 0
 
 

@@ -52,6 +52,17 @@ def test_backup_starts_disabled_with_the_local_transport(adb_server, phone):
         "package:com.android.localtransport\n")
 
 
+def test_dumpsys_backup_agrees_with_bmgr(adb_server, phone):
+    sh(adb_server, phone, "bmgr enable false")
+    lines = out(adb_server, phone, "dumpsys backup").splitlines()
+    assert lines[0] == "Backup Manager is disabled / setup complete / not pending init"
+    assert lines[1] == "Auto-restore is enabled"
+    assert lines[lines.index("Available transports:") + 1] == "  * com.android.localtransport/.LocalTransport"
+    sh(adb_server, phone, "bmgr enable true")
+    assert out(adb_server, phone, "dumpsys backup").startswith("Backup Manager is enabled / ")
+    sh(adb_server, phone, "bmgr enable false")
+
+
 def test_backupnow_is_refused_while_backup_is_disabled(adb_server, phone):
     sh(adb_server, phone, "bmgr enable false")
     got = sh(adb_server, phone, "bmgr backupnow --all")
@@ -129,3 +140,25 @@ def test_bu_prints_its_usage_and_refuses_a_backup_of_nothing(adb_server, phone):
     assert sh(adb_server, phone, "bu backup -bogus").stderr == (
         b"Error: Unknown backup flag -bogus\n"
         b"Error: no backup packages supplied and neither -shared nor -all given\n")
+
+
+def test_seedvaults_transport_appears_with_its_package(adb_server, phone, tmp_path, notes_app):
+    seedvault = "com.stevesoltys.seedvault.transport.ConfigurableBackupTransport"
+    apk = tmp_path / "seedvault.apk"
+    apk.write_bytes(build_apk("com.stevesoltys.seedvault", 34))
+    adb_server.run("install", str(apk), serial=phone.serial)
+    try:
+        assert out(adb_server, phone, "bmgr list transports") == (
+            "  * com.android.localtransport/.LocalTransport\n" f"    {seedvault}\n")
+        assert out(adb_server, phone, f"bmgr transport {seedvault}") == (
+            f"Selected transport {seedvault} (formerly com.android.localtransport/.LocalTransport)\n")
+        assert out(adb_server, phone, "settings get secure backup_transport") == seedvault + "\n"
+        sh(adb_server, phone, "bmgr enable true")
+        # Seedvault takes backups only once its app has been given a storage location
+        assert out(adb_server, phone, f"bmgr backupnow {notes_app}").splitlines()[-1] == (
+            "Backup finished with result: Transport error")
+        assert out(adb_server, phone, "bmgr list sets") == "No restore sets\n"
+    finally:
+        sh(adb_server, phone, "bmgr transport com.android.localtransport/.LocalTransport")
+        adb_server.run("uninstall", "com.stevesoltys.seedvault", serial=phone.serial)
+    assert out(adb_server, phone, "bmgr list transports") == "  * com.android.localtransport/.LocalTransport\n"
