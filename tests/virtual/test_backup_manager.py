@@ -162,3 +162,10 @@ def test_seedvaults_transport_appears_with_its_package(adb_server, phone, tmp_pa
         sh(adb_server, phone, "bmgr transport com.android.localtransport/.LocalTransport")
         adb_server.run("uninstall", "com.stevesoltys.seedvault", serial=phone.serial)
     assert out(adb_server, phone, "bmgr list transports") == "  * com.android.localtransport/.LocalTransport\n"
+
+
+def test_adb_backup_runs_bu_on_the_phone(adb_server, phone, tmp_path):
+    # adbd's backup: service runs `bu backup ARGS` raw: what bu says lands in the host's file
+    target = tmp_path / "nothing.ab"
+    adb_server.run("backup", "-f", str(target), "-nosystem", serial=phone.serial, check=False, timeout=15)
+    assert target.read_bytes() == b"Error: no backup packages supplied and neither -shared nor -all given\n"
