@@ -115,6 +115,9 @@ def spawn_phone(port: int | None = None, api: int = 34, storage: str | int = "8G
 
     def read_output() -> None:
         # Keeps draining for the phone's whole life, so a chatty phone never blocks on a full pipe.
+        # Ctrl-C is for the main thread: the kernel hands a process's SIGINT to any thread that does
+        # not block it, and one caught here would leave the main thread asleep in the user's test.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         assert process.stdout is not None
         for raw in process.stdout:
             line = raw.decode("utf-8", errors="replace")

@@ -128,3 +128,25 @@ def running(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def _blocked_signals(native_id: int) -> int:
+    """The signal mask of one of this process's threads, from the kernel (SigBlk in its status)."""
+    for line in Path(f"/proc/self/task/{native_id}/status").read_text().splitlines():
+        if line.startswith("SigBlk:"):
+            return int(line.split()[1], 16)
+    raise AssertionError("no SigBlk line")
+
+
+def test_the_output_reader_leaves_ctrl_c_to_the_main_thread(env, spawned):
+    # The kernel gives a process's SIGINT to any thread that does not block it; a reader thread that
+    # took it would leave a test's main thread asleep through the user's Ctrl-C.
+    import threading
+
+    phone = spawn_phone(port=free_console_port(), env=env)
+    spawned.append(phone)
+    reader = next(t for t in threading.enumerate() if t.name == f"spawned-phone-{phone.pid}")
+    assert reader.native_id is not None
+    mask = _blocked_signals(reader.native_id)
+    assert mask & (1 << (signal.SIGINT - 1)) and mask & (1 << (signal.SIGTERM - 1)), hex(mask)
+    assert not _blocked_signals(threading.main_thread().native_id or 0) & (1 << (signal.SIGINT - 1))
