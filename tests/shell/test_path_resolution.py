@@ -33,6 +33,16 @@ RM_THROUGH_LINKS = [
     "mkdir -p box/a box/b && ln -s ../b box/a/up && ln -s a box/z && rm -r box; echo $?; ls -d box",
 ]
 
+# A path resolved once must resolve anew after the links and folders on its way change.
+CHANGING_LINKS = [
+    "mkdir -p p q && touch q/in_q && ls p/ && rmdir p && ln -s q p && ls p/",
+    "mkdir -p r/s && ln -s r t && ls t/ && rm t && ln -s DCIM t && ls t/",
+    "ln -s DCIM lk && ls lk/ && rm lk && mkdir lk && ls -a lk/",
+    "mkdir -p m/n && ls -d m/n && mv m m2 && ls -d m/n; ls -d m2/n",
+    "mkdir -p u/v && ln -s u w && ls w/ && rm -r u && mkdir -p u/x && ls w/",
+    "mkdir -p g/h && cd g && ls && cd .. && rm -r g && ln -s DCIM g && cd g/ && ls",
+]
+
 
 def assert_same(trees, command: str) -> None:
     expected, got = trees.both(command)
@@ -64,3 +74,9 @@ def test_sdcard_with_a_slash_is_shared_storage(adb_server, shell_phone):
     assert usage.stdout == b"8\t/sdcard/Pictures/slash/\n"  # the folder and the file, 4 KiB each
     long = run_phone(adb_server, shell_phone, "/", "ls -ld /sdcard/")
     assert long.stdout.startswith(b"d")
+
+
+@oracle
+@pytest.mark.parametrize("command", CHANGING_LINKS)
+def test_paths_resolve_anew_after_links_change(trees, command):
+    assert_same(trees, command)
