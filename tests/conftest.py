@@ -70,6 +70,15 @@ class AdbServer:
             time.sleep(0.1)
         raise AssertionError(f"{serial} never reached state {state!r}; adb devices: {self.devices()}")
 
+    def switch_root(self, serial: str, root: bool, timeout: float = 15) -> None:
+        """`adb root` or `adb unroot`, then wait until the restarted adbd's shell is that user."""
+        self.run("root" if root else "unroot", serial=serial)
+        user = b"root\n" if root else b"shell\n"
+        deadline = time.monotonic() + timeout
+        while self.run("shell", "echo $USER", serial=serial, check=False).stdout != user:
+            assert time.monotonic() < deadline, "adbd never came back"
+            time.sleep(0.2)
+
 
 @pytest.fixture(scope="session")
 def adb_server() -> AdbServer:

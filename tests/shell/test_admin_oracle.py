@@ -14,7 +14,6 @@ import socket
 import subprocess
 import tempfile
 import threading
-import time
 
 import pytest
 from oracle import TOYBOX
@@ -88,12 +87,7 @@ def test_remounting_a_mount_names_its_device(adb_server, shell_phone):
 
 
 def switch_root(adb_server, phone, want: bool) -> None:
-    adb_server.run("root" if want else "unroot", serial=phone.serial)
-    user = b"root\n" if want else b"shell\n"
-    deadline = time.monotonic() + 15
-    while sh(adb_server, phone, "echo $USER").stdout != user:
-        assert time.monotonic() < deadline, "adbd never came back"
-        time.sleep(0.2)
+    adb_server.switch_root(phone.serial, want)
 
 
 def test_root_is_refused_by_the_phones_busy_filesystems(adb_server, shell_phone):

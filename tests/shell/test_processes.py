@@ -4,7 +4,6 @@ others find and signal, and the shell user may signal only its own processes, as
 from __future__ import annotations
 
 import subprocess
-import time
 
 import pytest
 from oracle import MKSH, oracle_skip_reason
@@ -52,12 +51,7 @@ def test_kill_l_lists_signals_as_mksh_does(adb_server, shell_phone):
 
 
 def _switch_root(adb_server, phone, want: bool) -> None:
-    adb_server.run("root" if want else "unroot", serial=phone.serial)
-    user = b"root\n" if want else b"shell\n"
-    deadline = time.monotonic() + 15
-    while sh(adb_server, phone, "echo $USER").stdout != user:
-        assert time.monotonic() < deadline, "adbd never came back"
-        time.sleep(0.2)
+    adb_server.switch_root(phone.serial, want)
 
 
 def test_root_kills_an_app_as_force_stop_does(adb_server, shell_phone):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-import time
 import zipfile
 
 
@@ -15,12 +14,7 @@ def sh(adb_server, phone, command: str) -> subprocess.CompletedProcess:
 
 
 def switch_root(adb_server, phone, want: bool) -> None:
-    adb_server.run("root" if want else "unroot", serial=phone.serial)
-    user = b"root\n" if want else b"shell\n"
-    deadline = time.monotonic() + 15
-    while sh(adb_server, phone, "echo $USER").stdout != user:
-        assert time.monotonic() < deadline, "adbd never came back"
-        time.sleep(0.2)
+    adb_server.switch_root(phone.serial, want)
 
 
 def test_start_and_stop_need_root(adb_server, shell_phone):
