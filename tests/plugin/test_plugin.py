@@ -243,12 +243,25 @@ def test_waits_for_ctrl_c(phone):
 '''
 
 
+def _default_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _signal_masks(pid: int) -> str:
+    """The kernel's view of a process's signals (blocked, ignored, caught), for a failure message."""
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return " ".join(line.replace("\t", "") for line in lines if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+
+
 def test_nothing_outlives_a_session_interrupted_with_ctrl_c(pytester, adb_server, run_pytest, plugin_args):
     pytester.makepyfile(SLEEPY_TESTS)
-    # faulthandler: a session that hangs after Ctrl-C prints every thread's stack when aborted below
+    # faulthandler: a session that hangs after Ctrl-C prints every thread's stack when aborted below.
+    # The session starts with Ctrl-C at its default, as a terminal's foreground job does, whatever
+    # the runner of this test ignores or blocks.
     process = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "pytest", *plugin_args,
                                 "--phone-emulator"], cwd=pytester.path, env=dict(os.environ),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_default_ctrl_c)
     marker = pytester.path / "phone.json"
     deadline = time.monotonic() + 90
     while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
@@ -262,12 +275,13 @@ def test_nothing_outlives_a_session_interrupted_with_ctrl_c(pytester, adb_server
                  if conn.status == psutil.CONN_LISTEN}
     assert adb_server.devices().get(serial) == "device"
 
+    signals = _signal_masks(process.pid)
     process.send_signal(signal.SIGINT)
     try:
         output = process.communicate(timeout=60)[0].decode(errors="replace")
     except subprocess.TimeoutExpired:
         process.send_signal(signal.SIGABRT)
-        pytest.fail("the session still runs 60 s after Ctrl-C; its threads:\n"
+        pytest.fail(f"the session still runs 60 s after Ctrl-C; its signals then: {signals}; its threads:\n"
                     + process.communicate(timeout=30)[0].decode(errors="replace")[-6000:])
 
     assert "KeyboardInterrupt" in output and "the test crashed" in output
