@@ -61,6 +61,8 @@ class Policy:
     time_tolerance: float = 2.0  # seconds; FAT-style tools round to 2 s
     allow_duplicates: bool = False
     allow_extras: bool = False
+    incremental: bool = False  # a second backup into the same folder brings it up to date
+    deletions: str = "propagate"  # "propagate": items deleted between backups stay gone; "keep": they may return
 
     def skip_reason(self, item: MediaItem) -> str | None:
         """Why this policy says the item is not backed up, or None if it must come back."""
@@ -138,12 +140,15 @@ class Policy:
                 time_tolerance=parse_duration(*get(data, "time_tolerance", 2.0, where)),
                 allow_duplicates=flag(data, "allow_duplicates", False, where),
                 allow_extras=flag(data, "allow_extras", False, where),
+                incremental=flag(data, "incremental", False, where),
+                deletions=_choice(*get(data, "deletions", "propagate", where), ("keep", "propagate")),
             )
         except ValueError as exc:
             raise ScenarioError(str(exc)) from None
 
 
-POLICY_KEYS = ("limits", "preserves", "needs_wifi", "time_tolerance", "allow_duplicates", "allow_extras")
+POLICY_KEYS = ("limits", "preserves", "needs_wifi", "time_tolerance", "allow_duplicates", "allow_extras",
+               "incremental", "deletions")
 LIMIT_KEYS = tuple(Limits.__dataclass_fields__)
 PRESERVE_KEYS = tuple(Preserves.__dataclass_fields__)
 

@@ -30,6 +30,8 @@ class Verdict(str, Enum):
     METADATA_LOST = "metadata-lost"
     CORRUPTED = "corrupted"
     MISSING = "missing"
+    STALE = "stale"  # an older version came back after an incremental backup
+    RESURRECTED = "resurrected"  # deleted from the phone between backups, and back after the restore
 
     def __str__(self) -> str:
         return self.value
@@ -55,7 +57,11 @@ MARKS: dict[Verdict, str] = {
     Verdict.INTACT: "=", Verdict.RENAMED: "=", Verdict.MOVED: "=", Verdict.SKIPPED_AS_PROMISED: "~",
     Verdict.MISSING: "-", Verdict.EXTRA: "+", Verdict.DUPLICATED: "+", Verdict.RECOMPRESSED: "*",
     Verdict.METADATA_LOST: "*", Verdict.TIMESTAMP_CHANGED: "*", Verdict.CORRUPTED: "*",
+    Verdict.STALE: "*", Verdict.RESURRECTED: "+",
 }
+
+#: Where a loss happened (ItemVerdict.stage), as the words a report shows.
+STAGES = {"backup": "lost at backup", "restore": "lost at restore", "not-inspectable": "backup not inspectable"}
 
 
 @dataclass
@@ -71,6 +77,7 @@ class ItemVerdict:
     kind: str = ""
     size: int = 0
     details: dict[str, Any] = field(default_factory=dict)
+    stage: str = ""  # a key of STAGES for every verdict but intact, once the backup was inspected
 
     def __post_init__(self) -> None:
         self.verdict = Verdict(self.verdict)  # a plain name (from JSON or a caller) becomes the member
@@ -82,7 +89,8 @@ class ItemVerdict:
     def line(self) -> str:
         """One rclone-check-style line; names shown with `display`, so every line is one line."""
         where = f" -> {display(self.found)}" if self.found and self.found != self.path else ""
-        return f"{self.mark} {self.verdict:<19} {display(self.path)}{where}  ({self.reason})"
+        stage = f" [{STAGES[self.stage]}]" if self.stage in STAGES else ""
+        return f"{self.mark} {self.verdict:<19} {display(self.path)}{where}  ({self.reason}){stage}"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (see names.encode_names)."""

@@ -58,6 +58,8 @@ def _item(path: str, limits: list[str] | None = None, item_id: str = "") -> Medi
     ([("moved", "e.jpg")], "Product defect: Altered on restore", "normal"),
     ([("extra", "x.txt")], "Product defect: Unwanted files", "minor"),
     ([("duplicated", "x.jpg")], "Product defect: Unwanted files", "minor"),
+    ([("stale", "edited.jpg")], "Product defect: Out of date", "critical"),
+    ([("resurrected", "deleted.jpg")], "Product defect: Out of date", "normal"),
 ])
 def test_failure_message_marker_puts_each_worst_verdict_in_its_category(verdicts, category, severity):
     rep = _report(_v("intact", "ok.jpg", True), *[_v(v, p) for v, p in verdicts])
