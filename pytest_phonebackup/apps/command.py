@@ -18,6 +18,7 @@ from ..errors import BackupToolError, ScenarioError, did_you_mean
 from ..phone.adb import adb_path, adb_server_port
 from ..phonelike import PhoneLike
 from ..policy import Policy
+from ..verification.stages import BackupInventory
 from .base import BackupApp, StepResult
 
 PLACEHOLDERS = ("serial", "backup_dir", "adb", "python", "adb_port", "scenario_dir", "workdir")
@@ -55,6 +56,10 @@ class CommandApp(BackupApp):
         if self.backup_dir is None:
             self.backup_dir = Path(workdir) / "backup"
         return self._run("restore", phone, Path(workdir))
+
+    def backup_inventory(self) -> BackupInventory:
+        """The files of the backup folder, hashed on the host."""
+        return BackupInventory.of_folder(self.backup_dir)
 
     def render(self, step: str, phone: PhoneLike, workdir: Path) -> list[str]:
         values = {
