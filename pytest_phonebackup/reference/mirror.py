@@ -152,7 +152,13 @@ def sha256_local(path: Path) -> str:
     return h.hexdigest()
 
 
-def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
+def backup(serial: str, dest: Path, root: str = "/sdcard", fault: str | None = None,
+           keep_deleted: bool = False) -> Index:
+    """Mirror the phone into `dest`; a second backup into the same folder pulls only new and changed
+    files (by content, see incremental.py) and drops what the phone no longer has, unless
+    `keep_deleted` (an archive: what was once backed up stays, and comes back on restore)."""
+    from .incremental import plan_backup
+
     device = _device(serial)
     dest.mkdir(parents=True, exist_ok=True)
     files_dir = dest / FILES
@@ -160,19 +166,13 @@ def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
     index_path = dest / INDEX
     index: Index = json.loads(index_path.read_text()) if index_path.exists() else {}
     remote = list_remote(device, root)
-    changed = [rel for rel, (size, mtime) in remote.items()
-               if rel not in index or index[rel]["size"] != size or index[rel]["mtime"] != mtime]
-    remote_hashes = hash_remote(device, root, changed)
-    reused, to_pull = 0, []
-    for rel in sorted(changed):
-        digest = remote_hashes.get(rel)
-        if rel in index and digest and index[rel]["sha256"] == digest and _safe_local(files_dir, rel).exists():
-            reused += 1  # same content, only the time moved: no need to pull again
-            size, mtime = remote[rel]
-            os.utime(_safe_local(files_dir, rel), (mtime, mtime))
-            index[rel] = {"size": size, "mtime": mtime, "sha256": digest}
-        else:
-            to_pull.append(rel)
+    plan = plan_backup(index, remote, lambda rels: hash_remote(device, root, rels),
+                       lambda rel: _safe_local(files_dir, rel).exists(), fault)
+    remote_hashes, to_pull, reused = plan.hashes, plan.pull, len(plan.retime)
+    for rel, digest in plan.retime.items():
+        size, mtime = remote[rel]  # same content, only the time moved: no need to pull again
+        os.utime(_safe_local(files_dir, rel), (mtime, mtime))
+        index[rel] = {"size": size, "mtime": mtime, "sha256": digest}
     pull_files(serial, root, files_dir, to_pull)
     for rel in to_pull:
         size, mtime = remote[rel]
@@ -183,7 +183,7 @@ def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
         os.utime(local, (mtime, mtime))
         index[rel] = {"size": size, "mtime": mtime, "sha256": got}
     pulled = len(to_pull)
-    for rel in set(index) - set(remote):
+    for rel in set(index) - set(remote) if not keep_deleted else ():
         del index[rel]
         try:
             _safe_local(files_dir, rel).unlink()
@@ -195,7 +195,7 @@ def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
     partial.write_text(json.dumps(index, indent=0, sort_keys=True))
     os.replace(partial, index_path)
     print(f"backup: {len(remote)} files on the phone, {pulled} pulled, {reused} unchanged content, "
-          f"{len(remote) - len(changed)} untouched", flush=True)
+          f"{plan.untouched} untouched", flush=True)
     return index
 
 
@@ -298,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--serial", default=os.environ.get("ANDROID_SERIAL"), required=not os.environ.get("ANDROID_SERIAL"))
     b.add_argument("--dest", type=Path, required=True)
     b.add_argument("--root", default="/sdcard")
+    b.add_argument("--fault", help="make this backup broken on purpose (see incremental.py)")
+    b.add_argument("--keep-deleted", action="store_true", help="keep files deleted from the phone since the last backup")
     r = sub.add_parser("restore", help="push a backup back to the phone, keep times, rescan")
     r.add_argument("--serial", default=os.environ.get("ANDROID_SERIAL"), required=not os.environ.get("ANDROID_SERIAL"))
     r.add_argument("--src", type=Path, required=True)
@@ -308,10 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         if args.command == "backup":
-            backup(args.serial, args.dest, args.root)
+            backup(args.serial, args.dest, args.root, args.fault, args.keep_deleted)
         else:
             restore(args.serial, args.src, args.root, args.fault, args.fault_log)
-    except MirrorError as exc:
+    except (MirrorError, ValueError) as exc:
         print(f"adb-mirror: {exc}", file=sys.stderr)
         return 1
     print(f"{args.command}: done in {time.monotonic() - started:.1f} s", flush=True)
