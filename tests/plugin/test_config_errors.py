@@ -139,7 +139,7 @@ def test_config_problems_and_a_missing_phone_come_in_the_same_error(run_pytest, 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     lines = result.stderr.str().strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith("ERROR: --phone-backup-app: no backup app named 'adb-miror'")
-    assert lines[1].startswith("pytest-phonebackup: 8 tests need a phone and none is configured")
+    assert lines[1].startswith("pytest-phonebackup: 12 tests need a phone and none is configured")
 
 
 def test_under_xdist_a_broken_scenario_stops_the_run_as_an_interruption(run_pytest, pytester):
@@ -158,7 +158,7 @@ def test_a_good_scenario_file_passes_the_check(run_pytest, pytester):
     assert result.ret == pytest.ExitCode.OK
     checked = run_pytest("--phone-backup-app", "mine.yaml", "--phone-media-profile", "smoke", "--phone-missing=skip",
                          *SUITE)
-    checked.assert_outcomes(skipped=2)
+    checked.assert_outcomes(skipped=3)  # same phone, new phone, incremental
 
 
 @pytest.mark.parametrize(("command", "error"), [
