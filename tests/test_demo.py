@@ -36,7 +36,7 @@ def test_demo_runs_round_trips_and_renders_the_report(tmp_path: Path):
     results = [json.loads(p.read_text()) for p in (tmp_path / "demo" / "allure-results").glob("*-result.json")]
     names = {r["name"] for r in results}
     assert {"test_round_trip_to_the_same_phone[smoke]", "test_round_trip_to_a_new_phone[smoke]",
-            "test_backup_survives_wifi_dropping_mid_backup"} <= names
+            "test_backup_survives_wifi_dropping_mid_backup", "test_incremental_backup[smoke]"} <= names
 
     def feature(result: dict) -> str:
         return next((label["value"] for label in result["labels"] if label["name"] == "feature"), "")
