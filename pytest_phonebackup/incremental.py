@@ -28,7 +28,8 @@ class IncrementalResult(RoundTripResult):
 
 
 class IncrementalRoundTrip(RoundTrip):
-    """Seed, back up, change the gallery, back up again into the same folder, wipe, restore, verify."""
+    """Seed, back up, change the gallery, back up again into the same folder, wipe, restore, verify;
+    all on the one phone (the change happens there, so `restore_phone` is not used)."""
 
     def run(self) -> IncrementalResult:
         from .media.gallery import Gallery

@@ -61,16 +61,17 @@ class GalleryChange:
 
 def choose(manifest: Manifest) -> dict[str, list[MediaItem]]:
     """The items each role changes, by path order among plain items (no limit crossed, indexed, not
-    damaged or hidden), a photo or a video as ROLES prefers when the gallery has one."""
+    damaged or hidden), a photo or a video as ROLES prefers when the gallery has one. A gallery with
+    fewer plain items than ROLES gets the first roles only (see changes.json)."""
     plain = [item for item in sorted(manifest.items, key=lambda i: i.path)
              if item.kind in ("photo", "video") and item.indexed and not item.limits and item.size >= 4096
              and not any(t.startswith("damaged") for t in item.tags) and "/." not in "/" + item.path]
-    if len(plain) < len(ROLES):
-        raise ValueError(f"profile {manifest.profile!r} has {len(plain)} plain photos and videos; changing it "
-                         f"between backups needs {len(ROLES)}: use smoke or edge")
+    if not plain:
+        raise ValueError(f"profile {manifest.profile!r} has no plain photos or videos to change between backups; "
+                         "use smoke or edge")
     chosen: dict[str, list[MediaItem]] = {}
     used: set[str] = set()
-    for role, kind in ROLES:
+    for role, kind in ROLES[:len(plain)]:  # a small gallery gets the first changes only
         pick = next((i for i in plain if i.kind == kind and i.path not in used), None) \
             or next(i for i in plain if i.path not in used)
         used.add(pick.path)

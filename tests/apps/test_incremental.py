@@ -21,6 +21,8 @@ from incremental_testing import (
     run_incremental,
 )
 
+from pytest_phonebackup.manifest import Manifest, MediaItem
+from pytest_phonebackup.media.changes import choose
 from pytest_phonebackup.reporting.html import verdict_table_csv, verdict_table_html
 from pytest_phonebackup.verification import verify
 from pytest_phonebackup.verification.incremental import judge_changes
@@ -92,3 +94,14 @@ def test_kept_deletions_are_resurrected_and_fail_only_when_deletions_propagate(a
     assert {v.path: v.verdict.value for v in again.verdicts if v.verdict != "intact"} == \
         dict.fromkeys(old_paths, "resurrected")
 
+
+
+def test_a_small_gallery_gets_the_first_changes_only():
+    items = [MediaItem(f"DCIM/Camera/IMG_{n}.jpg", "photo", "image/jpeg", 5000, f"{n:064x}", 1.7e9) for n in range(3)]
+    items.append(MediaItem("DCIM/Camera/tiny.jpg", "photo", "image/jpeg", 100, "f" * 64, 1.7e9))  # too small to edit
+    chosen = choose(Manifest("small", 1, items))
+    assert {role: [i.path for i in picked] for role, picked in chosen.items()} == {
+        "deleted": ["DCIM/Camera/IMG_0.jpg", "DCIM/Camera/IMG_1.jpg"],  # no video: a photo instead
+        "edited": ["DCIM/Camera/IMG_2.jpg"]}
+    with pytest.raises(ValueError, match="no plain photos or videos to change between backups; use smoke or edge"):
+        choose(Manifest("empty", 1, items[3:]))
