@@ -328,7 +328,10 @@ class CloudPhotos(VirtualApp):
         """New or changed since its upload: another size or time, or (same size and time) other bytes."""
         if not entry or entry.get("key") != [row["_size"], row["date_modified"]]:
             return True
-        return entry.get("source_sha256") != self._sha256(row["_data"])
+        try:
+            return entry.get("source_sha256") != self._sha256(row["_data"])
+        except OSError:
+            return False  # gone since MediaStore listed it: nothing to upload
 
     # -- background backup ---------------------------------------------------------------------------
     def _start_worker(self) -> None:
@@ -430,6 +433,9 @@ class CloudPhotos(VirtualApp):
         pending = [r for r in due if self._is_due(r, progress.get(r["rel"]))]
         total = len(pending)
         for index, row in enumerate(pending, 1):
+            if not self.storage.exists(row["_data"]):
+                self._log(f"{row['rel']} is gone since MediaStore listed it; not backing it up", "W")
+                continue
             attempt = 0
             while True:
                 settings = self._wait_for_network()
