@@ -22,8 +22,8 @@ def judge_changes(report: Report, expected: Manifest, change: GalleryChange, pho
     previous = {path: change.before[path] for path in change.changed_in_place}
     gone = {change.before[old].sha256: old for old in [*change.deleted, *change.renamed, *change.moved]}
     root = expected.root.rstrip("/")
-    looked_at = [v for v in report.verdicts if v.found and (
-        (v.path in previous and v.verdict != Verdict.INTACT) or v.verdict in (Verdict.EXTRA, Verdict.DUPLICATED))]
+    looked_at = [v for v in report.verdicts if v.found and v.verdict != Verdict.INTACT and (
+        v.path in previous or v.found != v.path or v.verdict in (Verdict.EXTRA, Verdict.DUPLICATED))]
     hashes = phone.hash_files([f"{root}/{v.found}" for v in looked_at]) if looked_at else {}
     for n, v in enumerate(report.verdicts):
         if v not in looked_at:
@@ -34,18 +34,29 @@ def judge_changes(report: Report, expected: Manifest, change: GalleryChange, pho
             same_bytes = old.sha256 == now[v.path].sha256  # only the file time changed
             if digest == old.sha256 and (not same_bytes or _came_back_with_old_time(v, old, policy)):
                 report.verdicts[n] = _stale(v, old, same_bytes=same_bytes)
-        elif digest in gone and (v.verdict == Verdict.EXTRA or v.found == gone[digest]):
-            old_path = gone[digest]
-            how = ("deleted from the phone between the backups" if old_path in change.deleted
-                   else f"{'renamed' if old_path in change.renamed else 'moved'} between the backups, "
-                        f"to {display(change.renamed.get(old_path) or change.moved[old_path])}")
-            keep = policy.deletions == "keep"
+        elif digest in gone and v.verdict not in (Verdict.EXTRA, Verdict.DUPLICATED) and v.path in now:
+            # Paired with a file that is an item deleted between the backups: the item itself is not back.
+            item = now[v.path]
+            skip = policy.skip_reason(item)
             report.verdicts[n] = ItemVerdict(
-                Verdict.RESURRECTED, v.found or old_path, keep,
-                f"{how}, and back after the restore"
-                + (" (the policy keeps deletions)" if keep else "; the policy says deletions propagate"),
-                found=v.found, item_id=change.before[old_path].id, kind=v.kind, size=v.size,
-                details={"deleted": old_path})
+                Verdict.SKIPPED_AS_PROMISED if skip else Verdict.MISSING, v.path, skip is not None,
+                skip or f"not on the phone after restore under any name; {display(v.found or '')} is an item "
+                        "deleted between the backups", item_id=item.id, kind=item.kind, size=item.size)
+            report.verdicts.append(_resurrected(v.found or "", gone[digest], change, policy, v.kind, v.size))
+        elif digest in gone and (v.verdict == Verdict.EXTRA or v.found == gone[digest]):
+            report.verdicts[n] = _resurrected(v.found or gone[digest], gone[digest], change, policy, v.kind, v.size)
+
+
+def _resurrected(found: str, old_path: str, change: GalleryChange, policy: Policy, kind: str,
+                 size: int) -> ItemVerdict:
+    how = ("deleted from the phone between the backups" if old_path in change.deleted
+           else f"{'renamed' if old_path in change.renamed else 'moved'} between the backups, "
+                f"to {display(change.renamed.get(old_path) or change.moved[old_path])}")
+    keep = policy.deletions == "keep"
+    return ItemVerdict(Verdict.RESURRECTED, found, keep, f"{how}, and back after the restore"
+                       + (" (the policy keeps deletions)" if keep else "; the policy says deletions propagate"),
+                       found=found, item_id=change.before[old_path].id, kind=kind, size=size,
+                       details={"deleted": old_path})
 
 
 def _came_back_with_old_time(v: ItemVerdict, old: MediaItem, policy: Policy) -> bool:
