@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from .files import write_text
+from .startup import Named, one_error, problems
 
 DEMO_FAULTS = ("drop", "truncate", "strip-gps", "recompress")
 
@@ -58,6 +59,12 @@ def run_demo(args: argparse.Namespace) -> int:
     from .nodetools import install_node_tools
     from .reporting.cli import render
 
+    named = [Named("profile", name.strip(), "--profiles") for name in args.profiles.split(",") if name.strip()]
+    found = problems(named)
+    if found:
+        for line in one_error(found).splitlines():
+            print(f"phonebackup demo: {line}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     folder = Path(args.folder).resolve()
     results = folder / "allure-results"
@@ -84,10 +91,10 @@ def run_demo(args: argparse.Namespace) -> int:
         install_node_tools(quiet=False)  # nothing to do when the pinned Allure CLI is already there
         render(results, report_dir)
         html = report_dir / "index.html"
-        print(f"Allure report: {html}" + ("" if html.exists() else " (missing!)"))
+        print(f"Allure report (one file, opens from disk): {html.as_uri()}" + ("" if html.exists() else " (missing!)"))
     except Exception as exc:  # noqa: BLE001 - the results are still there; say how to render them
         print(f"could not render the HTML report: {exc}\n(results are in {results}; try `phonebackup tools install` "
-              "then `phonebackup report --results ...`)", file=sys.stderr)
+              f"then `phonebackup report {results} -o {report_dir}`)", file=sys.stderr)
         status = status or 2
     print(f"Allure results: {results}")
     print(f"demo {'passed' if status == 0 and broken_status == 0 else 'FAILED'} in {time.monotonic() - started:.0f} s")

@@ -7,6 +7,8 @@ file) and from findings about the backup app, so reports can tell "the product l
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ class ShellCommandError(PhoneError):
 
 
 class ScenarioError(PhoneBackupError):
-    """A scenario, profile or policy file is invalid. The message names file and line."""
+    """A scenario, profile or policy file is invalid. The message names file, line and column."""
 
 
 class SafetyError(PhoneBackupError):
@@ -64,11 +66,19 @@ class BackupToolError(PhoneBackupError):
 
 
 class BackupIncomplete(PhoneBackupError):
-    """A backup or restore step did not reach its end. `status` is the app's last status."""
+    """A backup or restore step did not reach its end. `status` is the app's last status; `seeded`,
+    once a round trip knows it, how many items it had seeded (the message then says so)."""
 
     def __init__(self, message: str, status: dict[str, Any] | None = None):
         super().__init__(message)
         self.status = status or {}
+        self.seeded: int | None = None
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.seeded is None:
+            return text
+        return f"{text}. The round trip had seeded {self.seeded} item{'' if self.seeded == 1 else 's'}"
 
 
 class BackupPaused(BackupIncomplete):
@@ -95,3 +105,9 @@ class MakeError(PhoneBackupError, ValueError):
 
 class ReportError(PhoneBackupError):
     """The HTML report could not be made; the message says what to do."""
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """' did you mean 'X'?' when `word` is a near miss of one of `choices` (a typo), else ''."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -30,6 +30,17 @@ class PhaseTiming:
     figures: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class RoundTripStart:
+    """What a round trip is about to do: which app, gallery profile and seed, from which phone to which."""
+
+    app: str
+    profile: str
+    seed: int
+    phone: PhoneLike
+    target: PhoneLike
+
+
 @runtime_checkable
 class RoundTripObserver(Protocol):
     """What a listener may be told. Every method must return quickly and never raise."""
@@ -45,6 +56,9 @@ class RoundTripObserver(Protocol):
 
     def phone_used(self, phone: PhoneLike) -> None:
         """A round trip is about to use this phone (its screenshot and log matter if the test fails)."""
+
+    def round_trip_started(self, start: RoundTripStart) -> None:
+        """A round trip begins: its app, profile, seed and phones (before anything is seeded)."""
 
     def round_trip_finished(self, result: RoundTripResult, phone: PhoneLike) -> None:
         """A round trip verified (or not) what came back on `phone`."""
@@ -63,6 +77,9 @@ class SilentObserver:
         return None
 
     def phone_used(self, phone: PhoneLike) -> None:
+        return None
+
+    def round_trip_started(self, start: RoundTripStart) -> None:
         return None
 
     def round_trip_finished(self, result: RoundTripResult, phone: PhoneLike) -> None:
@@ -94,6 +111,10 @@ class Observers:
     def phone_used(self, phone: PhoneLike) -> None:
         for observer in self.observers:
             observer.phone_used(phone)
+
+    def round_trip_started(self, start: RoundTripStart) -> None:
+        for observer in self.observers:
+            observer.round_trip_started(start)
 
     def round_trip_finished(self, result: RoundTripResult, phone: PhoneLike) -> None:
         for observer in self.observers:

@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .errors import ScenarioError
+from .errors import ScenarioError, did_you_mean
 from .manifest import MediaItem
 from .units import parse_duration, parse_pixels, parse_size
+from .yamlfile import unknown_key
+from .yamlfile import where as at
 
 #: EXIF / container fields a faithful backup keeps, by the names probe.py reports.
 DEFAULT_EXIF_FIELDS = ["DateTimeOriginal", "SubSecTimeOriginal", "OffsetTimeOriginal", "GPSLatitude", "GPSLongitude",
@@ -90,45 +92,73 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None, where: str = "policy") -> Policy:
-        """Build from the `policy:` mapping of a scenario; errors name the offending key."""
-        data = dict(data or {})
+        """Build from the `policy:` mapping of a scenario. `where` names the mapping in messages; when it
+        was read by yamlfile, each error also names the file, line and column of the offending key."""
+        data = data or {}
         try:
-            limits_in = dict(data.pop("limits", {}) or {})
-            preserves_in = dict(data.pop("preserves", {}) or {})
-            at = f"{where}.limits"
+            limits_in = _section(data, "limits", where)
+            preserves_in = _section(data, "preserves", where)
+            for node, allowed, label in ((data, POLICY_KEYS, where), (limits_in, LIMIT_KEYS, f"{where}.limits"),
+                                         (preserves_in, PRESERVE_KEYS, f"{where}.preserves")):
+                error = unknown_key(node, allowed, label, prefix=f"{label}: " if at(node) else "")
+                if error:
+                    raise error
+
+            def get(node: dict[str, Any], key: str, default: Any, label: str) -> tuple[Any, str]:
+                return node.get(key, default), _at(node, key, f"{label}.{key}")
+
+            def size(key: str, parse: Any) -> int | None:
+                return _opt(parse, *get(limits_in, key, None, f"{where}.limits"))
+
+            def flag(node: dict[str, Any], key: str, default: bool, label: str) -> bool:
+                value, what = get(node, key, default, label)
+                if not isinstance(value, bool):
+                    raise ValueError(f"{what}: expected true or false, got {value!r}")
+                return value
+
             limits = Limits(
-                max_photo_bytes=_opt(parse_size, limits_in.pop("max_photo_bytes", None), f"{at}.max_photo_bytes"),
-                max_photo_pixels=_opt(parse_pixels, limits_in.pop("max_photo_pixels", None), f"{at}.max_photo_pixels"),
-                max_video_bytes=_opt(parse_size, limits_in.pop("max_video_bytes", None), f"{at}.max_video_bytes"),
-                min_side=_opt(parse_pixels, limits_in.pop("min_side", None), f"{at}.min_side"),
-                formats=_opt_list(limits_in.pop("formats", None), f"{at}.formats"),
-                skips_damaged=bool(limits_in.pop("skips_damaged", False)),
-                scope=_choice(limits_in.pop("scope", "all"), ("all", "mediastore"), f"{at}.scope"),
-                folders=_opt_list(limits_in.pop("folders", None), f"{at}.folders"),
+                max_photo_bytes=size("max_photo_bytes", parse_size), max_photo_pixels=size("max_photo_pixels", parse_pixels),
+                max_video_bytes=size("max_video_bytes", parse_size), min_side=size("min_side", parse_pixels),
+                formats=_opt_list(*get(limits_in, "formats", None, f"{where}.limits")),
+                skips_damaged=flag(limits_in, "skips_damaged", False, f"{where}.limits"),
+                scope=_choice(*get(limits_in, "scope", "all", f"{where}.limits"), ("all", "mediastore")),
+                folders=_opt_list(*get(limits_in, "folders", None, f"{where}.limits")),
             )
-            _no_leftovers(limits_in, at)
-            at = f"{where}.preserves"
+            at_preserves = f"{where}.preserves"
             preserves = Preserves(
-                content=_choice(preserves_in.pop("content", "bytes"), ("bytes", "pixels"), f"{at}.content"),
-                exif=_opt_list(preserves_in.pop("exif", DEFAULT_EXIF_FIELDS), f"{at}.exif") or [],
-                capture_time=bool(preserves_in.pop("capture_time", True)),
-                file_time=bool(preserves_in.pop("file_time", True)),
-                folder=bool(preserves_in.pop("folder", True)),
-                name=bool(preserves_in.pop("name", True)),
+                content=_choice(*get(preserves_in, "content", "bytes", at_preserves), ("bytes", "pixels")),
+                exif=_opt_list(*get(preserves_in, "exif", DEFAULT_EXIF_FIELDS, at_preserves)) or [],
+                **{key: flag(preserves_in, key, True, at_preserves)
+                   for key in ("capture_time", "file_time", "folder", "name")},
             )
-            _no_leftovers(preserves_in, at)
-            policy = cls(
+            return cls(
                 limits=limits,
                 preserves=preserves,
-                needs_wifi=bool(data.pop("needs_wifi", False)),
-                time_tolerance=parse_duration(data.pop("time_tolerance", 2.0), f"{where}.time_tolerance"),
-                allow_duplicates=bool(data.pop("allow_duplicates", False)),
-                allow_extras=bool(data.pop("allow_extras", False)),
+                needs_wifi=flag(data, "needs_wifi", False, where),
+                time_tolerance=parse_duration(*get(data, "time_tolerance", 2.0, where)),
+                allow_duplicates=flag(data, "allow_duplicates", False, where),
+                allow_extras=flag(data, "allow_extras", False, where),
             )
-            _no_leftovers(data, where)
-            return policy
         except ValueError as exc:
             raise ScenarioError(str(exc)) from None
+
+
+POLICY_KEYS = ("limits", "preserves", "needs_wifi", "time_tolerance", "allow_duplicates", "allow_extras")
+LIMIT_KEYS = tuple(Limits.__dataclass_fields__)
+PRESERVE_KEYS = tuple(Preserves.__dataclass_fields__)
+
+
+def _at(node: Any, key: str, label: str) -> str:
+    """'file.yaml:LINE:COL: policy.limits.formats' for a key of a mapping read from YAML, else the label."""
+    located = at(node, key)
+    return f"{located}: {label}" if located else label
+
+
+def _section(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{_at(data, key, f'{where}.{key}')}: expected a mapping of key: value lines, got {value!r}")
+    return value
 
 
 def _opt(parse: Any, value: Any, what: str) -> int | None:
@@ -145,15 +175,10 @@ def _opt_list(value: Any, what: str) -> list[str] | None:
     return list(value)
 
 
-def _choice(value: Any, allowed: tuple[str, ...], what: str) -> str:
+def _choice(value: Any, what: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
-        raise ValueError(f"{what}: {value!r} is not one of {', '.join(allowed)}")
+        raise ValueError(f"{what}: {value!r} is not one of {', '.join(allowed)}{did_you_mean(value, allowed)}")
     return str(value)
-
-
-def _no_leftovers(rest: dict[str, Any], where: str) -> None:
-    if rest:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(map(str, rest)))}")
 
 
 #: The source material's Google-Photos-like figures: one example policy, not a constant of the tool.

@@ -16,8 +16,9 @@ from typing import Any
 
 from .android import SHARED_STORAGE, is_private
 from .apps.base import BackupApp, StepResult
+from .errors import BackupIncomplete
 from .manifest import Manifest
-from .observer import PhaseTiming, RoundTripObserver, current_observer
+from .observer import PhaseTiming, RoundTripObserver, RoundTripStart, current_observer
 from .phonelike import PhoneLike
 from .verification import Report, verify
 
@@ -82,6 +83,16 @@ def _phase(observer: RoundTripObserver, timings: list[PhaseTiming], name: str,
         observer.phase_finished(timing, error)
 
 
+@contextlib.contextmanager
+def _seeded(manifest: Manifest) -> Iterator[None]:
+    """An app that pauses or stops says how much it did; its error also says how much was seeded."""
+    try:
+        yield
+    except BackupIncomplete as exc:
+        exc.seeded = len(manifest.items)
+        raise
+
+
 class RoundTrip:
     """Seed a gallery, back it up with `app`, wipe, restore, verify."""
 
@@ -108,6 +119,7 @@ class RoundTrip:
         observer.phone_used(self.phone)
         if target is not self.phone:
             observer.phone_used(target)
+        observer.round_trip_started(RoundTripStart(self.app.name, self.profile, self.seed, self.phone, target))
         gallery = Gallery(self.phone, progress=False)
         with _phase(observer, timings, f"seed {self.profile} gallery (seed {self.seed})") as figures:
             manifest = gallery.seed(self.profile, self.seed, keep_originals=self.workdir / "originals")
@@ -115,7 +127,7 @@ class RoundTrip:
             figures.update(items=len(manifest.items), bytes=manifest.total_bytes)
         with _phase(observer, timings, f"prepare {self.app.name}"):
             self.app.prepare(self.phone)
-        with _phase(observer, timings, f"back up with {self.app.name}") as figures:
+        with _phase(observer, timings, f"back up with {self.app.name}") as figures, _seeded(manifest):
             steps.append(self.app.backup(self.phone, self.workdir))
             figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
         with _phase(observer, timings, "wipe the seeded items") as figures:
@@ -127,7 +139,7 @@ class RoundTrip:
             with _phase(observer, timings, f"prepare {self.app.name} on the new phone"):
                 self.app.prepare(target)
         onto = f" onto {target.serial}" if target is not self.phone else ""
-        with _phase(observer, timings, f"restore with {self.app.name}{onto}") as figures:
+        with _phase(observer, timings, f"restore with {self.app.name}{onto}") as figures, _seeded(manifest):
             steps.append(self.app.restore(target, self.workdir))
             figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
         with _phase(observer, timings, "verify item by item") as figures:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, did_you_mean
 from ..policy import Policy
-from ..yamlfile import LocatedDict, load_yaml, where
+from ..yamlfile import LocatedDict, load_yaml, unknown_key, where
 from .base import BackupApp
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 KINDS = ("command", "intent", "appium")
+COMMAND_KEYS = ("backup", "description", "env", "kind", "name", "policy", "prepare", "restore", "timeout")
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -38,7 +39,7 @@ def find_scenario(name_or_path: str | Path) -> Path:
     if str(name_or_path) in known:
         return known[str(name_or_path)]
     raise ScenarioError(f"no backup app named {name_or_path!r}; built-in: {', '.join(known) or '(none)'}; "
-                        "or pass the path of a scenario YAML file")
+                        f"or pass the path of a scenario YAML file{did_you_mean(name_or_path, known)}")
 
 
 def load_app(name_or_path: str | Path, *, appium: AppiumService | None = None) -> BackupApp:
@@ -47,26 +48,27 @@ def load_app(name_or_path: str | Path, *, appium: AppiumService | None = None) -
     path = find_scenario(name_or_path)
     data = load_yaml(path)
     if not isinstance(data, LocatedDict):
-        raise ScenarioError(f"{path}: a scenario is a mapping with name, kind, policy and the steps")
+        raise ScenarioError(f"{where(data) or path}: a scenario is a mapping with name, kind, policy and the steps")
     kind = data.get("kind")
     if kind not in KINDS:
-        raise ScenarioError(f"{where(data, 'kind') or path}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        raise ScenarioError(f"{where(data, 'kind', value=True) or path}: kind must be one of {', '.join(KINDS)}, "
+                            f"got {kind!r}{did_you_mean(kind, KINDS)}")
     name = str(data.get("name") or path.stem)
-    policy_node = data.get("policy") or {}
-    try:
-        policy = Policy.from_dict(policy_node, where=f"{where(data, 'policy') or path}: policy")
-    except ScenarioError as exc:
-        raise ScenarioError(f"{exc}") from None
+    if not isinstance(data.get("policy") or {}, dict):
+        raise ScenarioError(f"{where(data, 'policy', value=True)}: policy is a mapping with limits: and preserves:")
+    policy = Policy.from_dict(data.get("policy") or {})
     if kind == "command":
-        from .command import CommandApp
+        from .command import CommandApp, check_template
 
+        error = unknown_key(data, COMMAND_KEYS, str(path))
+        if error:
+            raise error
         for key in ("backup", "restore"):
             if not isinstance(data.get(key), str):
                 raise ScenarioError(f"{where(data, key) or path}: `{key}:` must be a command line")
-        allowed = {"name", "kind", "policy", "backup", "restore", "prepare", "timeout", "env", "description"}
-        unknown = sorted(set(map(str, data)) - allowed)
-        if unknown:
-            raise ScenarioError(f"{where(data, unknown[0])}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+        for key in ("prepare", "backup", "restore"):
+            if isinstance(data.get(key), str):
+                check_template(data[key], f"{where(data, key, value=True)}: {key}")
         timeout = data.get("timeout", 600)
         if not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ScenarioError(f"{where(data, 'timeout')}: timeout must be a positive number of seconds")

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import BackupToolError, ScenarioError
+from ..errors import BackupToolError, ScenarioError, did_you_mean
 from ..phone.adb import adb_path, adb_server_port
 from ..phonelike import PhoneLike
 from ..policy import Policy
@@ -105,7 +105,7 @@ def check_template(template: str, where: str) -> None:
     for _text, name, _spec, _conv in string.Formatter().parse(template):
         if name is not None and name not in PLACEHOLDERS:
             raise ScenarioError(f"{where}: unknown placeholder {{{name}}}; known: "
-                                + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
+                                + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + did_you_mean(name, PLACEHOLDERS))
 
 
 def _tail(output: str) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BackupIncomplete, BackupPaused, BackupStopped, PhoneError, RestoreFailed, ScenarioError
 from ..phonelike import PhoneLike
 from ..policy import Policy
-from ..yamlfile import LocatedDict, where
+from ..yamlfile import LocatedDict, unknown_key, where
 from .base import BackupApp, StepResult
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ class IntentApp(BackupApp):
                 raise kind(f"{name} failed: {card}" + (f" ({detail})" if detail else ""), status)
             if paused.held(any(re.fullmatch(p, card) for p in step.paused), now, step.paused_after):
                 raise BackupPaused(f"paused: {card} — the app is waiting, not losing data "
-                                   f"({view.get('done', '?')} of {view.get('total', '?')} done); "
+                                   f"(the app shows {view.get('done', '?')} of {view.get('total', '?')} done); "
                                    "restore the condition and run the step again", status)
             if gone.held(not running, now, step.stopped_after):
                 raise BackupStopped(f"{name} stopped: {self.package} is not running and its status is stuck "
@@ -282,10 +282,9 @@ def _commands(data: Any, what: str) -> list[str]:
 def _step(data: Any, what: str) -> Step:
     if not isinstance(data, dict):
         raise ScenarioError(f"{what}: a step is a mapping with run: and until:")
-    unknown = sorted(set(map(str, data)) - STEP_KEYS)
-    if unknown:
-        raise ScenarioError(f"{where(data, unknown[0]) or what}: unknown key {unknown[0]!r}; "
-                            f"allowed: {', '.join(sorted(STEP_KEYS))}")
+    error = unknown_key(data, sorted(STEP_KEYS), what)
+    if error:
+        raise error
     if not isinstance(data.get("until"), str):
         raise ScenarioError(f"{where(data, 'until') or what}: `until:` must be the card (a regex) that ends the step")
     numbers = {}
@@ -311,11 +310,10 @@ def _step(data: Any, what: str) -> Step:
 
 
 def load_intent_app(name: str, policy: Policy, data: LocatedDict, path: Path) -> IntentApp:
-    """Build an IntentApp from a `kind: intent` scenario (errors name file and line)."""
-    unknown = sorted(set(map(str, data)) - TOP_KEYS)
-    if unknown:
-        raise ScenarioError(f"{where(data, unknown[0]) or path}: unknown key {unknown[0]!r}; "
-                            f"allowed: {', '.join(sorted(TOP_KEYS))}")
+    """Build an IntentApp from a `kind: intent` scenario (errors name file, line and column)."""
+    error = unknown_key(data, sorted(TOP_KEYS), str(path))
+    if error:
+        raise error
     for key in ("package", "status"):
         if not isinstance(data.get(key), str):
             raise ScenarioError(f"{where(data, key) or path}: `{key}:` is required (a string)")
@@ -324,7 +322,7 @@ def load_intent_app(name: str, policy: Policy, data: LocatedDict, path: Path) ->
         raise ScenarioError(f"{where(data, 'cloud')}: cloud is `loopback` or the URL the app uses")
     for key in ("backup", "restore"):
         if key not in data:
-            raise ScenarioError(f"{path}: `{key}:` step is required")
+            raise ScenarioError(f"{where(data) or path}: `{key}:` step is required")
     poll = data.get("poll", 0.5)
     if isinstance(poll, bool) or not isinstance(poll, (int, float)) or poll <= 0:
         raise ScenarioError(f"{where(data, 'poll')}: poll must be a positive number of seconds")

@@ -1,7 +1,7 @@
 """Profiles -> MediaSpecs: what to make, where it goes on the phone and what it must be.
 
 A profile is a YAML file (built-ins ship in `media/profiles/`, users pass their own by path); it is
-validated with errors naming file and line. Not for writing files (make.py) or reading them (probe.py).
+validated with errors naming file, line and column. Not for writing files (make.py) or reading them (probe.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from ..android import is_media
-from ..errors import ScenarioError
+from ..errors import ScenarioError, did_you_mean
 from ..policy import (
     REFERENCE_MAX_PHOTO_BYTES,
     REFERENCE_MAX_PHOTO_PIXELS,
@@ -26,6 +26,7 @@ from ..policy import (
     REFERENCE_MIN_SIDE,
 )
 from ..units import parse_duration, parse_pixels, parse_size
+from ..yamlfile import mark_of, read_text, syntax_error
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 
@@ -179,14 +180,14 @@ class Profile:
 
 
 class _Where:
-    """File and line of a YAML node, for error messages."""
+    """File, line and column of a YAML node, for error messages."""
 
     def __init__(self, source: str, node: yaml.Node | None):
         self.source, self.node = source, node
 
     def error(self, message: str) -> ScenarioError:
         if self.node is not None:
-            return ScenarioError(f"{self.source}:{self.node.start_mark.line + 1}: {message}")
+            return ScenarioError("{}:{}:{}: {}".format(self.source, *mark_of(self.node), message))
         return ScenarioError(f"{self.source}: {message}")
 
 
@@ -271,7 +272,7 @@ def profile_path(name_or_path: str | Path) -> Path:
     if builtin.is_file():
         return builtin
     raise ScenarioError(f"no media profile named {name_or_path!r}; built-in: {', '.join(builtin_profiles())}; "
-                        "or pass the path of a .yaml file")
+                        f"or pass the path of a .yaml file{did_you_mean(name_or_path, builtin_profiles())}")
 
 
 def load_profile(name_or_path: str | Path, seed: int = 0) -> Profile:
@@ -279,11 +280,9 @@ def load_profile(name_or_path: str | Path, seed: int = 0) -> Profile:
     path = profile_path(name_or_path)
     source = str(path)
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
+        root = yaml.compose(read_text(path))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{source}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise syntax_error(source, exc) from None
     return _build(root, source, seed)
 
 
@@ -300,17 +299,18 @@ def _value(node: yaml.Node) -> Any:
     return yaml.safe_load(yaml.serialize(node))
 
 
-def _check_keys(found: dict[str, yaml.Node], allowed: set[str], source: str, what: str) -> None:
-    for key, node in found.items():
-        if key not in allowed:
-            raise _Where(source, node).error(f"unknown key {key!r} in {what}; allowed: {', '.join(sorted(allowed))}")
+def _check_keys(mapping: yaml.Node, allowed: set[str], source: str, what: str) -> None:
+    for key, _ in mapping.value:
+        if str(key.value) not in allowed:
+            raise _Where(source, key).error(f"unknown key {key.value!r} in {what}; allowed: {', '.join(sorted(allowed))}"
+                                            f"{did_you_mean(key.value, allowed)}")
 
 
 def _build(root: yaml.Node | None, source: str, seed: int) -> Profile:
     if root is None:
         raise ScenarioError(f"{source}: the profile is empty; it needs `profile:` and `items:`")
     top = _mapping(root, source, "a profile")
-    _check_keys(top, TOP_KEYS, source, "the profile")
+    _check_keys(root, TOP_KEYS, source, "the profile")
     for required in ("profile", "items"):
         if required not in top:
             raise _Where(source, root).error(f"missing `{required}:`")
@@ -322,7 +322,7 @@ def _build(root: yaml.Node | None, source: str, seed: int) -> Profile:
     policy = ReferencePolicy()
     if "policy" in top:
         fields = _mapping(top["policy"], source, "policy")
-        _check_keys(fields, set(ReferencePolicy.__dataclass_fields__), source, "policy")
+        _check_keys(top["policy"], set(ReferencePolicy.__dataclass_fields__), source, "policy")
         values = {}
         for key, node in fields.items():
             parse = parse_pixels if key in ("photo_max_pixels", "min_side") else parse_size
@@ -336,7 +336,7 @@ def _build(root: yaml.Node | None, source: str, seed: int) -> Profile:
     default_nodes: dict[str, yaml.Node] = {}
     if "defaults" in top:
         default_nodes = _mapping(top["defaults"], source, "defaults")
-        _check_keys(default_nodes, DEFAULT_KEYS, source, "defaults")
+        _check_keys(top["defaults"], DEFAULT_KEYS, source, "defaults")
         defaults.update({k: _value(v) for k, v in default_nodes.items()})
     try:
         start = _parse_time(defaults["taken"])
@@ -369,7 +369,7 @@ def _parse_time(value: Any) -> datetime:
 def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dict[str, Any],
             start: datetime, step: timedelta, position: int, used: set[str]) -> list[MediaSpec]:
     fields = _mapping(node, source, "an item")
-    _check_keys(fields, ITEM_KEYS, source, "an item")
+    _check_keys(node, ITEM_KEYS, source, "an item")
     where = _Where(source, node)
     raw = {k: _value(v) for k, v in fields.items()}
 
@@ -396,7 +396,7 @@ def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dic
     path_template = str(raw["path"])
     fmt = raw.get("format") or _format_from_path(path_template)
     if fmt not in FORMATS:
-        raise fail("format", f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+        raise fail("format", f"unknown format {fmt!r}; known: {', '.join(FORMATS)}{did_you_mean(fmt, FORMATS)}")
     kind = FORMATS[fmt][0]
 
     width = height = None

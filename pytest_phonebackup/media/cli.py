@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import PhoneBackupError
+from ..errors import PhoneBackupError, ScenarioError
 from ..manifest import Manifest
 from ..names import display
 from ..phonelike import PhoneLike
@@ -71,6 +71,16 @@ def _fail(command: str, exc: Exception | str, stdout: str = "") -> int:
     return 1
 
 
+def _bad_profile(command: str, name: str) -> int:
+    """2 (a usage error, one line) when the profile does not load, before any file is made or phone attached."""
+    try:
+        load_profile(name)
+    except ScenarioError as exc:
+        print(f"phonebackup media {command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def run_profiles(args: argparse.Namespace) -> int:
     for name in builtin_profiles():
         profile = load_profile(name)
@@ -81,6 +91,8 @@ def run_profiles(args: argparse.Namespace) -> int:
 def run_generate(args: argparse.Namespace) -> int:
     from .generate import generate
 
+    if _bad_profile("generate", args.profile):
+        return 2
     try:
         manifest = generate(args.profile, args.seed, args.out, cache=Cache(args.cache), progress=not args.quiet)
     except (PhoneBackupError, ValueError, OSError) as exc:
@@ -102,6 +114,8 @@ def _attach(serial: str, allow_wipe: bool = False) -> PhoneLike:
 def run_seed(args: argparse.Namespace) -> int:
     from .gallery import Gallery
 
+    if _bad_profile("seed", args.profile):
+        return 2
     try:
         phone = _attach(args.serial)
         manifest = Gallery(phone, cache=Cache(args.cache), progress=not args.quiet).seed(

@@ -1,6 +1,6 @@
 """pytest hooks of the reporting side: each test runs with an observer (notes for the terminal
 summary, and Allure) installed around its setup, call and teardown; a failed test gets its phones'
-screenshots and logcat; the summary counts verdicts per test; categories.json and
+screenshots and logcat; fixture teardowns are named in Allure; the summary counts verdicts per test; categories.json and
 environment.properties are written at session end (by the xdist controller only). Logic: reporting/.
 """
 
@@ -66,6 +66,15 @@ class ReportPlugin:
         with observing(listener):
             return (yield)
 
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+                             ) -> Generator[None, object, object]:
+        # Outermost, so allure-pytest has wrapped the fixture's finalizers when this runs.
+        try:
+            return (yield)
+        finally:
+            allure_adapter.name_teardowns(fixturedef)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
         if not allure_adapter.recording():
@@ -115,7 +124,8 @@ class ReportPlugin:
                 terminalreporter.write_line(f"{outcome:<7} {nodeid}: {counts} ({verdict}; {note['app']}, "
                                             f"profile {note['profile']}, seed {note['seed']}, {note['seconds']:.1f} s)")
         if self.alluredir is not None and not self.is_worker:
-            terminalreporter.write_line(f"Allure results in {self.alluredir}; HTML: phonebackup report --results {self.alluredir}")
+            terminalreporter.write_line(f"Allure results in {self.alluredir}; "
+                                        f"one-file HTML report: phonebackup report {self.alluredir} -o allure-report")
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         # Workers share the controller's folder: one writer, after --clean-alluredir ran at start.

@@ -1,6 +1,6 @@
 """The Allure adapter, and the only module that imports allure: an `AllureObserver` that turns a
-round trip's phases into steps, evidence into attachments and the verdicts into labels, severity and
-attachments; and the attachments of a failed test. Everything is a no-op without allure-pytest or
+round trip's phases into steps, evidence into attachments and the verdicts into labels, parameters
+(its historyId), severity and attachments; the attachments of a failed test; fixture teardown names. Everything is a no-op without allure-pytest or
 without --alluredir. Not for judging results (verify) or drawing the verdict table (reporting.html).
 """
 
@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..names import display, text_form
-from ..observer import AttachmentKind, PhaseTiming
+from ..observer import AttachmentKind, PhaseTiming, RoundTripStart
 from .notes import phone_info
-from .summary import severity
+from .summary import failure_message, severity, verdict_summary
 
 try:  # allure-pytest is optional at run time
     import allure as _allure
@@ -97,6 +97,10 @@ class AllureObserver:
     def phone_used(self, phone: PhoneLike) -> None:
         return None
 
+    def round_trip_started(self, start: RoundTripStart) -> None:
+        if recording():
+            _identify(start.app, start.profile, start.seed, phone_info(start.target))
+
     def round_trip_finished(self, result: RoundTripResult, phone: PhoneLike) -> None:
         if not recording():
             return
@@ -105,26 +109,42 @@ class AllureObserver:
         _attach_round_trip(result, info)
 
 
-def _label(rep: Report, info: dict[str, str]) -> None:
-    if rep.app:
-        allure.dynamic.feature(rep.app)
-    allure.dynamic.story(rep.profile)
-    allure.dynamic.severity(severity(rep))
-    allure.dynamic.parameter("seed", rep.seed)
-    allure.dynamic.tag(f"verdict:{rep.worst}")
+def phone_name(info: dict[str, str]) -> str:
+    """How the report names a phone: maker, model and API level (stable from run to run, unlike a serial)."""
+    model = " ".join(filter(None, [info.get("manufacturer"), info.get("model")])) or "unknown phone"
+    return f"{model} (API {info.get('api', '?')})"
+
+
+def _identify(app: str, profile: str, seed: int, info: dict[str, str]) -> None:
+    # Parameters that are not excluded make the test's historyId: one round trip of one app, profile,
+    # seed and target phone is one test, not a retry of another app's run under the same test name.
+    if app:
+        allure.dynamic.feature(app)
+        allure.dynamic.parameter("app", app)
+    allure.dynamic.story(profile)
+    allure.dynamic.parameter("profile", profile)
+    allure.dynamic.parameter("seed", seed)
     if info:
-        model = " ".join(filter(None, [info.get("manufacturer"), info.get("model")]))
-        allure.dynamic.parameter("phone", f"{model} (API {info.get('api', '?')})", excluded=True)
+        allure.dynamic.parameter("target phone", phone_name(info))
         allure.dynamic.label("phone_model", info.get("model", ""))
         allure.dynamic.label("api_level", info.get("api", ""))
+
+
+def _label(rep: Report, info: dict[str, str]) -> None:
+    _identify(rep.app, rep.profile, rep.seed, info)
+    allure.dynamic.severity(severity(rep))
+    allure.dynamic.tag(f"verdict:{rep.worst}")
 
 
 def _attach_round_trip(result: RoundTripResult, info: dict[str, str]) -> None:
     from .html import verdict_table_csv, verdict_table_html
 
     rep, manifest, workdir = result.report, result.manifest, Path(result.workdir)
-    with allure.step(f"report: {'verified' if rep.ok else 'FAILED, worst ' + rep.worst} "
-                     f"({', '.join(f'{n} {k}' for k, n in rep.counts.items())})"):
+    step = allure.step(f"report: {'verified' if rep.ok else 'FAILED, worst ' + rep.worst} "
+                       f"({', '.join(f'{n} {k}' for k, n in rep.counts.items())})")
+    step.__enter__()
+    try:
+        attach("verdict summary", verdict_summary(rep))
         if not rep.ok:
             attach("verdict table", verdict_table_html(rep, manifest, workdir), "html")
         attach("verdicts.csv", verdict_table_csv(rep), "csv")
@@ -134,8 +154,15 @@ def _attach_round_trip(result: RoundTripResult, info: dict[str, str]) -> None:
         attach("timings", "\n".join(f"{t.seconds:8.2f} s  {t.name}" for t in result.timings) + "\n")
         if info:
             attach("device info", json.dumps(info, indent=1), "json")
-        for step in result.steps:
-            attach(f"{step.step} output (exit {step.status}, {step.seconds:.1f} s)", step.output or "(no output)")
+        for tool_step in result.steps:
+            attach(f"{tool_step.step} output (exit {tool_step.status}, {tool_step.seconds:.1f} s)",
+                   tool_step.output or "(no output)")
+    except BaseException as exc:
+        step.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    # A round trip that did not verify is a failed step, with the test's failure message.
+    verdict = None if rep.ok else AssertionError(failure_message(rep, manifest))
+    step.__exit__(type(verdict) if verdict else None, verdict, None)
 
 
 def attach_failure(phones: Iterable[PhoneLike], since: dict[str, str], error: BaseException | None = None) -> None:
@@ -156,3 +183,22 @@ def attach_failure(phones: Iterable[PhoneLike], since: dict[str, str], error: Ba
             attach(f"logcat {serial} (this test)", phone.logcat(since=since.get(serial)))
         except Exception as exc:  # noqa: BLE001
             attach(f"logcat {serial} unavailable", f"{type(exc).__name__}: {exc}")
+
+
+def name_teardowns(fixturedef: Any) -> None:
+    """Give a fixture's teardowns in the report the fixture's name. allure-pytest names each finalizer
+    by its function's __name__ and wraps it as a teardown step; pytest registers a yield fixture's end
+    as a functools.partial (no name: the step is called `phone::1`) and its own bookkeeping as a lambda
+    (`phone::<lambda>`, a step that never finishes, so its status is unknown). The lambda is no
+    teardown of the test: it runs unwrapped; the rest are named `<fixture>::teardown`."""
+    finalizers = getattr(fixturedef, "_finalizers", None)
+    if not recording() or not finalizers:
+        return
+    for index, finalizer in enumerate(finalizers):
+        if not isinstance(finalizer, allure_commons.fixture):
+            continue
+        inner = getattr(finalizer, "_fixture_function", None)
+        if getattr(inner, "__name__", None) == "<lambda>":
+            finalizers[index] = inner
+        elif not hasattr(inner, "__name__"):
+            finalizer._name = f"{fixturedef.argname}::teardown"

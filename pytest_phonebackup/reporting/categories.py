@@ -1,5 +1,5 @@
-"""The files an Allure results folder gets once per session: categories.json (kinds of loss by their
-message marker, the harness's own failures by exception class) and environment.properties (merged over
+"""The files an Allure results folder gets once per session: categories.json (product defects, kinds
+of loss by their message marker; then infrastructure and test setup, by exception class) and environment.properties (merged over
 the sessions that write into one folder). Needs no Allure. Not for per-test results (reporting.allure).
 """
 
@@ -11,15 +11,26 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..errors import BackupToolError, InfrastructureError, SafetyError, ScenarioError
+from ..errors import (
+    BackupIncomplete,
+    BackupToolError,
+    InfrastructureError,
+    SafetyError,
+    ScenarioError,
+    ScenarioStepFailed,
+)
 from ..files import write_json, write_text
 from .summary import LOSS_KINDS
 
 #: Exception classes from outside the package that mean "the harness could not run".
 FOREIGN_INFRASTRUCTURE = ("AdbError", "AdbTimeout", "AdbConnectionError", "AdbInstallError")
+#: Exception classes that mean something ran out of time (a phone that never got ready, adb, a subprocess).
+TIMEOUTS = ("NotReadyError", "AdbTimeout", "TimeoutExpired", "TimeoutError")
 ENVIRONMENT_SIDECAR = "phonebackup-environment.json"  # what earlier sessions into this folder recorded
 Category = dict[str, Any]  # one entry of categories.json, as Allure reads it
 STATUSES = ["failed", "broken"]
+#: The families a category name starts with: what came back is wrong, or no verdict could be reached.
+PRODUCT, INFRASTRUCTURE, SETUP = "Product defect", "Infrastructure", "Test setup"
 
 
 def _subclass_names(base: type) -> list[str]:
@@ -31,27 +42,40 @@ def _subclass_names(base: type) -> list[str]:
     return sorted(names)
 
 
-def _class_regex(names: Iterable[str]) -> str:
+def _class_regex(names: Iterable[str], then: str = "") -> str:
     # The message starts with the exception, qualified or not: "pytest_phonebackup.errors.PhoneError: ..."
-    return r"^(?:[\w.]*\.)?(?:" + "|".join(sorted(names)) + r")\b[\s\S]*"
+    return r"^(?:[\w.]*\.)?(?:" + "|".join(sorted(names)) + r")\b" + (r"[\s\S]*" + then if then else "") + r"[\s\S]*"
+
+
+def _category(family: str, name: str, description: str, regex: str) -> Category:
+    return {"name": f"{family}: {name}", "description": description, "matchedStatuses": list(STATUSES),
+            "messageRegex": regex}
 
 
 def categories() -> list[Category]:
-    """The content of categories.json: kinds of loss by message marker, then the harness's own
-    failures (infrastructure, scenario files, the backup tool itself) by exception class. Every
-    exception class lives in errors.py, so its subclasses are all known once it is imported."""
-    out: list[Category] = [
-        {"name": kind.name, "description": kind.description, "matchedStatuses": list(STATUSES),
-         "messageRegex": kind.message_regex} for kind in LOSS_KINDS]
-    out.append({"name": "Backup tool failed", "description": "the backup or restore command exited non-zero or timed out",
-                "matchedStatuses": list(STATUSES), "messageRegex": _class_regex(_subclass_names(BackupToolError))})
-    out.append({"name": "Infrastructure", "description": "the harness could not run: phone, boot, adb, emulator, Appium",
-                "matchedStatuses": list(STATUSES),
-                "messageRegex": _class_regex(_subclass_names(InfrastructureError) + list(FOREIGN_INFRASTRUCTURE))})
-    out.append({"name": "Scenario errors", "description": "a scenario, profile or policy file is invalid, or the "
-                "test asked for something the harness refuses to do (overwrite or wipe files it did not create)",
-                "matchedStatuses": list(STATUSES),
-                "messageRegex": _class_regex(_subclass_names(ScenarioError) + _subclass_names(SafetyError))})
+    """The content of categories.json, first match wins. Product defects: what came back is wrong
+    (kinds of loss by their message marker) or the app under test did not finish. Infrastructure: no
+    verdict could be reached (a timeout, the backup tool crashed, the phone or adb failed). Test setup:
+    a scenario, profile or policy file is wrong. Every exception class lives in errors.py, so its
+    subclasses are all known once it is imported."""
+    out = [_category(PRODUCT, kind.name, kind.description, kind.message_regex) for kind in LOSS_KINDS]
+    out.append(_category(PRODUCT, "App did not finish", "the app under test paused, stopped or reported a "
+                         "failed restore; the message says what was seeded and what the app had done",
+                         _class_regex(_subclass_names(BackupIncomplete))))
+    out.append(_category(PRODUCT, "UI flow step failed", "a step of the app's UI flow failed on the phone "
+                         "(an element never showed, an assertion was false)",
+                         _class_regex(_subclass_names(ScenarioStepFailed))))
+    out.append(_category(INFRASTRUCTURE, "Timeout", "something ran out of time: the backup tool, a phone "
+                         "that never got ready, adb, a subprocess, the test itself",
+                         "|".join([_class_regex(TIMEOUTS), _class_regex(["BackupToolError"], "did not finish within"),
+                                   r"^Failed: Timeout[\s\S]*"])))
+    out.append(_category(INFRASTRUCTURE, "Backup tool crashed", "the backup or restore command exited non-zero, "
+                         "so nothing could be verified", _class_regex(_subclass_names(BackupToolError))))
+    out.append(_category(INFRASTRUCTURE, "Phone or adb", "the harness could not run: phone, boot, adb, emulator, "
+                         "Appium", _class_regex(_subclass_names(InfrastructureError) + list(FOREIGN_INFRASTRUCTURE))))
+    out.append(_category(SETUP, "Scenario errors", "a scenario, profile or policy file is invalid, or the test "
+                         "asked for something the harness refuses to do (overwrite or wipe files it did not create)",
+                         _class_regex(_subclass_names(ScenarioError) + _subclass_names(SafetyError))))
     return out
 
 

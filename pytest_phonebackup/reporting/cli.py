@@ -1,6 +1,7 @@
-"""`phonebackup report`: render an Allure results folder to HTML with the pinned Allure command line
-(npm package `allure`, runs on Node) from the project-local tools folder, and optionally open it.
-Not for writing results (reporting.allure and the pytest run do that).
+"""`phonebackup report`: render an Allure results folder to one self-contained HTML file (Allure 3's
+single-file report, which opens from disk) with the pinned Allure command line (npm package `allure`,
+runs on Node) from the project-local tools folder, and optionally open it. Not for writing results
+(reporting.allure and the pytest run do that).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import functools
 import http.server
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -34,9 +36,13 @@ def allure_binary() -> Path:
 
 
 def allure_config(results: Path, name: str) -> dict[str, Any]:
-    """An Allure 3 configuration with the results folder's categories.json (Allure 3 takes categories
-    from its configuration; allure-pytest's Allure 2 form is read from the results folder)."""
-    config: dict[str, Any] = {"name": name, "plugins": {"awesome": {"options": {"reportName": name}}}}
+    """An Allure 3 configuration: the Awesome report as a single file (its data inside the page, so a
+    browser opens it over file://, where it refuses the fetches of the multi-file form), with the
+    results folder's categories.json (Allure 3 takes categories from its configuration;
+    allure-pytest's Allure 2 form is read from the results folder)."""
+    config: dict[str, Any] = {"name": name,
+                              "plugins": {"awesome": {"options": {"reportName": name, "singleFile": True,
+                                                                    "groupBy": ["feature"]}}}}
     cats = results / "categories.json"
     if cats.is_file():
         try:
@@ -67,7 +73,19 @@ def render(results: str | Path, out: str | Path, name: str = "Phone backup round
     if proc.returncode != 0 or not index.is_file():
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
         raise ReportError(f"allure generate exited with status {proc.returncode}:\n{tail}")
+    index.write_text(without_analytics(index.read_text(encoding="utf-8")), encoding="utf-8")
     return index
+
+
+# The Awesome page loads Google Analytics and has no option to turn it off: a report of phone data
+# opened from disk stays on the machine.
+_ANALYTICS = re.compile(r"<script async src=\"https://www\.googletagmanager\.com/[^\"]*\"></script>\s*"
+                        r"<script>\s*window\.dataLayer[\s\S]*?</script>\s*")
+
+
+def without_analytics(page: str) -> str:
+    """The report page without its analytics scripts (the page is unchanged if it has none)."""
+    return _ANALYTICS.sub("", page, count=1)
 
 
 LOOPBACK = "127.0.0.1"
@@ -108,10 +126,15 @@ def open_report(out: Path, port: int | None = None) -> int:
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("report", help="render Allure results to HTML with the pinned Allure CLI")
-    parser.add_argument("--results", default="allure-results", type=Path,
+    parser = subparsers.add_parser("report", help="render Allure results to one HTML file with the pinned Allure CLI",
+                                   description="Render an Allure results folder to OUT/index.html, a single file "
+                                   "that opens from disk. Like `allure generate RESULTS -o OUT`.")
+    parser.add_argument("results_dir", nargs="?", type=Path, default=None, metavar="RESULTS",
                         help="Allure results folder, as given to pytest --alluredir (default: allure-results)")
-    parser.add_argument("--out", default="allure-report", type=Path, help="HTML output folder (default: allure-report)")
+    parser.add_argument("--results", dest="results", type=Path, default=None, metavar="RESULTS",
+                        help="the same, as an option")
+    parser.add_argument("-o", "--out", "--output", dest="out", default=Path("allure-report"), type=Path,
+                        help="output folder of index.html (default: allure-report)")
     parser.add_argument("--name", default="Phone backup round trips", help="the report's title")
     parser.add_argument("--open", action="store_true", help="serve the report and open it in a browser")
     parser.add_argument("--port", type=int, default=None, help="port for --open (default: any free one)")
@@ -119,8 +142,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def run_report(args: argparse.Namespace) -> int:
+    if args.results_dir is not None and args.results is not None and args.results_dir != args.results:
+        print(f"phonebackup report: two results folders given ({args.results_dir} and --results {args.results}); "
+              "give one", file=sys.stderr)
+        return 2
+    results = args.results_dir or args.results or Path("allure-results")
     try:
-        index = render(args.results, args.out, args.name)
+        index = render(results, args.out, args.name)
     except ReportError as exc:
         print(f"phonebackup report: {exc}", file=sys.stderr)
         return 2

@@ -1,12 +1,15 @@
-"""What kind of loss a failed round trip is, its severity, and the failure message a test shows: a
-stable marker (that categories.json matches), a headline, then the verifier's summary. Needs no Allure.
-Not for judging items (verify) or for talking to Allure (reporting.allure).
+"""What kind of loss a failed round trip is, its severity, the failure message a test shows (a
+stable marker that categories.json matches, a headline, then the verifier's summary) and the verdict
+summary every round trip gets, passed or failed. Needs no Allure. Not for judging items (verify) or
+for talking to Allure (reporting.allure).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from ..names import display
 
 if TYPE_CHECKING:
     from ..manifest import Manifest
@@ -40,8 +43,10 @@ LOSS_KINDS = (
              "items over a size, pixel or side limit were not backed up, though the app's policy promises them"),
     LossKind("Corruption", "[phonebackup: corruption]", ("corrupted",),
              "items that came back damaged: truncated, flipped bytes, another picture, does not decode"),
-    LossKind("Metadata loss", "[phonebackup: metadata loss]", ("metadata-lost", "timestamp-changed"),
-             "EXIF fields, capture time or file time lost or changed"),
+    LossKind("Metadata loss", "[phonebackup: metadata loss]", ("metadata-lost",),
+             "EXIF fields (GPS, capture time, orientation) lost or changed"),
+    LossKind("Timestamps changed", "[phonebackup: timestamps]", ("timestamp-changed",),
+             "the file's modification time came back different, so galleries sort it by the wrong date"),
     LossKind("Altered on restore", "[phonebackup: altered]", ("recompressed", "renamed", "moved"),
              "items that came back re-encoded, renamed or moved, which the policy does not allow"),
     LossKind("Unwanted files", "[phonebackup: unwanted files]", ("duplicated", "extra"),
@@ -88,3 +93,23 @@ def failure_message(report: Report, manifest: Manifest | None = None) -> str:
                 f"{report.worst} ({kind.description}); app {report.app or '?'}, profile {report.profile}, "
                 f"seed {report.seed} (rerun with --phone-seed {report.seed})")
     return headline + "\n" + report.summary()
+
+
+def verdict_summary(report: Report) -> str:
+    """What came back, for a passing round trip as much as a failing one: the counts, how many items
+    are intact, each item skipped as the app's policy promises (with its reason), then the failures."""
+    counts = ", ".join(f"{n} {k}" for k, n in report.counts.items()) or "no items"
+    intact = sum(1 for v in report.verdicts if v.verdict == "intact")
+    lines = [f"{'verified' if report.ok else 'FAILED, worst ' + report.worst}: {len(report.verdicts)} verdicts "
+             f"({counts}); app {report.app or '?'}, profile {report.profile}, seed {report.seed}, "
+             f"phone {report.serial}",
+             f"intact: {intact} of {len(report.verdicts)}"]
+    skipped = [v for v in report.verdicts if v.verdict == "skipped-as-promised"]
+    if skipped:
+        lines.append(f"skipped as the policy promises: {len(skipped)}")
+        lines += [f"  ~ {display(v.path)}: {v.reason}" for v in sorted(skipped, key=lambda v: v.path)]
+    failing = report.failures
+    if failing:
+        lines.append(f"not acceptable under the policy: {len(failing)}")
+        lines += [f"  {v.line()}" for v in failing]
+    return "\n".join(lines) + "\n"

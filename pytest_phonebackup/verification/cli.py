@@ -43,8 +43,8 @@ def run_verify(args: argparse.Namespace, *, attach: AttachPhone, app_policy: App
     """Exit 0 or 1 only with a written report.json; anything that stops a verification (a bad
     manifest, no phone, a failed write) is one line on stderr and exit 2, never a traceback."""
     try:
+        policy = app_policy(args.app) if args.app else Policy()  # a bad scenario is named before anything else
         manifest = Manifest.load(args.manifest)
-        policy = app_policy(args.app) if args.app else Policy()
         phone = attach(args.serial, args.wait)
         args.out.mkdir(parents=True, exist_ok=True)
         report = verify(manifest, phone, policy, workdir=args.out, originals=args.originals)

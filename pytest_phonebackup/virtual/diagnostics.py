@@ -13,6 +13,7 @@ import zipfile
 from datetime import datetime
 
 from .androidtool import phone_of
+from .permissions import app_user
 from .shell.api import Context, applet
 from .shell.streams import BytesOutput, EmptyInput
 
@@ -66,7 +67,8 @@ def run_as(ctx: Context, argv: list[str]) -> int:
         return 1
     if ctx.shell is None:
         return 1
-    return int(ctx.shell.run_argv(command or ["sh"], ctx.stdin, ctx.stdout, ctx.stderr, cwd=pkg.data_dir))
+    return int(ctx.shell.run_argv(command or ["sh"], ctx.stdin, ctx.stdout, ctx.stderr, cwd=pkg.data_dir,
+                                  user=app_user(pkg.uid)))
 
 
 # -- app_process ------------------------------------------------------------------------------
@@ -149,8 +151,9 @@ def bugreportz(ctx: Context, argv: list[str]) -> int:
         ctx.out(buffer.getvalue())
         return 0
     try:
-        ctx.storage.makedirs(BUGREPORT_DIR)
-        ctx.storage.write_bytes(path, buffer.getvalue())
+        storage = phone_of(ctx).storage  # dumpstate writes as root, into the shell's own folder
+        storage.makedirs(BUGREPORT_DIR)
+        storage.write_bytes(path, buffer.getvalue())
     except OSError as exc:
         ctx.out(f"FAIL:Could not write {path}: {exc.strerror}\n")
         return 1

@@ -16,6 +16,7 @@ import time
 import zlib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 from .androidtool import phone_of
 from .apk import ApkError, ApkInfo, Instrumentation, build_apk, read_apk
@@ -194,6 +195,14 @@ class PackageManager:
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1)
         os.replace(tmp, self._db_path)
+        self._write_packages_xml()
+
+    def _write_packages_xml(self) -> None:
+        """/data/system/packages.xml, the package manager's own record (readable by system only)."""
+        rows = "".join(f'    <package name="{quoteattr(p.name)[1:-1]}" codePath="{quoteattr(p.code_path)[1:-1]}" '
+                       f'version="{p.version_code}" userId="{p.uid}" />\n' for p in self.packages.values())
+        text = f"<?xml version='1.0' encoding='utf-8' standalone='yes' ?>\n<packages>\n{rows}</packages>\n"
+        self.phone.storage.write_bytes("/data/system/packages.xml", text.encode())
 
     def _write_system_apk(self, pkg: Package) -> None:
         """Preinstalled APKs exist on the phone so `adb pull $(pm path X)` works as on a real one."""

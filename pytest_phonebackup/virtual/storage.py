@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .permissions import Permissions, User, UserStorage
 from .procfs import KernelFiles
 
 # The shared-storage tree Android exposes to adb; the other names are symlinks to it, as on a phone.
@@ -88,6 +89,8 @@ class Storage:
         self._lock = threading.Lock()
         self._used = 0
         self.on_full: list = []  # callbacks(device_path) when a write hits ENOSPC (logcat, apps)
+        #: Who owns what, as every stat shows it; `as_user` checks it before each operation.
+        self.permissions = Permissions()
         os.makedirs(self.root, exist_ok=True)
         self._lay_out()
         self.recount()
@@ -154,12 +157,16 @@ class Storage:
     def _link_target(self, parts: list[str], host: str) -> str | None:
         """The target of the symlink at these components (the kernel's or the host folder's), or None."""
         device = "/" + "/".join(parts)
-        if self._kernel_owns(device):
+        if self.kernel_owns(device):
             return self.kernel.readlink(device)  # type: ignore[union-attr]
         return os.readlink(host) if os.path.islink(host) else None
 
-    def _kernel_owns(self, device: str) -> bool:
+    def kernel_owns(self, device: str) -> bool:
         return self.kernel is not None and self.kernel.owns(device)
+
+    def as_user(self, user: User) -> UserStorage:
+        """These files as `user` sees them: each operation checks Android's permissions first."""
+        return UserStorage(self, user)
 
     def _require_folder(self, parts: list[str], shown: str, missing_ok: bool) -> None:
         """ENOTDIR unless the resolved components name a folder (ENOENT if missing, unless ok)."""
@@ -213,13 +220,13 @@ class Storage:
         return self._stat(res, shown or res.device)
 
     def _stat(self, res: Resolved, shown: str) -> os.stat_result:
-        if self._kernel_owns(res.device):
+        if self.kernel_owns(res.device):
             try:
                 return self.kernel.stat(res.device)  # type: ignore[union-attr]
             except OSError as exc:
                 raise device_error(exc.errno or errno.EIO, shown) from None
         try:
-            return os.lstat(res.host)
+            return self.permissions.present(res.device, os.lstat(res.host))
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, shown) from None
 
@@ -233,7 +240,7 @@ class Storage:
     def open_read(self, path: str, cwd: str = "/"):
         """Open a regular file for binary reading (refuses folders with EISDIR)."""
         res = self.resolve(path, cwd)
-        if self._kernel_owns(res.device):
+        if self.kernel_owns(res.device):
             try:
                 return self.kernel.open_read(res.device)  # type: ignore[union-attr]
             except OSError as exc:
@@ -247,10 +254,11 @@ class Storage:
             raise device_error(errno.EISDIR, path)
         return os.fdopen(fd, "rb")
 
-    def listdir(self, path: str, cwd: str = "/") -> list[Any]:
-        """A folder's entries by name: `os.DirEntry`s, or `KernelEntry`s under /proc and /dev."""
+    def listdir(self, path: str, cwd: str = "/", by_name: bool = True) -> list[Any]:
+        """A folder's entries by name (or in directory order): `os.DirEntry`s, or `KernelEntry`s
+        under /proc and /dev."""
         res = self.resolve(path, cwd)
-        if self._kernel_owns(res.device):
+        if self.kernel_owns(res.device):
             try:
                 names = self.kernel.listdir(res.device)  # type: ignore[union-attr]
             except OSError as exc:
@@ -258,13 +266,13 @@ class Storage:
             return sorted((KernelEntry(self, res, name) for name in names), key=lambda e: e.name)
         try:
             with os.scandir(res.host) as it:
-                return sorted(it, key=lambda e: e.name)
+                return sorted(it, key=lambda e: e.name) if by_name else list(it)
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, path) from None
 
     def readlink(self, path: str, cwd: str = "/") -> str:
         res = self.resolve(path, cwd, follow=False)
-        if self._kernel_owns(res.device):
+        if self.kernel_owns(res.device):
             target = self.kernel.readlink(res.device)  # type: ignore[union-attr]
             if target is None:
                 raise device_error(errno.EINVAL if self.exists(res.device) else errno.ENOENT, path)
@@ -323,7 +331,7 @@ class Storage:
         if path.endswith("/") or posixpath.basename(path) in (".", ".."):
             raise device_error(errno.EISDIR, path)  # open(2) with O_CREAT refuses a name ending in "/"
         res = self.resolve(path, cwd)
-        if self._kernel_owns(res.device):
+        if self.kernel_owns(res.device):
             try:
                 return self.kernel.open_write(res.device)  # type: ignore[union-attr]
             except OSError as exc:
@@ -354,7 +362,7 @@ class Storage:
 
     def makedirs(self, path: str, cwd: str = "/", mode: int = 0o771) -> None:
         res = self.resolve(path, cwd)
-        if self._kernel_owns(res.device):
+        if self.kernel_owns(res.device):
             if self.exists(res.device) and statmod.S_ISDIR(self.stat(res.device).st_mode):
                 return
             self._refuse_kernel(res, path, creating=True)
@@ -367,7 +375,7 @@ class Storage:
 
     def mkdir(self, path: str, cwd: str = "/", mode: int = 0o771) -> None:
         res = self.resolve(path.rstrip("/") or "/", cwd, follow=False)  # whatever is there: EEXIST
-        if self._kernel_owns(res.device):
+        if self.kernel_owns(res.device):
             if self.exists(res.device):
                 raise device_error(errno.EEXIST, path)
             self._refuse_kernel(res, path, creating=True)
@@ -383,7 +391,7 @@ class Storage:
 
     def _refuse_kernel(self, res: Resolved, shown: str, creating: bool = False) -> None:
         """Nobody changes what the kernel serves: the error a phone's kernel gives for the change."""
-        if self._kernel_owns(res.device):
+        if self.kernel_owns(res.device):
             code = self.kernel.refuse_change(res.device, creating).errno  # type: ignore[union-attr]
             raise device_error(code or errno.EACCES, shown)
 

@@ -16,6 +16,7 @@ import stat as statmod
 import struct
 from typing import TYPE_CHECKING
 
+from .permissions import ROOT, SHELL
 from .shell.streams import BrokenPipe
 from .storage import CountedWriter
 
@@ -69,7 +70,9 @@ class SyncSession:
 
     def __init__(self, phone, stream: AdbStream):
         self.phone = phone
-        self.storage = phone.storage
+        # adbd's own user: what it may create or read is what the shell may (file_sync_service.cpp
+        # runs in adbd, which drops to AID_SHELL unless `adb root`).
+        self.storage = phone.storage.as_user(ROOT if phone.root else SHELL)
         self.stream = stream
         self._out = bytearray()
         self._unread_data = 0  # bytes of a DATA chunk left unread when a write failed

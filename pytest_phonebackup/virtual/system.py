@@ -50,11 +50,16 @@ class AndroidSystem:
         self.screen = Screen(self)
         install_uiautomator(self)  # `am instrument` of Appium's UiAutomator2 server
         self.packages = PackageManager(phone)
+        phone.storage.permissions.app_uid = self._app_uid  # who owns /data/data/<package>
         self.media = MediaStore(phone)
         #: What `dumpsys NAME` and `cmd NAME` call on this phone.
         self.service_commands = ServiceCommands.collect(android_modules())
         self._last_full: tuple[str, float] | None = None
         phone.storage.on_full.append(self._storage_full)
+
+    def _app_uid(self, package: str) -> int | None:
+        pkg = self.packages.get(package)
+        return pkg.uid if pkg is not None else None
 
     def services(self) -> list[Any]:
         """Every service, in boot order (the activity manager last: it starts apps)."""

@@ -88,5 +88,5 @@ def test_retry_gives_up_with_the_last_failure(appium_server, phone, tmp_path: Pa
     with pytest.raises(ScenarioStepFailed) as failure:
         app.backup(phone, tmp_path / "work")
     message = str(failure.value)
-    assert f"{path}:9: step 2 (retry): still failing after 2 attempts" in message
-    assert f"{path}:12: step 1 (tapOn): no visible element matches {{text='Bluetooth'}} within 0.5 s" in message
+    assert f"{path}:9:3: step 2 (retry): still failing after 2 attempts" in message
+    assert f"{path}:12:9: step 1 (tapOn): no visible element matches {{text='Bluetooth'}} within 0.5 s" in message

@@ -76,7 +76,7 @@ def test_a_failing_step_names_file_line_and_step_and_keeps_the_screen(appium_ser
     finally:
         app.close()
     message = str(failure.value)
-    assert f"{path}:{line}: step 8 (assertVisible)" in message
+    assert f"{path}:{line}:5: step 8 (assertVisible)" in message
     assert "Backup exploded" in message and "1 s" in message
     assert (tmp_path / "work" / "appium" / "backup-failure.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert 'resource-id="com.example.cloudphotos:id/status_title"' in \

@@ -40,12 +40,20 @@ def test_policy_reads_units_and_rejects_unknown_keys():
     assert pol.limits.max_photo_bytes == 75_000_000
     assert pol.limits.max_photo_pixels == 100_000_000
     assert pol.limits.max_video_bytes == 10 * 1024**3
-    with pytest.raises(ScenarioError, match=r"policy.limits: unknown key\(s\) max_bytes"):
+    with pytest.raises(ScenarioError, match=r"^policy.limits: unknown key 'max_bytes'; allowed: max_photo_bytes, "):
         Policy.from_dict({"limits": {"max_bytes": 1}})
+    with pytest.raises(ScenarioError, match=r"^policy.limits: unknown key 'formts'; .*; did you mean 'formats'\?$"):
+        Policy.from_dict({"limits": {"formts": ["jpeg"]}})
+    with pytest.raises(ScenarioError, match=r"^policy.preserves.exif: expected a list of names, got 3$"):
+        Policy.from_dict({"preserves": {"exif": 3}})
+    with pytest.raises(ScenarioError, match=r"^policy.needs_wifi: expected true or false, got 'yes'$"):
+        Policy.from_dict({"needs_wifi": "yes"})
     with pytest.raises(ScenarioError, match="cannot read '75 parsecs'"):
         Policy.from_dict({"limits": {"max_photo_bytes": "75 parsecs"}})
-    with pytest.raises(ScenarioError, match="content: 'jpeg' is not one of bytes, pixels"):
+    with pytest.raises(ScenarioError, match="content: 'jpeg' is not one of bytes, pixels$"):
         Policy.from_dict({"preserves": {"content": "jpeg"}})
+    with pytest.raises(ScenarioError, match="content: 'pixel' is not one of bytes, pixels; did you mean 'pixels'"):
+        Policy.from_dict({"preserves": {"content": "pixel"}})
 
 
 def test_mediastore_scope_skips_what_the_gallery_does_not_index():
@@ -62,19 +70,47 @@ def test_builtin_adb_mirror_scenario_loads_as_a_command_app():
     assert "{serial}" in app.commands["backup"]
 
 
-def test_scenario_errors_name_file_and_line(tmp_path: Path):
+def test_scenario_errors_name_file_line_and_column(tmp_path: Path):
     bad = tmp_path / "tool.yaml"
     bad.write_text("name: t\nkind: command\nbackup: x {serail}\nrestore: y\n")
-    with pytest.raises(ScenarioError, match=r"unknown placeholder \{serail\}"):
+    with pytest.raises(ScenarioError, match=r"tool.yaml:3:9: backup: unknown placeholder \{serail\}; known: .*; did you mean 'serial'\?$"):
         load_app(bad)
     bad.write_text("name: t\nkind: comand\nbackup: x\nrestore: y\n")
-    with pytest.raises(ScenarioError, match=r"tool.yaml:2: kind must be one of"):
+    with pytest.raises(ScenarioError, match=r"tool.yaml:2:7: kind must be one of command, intent, appium, got "
+                                            r"'comand'; did you mean 'command'\?$"):
         load_app(bad)
     bad.write_text("name: t\nkind: command\nbackup: [x\nrestore: y\n")
-    with pytest.raises(ScenarioError, match=r"tool.yaml:\d+: invalid YAML"):
+    with pytest.raises(ScenarioError, match=r"tool.yaml:4:8: invalid YAML: expected ',' or '\]', but got ':' "
+                                            r"\(while parsing a flow sequence that starts at 3:9\)$"):
         load_app(bad)
     bad.write_text("name: t\nkind: command\nbackup: x\nrestore: y\npolicy:\n  limits:\n    max_photo_bytes: lots\n")
-    with pytest.raises(ScenarioError, match=r"tool.yaml:5: policy.limits.max_photo_bytes: cannot read 'lots'"):
+    with pytest.raises(ScenarioError, match=r"tool.yaml:7:5: policy.limits.max_photo_bytes: cannot read 'lots'"):
         load_app(bad)
-    with pytest.raises(ScenarioError, match="no backup app named 'nope'; built-in: .*adb-mirror"):
+    bad.write_text("name: t\nkind: command\nbakup: x\nrestore: y\n")
+    with pytest.raises(ScenarioError, match=r"tool.yaml:3:1: unknown key 'bakup'; allowed: .*; did you mean 'backup'\?$"):
+        load_app(bad)
+    bad.write_text("name: t\nkind: command\nbackup: x\nrestore: y\npolicy: [limits]\n")
+    with pytest.raises(ScenarioError, match=r"tool.yaml:5:9: policy is a mapping with limits: and preserves:$"):
+        load_app(bad)
+    with pytest.raises(ScenarioError, match="no backup app named 'nope'; built-in: .*adb-mirror.*scenario YAML file$"):
         load_app("nope")
+    with pytest.raises(ScenarioError, match="no backup app named 'adb-miror'; .*; did you mean 'adb-mirror'\\?$"):
+        load_app("adb-miror")
+
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    # a quote never closed: PyYAML gives up at the end of the file; the place to fix is the opening quote
+    ('name: t\nkind: command\nbackup: "adb pull\nrestore: y\n', "3:9",
+     "found unexpected end of stream at line 5, while scanning a quoted scalar that starts here"),
+    ("name: t\nkind: command\npolicy:\n  limits:\n    min_side: 1\n   formats: [jpeg]\nbackup: x\n", "6:4",
+     "expected <block end>, but found '<block mapping start>' (while parsing a block mapping that starts at 4:3); "
+     "check the indentation of this line and the one before"),
+    ("name: t\nkind: command\npolicy:\n\tlimits: {}\n", "4:1",
+     "found character '\\t' that cannot start any token; YAML indents with spaces, not tabs"),
+])
+def test_a_yaml_syntax_error_names_the_line_and_column_to_fix(tmp_path: Path, text, where, message):
+    bad = tmp_path / "tool.yaml"
+    bad.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_app(bad)
+    assert str(caught.value) == f"{bad}:{where}: invalid YAML: {message}"

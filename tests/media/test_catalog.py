@@ -132,7 +132,13 @@ BAD_PROFILES = [
     ("profile: p\nitems:\n  - {id: a}\n", 3, "needs `path:`"),
     ("profile: p\nitems: []\n", 2, "non-empty list"),
     ("profile: p\n", 1, "missing `items:`"),
-    ("profile: p\nitems:\n  - {id: a, path: a.jpg\n", 4, "not valid YAML"),
+    # the mapping never closed begins on line 3; PyYAML only notices at the end of the file (line 4)
+    ("profile: p\nitems:\n  - {id: a, path: a.jpg\n", 3, "3:5: invalid YAML: expected ',' or '}', but got "
+     "'<stream end>' at line 4, while parsing a flow mapping that starts here"),
+    ("profile: p\nitmes:\n  - {id: a, path: a.jpg}\n", 2, "2:1: unknown key 'itmes' in the profile; allowed: "
+     "defaults, description, items, policy, profile, units; did you mean 'items'?"),
+    ("profile: p\nitems:\n  - id: a\n    path: a.jpg\n    fromat: png\n", 5, "5:5: unknown key 'fromat' in an item"),
+    ("profile: p\nitems:\n  - id: a\n    path: a.xyz\n    format: pgn\n", 5, "did you mean 'png'?"),
     ("profile: p\ndefaults:\n  taken: 2024-05-01T10:00:00\nitems:\n  - {id: a, path: a.jpg}\n", 3, "UTC offset"),
     ("profile: p\npolicy:\n  photo_max_bytes: lots\nitems:\n  - {id: a, path: a.jpg}\n", 3, "photo_max_bytes"),
     ("profile: p\nitems:\n  - {id: v, path: v.mp4, size: 321x240}\n", 3, "even"),

@@ -47,10 +47,11 @@ def test_profiles_lists_the_builtin_profiles():
         assert f"\n{name} " in "\n" + done.stdout
 
 
-def test_a_bad_profile_is_reported_with_file_and_line(tmp_path):
+def test_a_bad_profile_is_a_usage_error_naming_file_line_and_column(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("profile: bad\nitems:\n  - id: a\n    path: a.jpg\n    size: huge\n")
     done = phonebackup("media", "generate", "--profile", str(bad), "--out", str(tmp_path / "out"))
-    assert done.returncode == 1
-    assert f"{bad}:5:" in done.stderr and "WIDTHxHEIGHT" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert done.returncode == 2  # the command line's usage error, before anything is written
+    assert done.stderr.splitlines() == [
+        f"phonebackup media generate: {bad}:5:11: size must be WIDTHxHEIGHT, e.g. 1600x1200, not 'huge'"]
+    assert not (tmp_path / "out").exists()

@@ -47,12 +47,14 @@ def test_a_lossy_tool_fails_the_test_naming_the_item_and_the_seed(run_pytest, py
                                  "*- missing *"])
 
 
-def test_a_broken_scenario_is_an_error_that_names_the_file_and_line(run_pytest, pytester):
+def test_a_broken_scenario_stops_the_run_naming_the_file_line_and_column(run_pytest, pytester):
     pytester.makefile(".yaml", tool="name: t\nkind: command\nbackup: x {serail}\nrestore: y\n")
     pytester.makepyfile("def test_trip(backup_app):\n    pass\n")
     result = run_pytest("--phone-emulator", "--phone-backup-app", "tool.yaml")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*ScenarioError*unknown placeholder {serail}*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.str().strip().splitlines() == [
+        "ERROR: tool.yaml:3:9: backup: unknown placeholder {serail}; known: {serial}, {backup_dir}, {adb}, {python}, "
+        "{adb_port}, {scenario_dir}, {workdir}; did you mean 'serial'?"]
 
 
 def test_seed_random_picks_a_number_and_says_where_it_came_from():

@@ -5,9 +5,11 @@ browser, never a downloaded one). Fixtures are in conftest.py."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -18,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS_ENV = "PHONEBACKUP_TEST_ARTIFACTS"  # CI keeps screenshots there
+ARTIFACTS_ENV = "PHONEBACKUP_TEST_ARTIFACTS"  # where screenshots are kept (CI uploads that folder)
+DEFAULT_ARTIFACTS = REPO / ".phonebackup" / "artifacts"
 
 # The session under test: what a QA engineer would write. Each fault breaks one file of the restore.
 ROUND_TRIPS = '''
@@ -62,13 +65,21 @@ def test_phone_command_fails(phone):
     phone.shell("echo about to fail; exit 3")
 
 
+@pytest.mark.backup_app("cloudphotos")
+def test_backup_pauses_without_wifi(roundtrip, phone_faults, backup_app):
+    # Not caught: the report must say what was seeded and what the app had done.
+    backup_app.backup_step.paused_after = 1
+    phone_faults.wifi_off()
+    roundtrip("smoke")
+
+
 def test_scenario_file_is_wrong(tmp_path):
     (tmp_path / "bad.yaml").write_text("name: bad\\nkind: telepathy\\n")
     load_app(tmp_path / "bad.yaml")
 '''
 
-FAULT_CATEGORY = {None: None, "drop": "Data loss", "truncate": "Corruption", "strip-datetime": "Metadata loss",
-                  "recompress": "Altered on restore"}
+FAULT_CATEGORY = {None: None, "drop": "Product defect: Data loss", "truncate": "Product defect: Corruption",
+                  "strip-datetime": "Product defect: Metadata loss", "recompress": "Product defect: Altered on restore"}
 
 
 @dataclass
@@ -124,9 +135,13 @@ class Chromium:
         self.send("Page.enable")
         self.send("Emulation.setDeviceMetricsOverride", width=1400, height=1000, deviceScaleFactor=1, mobile=False)
 
-    def send(self, method: str, **params: Any) -> dict[str, Any]:
+    def send(self, method: str, _session: str | None = None, **params: Any) -> dict[str, Any]:
+        """One DevTools command (to the page, or to the target attached as session `_session`); its result."""
         self._id += 1
-        self.ws.send(json.dumps({"id": self._id, "method": method, "params": params}))
+        message: dict[str, Any] = {"id": self._id, "method": method, "params": params}
+        if _session:
+            message["sessionId"] = _session
+        self.ws.send(json.dumps(message))
         while True:
             message = json.loads(self.ws.recv())
             if message.get("id") == self._id:
@@ -142,6 +157,37 @@ class Chromium:
         if "exceptionDetails" in result:
             raise RuntimeError(f"JavaScript failed: {result['exceptionDetails']}")
         return result["result"].get("value")
+
+    def frames(self) -> list[dict[str, Any]]:
+        """The page's frames below the top one (id, url), depth first."""
+        found, todo = [], list(self.send("Page.getFrameTree")["frameTree"].get("childFrames", []))
+        while todo:
+            node = todo.pop(0)
+            found.append(node["frame"])
+            todo[:0] = node.get("childFrames", [])
+        return found
+
+    def evaluate_in_frames(self, expression: str) -> list[Any]:
+        """Evaluate in each child frame, cross-origin ones too: a report opened over file:// shows its
+        HTML attachments in sandboxed blob: frames that the page's JavaScript may not read and that
+        Chromium runs as targets of their own (attached here). The values."""
+        values = []
+        contexts: list[tuple[str | None, dict[str, Any]]] = []
+        for frame in self.frames():  # frames in the page's own process
+            with contextlib.suppress(RuntimeError):  # the frame was replaced or went away meanwhile
+                world = self.send("Page.createIsolatedWorld", frameId=frame["id"], worldName="report-test")
+                contexts.append((None, {"contextId": world["executionContextId"]}))
+        for target in self.send("Target.getTargets")["targetInfos"]:
+            if target["type"] == "iframe":
+                with contextlib.suppress(RuntimeError):
+                    contexts.append((self.send("Target.attachToTarget", targetId=target["targetId"],
+                                               flatten=True)["sessionId"], {}))
+        for session, where in contexts:
+            with contextlib.suppress(RuntimeError):
+                result = self.send("Runtime.evaluate", session, expression=expression, returnByValue=True, **where)
+                if "exceptionDetails" not in result:
+                    values.append(result["result"].get("value"))
+        return values
 
     def wait_for(self, expression: str, timeout: float = 30) -> Any:
         """Poll a JavaScript expression until it is truthy; its value."""
@@ -175,11 +221,27 @@ class Chromium:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def keep_artifact(path: Path) -> Path:
-    """Copy a screenshot to $PHONEBACKUP_TEST_ARTIFACTS (in CI by default ./test-artifacts) as well as
-    leaving it in the test's tmp folder."""
-    folder = os.environ.get(ARTIFACTS_ENV) or (str(REPO / "test-artifacts") if os.environ.get("CI") else None)
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, Path(folder) / path.name)
-    return path
+def artifacts_folder() -> Path:
+    """$PHONEBACKUP_TEST_ARTIFACTS (tox sets it under its work dir), else .phonebackup/artifacts in the
+    project folder."""
+    return Path(os.environ.get(ARTIFACTS_ENV) or DEFAULT_ARTIFACTS)
+
+
+def keep_artifact(path: Path, name: str | None = None) -> Path:
+    """Copy a screenshot into the artifacts folder (as `name`, default its own name) as well as leaving
+    it in the test's tmp folder; the copy's path."""
+    folder = artifacts_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = folder / (name or path.name)
+    shutil.copy2(path, kept)
+    return kept
+
+
+_EMBEDDED = re.compile(r'd\("([^"]+)","([A-Za-z0-9+/=]*)"\)')
+
+
+def embedded_files(page: Path) -> dict[str, bytes]:
+    """The files Allure 3's single-file report carries inside its page (`d("widgets/x.json", "<base64>")`
+    calls), by their path in the multi-file form."""
+    text = page.read_text(encoding="utf-8")
+    return {m.group(1): base64.b64decode(m.group(2)) for m in _EMBEDDED.finditer(text)}

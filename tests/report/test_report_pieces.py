@@ -50,14 +50,14 @@ def _item(path: str, limits: list[str] | None = None, item_id: str = "") -> Medi
 
 
 @pytest.mark.parametrize(("verdicts", "category", "severity"), [
-    ([("missing", "a.jpg"), ("corrupted", "b.jpg")], "Data loss", "blocker"),
-    ([("corrupted", "b.jpg"), ("metadata-lost", "c.jpg")], "Corruption", "blocker"),
-    ([("metadata-lost", "c.jpg")], "Metadata loss", "critical"),
-    ([("timestamp-changed", "c.jpg")], "Metadata loss", "normal"),
-    ([("recompressed", "d.jpg"), ("renamed", "e.jpg")], "Altered on restore", "normal"),
-    ([("moved", "e.jpg")], "Altered on restore", "normal"),
-    ([("extra", "x.txt")], "Unwanted files", "minor"),
-    ([("duplicated", "x.jpg")], "Unwanted files", "minor"),
+    ([("missing", "a.jpg"), ("corrupted", "b.jpg")], "Product defect: Data loss", "blocker"),
+    ([("corrupted", "b.jpg"), ("metadata-lost", "c.jpg")], "Product defect: Corruption", "blocker"),
+    ([("metadata-lost", "c.jpg")], "Product defect: Metadata loss", "critical"),
+    ([("timestamp-changed", "c.jpg")], "Product defect: Timestamps changed", "normal"),
+    ([("recompressed", "d.jpg"), ("renamed", "e.jpg")], "Product defect: Altered on restore", "normal"),
+    ([("moved", "e.jpg")], "Product defect: Altered on restore", "normal"),
+    ([("extra", "x.txt")], "Product defect: Unwanted files", "minor"),
+    ([("duplicated", "x.jpg")], "Product defect: Unwanted files", "minor"),
 ])
 def test_failure_message_marker_puts_each_worst_verdict_in_its_category(verdicts, category, severity):
     rep = _report(_v("intact", "ok.jpg", True), *[_v(v, p) for v, p in verdicts])
@@ -89,18 +89,54 @@ def test_a_verified_round_trip_has_no_marker_and_normal_severity():
 
 
 @pytest.mark.parametrize(("message", "category"), [
-    ("pytest_phonebackup.errors.PhoneError: emulator-5554 went offline", "Infrastructure"),
-    ("pytest_phonebackup.phone.NotReadyError: boot did not complete", "Infrastructure"),
-    ("pytest_phonebackup.errors.ShellCommandError: `ls` exited with status 1", "Infrastructure"),
-    ("adbutils.errors.AdbError: device offline", "Infrastructure"),
-    ("pytest_phonebackup.errors.ScenarioError: bad.yaml:2: kind must be one of command", "Scenario errors"),
-    ("pytest_phonebackup.errors.SafetyError: seeding would overwrite 3 files", "Scenario errors"),
-    ("pytest_phonebackup.apps.command.BackupToolError: tool: backup exited with status 2", "Backup tool failed"),
+    ("pytest_phonebackup.errors.PhoneError: emulator-5554 went offline", "Infrastructure: Phone or adb"),
+    ("pytest_phonebackup.phone.NotReadyError: boot did not complete", "Infrastructure: Timeout"),
+    ("pytest_phonebackup.errors.ShellCommandError: `ls` exited with status 1", "Infrastructure: Phone or adb"),
+    ("adbutils.errors.AdbError: device offline", "Infrastructure: Phone or adb"),
+    ("adbutils.errors.AdbTimeout: no reply in 10 s", "Infrastructure: Timeout"),
+    ("subprocess.TimeoutExpired: Command '['adb']' timed out after 5 seconds", "Infrastructure: Timeout"),
+    ("Failed: Timeout >300.0s", "Infrastructure: Timeout"),
+    ("pytest_phonebackup.errors.ScenarioError: bad.yaml:2: kind must be one of command", "Test setup: Scenario errors"),
+    ("pytest_phonebackup.errors.SafetyError: seeding would overwrite 3 files", "Test setup: Scenario errors"),
+    ("pytest_phonebackup.apps.command.BackupToolError: tool: backup exited with status 2",
+     "Infrastructure: Backup tool crashed"),
+    ("pytest_phonebackup.errors.BackupToolError: tool: backup did not finish within 60 s; killed",
+     "Infrastructure: Timeout"),
+    ("pytest_phonebackup.errors.BackupPaused: paused: Waiting for Wi-Fi", "Product defect: App did not finish"),
+    ("pytest_phonebackup.errors.BackupStopped: backup stuck: status 'Uploading' unchanged for 30s",
+     "Product defect: App did not finish"),
+    ("pytest_phonebackup.errors.ScenarioStepFailed: flow.yaml:4: tapOn 'Back up' never showed",
+     "Product defect: UI flow step failed"),
     ("AssertionError: assert 1 == 2", None),
     ("ValueError: the test's own bug mentions PhoneError later", None),
 ])
 def test_harness_failures_are_told_apart_from_product_failures(message, category):
     assert category_of("broken", message) == category
+
+
+def test_the_verdict_summary_lists_intact_counts_and_each_promised_skip_with_its_reason():
+    rep = _report(_v("intact", "DCIM/a.jpg", True), _v("intact", "DCIM/b.jpg", True),
+                  Verdict("skipped-as-promised", "Movies/big.mp4", True, "over the 4 GB video limit the policy sets"),
+                  Verdict("skipped-as-promised", "DCIM/.nomedia", True, "hidden files are not backed up"))
+    assert summary.verdict_summary(rep) == (
+        "verified: 4 verdicts (2 intact, 2 skipped-as-promised); app tool, profile smoke, seed 7, phone emulator-5554\n"
+        "intact: 2 of 4\n"
+        "skipped as the policy promises: 2\n"
+        "  ~ DCIM/.nomedia: hidden files are not backed up\n"
+        "  ~ Movies/big.mp4: over the 4 GB video limit the policy sets\n")
+    failing = summary.verdict_summary(_report(_v("intact", "a.jpg", True), _v("missing", "c.jpg")))
+    assert failing.splitlines()[0].startswith("FAILED, worst missing: 2 verdicts (1 intact, 1 missing)")
+    assert failing.splitlines()[-2:] == ["not acceptable under the policy: 1",
+                                         "  - missing             c.jpg  (because missing)"]
+
+
+def test_a_paused_app_in_a_round_trip_says_how_many_items_were_seeded():
+    from pytest_phonebackup.errors import BackupPaused
+
+    paused = BackupPaused("paused: Waiting for Wi-Fi (the app shows 0 of 0 done)")
+    assert str(paused) == "paused: Waiting for Wi-Fi (the app shows 0 of 0 done)"
+    paused.seeded = 20
+    assert str(paused) == "paused: Waiting for Wi-Fi (the app shows 0 of 0 done). The round trip had seeded 20 items"
 
 
 def _jpeg(path: Path, colour: tuple[int, int, int], quality: int = 95) -> Path:
@@ -201,6 +237,23 @@ def test_report_command_names_the_install_command_when_allure_is_missing(tmp_pat
 def test_report_command_says_how_to_get_results_when_there_are_none(tmp_path):
     proc = _cli("--results", str(tmp_path / "nothing"), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2 and "--alluredir=" in proc.stderr
+
+
+def test_report_command_takes_the_results_folder_as_allure_generate_does(tmp_path):
+    proc = _cli(str(tmp_path / "nothing"), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 2 and f"no Allure results in {tmp_path / 'nothing'}" in proc.stderr
+    proc = _cli(str(tmp_path / "one"), "--results", str(tmp_path / "two"))
+    assert proc.returncode == 2 and "two results folders given" in proc.stderr
+
+
+def test_the_analytics_scripts_of_the_report_page_are_taken_out():
+    from pytest_phonebackup.reporting.cli import without_analytics
+
+    page = ('<div id="app"></div>\n    <script async src="https://www.googletagmanager.com/gtag/js?id=G-X"></script>\n'
+            '    <script>\n        window.dataLayer = window.dataLayer || [];\n        gtag(\'js\', new Date());\n'
+            '    </script>\n    <script>d("widgets/nav.json","e30=")</script>')
+    assert without_analytics(page) == '<div id="app"></div>\n    <script>d("widgets/nav.json","e30=")</script>'
+    assert without_analytics("<p>no analytics</p>") == "<p>no analytics</p>"
 
 
 def test_sessions_writing_into_one_results_folder_keep_each_others_environment(tmp_path):

@@ -17,6 +17,7 @@ from pytest_phonebackup.observer import (
     Observers,
     PhaseTiming,
     RoundTripObserver,
+    RoundTripStart,
     SilentObserver,
     current_observer,
     observing,
@@ -42,6 +43,9 @@ class Recorder(SilentObserver):
 
     def phone_used(self, phone: PhoneLike) -> None:
         self.events.append(("phone", phone.serial))
+
+    def round_trip_started(self, start: RoundTripStart) -> None:
+        self.events.append(("start", (start.app, start.profile, start.seed, start.phone.serial, start.target.serial)))
 
     def round_trip_finished(self, result: RoundTripResult, phone: PhoneLike) -> None:
         self.events.append(("done", result))
@@ -101,6 +105,8 @@ def test_a_script_hears_the_phases_of_each_run_and_two_runs_do_not_mix(phone, tm
     for recorder, result in ((first, one), (second, two)):
         assert recorder.phases() == PHASES
         assert recorder.events[0] == ("phone", phone.serial)
+        seed = 1 if recorder is first else 2
+        assert recorder.events[1] == ("start", ("adb-mirror", "smoke", seed, phone.serial, phone.serial))
         assert recorder.events[-1] == ("done", result)
         timings = [timing for kind, timing in recorder.events if kind == "finished"]
         assert timings == result.timings

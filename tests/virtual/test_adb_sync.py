@@ -163,9 +163,12 @@ def test_pull_of_a_missing_file_fails_as_on_a_phone(adb):
 def test_push_cannot_escape_the_phone_folder(adb, phone, tmp_path):
     local = random_file(tmp_path / "evil.txt", 10)
     outside = Path(phone.storage.root).parent / "escaped.txt"
-    adb("push", str(local), "/sdcard/../../../../../../escaped.txt")
+    # `..` stops at the phone's own root, which is read-only, as on a phone
+    proc = adb("push", str(local), "/sdcard/../../../../../../escaped.txt", check=False)
+    assert b"remote couldn't create file: Read-only file system" in proc.stdout + proc.stderr
+    adb("push", str(local), "/sdcard/../../../../../../data/local/tmp/escaped.txt")
     assert not outside.exists()
-    assert phone.storage.stat("/escaped.txt").st_size == 10  # landed at the phone's own root
+    assert phone.storage.stat("/data/local/tmp/escaped.txt").st_size == 10
 
 
 def test_storage_full_fails_push_with_no_space_left(adb, phone, tmp_path):

@@ -137,7 +137,7 @@ def test_damaged_apk_fails_with_parse_error_and_adb_exit_status(adb_server, phon
 def test_uninstall_removes_package_and_data_unless_kept(adb_server, phone, tmp_path):
     for name in ("com.example.gone", "com.example.kept"):
         adb_server.run("install", write_apk(tmp_path, name)[1], serial=phone.serial)
-        shell(adb_server, phone, f"echo state > /data/data/{name}/cache/x")
+        phone.storage.write_bytes(f"/data/data/{name}/cache/x", b"state\n")  # what the app kept
     assert adb_server.run("uninstall", "com.example.gone", serial=phone.serial).stdout.decode() == "Success\n"
     assert shell(adb_server, phone, "pm uninstall -k com.example.kept") == "Success\n"
     assert shell(adb_server, phone, "pm list packages com.example.gone") == ""

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...errors import ScenarioError
+from ...errors import ScenarioError, did_you_mean
 from ...policy import Policy
 from ...units import parse_duration
-from ...yamlfile import LocatedDict, where
+from ...yamlfile import LocatedDict, relocate, unknown_key, where
 
 DEFAULT_TIMEOUT = 20.0  # seconds a condition may take before the step fails (scenario `timeout:` changes it)
 SELECTOR_KEYS = ("text", "id", "accessibilityId", "className", "index", "below", "above", "childOf",
@@ -54,9 +54,9 @@ def _check_selector(value: Any, at: str, allow_string: bool = True) -> dict[str,
         return {"text": value}
     if not isinstance(value, dict):
         raise _fail(at, f"a selector is a text or a mapping with some of {', '.join(SELECTOR_KEYS)}; got {value!r}")
-    unknown = sorted(set(map(str, value)) - set(SELECTOR_KEYS))
-    if unknown:
-        raise _fail(where(value, unknown[0]) or at, f"unknown selector key {unknown[0]!r}; allowed: {', '.join(SELECTOR_KEYS)}")
+    error = unknown_key(value, SELECTOR_KEYS, at, noun="selector key")
+    if error:
+        raise error
     if not set(value) & {"text", "id", "accessibilityId", "className"}:
         raise _fail(at, "a selector needs at least one of text, id, accessibilityId, className")
     out = dict(value)
@@ -82,9 +82,9 @@ def _mapping(value: Any, at: str, allowed: dict[str, bool], command: str) -> dic
     """A step's mapping form: keys in `allowed` (True = required)."""
     if not isinstance(value, dict):
         raise _fail(at, f"`{command}` takes a mapping with {', '.join(allowed)}; got {value!r}")
-    unknown = sorted(set(map(str, value)) - set(allowed))
-    if unknown:
-        raise _fail(where(value, unknown[0]) or at, f"`{command}`: unknown key {unknown[0]!r}; allowed: {', '.join(allowed)}")
+    error = unknown_key(value, allowed, at, prefix=f"`{command}`: ")
+    if error:
+        raise error
     missing = [k for k, required in allowed.items() if required and k not in value]
     if missing:
         raise _fail(at, f"`{command}` needs `{missing[0]}`")
@@ -103,20 +103,11 @@ def _c_selector_step(command: str) -> Checker:
     def check(value: Any, at: str) -> dict[str, Any]:
         if isinstance(value, dict) and "timeout" in value:
             rest = {k: v for k, v in value.items() if k != "timeout"}
-            selector = _check_selector(_relocate(rest, value), at)
+            selector = _check_selector(relocate(rest, value), at)
             selector["timeout"] = _check_timeout(value["timeout"], where(value, "timeout") or at)
             return selector
         return _check_selector(value, at)
     return check
-
-
-def _relocate(data: dict[str, Any], like: Any) -> Any:
-    """A copy of a located mapping that still knows its file and lines."""
-    if isinstance(like, LocatedDict):
-        copy = LocatedDict(data)
-        copy.source, copy.line, copy.key_lines = like.source, like.line, like.key_lines
-        return copy
-    return data
 
 
 def _c_wait(value: Any, at: str) -> dict[str, Any]:
@@ -177,9 +168,7 @@ def _c_flow(value: Any, at: str) -> dict[str, Any]:
     if "when" in spec:
         when = spec["when"]
         if isinstance(when, dict) and True in when:  # YAML reads the key `true:` as a boolean
-            when = _relocate({("true" if k is True else k): v for k, v in when.items()}, when)
-            if isinstance(when, LocatedDict):
-                when.key_lines = {("true" if k == "True" else k): n for k, n in when.key_lines.items()}
+            when = relocate({("true" if k is True else k): v for k, v in when.items()}, when, {"True": "true"})
         cond = _mapping(when, where(value, "when") or at, {"visible": False, "notVisible": False, "true": False},
                         "when")
         if len(cond) != 1:
@@ -250,7 +239,8 @@ def parse_steps(value: Any, at: str) -> list[Step]:
             raise _fail(step_at, f"step {number}: write one command per step, e.g. `- tapOn: Back up now`; got {item!r}")
         checker = COMMANDS.get(command)
         if checker is None:
-            raise _fail(step_at, f"step {number}: unknown command {command!r}; known: {', '.join(COMMANDS)}")
+            raise _fail(step_at, f"step {number}: unknown command {command!r}; known: {', '.join(COMMANDS)}"
+                                 f"{did_you_mean(command, COMMANDS)}")
         try:
             checked = checker(args, step_at)
         except ScenarioError as exc:
@@ -280,9 +270,9 @@ class Scenario:
 
 
 def parse_scenario(name: str, policy: Policy, data: LocatedDict, path: Path) -> Scenario:
-    unknown = sorted(set(map(str, data)) - set(TOP_KEYS))
-    if unknown:
-        raise _fail(where(data, unknown[0]) or str(path), f"unknown key {unknown[0]!r}; allowed: {', '.join(TOP_KEYS)}")
+    error = unknown_key(data, TOP_KEYS, str(path))
+    if error:
+        raise error
     app_id = data.get("appId")
     if not isinstance(app_id, str) or not re.fullmatch(r"[A-Za-z][\w]*(\.[A-Za-z][\w]*)+", app_id):
         raise _fail(where(data, "appId") or str(path), f"appId must be the app's package name (com.example.app); got {app_id!r}")

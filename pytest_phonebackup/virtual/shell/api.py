@@ -98,6 +98,10 @@ class Context:
 
     @property
     def storage(self) -> Storage:
+        """The phone's files as the running shell's user may use them (root, shell, or the app of
+        `run-as`); an applet called without a shell is the system's and sees them all."""
+        if self.shell is not None:
+            return self.shell.storage
         return self.phone.storage
 
     @property
@@ -107,7 +111,7 @@ class Context:
 
     def host(self, path: str, follow: bool = True) -> str:
         """Host path of a device path relative to this command's folder (stays inside the phone)."""
-        return self.phone.storage.resolve(path, self.cwd, follow).host
+        return self.storage.resolve(path, self.cwd, follow).host
 
     def out(self, text: str | bytes) -> None:
         self.stdout.write(text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text)

@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..permissions import ROOT, SHELL, User
 from ..procfs import ADBD_PID
 from . import parser as p
 from .api import Applets, Context
@@ -25,12 +26,12 @@ from .patterns import GLOB_CHARS, translate
 from .streams import BrokenPipe, BytesInput, BytesOutput, EmptyInput, Input, NullOutput, Output, Pipe
 
 if TYPE_CHECKING:
+    from ..permissions import UserStorage
     from .device import Device
 
 log = logging.getLogger(__name__)
 
 SH = "/system/bin/sh"  # the name mksh prefixes its messages with on Android
-SHELL_UID = 2000  # AID_SHELL: the user adb shell runs as
 NOT_FOUND = 127
 SIGPIPE_STATUS = 141  # 128 + SIGPIPE: a writer whose reader went away
 MAX_CALL_DEPTH = 100  # function nesting; mksh would crash, we report it instead
@@ -148,9 +149,23 @@ class Interp:
         self.vars.setdefault("IFS", " \t\n")
         self.vars["PWD"] = cwd
 
+    #: Set by `run-as`: the app user the commands run as; otherwise adbd's (root or shell).
+    run_as: User | None = None
+
+    @property
+    def user(self) -> User:
+        if self.run_as is not None:
+            return self.run_as
+        return ROOT if self.phone.root else SHELL
+
     @property
     def uid(self) -> int:
-        return 0 if self.phone.root else SHELL_UID
+        return self.user.uid
+
+    @property
+    def storage(self) -> UserStorage:
+        """The phone's files as this shell's user may use them."""
+        return self.phone.storage.as_user(self.user)
 
     # -- entry points --------------------------------------------------------------------------
     def run(self, command: str, stdin: Input | None = None, stdout: Output | None = None,
@@ -201,11 +216,14 @@ class Interp:
         self.status = saved
 
     def run_argv(self, argv: list[str], stdin: Input, stdout: Output, stderr: Output,
-                 cwd: str | None = None) -> int:
-        """Run one command from an argv (no parsing): for `xargs`, `find -exec`, `env CMD`."""
+                 cwd: str | None = None, user: User | None = None) -> int:
+        """Run one command from an argv (no parsing): for `xargs`, `find -exec`, `env CMD`;
+        as another user for `run-as`."""
         sub = self.subshell()
         if cwd is not None:
             sub.cwd = cwd
+        if user is not None:
+            sub.run_as = user
         try:
             return sub.dispatch(argv, IO(stdin, stdout, stderr), {})
         except ExitShell as exc:
@@ -526,7 +544,7 @@ class Interp:
     # -- redirections --------------------------------------------------------------------------
     def apply_redirects(self, redirects: list[p.Redirect], io: IO, opened: list) -> IO:
         fds: dict[int, object] = {0: io.stdin, 1: io.stdout, 2: io.stderr}
-        storage = self.phone.storage
+        storage = self.storage
         for r in redirects:
             if r.op == "<<":
                 body = self.expand_string(r.heredoc or p.Word(), io) if r.heredoc else ""
@@ -743,7 +761,7 @@ class Interp:
                 components[-1].append((c, quoted))
         absolute_path = not components[0]
         prefixes = ["/" if absolute_path else ""]
-        storage = self.phone.storage
+        storage = self.storage
         parts = components[1:] if absolute_path else components
         for n, comp in enumerate(parts):
             last = n == len(parts) - 1
@@ -928,7 +946,7 @@ def _cd(sh: Interp, argv: list[str], io: IO) -> int:
             sh.say(io, "cd: no OLDPWD")
             return 2
         target, printed = sh.vars["OLDPWD"], True
-    storage = sh.phone.storage
+    storage = sh.storage
     new = posixpath.normpath(absolute(sh.cwd, target))
     new = "/" + new.lstrip("/")
     try:
@@ -954,7 +972,7 @@ def _pwd(sh: Interp, argv: list[str], io: IO) -> int:
         return 1
     cwd = sh.cwd
     if "-P" in argv[1:]:
-        cwd = sh.phone.storage.resolve(cwd, "/").device
+        cwd = sh.storage.resolve(cwd, "/").device
     io.stdout.write((cwd + "\n").encode("utf-8", "surrogateescape"))
     return 0
 
@@ -1192,7 +1210,7 @@ def _source(sh: Interp, argv: list[str], io: IO) -> int:
         return 1
     path = argv[1]
     try:
-        with sh.phone.storage.open_read(path, sh.cwd) as handle:
+        with sh.storage.open_read(path, sh.cwd) as handle:
             text = handle.read().decode("utf-8", "surrogateescape")
     except OSError as exc:
         sh.say(io, f"{argv[0]}: {path}: {os.strerror(exc.errno or errno.ENOENT)}")
@@ -1223,7 +1241,7 @@ def _realpath(sh: Interp, argv: list[str], io: IO) -> int:
     path = args[0]
     full = absolute(sh.cwd, path).rstrip("/") or "/"
     parent, base = posixpath.split(full)
-    storage = sh.phone.storage
+    storage = sh.storage
     try:
         resolved = storage.resolve(parent or "/", "/")
         if not statmod.S_ISDIR(os.lstat(resolved.host).st_mode):

@@ -247,9 +247,18 @@ SHELL_GROUPS = [(2000, "shell"), (1004, "input"), (1007, "log"), (1011, "adb"), 
 
 
 def _identity(ctx: Context) -> tuple[tuple[int, str], tuple[int, str], list[tuple[int, str]], str]:
-    if ctx.phone.root:
+    uid = ctx.shell.uid if ctx.shell is not None else (0 if ctx.phone.root else 2000)
+    if uid == 0:
         return (0, "root"), (0, "root"), [(0, "root")] + SHELL_GROUPS[1:], "u:r:su:s0"
-    return (2000, "shell"), (2000, "shell"), list(SHELL_GROUPS), "u:r:shell:s0"
+    if uid == 2000:
+        return (2000, "shell"), (2000, "shell"), list(SHELL_GROUPS), "u:r:shell:s0"
+    # run-as: the app's user, its inet and everybody groups, its cache and shared-cache groups
+    # (AID_CACHE_GID_START 20000, AID_SHARED_GID_START 50000) and untrusted_app's MLS categories
+    app_id = uid - 10000
+    name = (uid, f"u0_a{app_id}")
+    groups = [name, (3003, "inet"), (9997, "everybody"), (20000 + app_id, f"u0_a{app_id}_cache"),
+              (50000 + app_id, f"all_a{app_id}")]
+    return name, name, groups, f"u:r:untrusted_app:s0:c{app_id & 0xFF},c{256 + (app_id >> 8)},c512,c768"
 
 
 @applet("id")

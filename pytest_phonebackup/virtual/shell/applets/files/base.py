@@ -124,15 +124,17 @@ def entries(host: str, follow: bool = False, ctx: Context | None = None, device:
     out = []
     if ctx is not None:
         device = device or device_of(ctx, host)
-    kernel = ctx.storage.kernel if ctx is not None else None
-    if ctx is not None and kernel is not None and kernel.owns(device):
-        found = ctx.storage.listdir(device)
+    if ctx is not None:
+        # the kernel's under /proc and /dev; refused when this user may not read the folder
+        found = ctx.storage.listdir(device, by_name=False)
     else:
         with os.scandir(host) as it:
             found = list(it)
     for entry in found:
         try:
             info = entry.stat(follow_symlinks=False)
+            if ctx is not None:  # the owner, group and mode the phone shows
+                info = ctx.storage.permissions.present(posixpath.join(device, entry.name), info)
             path = entry.path
             if follow and st.S_ISLNK(info.st_mode) and ctx is not None:
                 try:

@@ -133,4 +133,5 @@ def sh(ctx: Context, argv: list[str]) -> int:
     if command is None:
         command = ctx.stdin.read().decode("utf-8", "surrogateescape")
     child = Interp(ctx.phone, dict(ctx.env), ctx.cwd, name, args, ctx.cancelled, ctx.applets.copy())
+    child.run_as = getattr(ctx.shell, "run_as", None)  # a child shell runs as its parent's user
     return child.run(command, ctx.stdin, ctx.stdout, ctx.stderr)

@@ -254,8 +254,9 @@ def mkdir(ctx: Context, argv: list[str]) -> int:
                 make_parents(ctx, path, mode)
             else:
                 ctx.storage.mkdir(path, ctx.cwd, mode=mode)
-        except OSError as exc:
-            status = ctx.fail(f"'{path}': {strerror(exc)}")
+        except OSError as exc:  # -p names the folder it could not make, as toybox's mkpathat does
+            shown = exc.filename if "p" in opts and exc.filename else path
+            status = ctx.fail(f"'{shown}': {strerror(exc)}")
     return status
 
 
@@ -270,7 +271,7 @@ def make_parents(ctx: Context, path: str, mode: int) -> None:
             storage.mkdir(prefix, ctx.cwd, mode=mode)
         except OSError as exc:
             if exc.errno != errno.EEXIST:
-                raise OSError(exc.errno, os.strerror(exc.errno or errno.EIO), path) from None
+                raise OSError(exc.errno, os.strerror(exc.errno or errno.EIO), prefix) from None
             if index < len(parts) - 1:
                 continue
             try:
