@@ -82,9 +82,7 @@ class FileSync(Ownership):
                            if existing is None or (path != remote_dir and path not in existing)]
             self.created.update(new_folders)
             self._folders.update(new_folders)
-            for local, remote in files:
-                done = sync.send(local, remote, progress, done, total)
-                self.created.add(remote)
+            sync.send_many(files, progress, done, total, written=self.created.add)
         if folders:
             self._run_with_paths(folders, "mkdir -p --")
         return [remote for _, remote in files]

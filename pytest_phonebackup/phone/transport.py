@@ -15,7 +15,8 @@ import struct
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -35,6 +36,7 @@ STAT_V2 = struct.Struct("<4sIQQIIIIQqqq")  # file_sync_protocol.h: sync_stat_v2 
 DENT_V2 = struct.Struct("<4sIQQIIIIQqqqI")  # file_sync_protocol.h: sync_dent_v2 (LIS2 entry) + namelen
 DENT_V1 = struct.Struct("<4sIIII")  # file_sync_protocol.h: sync_dent (LIST entry) + namelen
 STAT_V1 = struct.Struct("<4sIII")  # file_sync_protocol.h: sync_stat_v1 (STAT reply)
+SEND_WINDOW = 64  # files written ahead of their OKAY, as adb push does for small files
 EMU_TIMEOUT = 30.0  # seconds for one emulator console command
 
 
@@ -260,11 +262,41 @@ class SyncSession:
             return self._send_stream(source, remote, stat.S_IFREG | (info.st_mode & 0o777), int(info.st_mtime),
                                      progress, done, total)
 
+    def send_many(self, files: Iterable[tuple[Path, str]], progress: Progress | None, done: int,
+                  total: int, written: Callable[[str], None]) -> int:
+        """Send files back to back, reading each one's OKAY up to SEND_WINDOW files later: one
+        round trip through the adb server per window, not per file. `written(remote)` is called as
+        each OKAY arrives; a FAIL still names its file."""
+        pending: deque[str] = deque()
+        try:
+            for local, remote in files:
+                info = local.stat()
+                with local.open("rb") as source:
+                    done = self._write_file(source, remote, stat.S_IFREG | (info.st_mode & 0o777),
+                                            int(info.st_mtime), progress, done, total)
+                pending.append(remote)
+                if len(pending) >= SEND_WINDOW:
+                    written(self._acknowledged(pending.popleft()))
+        except OSError as exc:
+            while pending:  # the phone stopped reading: its FAIL says why
+                written(self._acknowledged(pending.popleft()))
+            raise PhoneError(f"{self.serial}: the phone closed the sync stream while writing: {exc}") from exc
+        while pending:
+            written(self._acknowledged(pending.popleft()))
+        return done
+
     def send_bytes(self, data: bytes, remote: str) -> None:
         self._send_stream(io.BytesIO(data), remote, stat.S_IFREG | 0o600, int(time.time()), None, 0, len(data))
 
     def _send_stream(self, source: IO[bytes], remote: str, mode: int, mtime: int,
                      progress: Progress | None, done: int, total: int) -> int:
+        done = self._write_file(source, remote, mode, mtime, progress, done, total)
+        self._acknowledged(remote)
+        return done
+
+    def _write_file(self, source: IO[bytes], remote: str, mode: int, mtime: int,
+                    progress: Progress | None, done: int, total: int) -> int:
+        """SEND, DATA chunks and DONE of one file, without waiting for the phone's answer."""
         self._request(b"SEND", _b(remote) + b"," + str(mode).encode())
         while True:
             chunk = source.read(SYNC_CHUNK)
@@ -275,13 +307,17 @@ class SyncSession:
             if progress is not None:
                 progress(done, total, remote)
         self.sock.sendall(b"DONE" + struct.pack("<I", mtime & 0xFFFFFFFF))
+        return done
+
+    def _acknowledged(self, remote: str) -> str:
+        """Read the phone's answer to one file sent: OKAY (returns `remote`), or a FAIL raised as PhoneError."""
         reply = self._read(4)
         if reply == b"FAIL":
             raise self._fail(f"cannot write {remote}")
         if reply != b"OKAY":
             raise PhoneError(f"{self.serial}: unexpected sync reply {reply!r} writing {remote}")
         self._read(4)
-        return done
+        return remote
 
     def recv(self, remote: str, local: Path, info: RemoteFile, progress: Progress | None,
              done: int, total: int) -> int:
