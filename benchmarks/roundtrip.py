@@ -4,7 +4,7 @@ adb equivalent on the same phone and tree in the same run: `adb push` of the ori
 media scan (restore), on-phone `find -exec sha256sum {} +` (verify). Prints a table of ratios and
 targets. Not a test: nothing here asserts; it reports.
 
-    python -m benchmarks roundtrip [--profile stress|smoke|edge|FILE.yaml] [--profile-out FILE]
+    python -m benchmarks roundtrip [--profile stress|smoke|edge|FILE.yaml] [--profile-out FILE] [--in-process]
 """
 
 from __future__ import annotations
@@ -79,10 +79,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks roundtrip")
     parser.add_argument("--profile", default="stress", help="gallery profile (default stress, 10,000 photos)")
     parser.add_argument("--profile-out", help="write a cProfile of the harness's round trip to this file")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the virtual phone in this process (default: its own, as the plugin does)")
     args, _ = parser.parse_known_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-roundtrip-", dir=os.environ.get("TMPDIR")) as tmp:
         work = Path(tmp)
-        with private_phone(work) as (virtual, phone):
+        with private_phone(work, in_process=args.in_process) as (virtual, phone):
             trip = RoundTrip(phone, load_app("adb-mirror"), profile=args.profile, seed=1, workdir=work / "rt")
             profiler = cProfile.Profile() if args.profile_out else None
             if profiler:
@@ -124,7 +126,7 @@ def main(argv: list[str]) -> int:
                 "round trip": (push + pull + push + hash_, "push + pull -a + push + hash")}
     items, size = len(result.manifest.items), result.manifest.total_bytes
     print(f"round trip of {args.profile} ({items:,} items, {size / 1e6:.0f} MB) with adb-mirror on a virtual phone, "
-          f"verified {result.report.counts}")
+          f"({'in this process' if args.in_process else 'its own process'}), verified {result.report.counts}")
     print(f"{'phase':<11}{'harness s':>10}{'raw s':>8}{'ratio':>7}{'target':>8}  {'result':<8} raw equivalent")
     met = True
     for phase, (raw_seconds, label) in baseline.items():
