@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,47 +85,53 @@ def _safe_local(base: Path, rel: str) -> Path:
 
 
 def list_remote(device: AdbDevice, root: str, odd: set[str] | None = None) -> dict[str, tuple[int, int]]:
-    """Every regular file under `root` (sync LIST, no shell): relative path -> (size, mtime).
-    `odd`, when given, collects the folders (relative) holding a skipped folder or anything that
-    is neither a file nor a folder: those are never pulled as a whole."""
+    """Every regular file under `root` (sync LIST on one sync stream, no shell): relative path ->
+    (size, mtime). `odd`, when given, collects the folders (relative) holding a skipped folder or
+    anything that is neither a file nor a folder: those are never pulled as a whole."""
     files: dict[str, tuple[int, int]] = {}
     pending = [root.rstrip("/")]
-    while pending:
-        folder = pending.pop()
-        for name, mode, size, mtime in _list_folder(device, folder):
-            if name in (".", ".."):
-                continue
-            full = f"{folder}/{name}"
-            rel = posixpath.relpath(full, root)
-            if statmod.S_ISDIR(mode):
-                if rel in SKIPPED_FOLDERS:
-                    if odd is not None:
-                        odd.add(posixpath.dirname(rel))
+    conn = device.open_transport(timeout=None)
+    try:
+        conn.send_command("sync:")
+        conn.check_okay()
+        while pending:
+            folder = pending.pop()
+            for name, mode, size, mtime in _list_folder(conn.conn, folder):
+                if name in (".", ".."):
                     continue
-                pending.append(full)
-            elif statmod.S_ISREG(mode):
-                files[rel] = (size, mtime)
-            elif odd is not None:
-                odd.add(posixpath.dirname(rel))
+                full = f"{folder}/{name}"
+                rel = posixpath.relpath(full, root)
+                if statmod.S_ISDIR(mode):
+                    if rel in SKIPPED_FOLDERS:
+                        if odd is not None:
+                            odd.add(posixpath.dirname(rel))
+                        continue
+                    pending.append(full)
+                elif statmod.S_ISREG(mode):
+                    files[rel] = (size, mtime)
+                elif odd is not None:
+                    odd.add(posixpath.dirname(rel))
+        conn.conn.sendall(b"QUIT" + struct.pack("<I", 0))
+    finally:
+        conn.conn.close()  # at once: adbutils' own close pauses 10 ms
+        conn.close()
     return files
 
 
-def _list_folder(device: AdbDevice, folder: str) -> Iterator[tuple[str, int, int, int]]:
+def _list_folder(sock: socket.socket, folder: str) -> list[tuple[str, int, int, int]]:
     """One folder's entries over sync LIST, names kept as the bytes they are (adbutils' own listing
     decodes them as UTF-8 and replaces what is not). Names are str with surrogateescape."""
-    with device.open_transport(timeout=None) as conn:
-        conn.send_command("sync:")
-        conn.check_okay()
-        path = os.fsencode(folder)
-        conn.conn.sendall(b"LIST" + struct.pack("<I", len(path)) + path)
-        while True:
-            head = _recv_exact(conn.conn, 20)
-            if head[:4] == b"DONE":
-                return
-            if head[:4] != b"DENT":
-                raise MirrorError(f"unexpected answer {head[:4]!r} listing {folder}")
-            mode, size, mtime, name_length = struct.unpack("<IIII", head[4:])
-            yield os.fsdecode(_recv_exact(conn.conn, name_length)), mode, size, mtime
+    path = os.fsencode(folder)
+    sock.sendall(b"LIST" + struct.pack("<I", len(path)) + path)
+    entries: list[tuple[str, int, int, int]] = []
+    while True:
+        head = _recv_exact(sock, 20)
+        if head[:4] == b"DONE":
+            return entries
+        if head[:4] != b"DENT":
+            raise MirrorError(f"unexpected answer {head[:4]!r} listing {folder}")
+        mode, size, mtime, name_length = struct.unpack("<IIII", head[4:])
+        entries.append((os.fsdecode(_recv_exact(sock, name_length)), mode, size, mtime))
 
 
 def _recv_exact(sock: socket.socket, length: int) -> bytes:
