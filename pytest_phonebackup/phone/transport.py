@@ -49,6 +49,16 @@ def _s(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
+def _close(conn: AdbConnection) -> None:
+    """Close a stream at once. adbutils' own close waits 10 ms after shutting down the write side;
+    every stream here has read its answer to the end (or given up on it), so none needs the wait."""
+    try:
+        conn.conn.close()
+    except OSError:
+        pass
+    conn.close()  # now only forgets the closed socket
+
+
 class Transport:
     """Shell, exec, sync and forwards of one device, by serial, through the adb server `adb`."""
 
@@ -122,7 +132,7 @@ class Transport:
                     status = data[0] if data else 255
                     break
         finally:
-            conn.close()
+            _close(conn)
         return status, bytes(out), bytes(err)
 
     def _shell_v1(self, cmd: str, timeout: float | None) -> tuple[int, bytes, bytes]:
@@ -131,7 +141,7 @@ class Transport:
         try:
             data = conn.read_until_close(encoding=None)
         finally:
-            conn.close()
+            _close(conn)
         cut = data.rfind(marker.encode())
         if cut < 0:
             raise PhoneError(f"{self.serial}: `{cmd[:120]}` ended without an exit status (connection lost?)")
@@ -144,7 +154,7 @@ class Transport:
             data: bytes = conn.read_until_close(encoding=None)
             return data
         finally:
-            conn.close()
+            _close(conn)
 
     # -- sync ---------------------------------------------------------------------------------
     @contextmanager
@@ -155,7 +165,7 @@ class Transport:
             yield session
             session.quit()
         finally:
-            conn.close()
+            _close(conn)
 
     def _run_with_paths(self, paths: list[str], command: str, check: bool = True) -> ShellResult:
         """Run `xargs -0 <command>` over `paths`. The list travels as a NUL-separated file over
