@@ -24,6 +24,7 @@ from pytest_phonebackup.apps import load_app
 from pytest_phonebackup.phone.adb import adb_path
 from pytest_phonebackup.roundtrip import RoundTrip
 
+from . import _figures as figures
 from ._phone import private_phone
 
 ROOT = "/sdcard"
@@ -41,10 +42,6 @@ def folders_of(paths: list[str]) -> list[str]:
         parts = path.split("/")
         tops.add("/".join(parts[:2]) if parts[0] == "Android" and len(parts) > 2 else parts[0])
     return sorted(tops)
-
-
-def verdict(ratio: float, target: float) -> str:
-    return "met" if ratio <= target else "NOT met"
 
 
 class Raw:
@@ -125,18 +122,13 @@ def main(argv: list[str]) -> int:
                 "verify": (hash_, "on the phone, find -exec sha256sum {} +"),
                 "round trip": (push + pull + push + hash_, "push + pull -a + push + hash")}
     items, size = len(result.manifest.items), result.manifest.total_bytes
-    print(f"round trip of {args.profile} ({items:,} items, {size / 1e6:.0f} MB) with adb-mirror on a virtual phone, "
+    print(f"round trip of {args.profile} ({items:,} items, {size / 1e6:.0f} MB) with adb-mirror on a virtual phone "
           f"({'in this process' if args.in_process else 'its own process'}), verified {result.report.counts}")
-    print(f"{'phase':<11}{'harness s':>10}{'raw s':>8}{'ratio':>7}{'target':>8}  {'result':<8} raw equivalent")
     met = True
     for phase, (raw_seconds, label) in baseline.items():
-        ratio = harness.get(phase, 0.0) / raw_seconds
-        met &= ratio <= TARGETS[phase]
-        print(f"{phase:<11}{harness.get(phase, 0.0):>10.2f}{raw_seconds:>8.2f}{ratio:>6.2f}x{TARGETS[phase]:>7.1f}x  "
-              f"{verdict(ratio, TARGETS[phase]):<8} {label}")
+        met &= figures.ratio(phase, harness.get(phase, 0.0), label, raw_seconds, at_most=TARGETS[phase])
     if harness.get("other"):
-        print(f"{'(prepare)':<11}{harness['other']:>10.2f}  (in the round trip's total)")
-    ratio = hash_ / host_hash
-    print(f"virtual phone sha256sum {hash_:.2f} s vs host sha256sum {host_hash:.2f} s of the same files: "
-          f"{ratio:.2f}x (target <= {HOST_HASH_TARGET}x: {verdict(ratio, HOST_HASH_TARGET)})")
+        print(f"(prepare {harness['other']:.2f} s, in the round trip's total)")
+    met &= figures.ratio("virtual phone sha256sum", hash_, "host sha256sum of the same files", host_hash,
+                         at_most=HOST_HASH_TARGET)
     return 0 if result.ok and met else 1
