@@ -67,6 +67,7 @@ class Transport:
         self.adb = adb or AdbClient()
         self.device: AdbDevice = self.adb.device(serial)
         self._features: set[str] | None = None
+        self._server_version: int | None = None
         self._forwards: set[str] = set()
 
     @property
@@ -75,10 +76,25 @@ class Transport:
             self._features = set(self.device.get_features().split(","))
         return self._features
 
+    def _transport(self, timeout: float | None) -> AdbConnection:
+        """A connection to the adb server switched to this phone. As adbutils' open_transport, but
+        the server's version (which decides how to switch) is asked once, not before every stream."""
+        conn = self.adb.make_connection(timeout=timeout)
+        if self._server_version is None:
+            self._server_version = self.adb.server_version()
+        if self._server_version >= 41:
+            conn.send_command(f"host:tport:serial:{self.serial}")
+            conn.check_okay()
+            conn.read(8)  # SERVICES.TXT host:tport: the transport id
+        else:
+            conn.send_command(f"host:transport:{self.serial}")
+            conn.check_okay()
+        return conn
+
     def _open(self, service: str, timeout: float | None) -> AdbConnection:
         """A stream to `service` on the phone (an adbutils AdbConnection), already accepted."""
         try:
-            conn = self.device.open_transport(timeout=timeout)
+            conn = self._transport(timeout)
             # Sync sends small requests back to back; without this each waits out a delayed ACK (~40 ms).
             conn.conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             data = _b(service)
