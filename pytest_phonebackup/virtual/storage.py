@@ -164,7 +164,8 @@ class Storage:
         return parts, hops
 
     def _forget_folders(self) -> None:
-        """A symlink or folder changed: resolve every path afresh."""
+        """A symlink or folder changed: resolve every path afresh. Called after the change, so a
+        walk that ran during it is not kept (its generation is stale)."""
         with self._folders_lock:
             self._folders_generation += 1
             self._folders.clear()
@@ -339,7 +340,7 @@ class Storage:
 
     def recount(self) -> int:
         """Recompute used bytes by walking the tree (after changes made behind the phone's back)."""
-        self._forget_folders()
+        self._forget_folders()  # those changes may have moved links too
         total = 0
         for dirpath, _dirs, files in os.walk(self.root):
             for name in files:
@@ -462,11 +463,12 @@ class Storage:
         if res.device == "/":
             raise device_error(errno.EBUSY, path)
         self._refuse_system(res, path)
-        self._forget_folders()
         try:
             os.rmdir(res.host)
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, path) from None
+        finally:
+            self._forget_folders()
 
     def remove_tree(self, path: str, cwd: str = "/") -> None:
         """rm -rf: symlinks inside are removed, never followed. The system's own folders and links
@@ -478,10 +480,12 @@ class Storage:
         if not statmod.S_ISDIR(st.st_mode):
             self.unlink(res.device)
             return
-        self._forget_folders()
-        if self._empty_folder(res.host) or res.device in SYSTEM_SKELETON:
-            raise device_error(errno.EROFS, path)
-        os.rmdir(res.host)
+        try:
+            if self._empty_folder(res.host) or res.device in SYSTEM_SKELETON:
+                raise device_error(errno.EROFS, path)
+            os.rmdir(res.host)
+        finally:
+            self._forget_folders()
 
     def _empty_folder(self, host_dir: str) -> bool:
         """Remove what a folder holds, depth first; the system's own folders are emptied but stay
@@ -515,22 +519,24 @@ class Storage:
                 replaced = st.st_size
         except FileNotFoundError:
             pass
-        self._forget_folders()
         try:
             os.rename(a.host, b.host)
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, src) from None
+        finally:
+            self._forget_folders()
         self.release(replaced)
 
     def symlink(self, target: str, path: str, cwd: str = "/") -> None:
         """Create a symlink whose target is device text (never interpreted on the host)."""
         res = self._entry(path, cwd)
         self._refuse_kernel(res, path, creating=True)
-        self._forget_folders()
         try:
             os.symlink(target, res.host)
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, path) from None
+        finally:
+            self._forget_folders()
 
     def utime(self, path: str, mtime: float, atime: float | None = None, cwd: str = "/",
               follow: bool = True) -> None:
