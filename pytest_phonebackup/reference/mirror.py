@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,9 @@ SCAN_BATCH = 100
 PULL_BATCH = 100  # paths per `adb pull` call
 #: faults that change what the tool does (selection, encryption) rather than the staged files
 BEHAVIOUR_FAULTS = (*SELECTION_FAULTS, *ENCRYPTION_FAULTS)
+# The external primary volume under its usual names: files restored there are indexed by one scan.
+PRIMARY_VOLUME = ("/sdcard", "/storage/emulated/0", "/storage/self/primary")
+VOLUME_SCAN = "content call --uri content://media/external/file --method scan_volume --arg external_primary"
 
 
 class MirrorError(Exception):
@@ -86,42 +89,54 @@ def _safe_local(base: Path, rel: str) -> Path:
     return target
 
 
-def list_remote(device: AdbDevice, root: str) -> dict[str, tuple[int, int]]:
-    """Every regular file under `root` (sync LIST, no shell): relative path -> (size, mtime)."""
+def list_remote(device: AdbDevice, root: str, odd: set[str] | None = None) -> dict[str, tuple[int, int]]:
+    """Every regular file under `root` (sync LIST on one sync stream, no shell): relative path ->
+    (size, mtime). `odd`, when given, collects the folders (relative) holding a skipped folder or
+    anything that is neither a file nor a folder: those are never pulled as a whole."""
     files: dict[str, tuple[int, int]] = {}
     pending = [root.rstrip("/")]
-    while pending:
-        folder = pending.pop()
-        for name, mode, size, mtime in _list_folder(device, folder):
-            if name in (".", ".."):
-                continue
-            full = f"{folder}/{name}"
-            rel = posixpath.relpath(full, root)
-            if statmod.S_ISDIR(mode):
-                if rel in SKIPPED_FOLDERS:
+    conn = device.open_transport(timeout=None)
+    try:
+        conn.send_command("sync:")
+        conn.check_okay()
+        while pending:
+            folder = pending.pop()
+            for name, mode, size, mtime in _list_folder(conn.conn, folder):
+                if name in (".", ".."):
                     continue
-                pending.append(full)
-            elif statmod.S_ISREG(mode):
-                files[rel] = (size, mtime)
+                full = f"{folder}/{name}"
+                rel = posixpath.relpath(full, root)
+                if statmod.S_ISDIR(mode):
+                    if rel in SKIPPED_FOLDERS:
+                        if odd is not None:
+                            odd.add(posixpath.dirname(rel))
+                        continue
+                    pending.append(full)
+                elif statmod.S_ISREG(mode):
+                    files[rel] = (size, mtime)
+                elif odd is not None:
+                    odd.add(posixpath.dirname(rel))
+        conn.conn.sendall(b"QUIT" + struct.pack("<I", 0))
+    finally:
+        conn.conn.close()  # at once: adbutils' own close pauses 10 ms
+        conn.close()
     return files
 
 
-def _list_folder(device: AdbDevice, folder: str) -> Iterator[tuple[str, int, int, int]]:
+def _list_folder(sock: socket.socket, folder: str) -> list[tuple[str, int, int, int]]:
     """One folder's entries over sync LIST, names kept as the bytes they are (adbutils' own listing
     decodes them as UTF-8 and replaces what is not). Names are str with surrogateescape."""
-    with device.open_transport(timeout=None) as conn:
-        conn.send_command("sync:")
-        conn.check_okay()
-        path = os.fsencode(folder)
-        conn.conn.sendall(b"LIST" + struct.pack("<I", len(path)) + path)
-        while True:
-            head = _recv_exact(conn.conn, 20)
-            if head[:4] == b"DONE":
-                return
-            if head[:4] != b"DENT":
-                raise MirrorError(f"unexpected answer {head[:4]!r} listing {folder}")
-            mode, size, mtime, name_length = struct.unpack("<IIII", head[4:])
-            yield os.fsdecode(_recv_exact(conn.conn, name_length)), mode, size, mtime
+    path = os.fsencode(folder)
+    sock.sendall(b"LIST" + struct.pack("<I", len(path)) + path)
+    entries: list[tuple[str, int, int, int]] = []
+    while True:
+        head = _recv_exact(sock, 20)
+        if head[:4] == b"DONE":
+            return entries
+        if head[:4] != b"DENT":
+            raise MirrorError(f"unexpected answer {head[:4]!r} listing {folder}")
+        mode, size, mtime, name_length = struct.unpack("<IIII", head[4:])
+        entries.append((os.fsdecode(_recv_exact(sock, name_length)), mode, size, mtime))
 
 
 def _recv_exact(sock: socket.socket, length: int) -> bytes:
@@ -164,10 +179,12 @@ def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
     files_dir.mkdir(exist_ok=True)
     index_path = dest / INDEX
     index: Index = json.loads(index_path.read_text()) if index_path.exists() else {}
-    remote = list_remote(device, root)
+    odd: set[str] = set()
+    remote = list_remote(device, root, odd)
     changed = [rel for rel, (size, mtime) in remote.items()
                if rel not in index or index[rel]["size"] != size or index[rel]["mtime"] != mtime]
-    remote_hashes = hash_remote(device, root, changed)
+    # Only a file the mirror already holds can be reused; its phone hash says whether it may be.
+    remote_hashes = hash_remote(device, root, [rel for rel in changed if rel in index])
     reused, to_pull = 0, []
     for rel in sorted(changed):
         digest = remote_hashes.get(rel)
@@ -178,7 +195,7 @@ def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
             index[rel] = {"size": size, "mtime": mtime, "sha256": digest}
         else:
             to_pull.append(rel)
-    pull_files(serial, root, files_dir, to_pull)
+    pull_files(serial, root, files_dir, to_pull, whole_tops(remote, to_pull, odd))
     for rel in to_pull:
         size, mtime = remote[rel]
         local = _safe_local(files_dir, rel)
@@ -241,13 +258,35 @@ def encrypted_restore(serial: str, src: Path, root: str, password: str | None, f
     return rels
 
 
-def pull_files(serial: str, root: str, files_dir: Path, rels: list[str]) -> None:
-    """Pull files with the real adb client (it keeps times), many per call, folder by folder."""
+def whole_tops(remote: dict[str, tuple[int, int]], to_pull: list[str], odd: set[str]) -> list[str]:
+    """The top folders whose every file is to be pulled and that hold nothing else: one
+    `adb pull -a` each, as a user would type it, instead of one call per folder below."""
+    wanted = set(to_pull)
+    tops: dict[str, bool] = {}
+    for rel in remote:
+        if "/" in rel:
+            top = rel.split("/", 1)[0]
+            tops[top] = tops.get(top, True) and rel in wanted
+    for folder in odd:
+        tops[folder.split("/", 1)[0]] = False
+    return sorted(top for top, whole in tops.items() if whole and top not in odd)
+
+
+def pull_files(serial: str, root: str, files_dir: Path, rels: list[str], tops: Sequence[str] = ()) -> None:
+    """Pull files with the real adb client (it keeps times): each of `tops` whole in one call,
+    other files many per call, folder by folder."""
+    adb = _adb()
+    for top in tops:
+        _safe_local(files_dir, top)  # the name came from the phone
+        _run([adb, "-s", serial, "pull", "-a", f"{root}/{top}", str(files_dir)])
+    whole = set(tops)
     by_folder: dict[str, list[str]] = {}
     for rel in rels:
-        by_folder.setdefault(posixpath.dirname(rel), []).append(rel)
-    adb = _adb()
-    done = 0
+        if rel.split("/", 1)[0] not in whole or "/" not in rel:
+            by_folder.setdefault(posixpath.dirname(rel), []).append(rel)
+    done = len(rels) - sum(len(members) for members in by_folder.values())
+    if tops:
+        print(f"backup: {done}/{len(rels)} files pulled", flush=True)
     for folder, members in sorted(by_folder.items()):
         local_folder = _safe_local(files_dir, folder) if folder else files_dir
         local_folder.mkdir(parents=True, exist_ok=True)
@@ -330,7 +369,11 @@ def push_tree(serial: str, staging: Path, root: str, rels: list[str]) -> None:
 
 
 def scan(device: AdbDevice, root: str, rels: list[str]) -> None:
-    """Ask MediaStore to index the restored files (one broadcast per file, batched in shell calls)."""
+    """Ask MediaStore to index the restored files: one scan of the volume when they are on the
+    external primary volume (Android 11 and later), else one broadcast per file, batched in shell calls."""
+    if root.rstrip("/") in PRIMARY_VOLUME and b"scanned" in _shell(
+            device.serial, VOLUME_SCAN + " >/dev/null 2>&1 && echo scanned"):
+        return
     for start in range(0, len(rels), SCAN_BATCH):
         batch = rels[start:start + SCAN_BATCH]
         script = "; ".join(
