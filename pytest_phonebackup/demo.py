@@ -1,6 +1,7 @@
 """`phonebackup demo`: the main job. Runs the built-in round-trip suite on the embedded virtual
 phone with the reference tool (adb-mirror) over the smoke and edge galleries, then the on-device
-Cloud Photos app with Wi-Fi dropping mid-backup, writes Allure results, renders the HTML report
+Cloud Photos app with Wi-Fi dropping mid-backup, the reference tool's encrypted backups (no
+plaintext in them, a wrong password refused), writes Allure results, renders the HTML report
 and prints where everything is. With `--faults` it also runs
 deliberately broken variants of the tool, so the report shows what a real loss looks like.
 """
@@ -18,6 +19,7 @@ from .files import write_text
 from .startup import Named, one_error, problems
 
 DEMO_FAULTS = ("drop", "truncate", "strip-gps", "recompress")
+ENCRYPTION_TESTS = "test_encrypted_backup_holds_no_plaintext or test_wrong_password_restores_nothing"
 
 
 def faulty_scenarios(folder: Path, faults: tuple[str, ...] = DEMO_FAULTS) -> list[Path]:
@@ -75,7 +77,9 @@ def run_demo(args: argparse.Namespace) -> int:
             old.unlink()
     os.environ.setdefault("PHONEBACKUP_OUTPUT", str(folder / "phone-artifacts"))
     print(f"pytest-phonebackup demo: round trips on the embedded virtual phone, results in {folder}", flush=True)
-    status = run_suite("adb-mirror", args.profiles, results, args.workers, [])
+    status = run_suite("adb-mirror", args.profiles, results, args.workers, ["-k", f"not ({ENCRYPTION_TESTS})"])
+    print("\nThe same tool with encrypted backups: no plaintext in the backup, a wrong password refused:", flush=True)
+    status = status or run_suite("adb-mirror-encrypted", "smoke", results, 1, ["-k", ENCRYPTION_TESTS])
     print("\nCloud Photos on the phone, with Wi-Fi dropping in the middle of a backup:", flush=True)
     status = status or run_suite("cloudphotos", "smoke", results, 1, [], suite="pytest_phonebackup.demo_suite")
     broken_status = 0

@@ -6,8 +6,10 @@ suite's `test_incremental_backup` runs it. Not for judging (verification/) or re
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .apps.base import StepResult
 from .media.changes import GalleryChange, change_gallery
@@ -29,7 +31,9 @@ class IncrementalResult(RoundTripResult):
 
 class IncrementalRoundTrip(RoundTrip):
     """Seed, back up, change the gallery, back up again into the same folder, wipe, restore, verify;
-    all on the one phone (the change happens there, so `restore_phone` is not used)."""
+    all on the one phone (the change happens there, so `restore_phone` is not used). The steps that
+round trips of other shapes change (after_backup, before_restore, restore, judge) run here too,
+on the second backup."""
 
     def run(self) -> IncrementalResult:
         from .media.gallery import Gallery
@@ -60,19 +64,26 @@ class IncrementalRoundTrip(RoundTrip):
             steps.append(self.app.backup(self.phone, self.workdir))
             figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
         inventory = self.app.backup_inventory()
+
+        def phase(name: str, **found: Any) -> AbstractContextManager[dict[str, Any]]:
+            return _phase(observer, timings, name, **found)
+
+        self.after_backup(manifest, phase)
         with _phase(observer, timings, "wipe the gallery") as figures:
             wiped = gallery.wipe(manifest)
             figures.update(removed=len(wiped.removed), refused=len(wiped.refused), already_gone=len(wiped.missing))
+        self.before_restore(self.phone, manifest, phase)
         with _phase(observer, timings, f"restore with {self.app.name}") as figures, _seeded(manifest):
-            steps.append(self.app.restore(self.phone, self.workdir))
+            steps.append(self.restore(self.phone, manifest))
             figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
         with _phase(observer, timings, "verify against the changed gallery") as figures:
-            result = verify(manifest, self.phone, self.app.policy, workdir=self.workdir, progress=self.progress)
+            result = self.judge(verify(manifest, self.phone, self.app.policy, workdir=self.workdir,
+                                       progress=self.progress))
             result.app = self.app.name
             judge_changes(result, manifest, change, self.phone, self.app.policy)
             assign_stages(result, manifest, inventory, self.phone, self.app.policy.time_tolerance)
             result.save(self.workdir / "report.json")
             figures.update(result.counts)
-        done = IncrementalResult(manifest, result, timings, steps, self.workdir, change)
+        done = IncrementalResult(manifest, result, timings, steps, self.workdir, self.checks, change=change)
         observer.round_trip_finished(done, self.phone)
         return done

@@ -37,6 +37,7 @@ class Limits:
     skips_damaged: bool = False  # files that do not decode are skipped (cloud apps), or kept (file tools)
     scope: str = "all"  # "all" = every file in the folders; "mediastore" = only what MediaStore indexes
     folders: list[str] | None = None  # folders (relative to /sdcard) it backs up; None = all
+    keeps_identical_once: bool = False  # identical bytes at two paths are kept once (clouds dedupe by content)
 
 
 @dataclass
@@ -123,6 +124,7 @@ class Policy:
                 max_video_bytes=size("max_video_bytes", parse_size), min_side=size("min_side", parse_pixels),
                 formats=_opt_list(*get(limits_in, "formats", None, f"{where}.limits")),
                 skips_damaged=flag(limits_in, "skips_damaged", False, f"{where}.limits"),
+                keeps_identical_once=flag(limits_in, "keeps_identical_once", False, f"{where}.limits"),
                 scope=_choice(*get(limits_in, "scope", "all", f"{where}.limits"), ("all", "mediastore")),
                 folders=_opt_list(*get(limits_in, "folders", None, f"{where}.limits")),
             )

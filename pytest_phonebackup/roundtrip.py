@@ -10,6 +10,7 @@ import contextlib
 import posixpath
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,19 @@ from .phonelike import PhoneLike
 from .verification import Report, verify
 from .verification.stages import assign_stages
 
-__all__ = ["PhaseTiming", "RoundTrip", "RoundTripResult", "files_on"]
+__all__ = ["Check", "Phase", "PhaseTiming", "RoundTrip", "RoundTripResult", "files_on"]
+
+Phase = Callable[..., AbstractContextManager[dict[str, Any]]]  # phase("name", **figures): a timed step
+
+
+@dataclass
+class Check:
+    """A finding of a round trip beyond the per-item verdicts, e.g. that a wrong password was refused."""
+
+    name: str
+    ok: bool
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -35,6 +48,7 @@ class RoundTripResult:
     timings: list[PhaseTiming]
     steps: list[StepResult] = field(default_factory=list)
     workdir: Path = Path(".")
+    checks: list[Check] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -108,6 +122,7 @@ class RoundTrip:
         self.restore_phone = restore_phone
         self.progress = progress or (lambda _msg: None)
         self.show_progress = show_progress  # progress bars while generating and pushing
+        self.checks: list[Check] = []  # what round trips of other shapes find besides the verdicts
 
     def run(self) -> RoundTripResult:
         from .media.gallery import Gallery
@@ -132,6 +147,11 @@ class RoundTrip:
             steps.append(self.app.backup(self.phone, self.workdir))
             figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
         inventory = self.app.backup_inventory()
+
+        def phase(name: str, **found: Any) -> AbstractContextManager[dict[str, Any]]:
+            return _phase(observer, timings, name, **found)
+
+        self.after_backup(manifest, phase)
         with _phase(observer, timings, "wipe the seeded items") as figures:
             wiped = gallery.wipe(manifest)
             figures.update(removed=len(wiped.removed), refused=len(wiped.refused), already_gone=len(wiped.missing))
@@ -140,16 +160,32 @@ class RoundTrip:
             manifest.preexisting = sorted(set(files_on(target, manifest.root)))
             with _phase(observer, timings, f"prepare {self.app.name} on the new phone"):
                 self.app.prepare(target)
+        self.before_restore(target, manifest, phase)
         onto = f" onto {target.serial}" if target is not self.phone else ""
         with _phase(observer, timings, f"restore with {self.app.name}{onto}") as figures, _seeded(manifest):
-            steps.append(self.app.restore(target, self.workdir))
+            steps.append(self.restore(target, manifest))
             figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
         with _phase(observer, timings, "verify item by item") as figures:
-            result = verify(manifest, target, self.app.policy, workdir=self.workdir, progress=self.progress)
+            result = self.judge(verify(manifest, target, self.app.policy, workdir=self.workdir, progress=self.progress))
             result.app = self.app.name
             assign_stages(result, manifest, inventory, target, self.app.policy.time_tolerance)
             result.save(self.workdir / "report.json")
             figures.update(result.counts)
-        done = RoundTripResult(manifest, result, timings, steps, self.workdir)
+        done = RoundTripResult(manifest, result, timings, steps, self.workdir, self.checks)
         observer.round_trip_finished(done, target)
         return done
+
+    # -- the steps a round trip of another shape changes (selective.py, encrypted.py) ------------
+    def after_backup(self, manifest: Manifest, phase: Phase) -> None:
+        """Check the backup itself, before the wipe. A plain round trip does not look into it."""
+
+    def before_restore(self, target: PhoneLike, manifest: Manifest, phase: Phase) -> None:
+        """Anything to try on the wiped phone before the real restore. A plain round trip: nothing."""
+
+    def restore(self, target: PhoneLike, manifest: Manifest) -> StepResult:
+        """The restore that is verified: by default, everything the app backed up."""
+        return self.app.restore(target, self.workdir)
+
+    def judge(self, report: Report) -> Report:
+        """The verification as this round trip reads it; a plain round trip takes it as it is."""
+        return report

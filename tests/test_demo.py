@@ -1,5 +1,5 @@
 """The main job as a user runs it: `phonebackup demo --faults` round-trips on the virtual phone with the
-reference tool, Cloud Photos and four broken tools, writes Allure results and renders the one-file
+reference tool (plain and encrypted), Cloud Photos and four broken tools, writes Allure results and renders the one-file
 HTML report with the project-local Allure CLI."""
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ def test_demo_runs_round_trips_and_renders_the_report(tmp_path: Path):
     results = [json.loads(p.read_text()) for p in (tmp_path / "demo" / "allure-results").glob("*-result.json")]
     names = {r["name"] for r in results}
     assert {"test_round_trip_to_the_same_phone[smoke]", "test_round_trip_to_a_new_phone[smoke]",
-            "test_backup_survives_wifi_dropping_mid_backup", "test_incremental_backup[smoke]"} <= names
+            "test_backup_survives_wifi_dropping_mid_backup", "test_selective_restore[smoke]",
+            "test_encrypted_backup_holds_no_plaintext", "test_wrong_password_restores_nothing",
+            "test_incremental_backup[smoke]"} <= names
 
     def feature(result: dict) -> str:
         return next((label["value"] for label in result["labels"] if label["name"] == "feature"), "")

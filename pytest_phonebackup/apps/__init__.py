@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 KINDS = ("command", "intent", "appium")
-COMMAND_KEYS = ("backup", "description", "env", "kind", "name", "policy", "prepare", "restore", "timeout")
+COMMAND_KEYS = ("backup", "description", "env", "kind", "name", "policy", "prepare", "restore", "timeout",
+                "restore_selected", "encryption")
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -66,15 +68,22 @@ def load_app(name_or_path: str | Path, *, appium: AppiumService | None = None) -
         for key in ("backup", "restore"):
             if not isinstance(data.get(key), str):
                 raise ScenarioError(f"{where(data, key) or path}: `{key}:` must be a command line")
-        for key in ("prepare", "backup", "restore"):
+        password = encryption_password(data, path)
+        if "restore_selected" in data and not isinstance(data["restore_selected"], str):
+            raise ScenarioError(f"{where(data, 'restore_selected')}: `restore_selected:` must be a command line "
+                                "that restores the paths listed in {selection}")
+        for key in ("prepare", "backup", "restore", "restore_selected"):
             if isinstance(data.get(key), str):
-                check_template(data[key], f"{where(data, key, value=True)}: {key}")
+                check_template(data[key], f"{where(data, key, value=True)}: {key}", step=key,
+                               encrypted=password is not None)
         timeout = data.get("timeout", 600)
         if not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ScenarioError(f"{where(data, 'timeout')}: timeout must be a positive number of seconds")
         env = data.get("env") or {}
         return CommandApp(name, policy, data["backup"], data["restore"], prepare=data.get("prepare"),
-                          timeout=float(timeout), env={str(k): str(v) for k, v in env.items()}, source=path)
+                          timeout=float(timeout), env={str(k): str(v) for k, v in env.items()}, source=path,
+                          restore_selected=data.get("restore_selected"), password=password,
+                          refusal=encryption_refusal(data, path))
     if kind == "intent":
         from .intent import load_intent_app
 
@@ -82,3 +91,42 @@ def load_app(name_or_path: str | Path, *, appium: AppiumService | None = None) -
     from .appium_app import load_appium_app
 
     return load_appium_app(name, policy, data, path, appium=appium)
+
+
+ENCRYPTION_KEYS = ("password", "refusal")
+
+
+def encryption_refusal(data: LocatedDict, path: Path) -> str | None:
+    """`encryption.refusal`: a regular expression of the output by which a tool that exits 0 says it
+    refused a wrong password (a non-zero exit always counts as refusing)."""
+    section = data.get("encryption")
+    if not isinstance(section, dict) or "refusal" not in section:
+        return None
+    refusal = section["refusal"]
+    at = where(section, "refusal", value=True) or f"{path}: encryption"
+    if not isinstance(refusal, str) or not refusal:
+        raise ScenarioError(f"{at}: encryption.refusal is a regular expression of what the tool prints "
+                            "when it refuses a wrong password")
+    try:
+        re.compile(refusal)
+    except re.error as exc:
+        raise ScenarioError(f"{at}: encryption.refusal is not a regular expression: {exc}") from None
+    return refusal
+
+
+def encryption_password(data: LocatedDict, path: Path) -> str | None:
+    """The password of `encryption: {password: ...}`, or None when the backups are not encrypted."""
+    if "encryption" not in data:
+        return None
+    section = data["encryption"]
+    if not isinstance(section, dict):
+        raise ScenarioError(f"{where(data, 'encryption', value=True) or path}: encryption is a mapping: "
+                            "`encryption: {password: ...}`")
+    error = unknown_key(section, ENCRYPTION_KEYS, f"{path}: encryption", prefix="encryption: ")
+    if error:
+        raise error
+    password = section.get("password")
+    if not isinstance(password, str) or not password:
+        raise ScenarioError(f"{where(section, 'password', value=True) or where(data, 'encryption') or path}: "
+                            "encryption.password must be a non-empty string (quote it if YAML reads it as a number)")
+    return password

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..apps.base import BackupApp
     from ..faults import PhoneFaults
     from ..media.gallery import Gallery
-    from ..roundtrip import RoundTripResult
+    from ..roundtrip import RoundTrip, RoundTripResult
 
 NO_APP = ("this test needs a backup app: pass --phone-backup-app NAME_OR_PATH (a scenario from scenarios/, "
           "e.g. adb-mirror, or a YAML file) or mark the test @pytest.mark.backup_app('NAME_OR_PATH')")
@@ -38,10 +38,12 @@ class PhoneFactory(Protocol):
 
 
 class RoundTripRunner(Protocol):
-    """`roundtrip(profile, seed=None, new_phone=False, check=True, app=None)`: one round trip."""
+    """`roundtrip(profile, seed=None, new_phone=False, check=True, app=None, shape=None)`: one round
+    trip; `shape` is a RoundTrip subclass for other round trips (SelectiveRoundTrip, ...)."""
 
     def __call__(self, profile: str = "smoke", seed: int | None = None, new_phone: bool = False,
-                 check: bool = True, app: BackupApp | None = None) -> RoundTripResult: ...
+                 check: bool = True, app: BackupApp | None = None,
+                 shape: type[RoundTrip] | None = None) -> RoundTripResult: ...
 
 
 @pytest.fixture(scope="session")
@@ -152,10 +154,10 @@ def roundtrip(phone: PhoneLike, backup_app: BackupApp, phone_settings: PhoneSett
     runs: list[RoundTripResult] = []
 
     def run(profile: str = "smoke", seed: int | None = None, new_phone: bool = False, check: bool = True,
-            app: BackupApp | None = None) -> RoundTripResult:
+            app: BackupApp | None = None, shape: type[RoundTrip] | None = None) -> RoundTripResult:
         target = phone_factory() if new_phone else None
         chosen = phone_settings.seed if seed is None else seed
-        result = RoundTrip(phone, app or backup_app, profile=profile, seed=chosen,
+        result = (shape or RoundTrip)(phone, app or backup_app, profile=profile, seed=chosen,
                            workdir=tmp_path / f"roundtrip-{len(runs) + 1}", restore_phone=target).run()
         runs.append(result)
         if check and not result.ok:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,6 +158,9 @@ def _attach_round_trip(result: RoundTripResult, info: dict[str, str]) -> None:
         for tool_step in result.steps:
             attach(f"{tool_step.step} output (exit {tool_step.status}, {tool_step.seconds:.1f} s)",
                    tool_step.output or "(no output)")
+        if result.checks:  # round trips of other shapes: e.g. no plaintext in the backup, a wrong password refused
+            attach("checks", "".join(f"{'ok' if c.ok else 'FAILED'}  {c.name}: {c.message}\n" for c in result.checks))
+            attach("checks.json", json.dumps([asdict(c) for c in result.checks], indent=1, default=str), "json")
     except BaseException as exc:
         step.__exit__(type(exc), exc, exc.__traceback__)
         raise

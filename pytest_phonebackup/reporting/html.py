@@ -25,7 +25,8 @@ CSV_COLUMNS = ["verdict", "ok", "mark", "path", "found", "kind", "size", "reason
 COLOURS = {"intact": "#2e7d32", "skipped-as-promised": "#607d8b", "renamed": "#f9a825", "moved": "#f9a825",
            "recompressed": "#ef6c00", "timestamp-changed": "#ef6c00", "duplicated": "#8e24aa", "extra": "#8e24aa",
            "metadata-lost": "#d84315", "corrupted": "#c62828", "missing": "#b71c1c", "stale": "#c62828",
-           "resurrected": "#8e24aa"}
+           "resurrected": "#8e24aa", "not-selected": "#607d8b",
+           "restored-unselected": "#8e24aa", "plaintext-in-backup": "#b71c1c"}
 
 
 def verdict_table_csv(report: Report) -> str:
@@ -161,7 +162,8 @@ def restored_copy(v: Verdict, workdir: Path, original: Path | None) -> Path | No
                                    + _safe_suffix(v.found))
     if pulled.is_file():
         return pulled
-    if v.verdict in ("renamed", "moved", "timestamp-changed", "duplicated", "skipped-as-promised"):
+    if v.verdict in ("renamed", "moved", "timestamp-changed", "duplicated", "skipped-as-promised",
+                     "restored-unselected", "plaintext-in-backup"):
         return original
     return None
 

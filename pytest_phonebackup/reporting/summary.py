@@ -53,13 +53,19 @@ LOSS_KINDS = (
              "second copies of seeded items, or files nobody seeded"),
     LossKind("Out of date", "[phonebackup: out of date]", ("stale", "resurrected"),
              "after a second backup, older versions or deleted items came back"),
+    LossKind("Restored though not selected", "[phonebackup: restored unselected]", ("restored-unselected",),
+             "a selective restore brought back items that were left out of the selection"),
+    LossKind("Plaintext in an encrypted backup", "[phonebackup: plaintext in backup]", ("plaintext-in-backup",),
+             "an encrypted backup holds seeded items' bytes or hashes readable, without the password"),
 )
 DATA_LOSS, UNEXPECTED_SKIP = LOSS_KINDS[0], LOSS_KINDS[1]
 
 #: Allure severity of a failed round trip, by its worst verdict.
 SEVERITY = {"missing": "blocker", "corrupted": "blocker", "metadata-lost": "critical",
             "timestamp-changed": "normal", "recompressed": "normal", "moved": "normal", "renamed": "minor",
-            "duplicated": "minor", "extra": "minor", "stale": "critical", "resurrected": "normal"}
+            "duplicated": "minor", "extra": "minor", "stale": "critical", "resurrected": "normal",
+            "restored-unselected": "normal",
+            "plaintext-in-backup": "critical"}
 
 
 def loss_kind(report: Report, manifest: Manifest | None = None) -> LossKind | None:

@@ -11,7 +11,11 @@ from ..media.changes import GalleryChange
 from ..names import display
 from ..phonelike import PhoneLike
 from ..policy import Policy
+from .judging import kept_once_reason
 from .model import ItemVerdict, Report, Verdict
+
+#: Verdicts of an item whose file came back with the item's bytes.
+WITH_THEIR_BYTES = (Verdict.INTACT, Verdict.RENAMED, Verdict.MOVED, Verdict.TIMESTAMP_CHANGED)
 
 
 def judge_changes(report: Report, expected: Manifest, change: GalleryChange, phone: PhoneLike,
@@ -37,7 +41,9 @@ def judge_changes(report: Report, expected: Manifest, change: GalleryChange, pho
         elif digest in gone and v.verdict not in (Verdict.EXTRA, Verdict.DUPLICATED) and v.path in now:
             # Paired with a file that is an item deleted between the backups: the item itself is not back.
             item = now[v.path]
-            skip = policy.skip_reason(item)
+            came_back = {now[x.path].sha256: x.path for x in report.verdicts
+                         if x.path in now and x.path != v.path and x.verdict in WITH_THEIR_BYTES}
+            skip = policy.skip_reason(item) or kept_once_reason(policy, item, came_back)
             report.verdicts[n] = ItemVerdict(
                 Verdict.SKIPPED_AS_PROMISED if skip else Verdict.MISSING, v.path, skip is not None,
                 skip or f"not on the phone after restore under any name; {display(v.found or '')} is an item "

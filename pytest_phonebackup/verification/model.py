@@ -21,17 +21,20 @@ class Verdict(str, Enum):
 
     INTACT = "intact"
     SKIPPED_AS_PROMISED = "skipped-as-promised"
+    NOT_SELECTED = "not-selected"  # left out of a selective restore, and stayed absent: fine
     RENAMED = "renamed"
     MOVED = "moved"
     RECOMPRESSED = "recompressed"
     TIMESTAMP_CHANGED = "timestamp-changed"
     DUPLICATED = "duplicated"
     EXTRA = "extra"
+    RESTORED_UNSELECTED = "restored-unselected"  # left out of a selective restore, yet it came back
+    RESURRECTED = "resurrected"  # deleted from the phone between backups, and back after the restore
     METADATA_LOST = "metadata-lost"
+    STALE = "stale"  # an older version came back after an incremental backup
     CORRUPTED = "corrupted"
     MISSING = "missing"
-    STALE = "stale"  # an older version came back after an incremental backup
-    RESURRECTED = "resurrected"  # deleted from the phone between backups, and back after the restore
+    PLAINTEXT_IN_BACKUP = "plaintext-in-backup"  # an encrypted backup holds the item's bytes or hash
 
     def __str__(self) -> str:
         return self.value
@@ -46,7 +49,8 @@ class Verdict(str, Enum):
 
     @property
     def mark(self) -> str:
-        """rclone-check-style: = same, - only expected (lost), + only on the phone, * differs, ~ skipped."""
+        """rclone-check-style: = same, - only expected (lost), + only on the phone, * differs, ~ skipped,
+        ! readable in a backup that should be encrypted."""
         return MARKS[self]
 
 
@@ -58,6 +62,7 @@ MARKS: dict[Verdict, str] = {
     Verdict.MISSING: "-", Verdict.EXTRA: "+", Verdict.DUPLICATED: "+", Verdict.RECOMPRESSED: "*",
     Verdict.METADATA_LOST: "*", Verdict.TIMESTAMP_CHANGED: "*", Verdict.CORRUPTED: "*",
     Verdict.STALE: "*", Verdict.RESURRECTED: "+",
+    Verdict.NOT_SELECTED: "~", Verdict.RESTORED_UNSELECTED: "+", Verdict.PLAINTEXT_IN_BACKUP: "!",
 }
 
 #: Where a loss happened (ItemVerdict.stage), as the words a report shows.

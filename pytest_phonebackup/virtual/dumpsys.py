@@ -50,6 +50,7 @@ SERVICES: dict[str, str] = {
     "alarm": "android.app.IAlarmManager",
     "appops": "com.android.internal.app.IAppOpsService",
     "audio": "android.media.IAudioService",
+    "backup": "android.app.backup.IBackupManager",
     "battery": "",
     "batterystats": "com.android.internal.app.IBatteryStats",
     "clipboard": "android.content.IClipboard",

@@ -67,6 +67,7 @@ SYSTEM_PACKAGES: list[tuple[str, str, int, int, str, str | None]] = [
     ("com.android.camera2", "/system/app/Camera2/Camera2.apk", 10120, 34, "14",
      "com.android.camera.CameraLauncher"),
     ("com.android.phone", "/system/priv-app/TeleService/TeleService.apk", 1001, 34, "14", None),
+    ("com.android.localtransport", "/system/priv-app/LocalTransport/LocalTransport.apk", 1000, 34, "14", None),
     ("com.google.android.packageinstaller",
      "/system/priv-app/GooglePackageInstaller/GooglePackageInstaller.apk", 10075, 34, "14", None),
 ]

@@ -323,6 +323,12 @@ class UserStorage:
             self._parent(device, path)
         self._storage.mkdir(path, cwd, mode)
 
+    def mkfifo(self, path: str, cwd: str = "/", mode: int = 0o644) -> None:
+        device = self._entry(path, cwd)
+        if not self._storage.kernel_owns(device) and not self._storage.exists(device):
+            self._parent(device, path)
+        self._storage.mkfifo(path, cwd, mode)
+
     def symlink(self, target: str, path: str, cwd: str = "/") -> None:
         device = self._entry(path, cwd)
         if not self._storage.kernel_owns(device):

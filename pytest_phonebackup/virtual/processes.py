@@ -1,6 +1,6 @@
-"""The phone's process table as the shell sees it, and the tools that read or signal it: ps,
-pidof, pgrep, pkill and kill (mksh's builtin on Android). One table serves them all, so a PID
-ps shows is the PID kill reaches; killing an app's process stops the app as `am force-stop` does.
+"""The phone's process table as the shell sees it, and the tools that read, signal or schedule it:
+ps, pidof, pgrep, pkill, killall, kill (mksh's builtin on Android), renice, ionice and taskset. One
+table serves them all, so a PID ps shows is the PID kill reaches; killing an app's process stops the app as `am force-stop` does.
 Not for starting apps (`activity`).
 """
 
@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 from .activity import user_name
 from .androidtool import phone_of
+from .procfs import cpu_count
 from .shell.api import Context, applet
+from .shell.applets.options import UsageError, number, parse
+from .shell.applets.scheduling import run_command
 
 SH = "/system/bin/sh"  # mksh's message prefix: kill is its builtin
 ADBD_PID = 398
@@ -298,3 +301,185 @@ def kill(ctx: Context, argv: list[str]) -> int:
             ctx.stderr.write(f"{SH}: kill: {text}: {error}\n".encode())
             status = 1
     return status
+
+
+# -- killall (toybox's toys/lsb/killall.c) ------------------------------------------------------
+def _toybox_signal_names() -> list[tuple[int, str]]:
+    """toybox's list_signals(): Linux's names, then the real-time ones around SIGRTMIN (34)."""
+    names = [(n, "IO" if n == 29 else name) for n, name, _ in SIGNALS]
+    names += [(n, "RTMIN" + (f"+{n - 34}" if n > 34 else "")) for n in range(34, 50)]
+    names += [(n, "RTMAX" + (f"-{64 - n}" if n < 64 else "")) for n in range(50, 65)]
+    return names
+
+
+def _toybox_signal(text: str) -> int:
+    """toybox's sig_to_num(): a number, or a name with or without SIG; -1 when unknown."""
+    if text.isdigit():
+        return int(text) if int(text) < NSIG else -1
+    name = text.upper().removeprefix("SIG")
+    return next((n for n, known in _toybox_signal_names() if known == name), -1)
+
+
+@applet("killall")
+def killall(ctx: Context, argv: list[str]) -> int:
+    """Signals every process named so; for the shell user, another user's process fails with
+    EPERM ("pid N: Operation not permitted") and the name is reported with its last error."""
+    flags: set[str] = set()
+    names, args = [], argv[1:]
+    signal_text: str | None = None
+    while args:
+        arg = args.pop(0)
+        if arg == "-s":
+            if not args:
+                return ctx.fail('Missing argument to -s (see "killall --help")')
+            signal_text = args.pop(0)
+        elif arg.startswith("-s") and len(arg) > 2:
+            signal_text = arg[2:]
+        elif arg.startswith("-") and len(arg) > 1 and all(c in "ilqvw" for c in arg[1:]):
+            flags.update(arg[1:])
+        else:
+            names.append(arg)  # "?" in the optstring: an unknown -X stays for the signal
+    if "l" in flags:
+        items = [f"{n:2d}) SIG{name:<9}" for n, name in _toybox_signal_names()]
+        for start in range(0, len(items), 5):
+            ctx.out("".join(items[start:start + 5]) + "\n")
+        return 0
+    signal = SIGTERM
+    if signal_text is not None or (names and names[0].startswith("-")):
+        signal = _toybox_signal(signal_text if signal_text is not None else names[0][1:])
+        if signal < 0:
+            return 1 if "q" in flags else ctx.fail("Invalid signal")
+        if signal_text is None:
+            names = names[1:]
+    if not names:
+        return ctx.fail('no name (see "killall --help")')
+    errors = dict.fromkeys(names, "No such process")
+    me = asking_pid(ctx)
+    for row in running(ctx):
+        name = next((n for n in names if n in (row.name, row.name.rsplit("/", 1)[-1])), None)
+        if name is None or row.pid == me:
+            continue
+        errors[name] = deliver(ctx, row, signal) or ""
+        if errors[name] and "q" not in flags:
+            ctx.err(f"pid {row.pid}: {errors[name]}")
+        elif not errors[name] and "v" in flags:
+            ctx.out(f"Killed {name}({row.pid}) with signal {signal}\n")
+    status = 0
+    for name in names:
+        if errors[name]:
+            ctx.err(f"{name}: {errors[name]}")
+            status = 1
+    return status
+
+
+# -- renice, ionice, taskset: scheduling of running processes ------------------------------------
+def _reach(ctx: Context, pid: int) -> str | None:
+    """None when this user may change the process `pid` (its own, or any as root), else why not:
+    the errno text setpriority(2), ioprio_set(2) and sched_setaffinity(2) give."""
+    if not pid:
+        return None  # 0: the calling process itself
+    row = next((r for r in running(ctx) if r.pid == pid), None)
+    if row is None:
+        return "No such process"
+    me = getattr(ctx.shell, "pid", 0)
+    own = pid == me or (row.user in ("shell", "root") and row.ppid in (ADBD_PID, me))
+    return None if ctx.phone.root or own else "Operation not permitted"
+
+
+@applet("renice")
+def renice(ctx: Context, argv: list[str]) -> int:
+    """toys/posix/renice.c: adds -n to each process's niceness; lowering it needs CAP_SYS_NICE."""
+    try:
+        opts = parse(argv, "gpu", "n")
+        if not opts.operands:
+            raise UsageError('Needs 1 argument (see "renice --help")')
+        if "n" not in opts:
+            raise UsageError('Needs -n (see "renice --help")')
+        change = number(str(opts.get("n")))
+    except UsageError as exc:
+        return ctx.fail(str(exc))
+    status = 0
+    users = {"root": 0, "system": 1000, "shell": 2000}
+    for arg in opts.operands:
+        ident = users.get(arg, -1) if "u" in opts else (int(arg) if arg.isdigit() else -1)
+        if ident < 0:
+            status = ctx.fail(f"bad '{arg}'")
+            continue
+        error = None if "u" in opts or "g" in opts else _reach(ctx, ident)
+        if error is None and change < 0 and not ctx.phone.root:
+            error = "Permission denied"
+        if error:
+            ctx.err(f"setpriority {ident}: {error}")
+            status = 1
+    return status
+
+
+_IO_CLASSES = ("unknown", "Realtime", "Best-effort", "Idle")
+
+
+@applet("ionice")
+def ionice(ctx: Context, argv: list[str]) -> int:
+    """toys/other/ionice.c: -p PID alone reads the class (a task left at the default shows
+    "unknown: prio 0", a missing one -1's bits: "Idle: prio 7"); the real-time class needs
+    CAP_SYS_ADMIN, so as the shell user only best-effort and idle may be set."""
+    try:
+        opts = parse(argv, "t", "cnp", stop_at_operand=True)
+        values = {letter: number(str(opts.get(letter))) for letter in "cnp" if letter in opts}
+        for letter, low, high in (("c", 0, 3), ("n", 0, 7)):
+            if letter in values and not low <= values[letter] <= high:
+                raise UsageError(f"-{letter} {'<' if values[letter] < low else '>'} "
+                                 f"{low if values[letter] < low else high} (see \"ionice --help\")")
+    except UsageError as exc:
+        return ctx.fail(str(exc))
+    pid = values.get("p", 0)
+    if not pid and not opts.operands:
+        return ctx.fail("Need -p or COMMAND")
+    if set(opts.values) == {"p"}:
+        error = _reach(ctx, pid) if pid else None
+        cls, prio = (3, 7) if error == "No such process" else (0, 0)
+        ctx.out(f"{_IO_CLASSES[cls]}: prio {prio}\n")
+        return 0
+    error = _reach(ctx, pid)
+    if error is None and values.get("c", 2) == 1 and not ctx.phone.root:
+        error = "Operation not permitted"
+    if error and "t" not in opts:
+        return ctx.fail(f"set: {error}")
+    return 0 if pid else run_command(ctx, opts.operands)
+
+
+@applet("taskset")
+def taskset(ctx: Context, argv: list[str]) -> int:
+    """toys/other/taskset.c: a task's CPU mask (every CPU of the phone); a new mask may be set on
+    this user's own processes only, and must name CPUs the phone has."""
+    try:
+        opts = parse(argv, "pa", stop_at_operand=True)
+        if not opts.operands:
+            raise UsageError('Needs 1 argument (see "taskset --help")')
+    except UsageError as exc:
+        return ctx.fail(str(exc))
+    full = (1 << cpu_count(ctx.phone.props)) - 1
+    mask_text = opts.operands[0] if len(opts.operands) > 1 else None
+    if mask_text is not None and not all(c in "0123456789abcdefABCDEF" for c in mask_text):
+        return ctx.fail(f"bad mask '{mask_text}'")
+    if "p" not in opts:
+        if len(opts.operands) < 2:
+            return ctx.fail("Needs 2 args")
+        if not int(mask_text or "0", 16) & full:
+            return ctx.fail("failed to set pid 0's affinity: Invalid argument")
+        return run_command(ctx, opts.operands[1:])
+    text = opts.operands[-1]
+    if not text.lstrip("-").isdigit():
+        return ctx.fail(f"Not int {text}")
+    pid = int(text)
+    error = _reach(ctx, pid)
+    if error == "No such process":
+        return ctx.fail(f"failed to get pid {pid}'s affinity: {error}")
+    ctx.out(f"pid {pid}'s current affinity mask: {full:x}\n")
+    if mask_text is None:
+        return 0
+    if error is None and not int(mask_text, 16) & full:
+        error = "Invalid argument"
+    if error:
+        return ctx.fail(f"failed to set pid {pid}'s affinity: {error}")
+    ctx.out(f"pid {pid}'s new affinity mask: {int(mask_text, 16) & full:x}\n")
+    return 0

@@ -94,12 +94,26 @@ FILESYSTEMS = ("nodev\tsysfs", "nodev\ttmpfs", "nodev\tbdev", "nodev\tproc", "no
 # /dev: name -> (major, minor), as devtmpfs creates them (Documentation/admin-guide/devices.txt).
 CHARACTER_DEVICES = {"null": (1, 3), "zero": (1, 5), "full": (1, 7), "random": (1, 8), "urandom": (1, 9),
                      "tty": (5, 0)}
-PROC_FILES = ("cpuinfo", "filesystems", "loadavg", "meminfo", "stat", "uptime", "version")
+PROC_FILES = ("cpuinfo", "filesystems", "loadavg", "meminfo", "modules", "stat", "uptime", "version")
 PROC_LINKS = {"mounts": "self/mounts"}  # /proc/mounts is a link into the reader's own folder
 TASK_FILES = ("cmdline", "comm", "mounts", "stat", "statm", "status")
 # Files deeper in /proc (sysctl's tree), by path below /proc -> the method that makes them.
 SYSCTL_FILES = {"sys/kernel/random/boot_id": "_boot_id", "sys/kernel/random/uuid": "_uuid",
                 "sys/kernel/osrelease": "_osrelease", "sys/kernel/pid_max": "_pid_max"}
+# Fixed values of Android 14's /proc/sys, as init.rc and the emulator's kernel set them.
+SYSCTL_CONSTANTS = {"sys/kernel/dmesg_restrict": "1", "sys/kernel/kptr_restrict": "2", "sys/kernel/hostname": "localhost",
+                    "sys/kernel/ostype": "Linux", "sys/kernel/perf_event_paranoid": "3",
+                    "sys/kernel/panic_on_oops": "1", "sys/kernel/randomize_va_space": "2",
+                    "sys/vm/swappiness": "100", "sys/vm/overcommit_memory": "1", "sys/vm/min_free_kbytes": "8192",
+                    "sys/fs/file-max": "9223372036854775807", "sys/fs/pipe-max-size": "1048576",
+                    "sys/net/core/somaxconn": "4096", "sys/net/ipv4/ip_forward": "0",
+                    "sys/net/ipv4/tcp_congestion_control": "cubic", "sys/net/ipv6/conf/all/disable_ipv6": "0"}
+# /proc/modules of the emulator's GKI kernel: name, size, users, used by (the virtio and goldfish drivers).
+KERNEL_MODULES = (("virtio_snd", 36864, 0, "-"), ("goldfish_battery", 16384, 0, "-"),
+                  ("virtio_input", 20480, 0, "-"), ("virtio_net", 61440, 0, "-"), ("net_failover", 24576, 1, "virtio_net,"),
+                  ("failover", 16384, 1, "net_failover,"), ("virtio_gpu", 90112, 3, "-"), ("virtio_blk", 32768, 5, "-"),
+                  ("virtio_console", 40960, 4, "-"), ("virtio_pci", 36864, 0, "-"),
+                  ("virtio_pci_modern_dev", 20480, 1, "virtio_pci,"))
 
 
 def kernel_identity(props: Any) -> dict[str, str]:
@@ -171,6 +185,7 @@ class KernelFiles:
         self.boot_wall = time.time() - KERNEL_HEAD_START
         self._boot_mono = time.monotonic() - KERNEL_HEAD_START
         self.boot_id = str(uuid.uuid4())  # /proc/sys/kernel/random/boot_id: new at every boot
+        self.selinux_enforcing = True  # `setenforce 0` (as root) lasts until the next boot
 
     def add_tasks(self, source: Callable[[], Iterable[Task]]) -> None:
         """A part of the phone that runs processes (the activity manager) lists them here."""
@@ -267,7 +282,9 @@ class KernelFiles:
         below = "/".join(parts[1:])
         if below in SYSCTL_FILES:
             return ("file", getattr(self, SYSCTL_FILES[below]))
-        if any(path.startswith(below + "/") for path in SYSCTL_FILES):
+        if below in SYSCTL_CONSTANTS:
+            return ("file", lambda: SYSCTL_CONSTANTS[below] + "\n")
+        if any(path.startswith(below + "/") for path in (*SYSCTL_FILES, *SYSCTL_CONSTANTS)):
             return ("dir", None)
         if not name.isdigit():
             return None
@@ -347,7 +364,8 @@ class KernelFiles:
         if isinstance(node[1], Task):
             return list(TASK_FILES)
         below = device[len("/proc/"):] + "/"
-        return sorted({path[len(below):].split("/")[0] for path in SYSCTL_FILES if path.startswith(below)})
+        return sorted({path[len(below):].split("/")[0] for path in (*SYSCTL_FILES, *SYSCTL_CONSTANTS)
+                       if path.startswith(below)})
 
     # -- open ------------------------------------------------------------------------------------------
     def open_read(self, device: str) -> Any:
@@ -485,6 +503,9 @@ class KernelFiles:
 
     def _pid_max(self) -> str:
         return "32768\n"
+
+    def _modules(self) -> str:
+        return "".join(f"{name} {size} {users} {by} Live 0x0000000000000000\n" for name, size, users, by in KERNEL_MODULES)
 
     def _filesystems(self) -> str:
         return "".join(line + "\n" for line in FILESYSTEMS)

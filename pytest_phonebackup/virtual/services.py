@@ -1,5 +1,5 @@
 """What an OPENed ADB stream does, by service name: shell (raw and shell protocol v2), exec, sync,
-abb/abb_exec, forwards to sockets the phone serves, framebuffer, reboot, root/unroot (AOSP SERVICES.TXT,
+abb/abb_exec, backup/restore (bu), forwards to sockets the phone serves, framebuffer, reboot, root/unroot (AOSP SERVICES.TXT,
 daemon/services.cpp, shell_protocol.h). Commands run in the phone's `Shell`; not the transport.
 """
 
@@ -342,6 +342,11 @@ def serve(phone, stream: AdbStream) -> None:
             _shell_service(phone, stream, name)
         elif name.startswith("exec:"):
             run_command(phone, stream, name[5:], v2=False, env=phone.default_env(), merge_stderr=True)
+        elif name.startswith("backup:") or name == "restore:":
+            # adbd services.cpp: `adb backup ARGS` opens "backup: ARGS" (shell-escaped by the client)
+            # and runs bu as a raw subprocess, as `adb restore` runs `bu restore`
+            command = "/system/bin/bu restore" if name == "restore:" else "/system/bin/bu backup" + name[len("backup:"):]
+            run_command(phone, stream, command, v2=False, env=phone.default_env(), merge_stderr=True)
         elif name == "sync:" or name.startswith("sync:"):
             from .sync import serve_sync
 

@@ -51,6 +51,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
     },
     "secure": {
         "android_id": "",  # filled per phone from its serial
+        "backup_transport": "com.android.localtransport/.LocalTransport",
         "default_input_method": "com.android.inputmethod.latin/.LatinIME",
         "enabled_accessibility_services": "",
         "location_mode": "3",

@@ -16,6 +16,7 @@ from typing import Any
 from .activity import SYSTEM_SERVER_PID, ActivityManager
 from .androidtool import phone_of
 from .apps import SYSTEM_APPS, Intent
+from .backup import BackupManager
 from .dumpsys import ServiceCommands
 from .logcat import LogBuffers
 from .mediastore import MediaStore
@@ -52,6 +53,9 @@ class AndroidSystem:
         self.packages = PackageManager(phone)
         phone.storage.permissions.app_uid = self._app_uid  # who owns /data/data/<package>
         self.media = MediaStore(phone)
+        self.backup = BackupManager(self)
+        #: Small on-disk tables of the framework's shell services (device_config, locksettings).
+        self.stores: dict[str, Any] = {}
         #: What `dumpsys NAME` and `cmd NAME` call on this phone.
         self.service_commands = ServiceCommands.collect(android_modules())
         self._last_full: tuple[str, float] | None = None
@@ -193,10 +197,17 @@ def android_modules() -> tuple[ModuleType, ...]:
     """The modules of the Android side that declare tools (`@applet`) and services (`SERVICE_COMMANDS`)."""
     from . import (
         activity,
+        backup,
         diagnostics,
         dumpsys,
+        frameworktools,
+        initctl,
+        kerneltools,
         logcat,
         mediastore,
+        monitoring,
+        mounts,
+        nettools,
         network,
         packages,
         processes,
@@ -204,10 +215,12 @@ def android_modules() -> tuple[ModuleType, ...]:
         screen,
         settings,
         systembin,
+        ziptool,
     )
 
-    return (activity, diagnostics, dumpsys, logcat, mediastore, network, packages, processes, resources, screen,
-            settings, systembin, sys.modules[__name__])
+    return (activity, backup, diagnostics, dumpsys, frameworktools, initctl, kerneltools, logcat, mediastore, monitoring, mounts, network,
+            nettools, packages, processes, resources, screen, settings, systembin, ziptool,
+            sys.modules[__name__])
 
 
 def android_tools() -> Applets:

@@ -20,6 +20,7 @@ from pytest_phonebackup.phone import Phone
 from pytest_phonebackup.reference.defects import FAULTS
 from pytest_phonebackup.reference.incremental import BACKUP_FAULTS
 from pytest_phonebackup.verification import Report, verify
+from pytest_phonebackup.verification.selection import choose, judge_selection, write_selection
 from pytest_phonebackup.verification.stages import assign_stages
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.cli import start_phone
@@ -110,6 +111,45 @@ def restore_and_verify(seeded, fault: str | None, name: str) -> Report:
     if fault:
         DAMAGED[name] = json.loads(fault_log.read_text())["damaged"]
     return report
+
+
+def restore_selection_and_verify(seeded, fault: str | None, name: str) -> tuple[Report, list[str], list[str]]:
+    """A selective restore of the harness's selection: (its report, the chosen paths, what the fault did)."""
+    vp, phone, app, manifest, base = seeded
+    clear_restored(vp, manifest)
+    chosen = choose(manifest)
+    selection = write_selection(chosen, base / f"{name}.selection.txt")
+    fault_log = base / f"{name}.damaged.json"
+    broken = f" --fault {fault} --fault-log {fault_log}" if fault else ""
+    variant = CommandApp(app.name, app.policy, app.commands["backup"], app.commands["restore"],
+                         restore_selected=app.commands["restore_selected"] + broken, source=app.source)
+    variant.backup_dir = app.backup_dir
+    variant.restore_selected(phone, base, selection)
+    report = judge_selection(verify(manifest, phone, app.policy, workdir=base / name), chosen)
+    damaged = json.loads(fault_log.read_text())["damaged"] if fault else []
+    return report, [item.path for item in chosen], damaged
+
+
+def test_a_selective_restore_brings_back_the_chosen_items_only(edge):
+    report, chosen, _ = restore_selection_and_verify(edge, None, "selected")
+    manifest = edge[3]
+    assert report.ok, report.summary()
+    assert report.counts == {"intact": 28, "not-selected": 24}
+    assert {v.path for v in report.verdicts if v.verdict == "intact"} == set(chosen)
+    assert {v.path for v in report.verdicts if v.verdict == "not-selected"} == {i.path for i in manifest.items} - set(chosen)
+    kinds = {(i.kind, i.format) for i in manifest.items}
+    assert {(i.kind, i.format) for i in manifest.items if i.path in chosen} == kinds
+    assert any(not i.path.isascii() for i in manifest.items if i.path in chosen)
+
+
+def test_a_tool_that_ignores_the_selection_is_caught_on_every_unchosen_item(edge):
+    report, chosen, damaged = restore_selection_and_verify(edge, "ignore-selection", "ignore-selection")
+    unchosen = {i.path for i in edge[3].items} - set(chosen)
+    assert not report.ok
+    judged = {v.path: v.verdict for v in report.verdicts if v.verdict != "intact"}
+    assert judged == dict.fromkeys(unchosen, "restored-unselected"), report.summary()
+    assert {v.path for v in report.failures} == unchosen <= set(damaged)
+    assert {v.path for v in report.verdicts if v.verdict == "intact"} == set(chosen)
 
 
 def test_every_defect_has_an_expected_verdict():

@@ -245,8 +245,9 @@ def test_waits_for_ctrl_c(phone):
 
 def test_nothing_outlives_a_session_interrupted_with_ctrl_c(pytester, adb_server, run_pytest, plugin_args):
     pytester.makepyfile(SLEEPY_TESTS)
-    process = subprocess.Popen([sys.executable, "-m", "pytest", *plugin_args, "--phone-emulator"],
-                               cwd=pytester.path, env=dict(os.environ),
+    # faulthandler: a session that hangs after Ctrl-C prints every thread's stack when aborted below
+    process = subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "pytest", *plugin_args,
+                                "--phone-emulator"], cwd=pytester.path, env=dict(os.environ),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     marker = pytester.path / "phone.json"
     deadline = time.monotonic() + 90
@@ -262,7 +263,12 @@ def test_nothing_outlives_a_session_interrupted_with_ctrl_c(pytester, adb_server
     assert adb_server.devices().get(serial) == "device"
 
     process.send_signal(signal.SIGINT)
-    output = process.communicate(timeout=60)[0].decode(errors="replace")
+    try:
+        output = process.communicate(timeout=60)[0].decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        pytest.fail("the session still runs 60 s after Ctrl-C; its threads:\n"
+                    + process.communicate(timeout=30)[0].decode(errors="replace")[-6000:])
 
     assert "KeyboardInterrupt" in output and "the test crashed" in output
     assert [child.pid for child in children if child.is_running() and child.status() != psutil.STATUS_ZOMBIE] == []

@@ -54,7 +54,7 @@ def test_a_broken_scenario_stops_the_run_naming_the_file_line_and_column(run_pyt
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert result.stderr.str().strip().splitlines() == [
         "ERROR: tool.yaml:3:9: backup: unknown placeholder {serail}; known: {serial}, {backup_dir}, {adb}, {python}, "
-        "{adb_port}, {scenario_dir}, {workdir}; did you mean 'serial'?"]
+        "{adb_port}, {scenario_dir}, {workdir}, {selection}, {password}; did you mean 'serial'?"]
 
 
 def test_seed_random_picks_a_number_and_says_where_it_came_from():

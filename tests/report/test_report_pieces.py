@@ -60,6 +60,9 @@ def _item(path: str, limits: list[str] | None = None, item_id: str = "") -> Medi
     ([("duplicated", "x.jpg")], "Product defect: Unwanted files", "minor"),
     ([("stale", "edited.jpg")], "Product defect: Out of date", "critical"),
     ([("resurrected", "deleted.jpg")], "Product defect: Out of date", "normal"),
+    ([("restored-unselected", "x.jpg")], "Product defect: Restored though not selected", "normal"),
+    ([("plaintext-in-backup", "x.jpg"), ("missing", "y.jpg")], "Product defect: Plaintext in an encrypted backup",
+     "critical"),
 ])
 def test_failure_message_marker_puts_each_worst_verdict_in_its_category(verdicts, category, severity):
     rep = _report(_v("intact", "ok.jpg", True), *[_v(v, p) for v, p in verdicts])

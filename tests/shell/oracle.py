@@ -129,6 +129,8 @@ def oracle_bin() -> str:
         link = folder / name
         if not link.is_symlink():
             os.symlink(TOYBOX, link)
+    if not (folder / "toybox").is_symlink():  # `toybox NAME` as on the phone
+        os.symlink(TOYBOX, folder / "toybox")
     if not (folder / "sh").is_symlink():
         os.symlink(MKSH, folder / "sh")
     # named awk, as on the phone, so its messages start with "awk: "

@@ -73,7 +73,7 @@ CONTROL = [
     "echo \"echo sourced \\$1\" > s.sh; . ./s.sh arg; source ./s.sh", ". ./nonexist",
     "command -v cd nosuch; echo $?", "command -V cd", "type cd", "command ls a.txt",
     "command -v echo print kill test [ true pwd read getopts let", "command -V echo kill export : times trap",
-    "command -v type hash local history r login nohup autoload functions integer stop; command -V type local", "type echo export", "f() { :; }; command -V f",
+    "command -v type hash local history r login nohup autoload functions integer frobnicate; command -V type local", "type echo export", "f() { :; }; command -V f",
 ]
 COMMANDS_AND_IO = [
     "cd DCIM && pwd && cd Camera && ls && cd .. && pwd", "cd nonexist; echo $?", "cd a.txt; echo $?",

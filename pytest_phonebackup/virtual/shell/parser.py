@@ -85,6 +85,8 @@ class Simple:
 class Pipeline:
     commands: list[Node]
     negate: bool = False
+    timed: bool = False  # mksh's `time` reserved word: the pipeline's times go to stderr
+    posix: bool = False  # `time -p` (only before one simple command, as mksh's timex reads it)
 
 
 @dataclass
@@ -282,6 +284,19 @@ class Parser:
         return AndOr(first, rest) if rest else first
 
     def parse_pipeline(self) -> Node:
+        timed = bool(self.at_reserved(("time",)))
+        if timed:
+            self.read_word()
+            self.skip_blanks()
+            if self.i >= len(self.s) or self.s[self.i] == "\n" or self.operator() in (";", "&", "&&", "||", ")"):
+                return Pipeline([], timed=True)  # bare `time`: the shell's own times
+            if self.at_reserved(("-p",)):
+                save = self.i
+                self.read_word()
+                self.skip_blanks()
+                if self.i >= len(self.s) or self.s[self.i] == "\n" or self.operator() in (";", "&", "&&", "||", ")"):
+                    return Pipeline([], timed=True, posix=True)
+                self.i = save
         negate = False
         while self.at_reserved(("!",)):
             self.skip_blanks()
@@ -292,9 +307,14 @@ class Parser:
             self.i += 1
             self.skip_newlines()
             commands.append(self.parse_command())
-        if len(commands) == 1 and not negate:
+        if len(commands) == 1 and not negate and not timed:
             return commands[0]
-        return Pipeline(commands, negate)
+        posix = False
+        if timed and len(commands) == 1 and isinstance(commands[0], Simple) and commands[0].words \
+                and commands[0].words[0].literal() == "-p":
+            posix = True
+            commands[0].words.pop(0)
+        return Pipeline(commands, negate, timed, posix)
 
     # -- commands ------------------------------------------------------------------------
     def parse_command(self) -> Node:

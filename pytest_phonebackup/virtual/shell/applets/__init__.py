@@ -4,10 +4,11 @@ them into a fresh table (importing this package registers nothing anywhere)."""
 from __future__ import annotations
 
 from ..api import Applets
-from . import awk, expr, files, hashing, misc, running, sed, text
+from . import awk, expr, files, hashing, misc, running, scheduling, sed, terminal, text, utility
 
 #: The modules whose `@applet` functions make up toybox.
-TOYBOX_MODULES = (*awk.MODULES, *files.MODULES, expr, hashing, misc, running, sed, *text.MODULES)
+TOYBOX_MODULES = (*awk.MODULES, *files.MODULES, expr, hashing, misc, running, scheduling, sed, terminal,
+                  *text.MODULES, utility)
 
 
 def toybox() -> Applets:

@@ -1,4 +1,5 @@
-"""du, df and dd: sizes of trees, the phone's free space, and block copies counted against it.
+"""du, df, dd and mountpoint: sizes of trees, the phone's free space, block copies counted against
+it, and its mount points.
 Not for listings (`listing.py`).
 """
 
@@ -284,3 +285,61 @@ def read_full(source, size: int) -> bytes:
         parts.append(chunk)
         want -= len(chunk)
     return b"".join(parts)
+
+
+# -- mountpoint (toys/other/mountpoint.c) ---------------------------------------------------------
+# The phone's mounts' device numbers: dm-0 and dm-1 (device-mapper), the emulator's virtio disk
+# vdc, and the anonymous 0:N of each virtual file system, in the order the kernel mounted them.
+_ANONYMOUS = {"/dev": 0x11, "/dev/pts": 0x12, "/proc": 0x15, "/sys": 0x16, "/sys/fs/selinux": 0x17,
+              "/mnt": 0x19, "/apex": 0x1A, "/storage": 0x1F, "/storage/emulated": 0x2C,
+              "/mnt/user/0/emulated": 0x2C}
+_BLOCK = {"/": (253, 0), "/system": (253, 1), "/data": (254, 32)}
+
+
+def _mount_of(device: str) -> str:
+    """The mount a phone path lies on: the longest mount target above it."""
+    targets = [m.target for m in MOUNTS if device == m.target or device.startswith(m.target.rstrip("/") + "/")]
+    return max(targets, key=len)
+
+
+def mount_device(device: str) -> tuple[int, int]:
+    """(major, minor) of the mount a phone path lies on: its files' st_dev on a phone."""
+    mount = _mount_of(device)
+    return _BLOCK.get(mount, (0, _ANONYMOUS.get(mount, 0)))
+
+
+@applet("mountpoint")
+@usage_guard
+def mountpoint(ctx: Context, argv: list[str]) -> int:
+    """Whether a folder is a mount point of the phone's mount table (what /proc/mounts lists)."""
+    opts = parse(argv, "qdx")
+    if not opts.operands:
+        raise UsageError('Needs 1 argument (see "mountpoint --help")')
+    if "d" in opts and "x" in opts:  # "[-dx]": the later one wins
+        last = [arg for arg in argv[1:] if arg.startswith("-") and ("d" in arg or "x" in arg)][-1]
+        opts.values.pop("x" if last.rfind("d") > last.rfind("x") else "d")
+    path = opts.operands[0]
+    quiet = "q" in opts
+
+    def not_a(kind: str) -> int:
+        if not quiet:
+            ctx.out(f"{path}: not a {kind}\n")
+        return 1
+
+    try:
+        info = ctx.storage.lstat(path, ctx.cwd)
+    except OSError as exc:
+        return 1 if quiet else ctx.fail(f"{path}: {strerror(exc)}")
+    if "x" in opts:
+        # the shell user cannot reach /dev/block's nodes, and the phone's storage models none
+        return not_a("block device")
+    if not st.S_ISDIR(info.st_mode):
+        return not_a("directory")
+    device = ctx.storage.resolve(path, ctx.cwd, follow=False).device
+    status = 0 if device == _mount_of(device) else 1
+    if "d" in opts:
+        major, minor = mount_device(device)
+        ctx.out(f"{major}:{minor}\n")
+    elif not quiet:
+        ctx.out(f"{path} is {'not ' if status else ''}a mountpoint\n")
+    return status
