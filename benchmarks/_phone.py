@@ -1,4 +1,6 @@
-"""A virtual phone behind a private adb server, for benchmarks (not collected as a benchmark)."""
+"""A virtual phone behind a private adb server, for benchmarks (not collected as a benchmark). By
+default the phone runs in its own process, as the plugin runs it, so the harness and the phone do
+not share one interpreter; `in_process=True` keeps it here (its `storage` is then at hand)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import adbutils
 from pytest_phonebackup.phone import Phone
 from pytest_phonebackup.phone.adb import adb_path
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
+from pytest_phonebackup.virtual.spawn import SpawnedPhone, spawn_phone
 
 
 def free_port() -> int:
@@ -24,14 +27,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def private_phone(work: Path, storage_bytes: int = 8 * 1024**3) -> Iterator[tuple[VirtualPhone, Phone]]:
+def private_phone(work: Path, storage_bytes: int = 8 * 1024**3,
+                  in_process: bool = False) -> Iterator[tuple[VirtualPhone | SpawnedPhone, Phone]]:
     """A started virtual phone and its Phone, reached through an adb server of our own."""
     port = free_port()
     os.environ["ANDROID_ADB_SERVER_PORT"] = str(port)  # the phone registers with this server
     adb = [adb_path(), "-P", str(port)]
     subprocess.run(adb + ["start-server"], check=True, capture_output=True)
     try:
-        with VirtualPhone(PhoneConfig(data_dir=work / "phone", storage_bytes=storage_bytes)) as phone:
+        started: VirtualPhone | SpawnedPhone = (
+            VirtualPhone(PhoneConfig(data_dir=work / "phone", storage_bytes=storage_bytes)) if in_process
+            else spawn_phone(storage=storage_bytes, data_dir=work / "phone"))
+        with started as phone:
             deadline = time.monotonic() + 30
             while f"{phone.serial}\tdevice" not in subprocess.run(adb + ["devices"], capture_output=True,
                                                                   text=True).stdout:

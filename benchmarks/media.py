@@ -21,7 +21,13 @@ from pytest_phonebackup.phone.adb import adb_path
 from pytest_phonebackup.virtual import PhoneConfig
 from pytest_phonebackup.virtual.cli import start_phone
 
+from . import _figures as figures
+
 RSS_TARGET = 1.5e9
+CACHED_TARGET = 10.0  # generation from the cache against cold, every profile
+COLD_LIMITS = {"stress": 3.0}  # seconds of cold generation
+COLD_VS_PLAIN = {"edge": 0.3}  # cold generation's speed against plain writes of the same bytes
+SEED_TARGET = 1.3  # Gallery.seed against `adb push` of the same tree
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -39,7 +45,8 @@ def plain_write_seconds(folder: Path, manifest, scratch: Path) -> float:
     return seconds
 
 
-def generation(work: Path, profile: str) -> None:
+def generation(work: Path, profile: str) -> bool:
+    """Cold generation against the same profile from the cache, and against plain writes."""
     out, cache = work / f"gen-{profile}", Cache(work / f"cache-{profile}")
     start = time.perf_counter()
     manifest = generate(profile, 1, out, cache=cache, progress=False)
@@ -50,11 +57,16 @@ def generation(work: Path, profile: str) -> None:
     warm = time.perf_counter() - start
     plain = plain_write_seconds(out, manifest, work)
     size = manifest.total_bytes
-    print(f"generate {profile:<8} {len(manifest.items):>6} items {size / 1e6:>9.1f} MB  "
-          f"cold {cold:6.1f} s {size / cold / 1e6:7.1f} MB/s {len(manifest.items) / cold:7.0f} items/s | "
-          f"cached {warm:5.1f} s {size / warm / 1e6:7.1f} MB/s | plain writes {size / plain / 1e6:7.1f} MB/s | "
-          f"cold/plain {plain / cold:5.3f}")
+    print(f"generate {profile}: {len(manifest.items)} items, {size / 1e6:.1f} MB, cold {size / cold / 1e6:.1f} MB/s, "
+          f"cached {size / warm / 1e6:.1f} MB/s, plain writes {size / plain / 1e6:.1f} MB/s")
+    met = figures.ratio(f"cached generate {profile}", warm, "cold", cold, at_least=CACHED_TARGET, speed=True)
+    if profile in COLD_LIMITS:
+        met &= figures.time_limit(f"cold generate {profile}", cold, COLD_LIMITS[profile])
+    if profile in COLD_VS_PLAIN:
+        met &= figures.ratio(f"cold generate {profile}", cold, "plain writes", plain,
+                             at_least=COLD_VS_PLAIN[profile], speed=True)
     shutil.rmtree(out)
+    return met
 
 
 def peak_rss(work: Path, video_size: str) -> float:
@@ -90,7 +102,7 @@ def peak_rss(work: Path, video_size: str) -> float:
     return figures["rss"]
 
 
-def seeding(work: Path, profile: str) -> None:
+def seeding(work: Path, profile: str) -> bool:
     """Gallery.seed (cache warm: pushing, scanning, waiting for MediaStore) against `adb push` of the tree."""
     import adbutils
 
@@ -112,7 +124,7 @@ def seeding(work: Path, profile: str) -> None:
             while f"{vp.serial}\tdevice" not in subprocess.run(adb + ["devices"], capture_output=True, text=True).stdout:
                 if time.monotonic() > deadline:
                     print(f"{vp.serial} never showed up in adb devices")
-                    return
+                    return False
                 time.sleep(0.1)
             start = time.perf_counter()
             subprocess.run(adb + ["-s", vp.serial, "push", "--sync", str(tree) + "/.", "/sdcard/raw/"], check=True,
@@ -128,9 +140,9 @@ def seeding(work: Path, profile: str) -> None:
     finally:
         subprocess.run(adb + ["kill-server"], capture_output=True)
     size = seeded.total_bytes
-    print(f"seed {profile:<8} {len(seeded.items):>6} items {size / 1e6:>9.1f} MB  Gallery.seed {seed_seconds:6.1f} s "
-          f"{size / seed_seconds / 1e6:7.1f} MB/s (generate from cache + push + scan + MediaStore wait) | "
-          f"adb push {raw:6.1f} s {size / raw / 1e6:7.1f} MB/s | seed/adb push {raw / seed_seconds:5.2f}")
+    print(f"seed {profile}: {len(seeded.items)} items, {size / 1e6:.1f} MB (generate from cache + push + scan + "
+          "MediaStore wait)")
+    return figures.ratio(f"seed {profile}", seed_seconds, "adb push", raw, at_most=SEED_TARGET)
 
 
 def _free_port() -> int:
@@ -149,11 +161,12 @@ def main(argv: list[str]) -> int:
     args, _ = parser.parse_known_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-media-", dir=os.environ.get("TMPDIR")) as tmp:
         work = Path(tmp)
+        met = True
         for profile in args.profiles.split(","):
-            generation(work, profile)
+            met &= generation(work, profile)
         rss = peak_rss(work, args.video_size)
-        seeding(work, args.seed_profile)
-    return 0 if rss < RSS_TARGET else 1
+        met &= seeding(work, args.seed_profile)
+    return 0 if met and rss < RSS_TARGET else 1
 
 
 if __name__ == "__main__":

@@ -17,7 +17,11 @@ from pytest_phonebackup.policy import Policy
 from pytest_phonebackup.roundtrip import RoundTrip
 from pytest_phonebackup.verification import verify
 
+from . import _figures as figures
 from ._phone import private_phone
+
+VERIFY_TARGET = 1.5  # verification against raw on-phone hashing of the same tree
+HOST_HASH_TARGET = 1.5  # the virtual phone's sha256sum against the host's, same files
 
 
 def main(argv: list[str]) -> int:
@@ -45,6 +49,14 @@ def main(argv: list[str]) -> int:
                   f"{report.phone_calls} phone round trips, {report.pulled} files pulled")
             print(f"host sha256sum of the same files: {host:.2f} s -> verify takes {took / host:.1f}x "
                   f"the raw hashing time ({len(manifest.items) / took:,.0f} items/s)")
+            started = time.perf_counter()
+            phone.shell(f"find {manifest.root}/{manifest.items[0].path.split('/')[0]} -type f "
+                        "-exec sha256sum {} + > /dev/null", timeout=600)
+            on_phone = time.perf_counter() - started
+            met = figures.ratio("verify", took, "on the phone, find -exec sha256sum {} +", on_phone,
+                                at_most=VERIFY_TARGET)
+            met &= figures.ratio("virtual phone sha256sum", on_phone, "host sha256sum", host,
+                                 at_most=HOST_HASH_TARGET)
 
         with private_phone(work / "rt") as (_virtual, phone):
             result = RoundTrip(phone, load_app("adb-mirror"), profile="smoke", seed=1, workdir=work / "rt-work").run()
@@ -52,4 +64,4 @@ def main(argv: list[str]) -> int:
             print(f"smoke round trip with adb-mirror: {total:.1f} s, {result.report.counts}")
             for timing in result.timings:
                 print(f"  {timing.name:<40} {timing.seconds:6.2f} s  {timing.seconds / total:5.0%}")
-    return 0
+    return 0 if met else 1

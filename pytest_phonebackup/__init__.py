@@ -29,6 +29,7 @@ _EXPORTS = {
     "load_app": "pytest_phonebackup.apps",
     "BackupApp": "pytest_phonebackup.apps.base",
     "RoundTrip": "pytest_phonebackup.roundtrip",
+    "IncrementalRoundTrip": "pytest_phonebackup.incremental",
     "verify": "pytest_phonebackup.verification",
     "Report": "pytest_phonebackup.verification",
     "Verdict": "pytest_phonebackup.verification",
@@ -84,6 +85,7 @@ if TYPE_CHECKING:
         ScenarioStepFailed,
         ShellCommandError,
     )
+    from .incremental import IncrementalRoundTrip
     from .manifest import Manifest, MediaItem
     from .media.gallery import Gallery
     from .observer import RoundTripObserver, observing

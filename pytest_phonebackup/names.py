@@ -30,11 +30,15 @@ def from_bytes(data: bytes) -> str:
 
 def is_text(name: str) -> bool:
     """True when the name is valid UTF-8, so JSON can hold it as it is."""
+    if name.isascii():
+        return True
     return not any("\udc80" <= ch <= "\udcff" for ch in name)
 
 
 def text_form(name: str) -> str:
     """Valid UTF-8 text for a name: each byte that is not UTF-8 written as `\\xNN`, the rest as is."""
+    if name.isascii():
+        return name
     return "".join(f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else ch for ch in name)
 
 

@@ -37,6 +37,7 @@ class Limits:
     skips_damaged: bool = False  # files that do not decode are skipped (cloud apps), or kept (file tools)
     scope: str = "all"  # "all" = every file in the folders; "mediastore" = only what MediaStore indexes
     folders: list[str] | None = None  # folders (relative to /sdcard) it backs up; None = all
+    keeps_identical_once: bool = False  # identical bytes at two paths are kept once (clouds dedupe by content)
 
 
 @dataclass
@@ -61,6 +62,8 @@ class Policy:
     time_tolerance: float = 2.0  # seconds; FAT-style tools round to 2 s
     allow_duplicates: bool = False
     allow_extras: bool = False
+    incremental: bool = False  # a second backup into the same folder brings it up to date
+    deletions: str = "propagate"  # "propagate": items deleted between backups stay gone; "keep": they may return
 
     def skip_reason(self, item: MediaItem) -> str | None:
         """Why this policy says the item is not backed up, or None if it must come back."""
@@ -121,6 +124,7 @@ class Policy:
                 max_video_bytes=size("max_video_bytes", parse_size), min_side=size("min_side", parse_pixels),
                 formats=_opt_list(*get(limits_in, "formats", None, f"{where}.limits")),
                 skips_damaged=flag(limits_in, "skips_damaged", False, f"{where}.limits"),
+                keeps_identical_once=flag(limits_in, "keeps_identical_once", False, f"{where}.limits"),
                 scope=_choice(*get(limits_in, "scope", "all", f"{where}.limits"), ("all", "mediastore")),
                 folders=_opt_list(*get(limits_in, "folders", None, f"{where}.limits")),
             )
@@ -138,12 +142,15 @@ class Policy:
                 time_tolerance=parse_duration(*get(data, "time_tolerance", 2.0, where)),
                 allow_duplicates=flag(data, "allow_duplicates", False, where),
                 allow_extras=flag(data, "allow_extras", False, where),
+                incremental=flag(data, "incremental", False, where),
+                deletions=_choice(*get(data, "deletions", "propagate", where), ("keep", "propagate")),
             )
         except ValueError as exc:
             raise ScenarioError(str(exc)) from None
 
 
-POLICY_KEYS = ("limits", "preserves", "needs_wifi", "time_tolerance", "allow_duplicates", "allow_extras")
+POLICY_KEYS = ("limits", "preserves", "needs_wifi", "time_tolerance", "allow_duplicates", "allow_extras",
+               "incremental", "deletions")
 LIMIT_KEYS = tuple(Limits.__dataclass_fields__)
 PRESERVE_KEYS = tuple(Preserves.__dataclass_fields__)
 

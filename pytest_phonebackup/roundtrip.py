@@ -22,6 +22,7 @@ from .manifest import Manifest
 from .observer import PhaseTiming, RoundTripObserver, RoundTripStart, current_observer
 from .phonelike import PhoneLike
 from .verification import Report, verify
+from .verification.stages import assign_stages
 
 __all__ = ["Check", "Phase", "PhaseTiming", "RoundTrip", "RoundTripResult", "files_on"]
 
@@ -145,6 +146,7 @@ class RoundTrip:
         with _phase(observer, timings, f"back up with {self.app.name}") as figures, _seeded(manifest):
             steps.append(self.app.backup(self.phone, self.workdir))
             figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
+        inventory = self.app.backup_inventory()
 
         def phase(name: str, **found: Any) -> AbstractContextManager[dict[str, Any]]:
             return _phase(observer, timings, name, **found)
@@ -166,6 +168,7 @@ class RoundTrip:
         with _phase(observer, timings, "verify item by item") as figures:
             result = self.judge(verify(manifest, target, self.app.policy, workdir=self.workdir, progress=self.progress))
             result.app = self.app.name
+            assign_stages(result, manifest, inventory, target, self.app.policy.time_tolerance)
             result.save(self.workdir / "report.json")
             figures.update(result.counts)
         done = RoundTripResult(manifest, result, timings, steps, self.workdir, self.checks)

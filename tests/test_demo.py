@@ -37,7 +37,8 @@ def test_demo_runs_round_trips_and_renders_the_report(tmp_path: Path):
     names = {r["name"] for r in results}
     assert {"test_round_trip_to_the_same_phone[smoke]", "test_round_trip_to_a_new_phone[smoke]",
             "test_backup_survives_wifi_dropping_mid_backup", "test_selective_restore[smoke]",
-            "test_encrypted_backup_holds_no_plaintext", "test_wrong_password_restores_nothing"} <= names
+            "test_encrypted_backup_holds_no_plaintext", "test_wrong_password_restores_nothing",
+            "test_incremental_backup[smoke]"} <= names
 
     def feature(result: dict) -> str:
         return next((label["value"] for label in result["labels"] if label["name"] == "feature"), "")

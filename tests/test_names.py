@@ -87,7 +87,7 @@ def test_report_keeps_non_utf8_paths_and_shows_them_escaped(tmp_path):
     assert Report.load(tmp_path / "report.json").verdicts[0].path == extra
     assert report.rclone_lines() == [r"+ extra               DCIM/restored_\x80\n\u202e.jpg  (never seeded)"]
     assert r"  + extra               DCIM/restored_\x80\n\u202e.jpg  (never seeded)" in report.summary().splitlines()
-    assert verdict_table_csv(report).splitlines()[1] == r"extra,no,+,DCIM/restored_\x80\n\u202e.jpg,DCIM/restored_\x80\n\u202e.jpg,,0,never seeded,"
+    assert verdict_table_csv(report).splitlines()[1] == r"extra,no,+,DCIM/restored_\x80\n\u202e.jpg,DCIM/restored_\x80\n\u202e.jpg,,0,never seeded,,"  # no stage: the backup was not inspected
 
 
 def test_a_manifest_that_fails_mid_save_leaves_the_old_file_byte_for_byte(tmp_path):

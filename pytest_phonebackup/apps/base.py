@@ -12,6 +12,7 @@ from typing import Any
 
 from ..phonelike import PhoneLike
 from ..policy import Policy
+from ..verification.stages import BackupInventory
 
 __all__ = ["BackupApp", "StepResult"]
 
@@ -46,6 +47,11 @@ class BackupApp(ABC):
     @abstractmethod
     def restore(self, phone: PhoneLike, workdir: Path) -> StepResult:
         """Restore the last backup onto `phone` (the same phone, or a new one)."""
+
+    def backup_inventory(self) -> BackupInventory:
+        """What the last backup holds, to tell losses at backup from losses at restore. Default: an
+        app whose backup the harness cannot read."""
+        return BackupInventory.not_inspectable(f"{self.name} keeps its backup where the harness cannot read it")
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "source": str(self.source or ""),

@@ -20,6 +20,7 @@ from ..errors import BackupToolError, ScenarioError, did_you_mean
 from ..phone.adb import adb_path, adb_server_port
 from ..phonelike import PhoneLike
 from ..policy import Policy
+from ..verification.stages import BackupInventory
 from .base import BackupApp, StepResult
 
 PLACEHOLDERS = ("serial", "backup_dir", "adb", "python", "adb_port", "scenario_dir", "workdir")
@@ -65,6 +66,12 @@ class CommandApp(BackupApp):
         if self.backup_dir is None:
             self.backup_dir = Path(workdir) / "backup"
         return self._run("restore", phone, Path(workdir), password=password)
+
+    def backup_inventory(self) -> BackupInventory:
+        """The files of the backup folder, hashed on the host; an encrypted backup cannot be read by hashes."""
+        if self.password is not None:
+            return BackupInventory.not_inspectable("the backup is encrypted (`encryption:` in the scenario)")
+        return BackupInventory.of_folder(self.backup_dir)
 
     @property
     def restores_selected(self) -> bool:

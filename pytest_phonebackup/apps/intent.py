@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BackupIncomplete, BackupPaused, BackupStopped, PhoneError, RestoreFailed, ScenarioError
 from ..phonelike import PhoneLike
 from ..policy import Policy
+from ..verification.stages import BackupInventory
 from ..yamlfile import LocatedDict, unknown_key, where
 from .base import BackupApp, StepResult
 
@@ -91,6 +92,13 @@ class IntentApp(BackupApp):
         if not self.account:
             self.account = self.cloud.new_account(self.name) if self.cloud is not None else f"{self.name}-tester"
         self.variables["ACCOUNT"] = self.account
+
+    def backup_inventory(self) -> BackupInventory:
+        """What the loopback cloud stores for this app's account (a cloud elsewhere: not inspectable)."""
+        if self.cloud is None or not self.account:
+            return super().backup_inventory()
+        return BackupInventory.of_contents(((item.sha256, item.mtime, item.size) for item in
+                                            self.cloud.items(self.account)), f"{self.cloud.url} {self.account}")
 
     def close(self) -> None:
         """Stop the cloud store this app started (a store given with use_cloud is the giver's)."""

@@ -15,6 +15,7 @@ from ..errors import PhoneError, SafetyError
 from ..phonelike import Progress, RemoteFile
 from .ownership import Ownership
 
+DIGEST = re.compile(r"[0-9a-f]{64}")
 PATH_LIST_BATCH = 2000  # files per batched shell call (hashing, removing)
 
 
@@ -82,9 +83,7 @@ class FileSync(Ownership):
                            if existing is None or (path != remote_dir and path not in existing)]
             self.created.update(new_folders)
             self._folders.update(new_folders)
-            for local, remote in files:
-                done = sync.send(local, remote, progress, done, total)
-                self.created.add(remote)
+            sync.send_many(files, progress, done, total, written=self.created.add)
         if folders:
             self._run_with_paths(folders, "mkdir -p --")
         return [remote for _, remote in files]
@@ -185,12 +184,12 @@ def _parse_sums(output: str, expected: list[str]) -> dict[str, str]:
     pos, index = 0, 0
     while pos < len(output) and index < len(expected):
         digest = output[pos:pos + 64]
-        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        if not DIGEST.fullmatch(digest):
             break
-        rest = output[pos + 66:]  # digest, then two spaces (text mode) or " *" (binary mode)
+        rest = pos + 66  # digest, then two spaces (text mode) or " *" (binary mode)
         for candidate in range(index, len(expected)):
             name = expected[candidate]
-            if rest.startswith(name + "\n"):
+            if output.startswith(name + "\n", rest):
                 hashes[name] = digest
                 index = candidate + 1
                 pos += 66 + len(name) + 1

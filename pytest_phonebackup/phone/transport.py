@@ -15,7 +15,8 @@ import struct
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -35,6 +36,7 @@ STAT_V2 = struct.Struct("<4sIQQIIIIQqqq")  # file_sync_protocol.h: sync_stat_v2 
 DENT_V2 = struct.Struct("<4sIQQIIIIQqqqI")  # file_sync_protocol.h: sync_dent_v2 (LIS2 entry) + namelen
 DENT_V1 = struct.Struct("<4sIIII")  # file_sync_protocol.h: sync_dent (LIST entry) + namelen
 STAT_V1 = struct.Struct("<4sIII")  # file_sync_protocol.h: sync_stat_v1 (STAT reply)
+SEND_WINDOW = 64  # files written ahead of their OKAY, as adb push does for small files
 EMU_TIMEOUT = 30.0  # seconds for one emulator console command
 
 
@@ -47,6 +49,16 @@ def _s(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
+def _close(conn: AdbConnection) -> None:
+    """Close a stream at once. adbutils' own close waits 10 ms after shutting down the write side;
+    every stream here has read its answer to the end (or given up on it), so none needs the wait."""
+    try:
+        conn.conn.close()
+    except OSError:
+        pass
+    conn.close()  # now only forgets the closed socket
+
+
 class Transport:
     """Shell, exec, sync and forwards of one device, by serial, through the adb server `adb`."""
 
@@ -55,6 +67,7 @@ class Transport:
         self.adb = adb or AdbClient()
         self.device: AdbDevice = self.adb.device(serial)
         self._features: set[str] | None = None
+        self._server_version: int | None = None
         self._forwards: set[str] = set()
 
     @property
@@ -63,10 +76,25 @@ class Transport:
             self._features = set(self.device.get_features().split(","))
         return self._features
 
+    def _transport(self, timeout: float | None) -> AdbConnection:
+        """A connection to the adb server switched to this phone. As adbutils' open_transport, but
+        the server's version (which decides how to switch) is asked once, not before every stream."""
+        conn = self.adb.make_connection(timeout=timeout)
+        if self._server_version is None:
+            self._server_version = self.adb.server_version()
+        if self._server_version >= 41:
+            conn.send_command(f"host:tport:serial:{self.serial}")
+            conn.check_okay()
+            conn.read(8)  # SERVICES.TXT host:tport: the transport id
+        else:
+            conn.send_command(f"host:transport:{self.serial}")
+            conn.check_okay()
+        return conn
+
     def _open(self, service: str, timeout: float | None) -> AdbConnection:
         """A stream to `service` on the phone (an adbutils AdbConnection), already accepted."""
         try:
-            conn = self.device.open_transport(timeout=timeout)
+            conn = self._transport(timeout)
             # Sync sends small requests back to back; without this each waits out a delayed ACK (~40 ms).
             conn.conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             data = _b(service)
@@ -120,7 +148,7 @@ class Transport:
                     status = data[0] if data else 255
                     break
         finally:
-            conn.close()
+            _close(conn)
         return status, bytes(out), bytes(err)
 
     def _shell_v1(self, cmd: str, timeout: float | None) -> tuple[int, bytes, bytes]:
@@ -129,7 +157,7 @@ class Transport:
         try:
             data = conn.read_until_close(encoding=None)
         finally:
-            conn.close()
+            _close(conn)
         cut = data.rfind(marker.encode())
         if cut < 0:
             raise PhoneError(f"{self.serial}: `{cmd[:120]}` ended without an exit status (connection lost?)")
@@ -142,7 +170,7 @@ class Transport:
             data: bytes = conn.read_until_close(encoding=None)
             return data
         finally:
-            conn.close()
+            _close(conn)
 
     # -- sync ---------------------------------------------------------------------------------
     @contextmanager
@@ -153,7 +181,7 @@ class Transport:
             yield session
             session.quit()
         finally:
-            conn.close()
+            _close(conn)
 
     def _run_with_paths(self, paths: list[str], command: str, check: bool = True) -> ShellResult:
         """Run `xargs -0 <command>` over `paths`. The list travels as a NUL-separated file over
@@ -260,11 +288,41 @@ class SyncSession:
             return self._send_stream(source, remote, stat.S_IFREG | (info.st_mode & 0o777), int(info.st_mtime),
                                      progress, done, total)
 
+    def send_many(self, files: Iterable[tuple[Path, str]], progress: Progress | None, done: int,
+                  total: int, written: Callable[[str], None]) -> int:
+        """Send files back to back, reading each one's OKAY up to SEND_WINDOW files later: one
+        round trip through the adb server per window, not per file. `written(remote)` is called as
+        each OKAY arrives; a FAIL still names its file."""
+        pending: deque[str] = deque()
+        try:
+            for local, remote in files:
+                info = local.stat()
+                with local.open("rb") as source:
+                    done = self._write_file(source, remote, stat.S_IFREG | (info.st_mode & 0o777),
+                                            int(info.st_mtime), progress, done, total)
+                pending.append(remote)
+                if len(pending) >= SEND_WINDOW:
+                    written(self._acknowledged(pending.popleft()))
+        except OSError as exc:
+            while pending:  # the phone stopped reading: its FAIL says why
+                written(self._acknowledged(pending.popleft()))
+            raise PhoneError(f"{self.serial}: the phone closed the sync stream while writing: {exc}") from exc
+        while pending:
+            written(self._acknowledged(pending.popleft()))
+        return done
+
     def send_bytes(self, data: bytes, remote: str) -> None:
         self._send_stream(io.BytesIO(data), remote, stat.S_IFREG | 0o600, int(time.time()), None, 0, len(data))
 
     def _send_stream(self, source: IO[bytes], remote: str, mode: int, mtime: int,
                      progress: Progress | None, done: int, total: int) -> int:
+        done = self._write_file(source, remote, mode, mtime, progress, done, total)
+        self._acknowledged(remote)
+        return done
+
+    def _write_file(self, source: IO[bytes], remote: str, mode: int, mtime: int,
+                    progress: Progress | None, done: int, total: int) -> int:
+        """SEND, DATA chunks and DONE of one file, without waiting for the phone's answer."""
         self._request(b"SEND", _b(remote) + b"," + str(mode).encode())
         while True:
             chunk = source.read(SYNC_CHUNK)
@@ -275,13 +333,17 @@ class SyncSession:
             if progress is not None:
                 progress(done, total, remote)
         self.sock.sendall(b"DONE" + struct.pack("<I", mtime & 0xFFFFFFFF))
+        return done
+
+    def _acknowledged(self, remote: str) -> str:
+        """Read the phone's answer to one file sent: OKAY (returns `remote`), or a FAIL raised as PhoneError."""
         reply = self._read(4)
         if reply == b"FAIL":
             raise self._fail(f"cannot write {remote}")
         if reply != b"OKAY":
             raise PhoneError(f"{self.serial}: unexpected sync reply {reply!r} writing {remote}")
         self._read(4)
-        return done
+        return remote
 
     def recv(self, remote: str, local: Path, info: RemoteFile, progress: Progress | None,
              done: int, total: int) -> int:

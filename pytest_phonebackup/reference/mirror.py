@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ import adbutils
 from adbutils import AdbDevice
 
 from .encryption import ENCRYPTION_FAULTS
+from .incremental import BACKUP_FAULTS
 from .selecting import SELECTION_FAULTS
 
 INDEX = "index.json"
@@ -44,6 +45,9 @@ SCAN_BATCH = 100
 PULL_BATCH = 100  # paths per `adb pull` call
 #: faults that change what the tool does (selection, encryption) rather than the staged files
 BEHAVIOUR_FAULTS = (*SELECTION_FAULTS, *ENCRYPTION_FAULTS)
+# The external primary volume under its usual names: files restored there are indexed by one scan.
+PRIMARY_VOLUME = ("/sdcard", "/storage/emulated/0", "/storage/self/primary")
+VOLUME_SCAN = "content call --uri content://media/external/file --method scan_volume --arg external_primary"
 
 
 class MirrorError(Exception):
@@ -86,42 +90,54 @@ def _safe_local(base: Path, rel: str) -> Path:
     return target
 
 
-def list_remote(device: AdbDevice, root: str) -> dict[str, tuple[int, int]]:
-    """Every regular file under `root` (sync LIST, no shell): relative path -> (size, mtime)."""
+def list_remote(device: AdbDevice, root: str, odd: set[str] | None = None) -> dict[str, tuple[int, int]]:
+    """Every regular file under `root` (sync LIST on one sync stream, no shell): relative path ->
+    (size, mtime). `odd`, when given, collects the folders (relative) holding a skipped folder or
+    anything that is neither a file nor a folder: those are never pulled as a whole."""
     files: dict[str, tuple[int, int]] = {}
     pending = [root.rstrip("/")]
-    while pending:
-        folder = pending.pop()
-        for name, mode, size, mtime in _list_folder(device, folder):
-            if name in (".", ".."):
-                continue
-            full = f"{folder}/{name}"
-            rel = posixpath.relpath(full, root)
-            if statmod.S_ISDIR(mode):
-                if rel in SKIPPED_FOLDERS:
+    conn = device.open_transport(timeout=None)
+    try:
+        conn.send_command("sync:")
+        conn.check_okay()
+        while pending:
+            folder = pending.pop()
+            for name, mode, size, mtime in _list_folder(conn.conn, folder):
+                if name in (".", ".."):
                     continue
-                pending.append(full)
-            elif statmod.S_ISREG(mode):
-                files[rel] = (size, mtime)
+                full = f"{folder}/{name}"
+                rel = posixpath.relpath(full, root)
+                if statmod.S_ISDIR(mode):
+                    if rel in SKIPPED_FOLDERS:
+                        if odd is not None:
+                            odd.add(posixpath.dirname(rel))
+                        continue
+                    pending.append(full)
+                elif statmod.S_ISREG(mode):
+                    files[rel] = (size, mtime)
+                elif odd is not None:
+                    odd.add(posixpath.dirname(rel))
+        conn.conn.sendall(b"QUIT" + struct.pack("<I", 0))
+    finally:
+        conn.conn.close()  # at once: adbutils' own close pauses 10 ms
+        conn.close()
     return files
 
 
-def _list_folder(device: AdbDevice, folder: str) -> Iterator[tuple[str, int, int, int]]:
+def _list_folder(sock: socket.socket, folder: str) -> list[tuple[str, int, int, int]]:
     """One folder's entries over sync LIST, names kept as the bytes they are (adbutils' own listing
     decodes them as UTF-8 and replaces what is not). Names are str with surrogateescape."""
-    with device.open_transport(timeout=None) as conn:
-        conn.send_command("sync:")
-        conn.check_okay()
-        path = os.fsencode(folder)
-        conn.conn.sendall(b"LIST" + struct.pack("<I", len(path)) + path)
-        while True:
-            head = _recv_exact(conn.conn, 20)
-            if head[:4] == b"DONE":
-                return
-            if head[:4] != b"DENT":
-                raise MirrorError(f"unexpected answer {head[:4]!r} listing {folder}")
-            mode, size, mtime, name_length = struct.unpack("<IIII", head[4:])
-            yield os.fsdecode(_recv_exact(conn.conn, name_length)), mode, size, mtime
+    path = os.fsencode(folder)
+    sock.sendall(b"LIST" + struct.pack("<I", len(path)) + path)
+    entries: list[tuple[str, int, int, int]] = []
+    while True:
+        head = _recv_exact(sock, 20)
+        if head[:4] == b"DONE":
+            return entries
+        if head[:4] != b"DENT":
+            raise MirrorError(f"unexpected answer {head[:4]!r} listing {folder}")
+        mode, size, mtime, name_length = struct.unpack("<IIII", head[4:])
+        entries.append((os.fsdecode(_recv_exact(sock, name_length)), mode, size, mtime))
 
 
 def _recv_exact(sock: socket.socket, length: int) -> bytes:
@@ -157,28 +173,29 @@ def sha256_local(path: Path) -> str:
     return h.hexdigest()
 
 
-def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
+def backup(serial: str, dest: Path, root: str = "/sdcard", fault: str | None = None,
+           keep_deleted: bool = False) -> Index:
+    """Mirror the phone into `dest`; a second backup into the same folder pulls only new and changed
+    files (by content, see incremental.py) and drops what the phone no longer has, unless
+    `keep_deleted` (an archive: what was once backed up stays, and comes back on restore)."""
+    from .incremental import plan_backup
+
     device = _device(serial)
     dest.mkdir(parents=True, exist_ok=True)
     files_dir = dest / FILES
     files_dir.mkdir(exist_ok=True)
     index_path = dest / INDEX
     index: Index = json.loads(index_path.read_text()) if index_path.exists() else {}
-    remote = list_remote(device, root)
-    changed = [rel for rel, (size, mtime) in remote.items()
-               if rel not in index or index[rel]["size"] != size or index[rel]["mtime"] != mtime]
-    remote_hashes = hash_remote(device, root, changed)
-    reused, to_pull = 0, []
-    for rel in sorted(changed):
-        digest = remote_hashes.get(rel)
-        if rel in index and digest and index[rel]["sha256"] == digest and _safe_local(files_dir, rel).exists():
-            reused += 1  # same content, only the time moved: no need to pull again
-            size, mtime = remote[rel]
-            os.utime(_safe_local(files_dir, rel), (mtime, mtime))
-            index[rel] = {"size": size, "mtime": mtime, "sha256": digest}
-        else:
-            to_pull.append(rel)
-    pull_files(serial, root, files_dir, to_pull)
+    odd: set[str] = set()
+    remote = list_remote(device, root, odd)
+    plan = plan_backup(index, remote, lambda rels: hash_remote(device, root, rels),
+                       lambda rel: _safe_local(files_dir, rel).exists(), fault)
+    remote_hashes, to_pull, reused = plan.hashes, plan.pull, len(plan.retime)
+    for rel, digest in plan.retime.items():
+        size, mtime = remote[rel]  # same content, only the time moved: no need to pull again
+        os.utime(_safe_local(files_dir, rel), (mtime, mtime))
+        index[rel] = {"size": size, "mtime": mtime, "sha256": digest}
+    pull_files(serial, root, files_dir, to_pull, whole_tops(remote, to_pull, odd))
     for rel in to_pull:
         size, mtime = remote[rel]
         local = _safe_local(files_dir, rel)
@@ -188,7 +205,7 @@ def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
         os.utime(local, (mtime, mtime))
         index[rel] = {"size": size, "mtime": mtime, "sha256": got}
     pulled = len(to_pull)
-    for rel in set(index) - set(remote):
+    for rel in set(index) - set(remote) if not keep_deleted else ():
         del index[rel]
         try:
             _safe_local(files_dir, rel).unlink()
@@ -200,7 +217,7 @@ def backup(serial: str, dest: Path, root: str = "/sdcard") -> Index:
     partial.write_text(json.dumps(index, indent=0, sort_keys=True))
     os.replace(partial, index_path)
     print(f"backup: {len(remote)} files on the phone, {pulled} pulled, {reused} unchanged content, "
-          f"{len(remote) - len(changed)} untouched", flush=True)
+          f"{plan.untouched} untouched", flush=True)
     return index
 
 
@@ -241,13 +258,35 @@ def encrypted_restore(serial: str, src: Path, root: str, password: str | None, f
     return rels
 
 
-def pull_files(serial: str, root: str, files_dir: Path, rels: list[str]) -> None:
-    """Pull files with the real adb client (it keeps times), many per call, folder by folder."""
+def whole_tops(remote: dict[str, tuple[int, int]], to_pull: list[str], odd: set[str]) -> list[str]:
+    """The top folders whose every file is to be pulled and that hold nothing else: one
+    `adb pull -a` each, as a user would type it, instead of one call per folder below."""
+    wanted = set(to_pull)
+    tops: dict[str, bool] = {}
+    for rel in remote:
+        if "/" in rel:
+            top = rel.split("/", 1)[0]
+            tops[top] = tops.get(top, True) and rel in wanted
+    for folder in odd:
+        tops[folder.split("/", 1)[0]] = False
+    return sorted(top for top, whole in tops.items() if whole and top not in odd)
+
+
+def pull_files(serial: str, root: str, files_dir: Path, rels: list[str], tops: Sequence[str] = ()) -> None:
+    """Pull files with the real adb client (it keeps times): each of `tops` whole in one call,
+    other files many per call, folder by folder."""
+    adb = _adb()
+    for top in tops:
+        _safe_local(files_dir, top)  # the name came from the phone
+        _run([adb, "-s", serial, "pull", "-a", f"{root}/{top}", str(files_dir)])
+    whole = set(tops)
     by_folder: dict[str, list[str]] = {}
     for rel in rels:
-        by_folder.setdefault(posixpath.dirname(rel), []).append(rel)
-    adb = _adb()
-    done = 0
+        if rel.split("/", 1)[0] not in whole or "/" not in rel:
+            by_folder.setdefault(posixpath.dirname(rel), []).append(rel)
+    done = len(rels) - sum(len(members) for members in by_folder.values())
+    if tops:
+        print(f"backup: {done}/{len(rels)} files pulled", flush=True)
     for folder, members in sorted(by_folder.items()):
         local_folder = _safe_local(files_dir, folder) if folder else files_dir
         local_folder.mkdir(parents=True, exist_ok=True)
@@ -330,7 +369,11 @@ def push_tree(serial: str, staging: Path, root: str, rels: list[str]) -> None:
 
 
 def scan(device: AdbDevice, root: str, rels: list[str]) -> None:
-    """Ask MediaStore to index the restored files (one broadcast per file, batched in shell calls)."""
+    """Ask MediaStore to index the restored files: one scan of the volume when they are on the
+    external primary volume (Android 11 and later), else one broadcast per file, batched in shell calls."""
+    if root.rstrip("/") in PRIMARY_VOLUME and b"scanned" in _shell(
+            device.serial, VOLUME_SCAN + " >/dev/null 2>&1 && echo scanned"):
+        return
     for start in range(0, len(rels), SCAN_BATCH):
         batch = rels[start:start + SCAN_BATCH]
         script = "; ".join(
@@ -361,8 +404,10 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--dest", type=Path, required=True)
     b.add_argument("--root", default="/sdcard")
     b.add_argument("--password", help="encrypt the backup with this password (AES-256-GCM, scrypt)")
-    b.add_argument("--fault", choices=sorted(ENCRYPTION_FAULTS), help="make this backup broken on purpose")
+    b.add_argument("--fault", choices=sorted((*BACKUP_FAULTS, *ENCRYPTION_FAULTS)),
+                   help="make this backup broken on purpose (see incremental.py, encryption.py)")
     b.add_argument("--fault-log", type=Path, help="write the paths the fault left readable to this JSON file")
+    b.add_argument("--keep-deleted", action="store_true", help="keep files deleted from the phone since the last backup")
     r = sub.add_parser("restore", help="push a backup back to the phone, keep times, rescan")
     r.add_argument("--serial", default=os.environ.get("ANDROID_SERIAL"), required=not os.environ.get("ANDROID_SERIAL"))
     r.add_argument("--src", type=Path, required=True)
@@ -378,20 +423,23 @@ def main(argv: list[str] | None = None) -> int:
         from .encryption import is_encrypted
 
         if args.command == "backup" and args.password is not None:
+            if args.fault in BACKUP_FAULTS or args.keep_deleted:
+                raise MirrorError("an encrypted backup is made whole each time; leave out "
+                                  f"{'--fault ' + args.fault if args.fault in BACKUP_FAULTS else '--keep-deleted'}")
             encrypted_backup(args.serial, args.dest, args.root, args.password, args.fault, args.fault_log)
         elif args.command == "backup":
-            if args.fault:
+            if args.fault in ENCRYPTION_FAULTS:
                 raise MirrorError(f"--fault {args.fault} breaks an encrypted backup; pass --password too")
             if is_encrypted(args.dest):
                 raise MirrorError(f"{args.dest} holds an encrypted backup; pass --password or give another folder")
-            backup(args.serial, args.dest, args.root)
+            backup(args.serial, args.dest, args.root, args.fault, args.keep_deleted)
         elif is_encrypted(args.src):
             encrypted_restore(args.serial, args.src, args.root, args.password, args.fault, args.fault_log, args.select)
         elif args.password is not None:
             raise MirrorError(f"the backup in {args.src} is not encrypted; leave out --password")
         else:
             restore(args.serial, args.src, args.root, args.fault, args.fault_log, args.select)
-    except MirrorError as exc:
+    except (MirrorError, ValueError) as exc:
         print(f"adb-mirror: {exc}", file=sys.stderr)
         return 1
     print(f"{args.command}: done in {time.monotonic() - started:.1f} s", flush=True)

@@ -15,16 +15,17 @@ from typing import Any
 
 from ..manifest import Manifest, MediaItem
 from ..names import display
+from ..verification import STAGES, Report
 from ..verification import ItemVerdict as Verdict
-from ..verification import Report
 from ..verification import safe_suffix as _safe_suffix
 
 THUMB = 150  # pixels, longest side
 REGENERATE_MAX_BYTES = 30 * 1000**2  # originals bigger than this are not made again just for a thumbnail
-CSV_COLUMNS = ["verdict", "ok", "mark", "path", "found", "kind", "size", "reason", "details"]
+CSV_COLUMNS = ["verdict", "ok", "mark", "path", "found", "kind", "size", "reason", "details", "stage"]
 COLOURS = {"intact": "#2e7d32", "skipped-as-promised": "#607d8b", "renamed": "#f9a825", "moved": "#f9a825",
            "recompressed": "#ef6c00", "timestamp-changed": "#ef6c00", "duplicated": "#8e24aa", "extra": "#8e24aa",
-           "metadata-lost": "#d84315", "corrupted": "#c62828", "missing": "#b71c1c", "not-selected": "#607d8b",
+           "metadata-lost": "#d84315", "corrupted": "#c62828", "missing": "#b71c1c", "stale": "#c62828",
+           "resurrected": "#8e24aa", "not-selected": "#607d8b",
            "restored-unselected": "#8e24aa", "plaintext-in-backup": "#b71c1c"}
 
 
@@ -36,7 +37,8 @@ def verdict_table_csv(report: Report) -> str:
     writer.writerow(CSV_COLUMNS)
     for v in _ordered(report.verdicts):
         writer.writerow([v.verdict, "yes" if v.ok else "no", v.mark, display(v.path), display(v.found or ""),
-                         v.kind, v.size, v.reason, _details_text(v.details, short=False)])
+                         v.kind, v.size, v.reason, _details_text(v.details, short=False),
+                         STAGES.get(v.stage, "")])
     return out.getvalue()
 
 
@@ -96,7 +98,7 @@ def _row(v: Verdict, item: MediaItem | None, originals: Originals, workdir: Path
     acceptable = "" if not v.ok else ' <span class="small">(acceptable under the policy)</span>'
     return (f'<tr class="item {html.escape(v.verdict)}"><td><span class="verdict" style="color:{COLOURS.get(v.verdict, "#333")}">'
             f'{html.escape(v.verdict)}</span>{acceptable}<div class="path">{html.escape(display(v.path))}</div>{found}'
-            f'<div>{html.escape(v.reason)}</div>'
+            f'<div>{html.escape(v.reason)}</div>{_stage(v)}'
             f'<div class="small">{html.escape(v.kind)} {v.size:,} bytes; {html.escape(_details_text(v.details))}</div></td>'
             f'<td class="pic seeded">{seeded_img}</td><td class="pic restored">{restored_img}</td>'
             f'<td class="pic diff">{diff}</td></tr>\n')
@@ -222,6 +224,11 @@ def difference_uri(a: Path, b: Path, size: int = THUMB) -> str | None:
     buf = io.BytesIO()
     diff.save(buf, "PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _stage(v: Verdict) -> str:
+    """Where the loss happened, for every verdict but intact once the backup was inspected."""
+    return f'<div class="stage small">{html.escape(STAGES[v.stage])}</div>' if v.stage in STAGES else ""
 
 
 def _ordered(verdicts: list[Verdict]) -> list[Verdict]:

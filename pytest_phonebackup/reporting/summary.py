@@ -51,6 +51,8 @@ LOSS_KINDS = (
              "items that came back re-encoded, renamed or moved, which the policy does not allow"),
     LossKind("Unwanted files", "[phonebackup: unwanted files]", ("duplicated", "extra"),
              "second copies of seeded items, or files nobody seeded"),
+    LossKind("Out of date", "[phonebackup: out of date]", ("stale", "resurrected"),
+             "after a second backup, older versions or deleted items came back"),
     LossKind("Restored though not selected", "[phonebackup: restored unselected]", ("restored-unselected",),
              "a selective restore brought back items that were left out of the selection"),
     LossKind("Plaintext in an encrypted backup", "[phonebackup: plaintext in backup]", ("plaintext-in-backup",),
@@ -61,7 +63,8 @@ DATA_LOSS, UNEXPECTED_SKIP = LOSS_KINDS[0], LOSS_KINDS[1]
 #: Allure severity of a failed round trip, by its worst verdict.
 SEVERITY = {"missing": "blocker", "corrupted": "blocker", "metadata-lost": "critical",
             "timestamp-changed": "normal", "recompressed": "normal", "moved": "normal", "renamed": "minor",
-            "duplicated": "minor", "extra": "minor", "restored-unselected": "normal",
+            "duplicated": "minor", "extra": "minor", "stale": "critical", "resurrected": "normal",
+            "restored-unselected": "normal",
             "plaintext-in-backup": "critical"}
 
 

@@ -6,7 +6,7 @@ the report), matching (pure pairing of items and files), compare (file contents 
 
 from .judging import HASH_BATCH, Verifier, pulled_name, safe_suffix, verify
 from .matching import Found, Pairing, pair_by_content, pair_by_pixels
-from .model import MARKS, VERDICTS, ItemVerdict, Report, Verdict
+from .model import MARKS, STAGES, VERDICTS, ItemVerdict, Report, Verdict
 
-__all__ = ["HASH_BATCH", "MARKS", "VERDICTS", "Found", "ItemVerdict", "Pairing", "Report", "Verdict", "Verifier",
+__all__ = ["HASH_BATCH", "MARKS", "VERDICTS", "Found", "ItemVerdict", "Pairing", "Report", "STAGES", "Verdict", "Verifier",
            "pair_by_content", "pair_by_pixels", "pulled_name", "safe_suffix", "verify"]

@@ -118,7 +118,8 @@ class Verifier:
             for item, rel in self.match_by_pixels(pairing.unmatched, pairing.unclaimed):
                 pairing.claim(item, rel)
                 verdicts.append(self.judge_changed(item, found[rel]))
-        verdicts += [self.judge_absent(item) for item in pairing.unmatched]
+        came_back = {item.sha256: item.path for item, _ in pairing.same_bytes}
+        verdicts += [self.judge_absent(item, came_back) for item in pairing.unmatched]
         verdicts += [ItemVerdict(Verdict.EXTRA, rel, self.policy.allow_extras,
                                  "on the phone after restore but never seeded (and not there before seeding)",
                                  found=rel, size=found[rel].size) for rel in sorted(pairing.unclaimed)]
@@ -225,8 +226,9 @@ class Verifier:
                 lost[name] = {"expected": value, "found": got}
         return lost
 
-    def judge_absent(self, item: MediaItem) -> ItemVerdict:
-        reason = self.policy.skip_reason(item)
+    def judge_absent(self, item: MediaItem, came_back: dict[str, str] | None = None) -> ItemVerdict:
+        """`came_back`: sha256 -> path of seeded items that are back with their bytes."""
+        reason = self.policy.skip_reason(item) or kept_once_reason(self.policy, item, came_back or {})
         if reason is not None:
             return ItemVerdict(Verdict.SKIPPED_AS_PROMISED, item.path, True, reason, item_id=item.id,
                                kind=item.kind, size=item.size)
@@ -259,6 +261,15 @@ def _combine(item: MediaItem, rel: str, problems: list[Problem], details: dict[s
         details["also"] = others
     return ItemVerdict(verdict, item.path, not failing, reason, found=rel, item_id=item.id,
                        kind=item.kind, size=item.size, details=details)
+
+
+def kept_once_reason(policy: Policy, item: MediaItem, came_back: dict[str, str]) -> str | None:
+    """Why an absent item is fine under `keeps_identical_once`: another seeded item with its bytes
+    (`came_back`: sha256 -> path of items back with their bytes) came back. None if none did."""
+    twin = came_back.get(item.sha256)
+    if not policy.limits.keeps_identical_once or not twin or twin == item.path:
+        return None
+    return f"the same bytes as {display(twin)}, which came back, and the app keeps identical bytes once"
 
 
 def verify(expected: Manifest, phone: PhoneLike, policy: Policy, *, workdir: str | Path,

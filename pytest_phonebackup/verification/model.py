@@ -21,17 +21,19 @@ class Verdict(str, Enum):
 
     INTACT = "intact"
     SKIPPED_AS_PROMISED = "skipped-as-promised"
+    NOT_SELECTED = "not-selected"  # left out of a selective restore, and stayed absent: fine
     RENAMED = "renamed"
     MOVED = "moved"
     RECOMPRESSED = "recompressed"
     TIMESTAMP_CHANGED = "timestamp-changed"
     DUPLICATED = "duplicated"
     EXTRA = "extra"
+    RESTORED_UNSELECTED = "restored-unselected"  # left out of a selective restore, yet it came back
+    RESURRECTED = "resurrected"  # deleted from the phone between backups, and back after the restore
     METADATA_LOST = "metadata-lost"
+    STALE = "stale"  # an older version came back after an incremental backup
     CORRUPTED = "corrupted"
     MISSING = "missing"
-    NOT_SELECTED = "not-selected"  # left out of a selective restore, and stayed absent: fine
-    RESTORED_UNSELECTED = "restored-unselected"  # left out of a selective restore, yet it came back
     PLAINTEXT_IN_BACKUP = "plaintext-in-backup"  # an encrypted backup holds the item's bytes or hash
 
     def __str__(self) -> str:
@@ -59,8 +61,12 @@ MARKS: dict[Verdict, str] = {
     Verdict.INTACT: "=", Verdict.RENAMED: "=", Verdict.MOVED: "=", Verdict.SKIPPED_AS_PROMISED: "~",
     Verdict.MISSING: "-", Verdict.EXTRA: "+", Verdict.DUPLICATED: "+", Verdict.RECOMPRESSED: "*",
     Verdict.METADATA_LOST: "*", Verdict.TIMESTAMP_CHANGED: "*", Verdict.CORRUPTED: "*",
+    Verdict.STALE: "*", Verdict.RESURRECTED: "+",
     Verdict.NOT_SELECTED: "~", Verdict.RESTORED_UNSELECTED: "+", Verdict.PLAINTEXT_IN_BACKUP: "!",
 }
+
+#: Where a loss happened (ItemVerdict.stage), as the words a report shows.
+STAGES = {"backup": "lost at backup", "restore": "lost at restore", "not-inspectable": "backup not inspectable"}
 
 
 @dataclass
@@ -76,6 +82,7 @@ class ItemVerdict:
     kind: str = ""
     size: int = 0
     details: dict[str, Any] = field(default_factory=dict)
+    stage: str = ""  # a key of STAGES for every verdict but intact, once the backup was inspected
 
     def __post_init__(self) -> None:
         self.verdict = Verdict(self.verdict)  # a plain name (from JSON or a caller) becomes the member
@@ -87,7 +94,8 @@ class ItemVerdict:
     def line(self) -> str:
         """One rclone-check-style line; names shown with `display`, so every line is one line."""
         where = f" -> {display(self.found)}" if self.found and self.found != self.path else ""
-        return f"{self.mark} {self.verdict:<19} {display(self.path)}{where}  ({self.reason})"
+        stage = f" [{STAGES[self.stage]}]" if self.stage in STAGES else ""
+        return f"{self.mark} {self.verdict:<19} {display(self.path)}{where}  ({self.reason}){stage}"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (see names.encode_names)."""

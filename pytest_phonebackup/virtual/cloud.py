@@ -5,7 +5,9 @@ Not the app (see `apps/cloudphotos.py`) and not a real service: no auth, everyth
 HTTP API (JSON unless noted), also what tests and other processes use to inspect or steer it:
   GET  /v1/accounts/ACCOUNT/items              -> [{id, path, size, sha256, mtime, taken, quality, ...}]
   PUT  /v1/accounts/ACCOUNT/items              body = the bytes; headers X-Item-Path, X-Item-Mtime,
-                                               X-Item-Quality, X-Item-Mime -> 201 (new) / 200 (same bytes)
+                                               X-Item-Quality, X-Item-Mime, and X-Item-Replaces (the id of
+                                               the older version an edit replaces) or X-Item-Moved-From
+                                               (the path renamed or moved) -> 201 (new) / 200 (same bytes)
   GET  /v1/accounts/ACCOUNT/items/ID/content   -> the bytes
   GET  /v1/faults, PUT /v1/faults              -> the current `CloudFaults` as JSON (PUT replaces them)
 """
@@ -161,8 +163,14 @@ class CloudStore:
             # big photo clouds deduplicate by content.
             for item in items.values():
                 if item.sha256 == sha:
+                    if item.path in (meta["path"], meta.get("moved_from")):  # a new time, a new name
+                        item.path, item.mtime = meta["path"], float(meta["mtime"] or item.mtime)
                     body_file.unlink()
                     return item, False
+            older = items.get(meta.get("replaces") or "")
+            if older is not None and older.path == meta["path"]:  # an edit: the older version goes
+                del items[older.id]
+                self._blob(account, older.id).unlink(missing_ok=True)
             item = CloudItem(id=sha[:24], path=meta["path"], size=size, sha256=sha, mtime=float(meta["mtime"] or 0),
                              quality=meta["quality"] or "original", mime=meta["mime"] or "")
             target = self._blob(account, item.id)
@@ -309,7 +317,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client went away mid-upload
             return
         meta = {"path": path, "mtime": self.headers.get("X-Item-Mtime") or "0",
-                "quality": self.headers.get("X-Item-Quality") or "", "mime": self.headers.get("X-Item-Mime") or ""}
+                "quality": self.headers.get("X-Item-Quality") or "", "mime": self.headers.get("X-Item-Mime") or "",
+                "replaces": self.headers.get("X-Item-Replaces") or "",
+                "moved_from": urllib.parse.unquote(self.headers.get("X-Item-Moved-From") or "")}
         item, new = self.cloud._store(account, meta, tmp, digest.hexdigest(), got)
         self._reply(201 if new else 200, asdict(item))
 

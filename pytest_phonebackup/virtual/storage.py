@@ -74,6 +74,9 @@ class Resolved:
     host: str
 
 
+FOLDERS_REMEMBERED = 20_000  # resolved folders kept at once (a 100,000-photo gallery has 1,000)
+
+
 class Storage:
     """A phone's files under one host folder, with a capacity.
 
@@ -91,6 +94,11 @@ class Storage:
         self.on_full: list = []  # callbacks(device_path) when a write hits ENOSPC (logcat, apps)
         #: Who owns what, as every stat shows it; `as_user` checks it before each operation.
         self.permissions = Permissions()
+        #: Folder path as asked -> (its components once symlinks are followed, hops taken), for
+        #: paths that met no kernel file and no `.`/`..`; forgotten whenever a link may have changed.
+        self._folders: dict[str, tuple[list[str], int]] = {}
+        self._folders_generation = 0
+        self._folders_lock = threading.Lock()
         os.makedirs(self.root, exist_ok=True)
         self._lay_out()
         self.recount()
@@ -124,19 +132,61 @@ class Storage:
             raise device_error(errno.EINVAL, path)
         full = path if path.startswith("/") else posixpath.join(cwd or "/", path)
         trailing_slash = full.endswith("/")
-        pending = [c for c in full.split("/") if c]
-        pending.reverse()
+        components = [c for c in full.split("/") if c]
         parts: list[str] = []
         hops = 0
+        if len(components) > 1:
+            # Every component but the last is always followed: the folder it names resolves the
+            # same way for each file in it, so it is walked once and remembered.
+            parts, hops = self._folder(components[:-1], path)
+            components = components[-1:]
+        components.reverse()
+        parts, _, _ = self._walk(components, parts, hops, path, follow, trailing_slash)
+        if trailing_slash:
+            self._require_folder(parts, path, missing_ok=True)
+        device = "/" + "/".join(parts)
+        return Resolved(device, self.root + ("" if device == "/" else device))
+
+    def _folder(self, components: list[str], shown: str) -> tuple[list[str], int]:
+        key = "/".join(components)
+        known = self._folders.get(key)
+        if known is not None:
+            return list(known[0]), known[1]
+        generation = self._folders_generation
+        pending = list(reversed(components))
+        parts, hops, plain = self._walk(pending, [], 0, shown, True, False)
+        if plain:
+            with self._folders_lock:
+                if generation == self._folders_generation:
+                    if len(self._folders) >= FOLDERS_REMEMBERED:
+                        self._folders.clear()
+                    self._folders[key] = (list(parts), hops)
+        return parts, hops
+
+    def _forget_folders(self) -> None:
+        """A symlink or folder changed: resolve every path afresh. Called after the change, so a
+        walk that ran during it is not kept (its generation is stale)."""
+        with self._folders_lock:
+            self._folders_generation += 1
+            self._folders.clear()
+
+    def _walk(self, pending: list[str], parts: list[str], hops: int, path: str, follow: bool,
+              trailing_slash: bool) -> tuple[list[str], int, bool]:
+        """Resolve `pending` (components, last first) onto `parts`; also says whether the walk was
+        plain: no kernel file and no `.`/`..` met, so its result depends only on the links."""
+        plain = True
         while pending:
             name = pending.pop()
             if name in (".", ".."):
+                plain = False
                 self._require_folder(parts, path, missing_ok=False)
                 if name == ".." and parts:
                     parts.pop()
                 continue
             host = self.root + "/" + "/".join(parts + [name])
             is_last = not pending
+            if plain and self.kernel_owns("/" + "/".join(parts + [name])):
+                plain = False
             target = self._link_target(parts + [name], host) if follow or trailing_slash or not is_last else None
             if target is not None:
                 hops += 1
@@ -149,10 +199,7 @@ class Storage:
                 pending.extend(more)
                 continue
             parts.append(name)
-        if trailing_slash:
-            self._require_folder(parts, path, missing_ok=True)
-        device = "/" + "/".join(parts)
-        return Resolved(device, self.root + ("" if device == "/" else device))
+        return parts, hops, plain
 
     def _link_target(self, parts: list[str], host: str) -> str | None:
         """The target of the symlink at these components (the kernel's or the host folder's), or None."""
@@ -293,6 +340,7 @@ class Storage:
 
     def recount(self) -> int:
         """Recompute used bytes by walking the tree (after changes made behind the phone's back)."""
+        self._forget_folders()  # those changes may have moved links too
         total = 0
         for dirpath, _dirs, files in os.walk(self.root):
             for name in files:
@@ -418,6 +466,8 @@ class Storage:
             os.unlink(res.host)
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, path) from None
+        if statmod.S_ISLNK(st.st_mode):
+            self._forget_folders()
         if statmod.S_ISREG(st.st_mode) and st.st_nlink <= 1:
             self.release(st.st_size)
 
@@ -430,6 +480,8 @@ class Storage:
             os.rmdir(res.host)
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, path) from None
+        finally:
+            self._forget_folders()
 
     def remove_tree(self, path: str, cwd: str = "/") -> None:
         """rm -rf: symlinks inside are removed, never followed. The system's own folders and links
@@ -441,9 +493,12 @@ class Storage:
         if not statmod.S_ISDIR(st.st_mode):
             self.unlink(res.device)
             return
-        if self._empty_folder(res.host) or res.device in SYSTEM_SKELETON:
-            raise device_error(errno.EROFS, path)
-        os.rmdir(res.host)
+        try:
+            if self._empty_folder(res.host) or res.device in SYSTEM_SKELETON:
+                raise device_error(errno.EROFS, path)
+            os.rmdir(res.host)
+        finally:
+            self._forget_folders()
 
     def _empty_folder(self, host_dir: str) -> bool:
         """Remove what a folder holds, depth first; the system's own folders are emptied but stay
@@ -481,6 +536,8 @@ class Storage:
             os.rename(a.host, b.host)
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, src) from None
+        finally:
+            self._forget_folders()
         self.release(replaced)
 
     def symlink(self, target: str, path: str, cwd: str = "/") -> None:
@@ -491,6 +548,8 @@ class Storage:
             os.symlink(target, res.host)
         except OSError as exc:
             raise device_error(exc.errno or errno.EIO, path) from None
+        finally:
+            self._forget_folders()
 
     def utime(self, path: str, mtime: float, atime: float | None = None, cwd: str = "/",
               follow: bool = True) -> None:

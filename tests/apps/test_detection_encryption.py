@@ -64,6 +64,18 @@ def test_every_encryption_defect_has_an_expected_finding():
     assert set(EXPECTED) == set(ENCRYPTION_FAULTS)
 
 
+def test_an_encrypted_backup_folder_is_not_inspectable_while_the_same_folder_unencrypted_is(tmp_path: Path):
+    folder = tmp_path / "backup" / "files" / "DCIM"
+    folder.mkdir(parents=True)
+    (folder / "a.jpg").write_bytes(b"seeded bytes")
+    plain, encrypted = load_app("adb-mirror"), load_app("adb-mirror-encrypted")
+    assert isinstance(plain, CommandApp) and isinstance(encrypted, CommandApp)
+    plain.backup_dir = encrypted.backup_dir = tmp_path / "backup"
+    assert plain.backup_inventory().inspectable and plain.backup_inventory().files == 1
+    inventory = encrypted.backup_inventory()
+    assert not inventory.inspectable and "encrypted" in inventory.source
+
+
 def test_the_encrypting_reference_tool_passes_every_check(adb_server, tmp_path: Path):
     result, _ = encrypted_round_trip(adb_server, tmp_path, None)
     assert checks(result) == {NO_PLAINTEXT: True, WRONG_PASSWORD: True}
@@ -87,6 +99,7 @@ def test_an_obfuscating_tool_is_caught_as_plaintext_in_backup_on_every_item_it_l
     # the 6-byte text file is scrambled whole: nothing of it is readable, and it comes back intact
     assert judged == {**dict.fromkeys(readable, "plaintext-in-backup"), "Download/notes.txt": "intact"}
     assert {v.path for v in result.report.failures} == set(readable) == set(damaged) & set(judged)
+    assert {v.stage for v in result.report.failures} == {"not-inspectable"}  # encrypted: no hashes to read
     first = result.report.failures[0]
     assert first.details["restored_as"] == "intact"
     assert "bytes from offset" in first.reason and "readable, in blobs/" in first.reason

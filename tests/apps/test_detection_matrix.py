@@ -11,14 +11,17 @@ from pathlib import Path
 
 import adbutils
 import pytest
+from incremental_testing import EDITED, EDITED_KEEPING_TIME, TOUCHED, mirror_variant, run_incremental
 
 from pytest_phonebackup.apps import load_app
 from pytest_phonebackup.apps.command import CommandApp
 from pytest_phonebackup.media.gallery import Gallery
 from pytest_phonebackup.phone import Phone
 from pytest_phonebackup.reference.defects import FAULTS
+from pytest_phonebackup.reference.incremental import BACKUP_FAULTS
 from pytest_phonebackup.verification import Report, verify
 from pytest_phonebackup.verification.selection import choose, judge_selection, write_selection
+from pytest_phonebackup.verification.stages import assign_stages
 from pytest_phonebackup.virtual import PhoneConfig, VirtualPhone
 from pytest_phonebackup.virtual.cli import start_phone
 
@@ -103,6 +106,7 @@ def restore_and_verify(seeded, fault: str | None, name: str) -> Report:
     variant.backup_dir = app.backup_dir
     variant.restore(phone, base)
     report = verify(manifest, phone, app.policy, workdir=base / name)
+    assign_stages(report, manifest, variant.backup_inventory(), phone)
     MATRIX[name] = report
     if fault:
         DAMAGED[name] = json.loads(fault_log.read_text())["damaged"]
@@ -173,6 +177,9 @@ def test_each_defect_is_caught_with_its_verdict_on_its_victims(request, fault):
     judged = {v.path: v.verdict for v in report.verdicts if v.verdict != "intact"}
     assert judged == dict.fromkeys(victims, EXPECTED_VERDICT[fault]), report.summary()
     assert {v.path for v in report.failures} == set(victims), report.summary()
+    # The backup holds every item intact: each defect breaks the restore, and the report says so.
+    assert {v.stage for v in report.failures} == {"restore"}, report.summary()
+    assert "[lost at restore]" in report.summary()
 
 
 def test_damage_is_explained_in_words_a_developer_can_act_on(smoke):
@@ -223,3 +230,28 @@ def test_faithful_tool_raises_no_false_alarm_on_a_thousand_items(adb_server, tmp
         assert result.report.counts == {"intact": 1000}
     finally:
         vp.close()
+
+
+# Backup defects break the second of two backups into the same folder (the incremental round trip).
+EXPECTED_BACKUP_VERDICT = {"size-only": "stale"}
+# Change detection by size only misses the two edits that keep the size and the new file time.
+EXPECTED_BACKUP_VICTIMS = {"size-only": [EDITED, EDITED_KEEPING_TIME, TOUCHED]}
+
+
+def test_every_backup_defect_has_an_expected_verdict():
+    assert set(EXPECTED_BACKUP_VERDICT) == set(BACKUP_FAULTS)
+
+
+@pytest.mark.parametrize("fault", sorted(BACKUP_FAULTS))
+def test_each_backup_defect_is_caught_at_backup_on_its_victims(adb_server, tmp_path, fault):
+    closing: list = []
+    try:
+        _phone, result = run_incremental(adb_server, tmp_path, mirror_variant(f" --fault {fault}"), closing)
+    finally:
+        for vp in closing:
+            vp.close()
+    report = result.report
+    assert not report.ok, f"{fault} went unnoticed:\n{report.summary()}"
+    judged = {v.path: (v.verdict.value, v.stage) for v in report.verdicts if v.verdict != "intact"}
+    expected = (EXPECTED_BACKUP_VERDICT[fault], "backup")
+    assert judged == dict.fromkeys(EXPECTED_BACKUP_VICTIMS[fault], expected), report.summary()

@@ -43,7 +43,7 @@ SCENARIOS = {
     "a misspelled policy key": (
         GOOD_HEAD + "restore: x\npolicy:\n  limits:\n    max_photo_bytes: 75MB\n    formts: [jpeg]\n",
         "mine.yaml:8:5: policy.limits: unknown key 'formts'; allowed: max_photo_bytes, max_photo_pixels, "
-        "max_video_bytes, min_side, formats, skips_damaged, scope, folders; did you mean 'formats'?"),
+        "max_video_bytes, min_side, formats, skips_damaged, scope, folders, keeps_identical_once; did you mean 'formats'?"),
     "a value of the wrong type": (
         GOOD_HEAD + "restore: x\npolicy:\n  preserves:\n    file_time: sometimes\n",
         "mine.yaml:7:5: policy.preserves.file_time: expected true or false, got 'sometimes'"),
@@ -139,7 +139,7 @@ def test_config_problems_and_a_missing_phone_come_in_the_same_error(run_pytest, 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     lines = result.stderr.str().strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith("ERROR: --phone-backup-app: no backup app named 'adb-miror'")
-    assert lines[1].startswith("pytest-phonebackup: 14 tests need a phone and none is configured")
+    assert lines[1].startswith("pytest-phonebackup: 18 tests need a phone and none is configured")
 
 
 def test_under_xdist_a_broken_scenario_stops_the_run_as_an_interruption(run_pytest, pytester):
@@ -158,7 +158,7 @@ def test_a_good_scenario_file_passes_the_check(run_pytest, pytester):
     assert result.ret == pytest.ExitCode.OK
     checked = run_pytest("--phone-backup-app", "mine.yaml", "--phone-media-profile", "smoke", "--phone-missing=skip",
                          *SUITE)
-    checked.assert_outcomes(skipped=5)  # two round trips, the selective restore and the two encryption checks
+    checked.assert_outcomes(skipped=6)  # two round trips, incremental, the selective restore and the two encryption checks
 
 
 @pytest.mark.parametrize(("command", "error"), [

@@ -33,7 +33,7 @@ def test_the_suite_without_a_backup_app_stops_before_any_phone_boots(run_pytest,
     result = run_pytest("--phone-emulator", *SUITE)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     error = result.stderr.str()
-    assert f"14 tests need a backup app and none is configured (first: {FIRST_SUITE_TEST})" in error
+    assert f"18 tests need a backup app and none is configured (first: {FIRST_SUITE_TEST})" in error
     assert "pass --phone-backup-app NAME_OR_PATH" in error and "phone_missing = skip" in error
     assert "need a phone" not in error
     assert len(error.strip().splitlines()) == 1
@@ -45,7 +45,7 @@ def test_the_suite_without_a_phone_names_the_phone_options(run_pytest, pytester)
     result = run_pytest("--phone-backup-app", "adb-mirror", *SUITE)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     error = result.stderr.str()
-    assert f"14 tests need a phone and none is configured (first: {FIRST_SUITE_TEST})" in error
+    assert f"18 tests need a phone and none is configured (first: {FIRST_SUITE_TEST})" in error
     assert "--phone-emulator" in error and "--phone-serial SERIAL" in error and "phone_missing = skip" in error
     assert "backup app" not in error
     assert not (pytester.path / "setups.txt").exists()
@@ -54,8 +54,8 @@ def test_the_suite_without_a_phone_names_the_phone_options(run_pytest, pytester)
 def test_the_suite_with_nothing_configured_names_both_in_one_error(run_pytest):
     result = run_pytest(*SUITE)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: pytest-phonebackup: 14 tests need a phone *--phone-emulator*"
-                                 "; 14 tests need a backup app *--phone-backup-app NAME_OR_PATH*phone_missing = skip*"])
+    result.stderr.fnmatch_lines(["ERROR: pytest-phonebackup: 18 tests need a phone *--phone-emulator*"
+                                 "; 18 tests need a backup app *--phone-backup-app NAME_OR_PATH*phone_missing = skip*"])
     assert result.stderr.str().count("ERROR:") == 1
 
 
@@ -63,7 +63,7 @@ def test_under_xdist_the_workers_stop_the_run_with_the_same_message(run_pytest, 
     pytester.makeconftest(SETUP_PROBE)
     result = run_pytest("-n", "2", "--phone-emulator", *SUITE, timeout=180)
     assert result.ret == pytest.ExitCode.INTERRUPTED  # xdist turns a worker's stop into an interruption
-    result.stdout.fnmatch_lines(["*Interrupted: pytest-phonebackup: 14 tests need a backup app and none is "
+    result.stdout.fnmatch_lines(["*Interrupted: pytest-phonebackup: 18 tests need a backup app and none is "
                                  "configured*--phone-backup-app NAME_OR_PATH*phone_missing = skip*"])
     assert "INTERNALERROR" not in result.stdout.str()
     assert not (pytester.path / "setups.txt").exists()
@@ -141,7 +141,7 @@ def test_phone_missing_skip_from_the_environment_skips_the_suite(run_pytest, mon
     monkeypatch.setenv("PHONEBACKUP_PHONE_MISSING", "skip")
     result = run_pytest("-rs", *SUITE)
     assert result.ret == pytest.ExitCode.OK
-    result.assert_outcomes(skipped=14)
+    result.assert_outcomes(skipped=18)  # 4 profiles x same phone, new phone, incremental, selective; 2 encryption checks
     result.stdout.fnmatch_lines(["phonebackup: phone missing: skip (from env PHONEBACKUP_PHONE_MISSING)"])
 
 

@@ -58,6 +58,8 @@ def _item(path: str, limits: list[str] | None = None, item_id: str = "") -> Medi
     ([("moved", "e.jpg")], "Product defect: Altered on restore", "normal"),
     ([("extra", "x.txt")], "Product defect: Unwanted files", "minor"),
     ([("duplicated", "x.jpg")], "Product defect: Unwanted files", "minor"),
+    ([("stale", "edited.jpg")], "Product defect: Out of date", "critical"),
+    ([("resurrected", "deleted.jpg")], "Product defect: Out of date", "normal"),
     ([("restored-unselected", "x.jpg")], "Product defect: Restored though not selected", "normal"),
     ([("plaintext-in-backup", "x.jpg"), ("missing", "y.jpg")], "Product defect: Plaintext in an encrypted backup",
      "critical"),

@@ -113,6 +113,7 @@ def test_categories_sort_each_failure_into_its_kind(allure_run):
     assert names == ["Product defect: Data loss", "Product defect: Unexpected skip", "Product defect: Corruption",
                      "Product defect: Metadata loss", "Product defect: Timestamps changed",
                      "Product defect: Altered on restore", "Product defect: Unwanted files",
+                     "Product defect: Out of date",
                      "Product defect: Restored though not selected", "Product defect: Plaintext in an encrypted backup",
                      "Product defect: App did not finish", "Product defect: UI flow step failed",
                      "Infrastructure: Timeout", "Infrastructure: Backup tool crashed", "Infrastructure: Phone or adb",

@@ -60,4 +60,4 @@ def test_unchosen_items_are_fine_when_absent_and_a_failure_when_back():
     ]
     assert judged.verdicts[4].reason == "left out of the selection, yet restored as moved"
     assert judged.verdicts[3].mark == "+" and judged.verdicts[2].mark == "~"
-    assert judged.worst == "restored-unselected"
+    assert judged.worst == "missing"  # a chosen item lost is worse than unchosen ones brought back

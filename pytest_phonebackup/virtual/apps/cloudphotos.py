@@ -5,7 +5,7 @@ with the settings, limits and status cards users of such apps know. Not the clou
 ADB interface (documented in the README, used by `scenarios/cloudphotos.yaml`):
   am start -n com.example.cloudphotos/.MainActivity       open it (also resumes after a force-stop)
   am broadcast -p com.example.cloudphotos -a com.example.cloudphotos.action.X [extras], X one of
-    SIGN_IN (--es account A --es server URL) · SIGN_OUT · BACKUP_NOW · RESTORE ·
+    SIGN_IN (--es account A --es server URL) · SIGN_OUT · BACKUP_NOW · RESTORE · FREE_UP_SPACE ·
     SET (--ez backup B --ez wifi_only B --es quality original|saver --es folders "DCIM/Camera,Pictures"
          --el upload_rate BYTES_PER_S --el max_photo_bytes N --el max_photo_pixels N
          --el max_video_bytes N --el min_side N)
@@ -33,7 +33,7 @@ PACKAGE = "com.example.cloudphotos"
 LABEL = "Cloud Photos"
 VERSION_CODE, VERSION_NAME = 320, "3.2.0"
 ACTION = PACKAGE + ".action."
-ACTIONS = ("SIGN_IN", "SIGN_OUT", "SET", "BACKUP_NOW", "RESTORE")
+ACTIONS = ("SIGN_IN", "SIGN_OUT", "SET", "BACKUP_NOW", "RESTORE", "FREE_UP_SPACE")
 BOOT_COMPLETED = "android.intent.action.BOOT_COMPLETED"
 STATUS_FILE = f"{EXTERNAL_STORAGE}/Android/data/{PACKAGE}/files/status.json"
 DATA = f"/data/data/{PACKAGE}"
@@ -83,6 +83,7 @@ class Status:
     uploaded: int = 0  # items in the cloud from this phone
     skipped: list[dict[str, str]] = field(default_factory=list)  # {path, reason}
     restored: int = 0
+    freed: int = 0  # items the last "Free up space" removed from the phone
     error: str = ""
     account: str = ""
     updated: float = field(default_factory=time.time)
@@ -242,6 +243,8 @@ class CloudPhotos(VirtualApp):
             self.backup_now()
         elif verb == "RESTORE":
             self.restore()
+        elif verb == "FREE_UP_SPACE":
+            self.free_up_space()
 
     # -- what the user does --------------------------------------------------------------------------
     def sign_in(self, account: str, server: str) -> None:
@@ -297,6 +300,38 @@ class CloudPhotos(VirtualApp):
                 return
             self._restorer = threading.Thread(target=self._restore, name=f"{PACKAGE}-restore", daemon=True)
             self._restorer.start()
+
+    def free_up_space(self) -> None:
+        """Delete this phone's copies of items whose exact bytes are in the cloud (as the big photo
+        apps' "Free up space" does); a restore brings them back."""
+        removed = []
+        for rel, entry in self._progress().items():
+            path = f"{EXTERNAL_STORAGE}/{rel}"
+            if self.storage.exists(path) and self._sha256(path) == entry.get("source_sha256") == entry.get("sha256"):
+                self.storage.unlink(path)
+                self.phone.system.media.scan(path)
+                removed.append(rel)
+        self._log(f"freed up space: {plural(len(removed), 'item')} removed from this phone")
+        self._set_status(self.status.state, self.status.card, freed=len(removed),
+                         detail=f"Freed up space: {plural(len(removed), 'backed-up item')} removed from this phone")
+
+    def _sha256(self, path: str) -> str:
+        import hashlib
+
+        digest = hashlib.sha256()
+        with self.storage.open_read(path) as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def _is_due(self, row: dict[str, Any], entry: dict[str, Any] | None) -> bool:
+        """New or changed since its upload: another size or time, or (same size and time) other bytes."""
+        if not entry or entry.get("key") != [row["_size"], row["date_modified"]]:
+            return True
+        try:
+            return entry.get("source_sha256") != self._sha256(row["_data"])
+        except OSError:
+            return False  # gone since MediaStore listed it: nothing to upload
 
     # -- background backup ---------------------------------------------------------------------------
     def _start_worker(self) -> None:
@@ -395,16 +430,19 @@ class CloudPhotos(VirtualApp):
         self._set_status("checking", "Checking for items to back up", error="")
         due, skipped = self.candidates(settings)
         progress = self._progress()
-        pending = [r for r in due if (progress.get(r["rel"]) or {}).get("key") != [r["_size"], r["date_modified"]]]
+        pending = [r for r in due if self._is_due(r, progress.get(r["rel"]))]
         total = len(pending)
         for index, row in enumerate(pending, 1):
+            if not self.storage.exists(row["_data"]):
+                self._log(f"{row['rel']} is gone since MediaStore listed it; not backing it up", "W")
+                continue
             attempt = 0
             while True:
                 settings = self._wait_for_network()
                 self._set_status("uploading", f"Backing up {index} of {total}", done=index - 1, total=total,
                                  skipped=skipped, uploaded=len(progress))
                 try:
-                    progress[row["rel"]] = self._upload(settings, row)
+                    progress[row["rel"]] = self._upload(settings, row, progress)
                     break
                 except CloudError as exc:
                     wait = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
@@ -421,9 +459,19 @@ class CloudPhotos(VirtualApp):
                          uploaded=len(progress), error="",
                          detail=plural(len(skipped), "item") + " skipped" if skipped else "")
 
-    def _upload(self, settings: Settings, row: dict[str, Any]) -> dict[str, Any]:
+    def _upload(self, settings: Settings, row: dict[str, Any], progress: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        import hashlib
+
         with self.storage.open_read(row["_data"]) as fh:
             data = fh.read()
+        source_sha256 = hashlib.sha256(data).hexdigest()
+        # An edit replaces the cloud's older version at this path; bytes the cloud has under a path
+        # that is gone from the phone were renamed or moved here.
+        earlier = progress.get(row["rel"]) or {}
+        replaces = earlier.get("id", "") if earlier.get("source_sha256") != source_sha256 else ""
+        moved_from = next((rel for rel, entry in progress.items() if rel != row["rel"]
+                           and entry.get("source_sha256") == source_sha256
+                           and not self.storage.exists(f"{EXTERNAL_STORAGE}/{rel}")), "")
         quality = "original"
         if settings.quality == "saver" and row["mime_type"] == "image/jpeg":
             data, quality = self._storage_saver(data), "saver"
@@ -437,6 +485,10 @@ class CloudPhotos(VirtualApp):
             conn.putheader("X-Item-Mtime", str(row["date_modified"]))
             conn.putheader("X-Item-Quality", quality)
             conn.putheader("X-Item-Mime", row["mime_type"] or "")
+            if replaces:
+                conn.putheader("X-Item-Replaces", replaces)
+            if moved_from:
+                conn.putheader("X-Item-Moved-From", urllib.parse.quote(moved_from))
             conn.endheaders()
             rate = self._rate(settings)
             for start in range(0, len(data), CHUNK):
@@ -455,7 +507,10 @@ class CloudPhotos(VirtualApp):
             raise CloudError(f"{type(exc).__name__}: {exc}") from None
         finally:
             conn.close()
-        return {"key": [row["_size"], row["date_modified"]], "id": item["id"], "sha256": item["sha256"]}
+        if moved_from:
+            progress.pop(moved_from, None)
+        return {"key": [row["_size"], row["date_modified"]], "id": item["id"], "sha256": item["sha256"],
+                "source_sha256": source_sha256}
 
     def _rate(self, settings: Settings) -> float:
         """Bytes per second: the app's setting, and the emulator console's `network speed` (upload)."""
@@ -530,7 +585,8 @@ class CloudPhotos(VirtualApp):
             self.phone.system.media.scan(target)
             st = self.storage.stat(target)
             rel = target[len(EXTERNAL_STORAGE) + 1:]
-            progress[rel] = {"key": [st.st_size, int(st.st_mtime)], "id": item.id, "sha256": item.sha256}
+            progress[rel] = {"key": [st.st_size, int(st.st_mtime)], "id": item.id, "sha256": item.sha256,
+                             "source_sha256": item.sha256}
             restored += 1
         with self.lock:
             self._write_json(PROGRESS_FILE, progress)

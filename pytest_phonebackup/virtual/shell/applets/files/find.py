@@ -43,6 +43,7 @@ class Test:
     kind: str
     arg: Any = None
     extra: Any = None
+    extra_bytes: int = 0  # -exec ... {} +: what the collected names count against the batch limit
 
 
 class FindExpr:
@@ -346,7 +347,8 @@ class Finder:
             name = node.name if in_dir else node.path
             if plus:
                 t.extra.append(name)
-                if sum(len(n) + 9 for n in t.extra) > XARGS_MAX_BYTES:
+                t.extra_bytes += len(name) + 9
+                if t.extra_bytes > XARGS_MAX_BYTES:
                     self.flush(t)
                 return True
             argv = [name if w == "{}" else w.replace("{}", name) for w in words]
@@ -362,6 +364,7 @@ class Finder:
             return
         argv = words[:curly] + list(t.extra) + words[curly + 1:]
         t.extra.clear()
+        t.extra_bytes = 0
         if self.ctx.shell.run_argv(argv, EmptyInput(), self.ctx.stdout, self.ctx.stderr):
             self.status = 1
 
