@@ -17,6 +17,7 @@ from typing import Any
 from ..files import write_json
 from ..manifest import Manifest, MediaItem
 from .gallery import Gallery
+from .probe import sha256_of
 
 LATER = 86400  # seconds: a changed item's new file time, one day after its capture time
 EDIT_BYTES = 64  # bytes an in-place edit rewrites, in the middle of the file
@@ -99,7 +100,7 @@ def change_gallery(gallery: Gallery, manifest: Manifest, workdir: Path) -> tuple
 
     def rewrite(item: MediaItem, path: Path, mtime: float) -> MediaItem:
         os.utime(path, (mtime, mtime))
-        new = dataclasses.replace(item, size=path.stat().st_size, sha256=_sha256(path), mtime=mtime)
+        new = dataclasses.replace(item, size=path.stat().st_size, sha256=sha256_of(path), mtime=mtime)
         items[new.path] = new
         pushed.append(new)
         return new
@@ -168,12 +169,4 @@ def _edit_in_place(path: Path) -> None:
         data = f.read(EDIT_BYTES)
         f.seek(-len(data), os.SEEK_CUR)
         f.write(bytes(b ^ 0x5A for b in data))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 

@@ -5,12 +5,12 @@ restore, or backup not inspectable. Not for judging items (judging.py) or taking
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..manifest import Manifest
+from ..media.probe import sha256_of
 from ..phonelike import PhoneLike
 from .model import Report, Verdict
 
@@ -42,7 +42,7 @@ class BackupInventory:
         for path in sorted(Path(folder).rglob("*")):
             if path.is_file() and not path.is_symlink():
                 stat = path.stat()
-                inventory.add(_sha256(path), stat.st_mtime, stat.st_size)
+                inventory.add(sha256_of(path), stat.st_mtime, stat.st_size)
         if not inventory.files:
             return cls.not_inspectable(f"the backup folder {folder} holds no files")
         return inventory
@@ -97,11 +97,3 @@ def assign_stages(report: Report, expected: Manifest, inventory: BackupInventory
             with_time = v.verdict in (Verdict.TIMESTAMP_CHANGED, Verdict.STALE)
             held = inventory.holds(item.sha256, item.mtime if with_time else None, tolerance)
         v.stage = "backup" if held == (v.verdict in ABOUT_FOUND_FILES) else "restore"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
