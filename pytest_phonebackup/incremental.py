@@ -14,7 +14,7 @@ from typing import Any
 from .apps.base import StepResult
 from .media.changes import GalleryChange, change_gallery
 from .observer import PhaseTiming, RoundTripStart, current_observer
-from .roundtrip import RoundTrip, RoundTripResult, _phase, _seeded
+from .roundtrip import RoundTrip, RoundTripResult, _in_tool, _phase, _wipe
 from .verification import verify
 from .verification.incremental import judge_changes
 from .verification.stages import assign_stages
@@ -45,37 +45,29 @@ on the second backup."""
         observer.phone_used(self.phone)
         observer.round_trip_started(RoundTripStart(self.app.name, self.profile, self.seed, self.phone, self.phone))
         gallery = Gallery(self.phone, progress=False)
-        with _phase(observer, timings, f"seed {self.profile} gallery (seed {self.seed})") as figures:
-            seeded = gallery.seed(self.profile, self.seed, keep_originals=self.workdir / "originals")
-            seeded.save(self.workdir / "manifest-first-backup.json")
-            figures.update(items=len(seeded.items), bytes=seeded.total_bytes)
+        seeded = self._seed(observer, timings, gallery, "manifest-first-backup.json")
         with _phase(observer, timings, f"prepare {self.app.name}"):
             self.app.prepare(self.phone)
-        with _phase(observer, timings, f"first backup with {self.app.name}") as figures, _seeded(seeded):
-            steps.append(self.app.backup(self.phone, self.workdir))
-            figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
+        _in_tool(observer, timings, f"first backup with {self.app.name}", seeded, steps,
+                 lambda: self.app.backup(self.phone, self.workdir))
         with _phase(observer, timings, "change the gallery") as figures:
             manifest, change = change_gallery(gallery, seeded, Path(self.workdir))
             manifest.save(self.workdir / "manifest.json")
             change.save(self.workdir / "changes.json")
             figures.update(added=len(change.added), deleted=len(change.deleted),
                            edited=len(change.changed_in_place), renamed_or_moved=len(change.renamed) + len(change.moved))
-        with _phase(observer, timings, f"second backup with {self.app.name}") as figures, _seeded(manifest):
-            steps.append(self.app.backup(self.phone, self.workdir))
-            figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
+        _in_tool(observer, timings, f"second backup with {self.app.name}", manifest, steps,
+                 lambda: self.app.backup(self.phone, self.workdir))
         inventory = self.app.backup_inventory()
 
         def phase(name: str, **found: Any) -> AbstractContextManager[dict[str, Any]]:
             return _phase(observer, timings, name, **found)
 
         self.after_backup(manifest, phase)
-        with _phase(observer, timings, "wipe the gallery") as figures:
-            wiped = gallery.wipe(manifest)
-            figures.update(removed=len(wiped.removed), refused=len(wiped.refused), already_gone=len(wiped.missing))
+        _wipe(observer, timings, "wipe the gallery", gallery, manifest)
         self.before_restore(self.phone, manifest, phase)
-        with _phase(observer, timings, f"restore with {self.app.name}") as figures, _seeded(manifest):
-            steps.append(self.restore(self.phone, manifest))
-            figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
+        _in_tool(observer, timings, f"restore with {self.app.name}", manifest, steps,
+                 lambda: self.restore(self.phone, manifest))
         with _phase(observer, timings, "verify against the changed gallery") as figures:
             result = self.judge(verify(manifest, self.phone, self.app.policy, workdir=self.workdir,
                                        progress=self.progress))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .android import SHARED_STORAGE, is_private
 from .apps.base import BackupApp, StepResult
@@ -23,6 +23,9 @@ from .observer import PhaseTiming, RoundTripObserver, RoundTripStart, current_ob
 from .phonelike import PhoneLike
 from .verification import Report, verify
 from .verification.stages import assign_stages
+
+if TYPE_CHECKING:
+    from .media.gallery import Gallery
 
 __all__ = ["Check", "Phase", "PhaseTiming", "RoundTrip", "RoundTripResult", "files_on"]
 
@@ -108,6 +111,21 @@ def _seeded(manifest: Manifest) -> Iterator[None]:
         raise
 
 
+def _in_tool(observer: RoundTripObserver, timings: list[PhaseTiming], name: str, manifest: Manifest,
+             steps: list[StepResult], step: Callable[[], StepResult]) -> None:
+    """A phase the app under test runs (a backup, a restore): its time inside the tool is a figure."""
+    with _phase(observer, timings, name) as figures, _seeded(manifest):
+        steps.append(step())
+        figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
+
+
+def _wipe(observer: RoundTripObserver, timings: list[PhaseTiming], name: str, gallery: Gallery,
+          manifest: Manifest) -> None:
+    with _phase(observer, timings, name) as figures:
+        wiped = gallery.wipe(manifest)
+        figures.update(removed=len(wiped.removed), refused=len(wiped.refused), already_gone=len(wiped.missing))
+
+
 class RoundTrip:
     """Seed a gallery, back it up with `app`, wipe, restore, verify."""
 
@@ -124,6 +142,14 @@ class RoundTrip:
         self.show_progress = show_progress  # progress bars while generating and pushing
         self.checks: list[Check] = []  # what round trips of other shapes find besides the verdicts
 
+    def _seed(self, observer: RoundTripObserver, timings: list[PhaseTiming], gallery: Gallery,
+              manifest_name: str) -> Manifest:
+        with _phase(observer, timings, f"seed {self.profile} gallery (seed {self.seed})") as figures:
+            manifest = gallery.seed(self.profile, self.seed, keep_originals=self.workdir / "originals")
+            manifest.save(self.workdir / manifest_name)
+            figures.update(items=len(manifest.items), bytes=manifest.total_bytes)
+        return manifest
+
     def run(self) -> RoundTripResult:
         from .media.gallery import Gallery
 
@@ -137,24 +163,18 @@ class RoundTrip:
             observer.phone_used(target)
         observer.round_trip_started(RoundTripStart(self.app.name, self.profile, self.seed, self.phone, target))
         gallery = Gallery(self.phone, progress=False)
-        with _phase(observer, timings, f"seed {self.profile} gallery (seed {self.seed})") as figures:
-            manifest = gallery.seed(self.profile, self.seed, keep_originals=self.workdir / "originals")
-            manifest.save(self.workdir / "manifest.json")
-            figures.update(items=len(manifest.items), bytes=manifest.total_bytes)
+        manifest = self._seed(observer, timings, gallery, "manifest.json")
         with _phase(observer, timings, f"prepare {self.app.name}"):
             self.app.prepare(self.phone)
-        with _phase(observer, timings, f"back up with {self.app.name}") as figures, _seeded(manifest):
-            steps.append(self.app.backup(self.phone, self.workdir))
-            figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
+        _in_tool(observer, timings, f"back up with {self.app.name}", manifest, steps,
+                 lambda: self.app.backup(self.phone, self.workdir))
         inventory = self.app.backup_inventory()
 
         def phase(name: str, **found: Any) -> AbstractContextManager[dict[str, Any]]:
             return _phase(observer, timings, name, **found)
 
         self.after_backup(manifest, phase)
-        with _phase(observer, timings, "wipe the seeded items") as figures:
-            wiped = gallery.wipe(manifest)
-            figures.update(removed=len(wiped.removed), refused=len(wiped.refused), already_gone=len(wiped.missing))
+        _wipe(observer, timings, "wipe the seeded items", gallery, manifest)
         if self.restore_phone is not None:
             # Files already on the new phone are its own, not extras of the restore.
             manifest.preexisting = sorted(set(files_on(target, manifest.root)))
@@ -162,9 +182,8 @@ class RoundTrip:
                 self.app.prepare(target)
         self.before_restore(target, manifest, phase)
         onto = f" onto {target.serial}" if target is not self.phone else ""
-        with _phase(observer, timings, f"restore with {self.app.name}{onto}") as figures, _seeded(manifest):
-            steps.append(self.restore(target, manifest))
-            figures.update(seconds_in_tool=round(steps[-1].seconds, 2))
+        _in_tool(observer, timings, f"restore with {self.app.name}{onto}", manifest, steps,
+                 lambda: self.restore(target, manifest))
         with _phase(observer, timings, "verify item by item") as figures:
             result = self.judge(verify(manifest, target, self.app.policy, workdir=self.workdir, progress=self.progress))
             result.app = self.app.name
