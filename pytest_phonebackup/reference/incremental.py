@@ -1,18 +1,33 @@
-"""How adb-mirror decides what a second backup into the same folder must pull: by content (the phone's
-sha256 of every file against the index), or — the deliberate defect `size-only`, as one popular
-desktop tool's update mode does — by size alone, so an edit that keeps the size, or a new file time,
-never reaches the backup. Not for pulling or pushing files (mirror.py).
+"""How adb-mirror decides what a second backup into the same folder must pull.
+
+By content, the default: a file whose size, file time and inode change time (ctime, which no app can
+set back) are what the index recorded is unchanged; every other file already in the backup is hashed
+on the phone, and pulled only when its bytes differ (a new file time alone is just re-timed). A ctime
+from the very second the last listing was taken, or none at all (a phone without `ls_v2`), proves
+nothing: such a file is hashed too, as git treats a "racily clean" entry.
+
+The deliberate defect `size-only`, as one popular desktop tool's update mode does, compares sizes
+alone, so an edit that keeps the size, or a new file time, never reaches the backup.
+Not for pulling or pushing files (mirror.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-Index = dict[str, dict[str, Any]]  # relative path -> {"size", "mtime", "sha256"}
-Remote = dict[str, tuple[int, int]]  # relative path -> (size, mtime) on the phone
+Index = dict[str, dict[str, Any]]  # relative path -> {"size", "mtime", "sha256", "ctime"}
 HashFiles = Callable[[list[str]], dict[str, str]]  # relative paths -> their sha256 on the phone
+
+
+class RemoteFile(NamedTuple):
+    size: int
+    mtime: int
+    ctime: int | None  # None when the phone's listing has no ctime (sync LIST v1)
+
+
+Remote = dict[str, RemoteFile]  # relative path -> what the phone's listing says of it
 
 
 @dataclass
@@ -25,19 +40,43 @@ class Plan:
     hashes: dict[str, str] = field(default_factory=dict)  # sha256 on the phone of what was hashed
 
 
+def trusted_ctime(remote: RemoteFile, listed_at: int | None) -> int | None:
+    """The ctime to keep in the index: one from before the listing's second proves the file unchanged
+    at the next backup; one from that second (or later, a clock set back) does not."""
+    if remote.ctime is None or listed_at is None or remote.ctime >= listed_at:
+        return None
+    return remote.ctime
+
+
+def unchanged(known: dict[str, Any], remote: RemoteFile) -> bool:
+    """Whether the listing alone proves the file is what the backup holds."""
+    return (known.get("ctime") is not None and known["ctime"] == remote.ctime
+            and known["size"] == remote.size and known["mtime"] == remote.mtime)
+
+
 def by_content(index: Index, remote: Remote, hash_files: HashFiles, present: Callable[[str], bool]) -> Plan:
-    """Hash every file on the phone: new or other bytes are pulled, a new file time alone is re-timed."""
-    plan = Plan(hashes=hash_files(sorted(remote)))
+    """New files are pulled; a known file the listing cannot vouch for is hashed on the phone: other
+    bytes are pulled, a new file time alone is re-timed."""
+    plan = Plan()
+    suspects: list[str] = []
     for rel in sorted(remote):
-        size, mtime = remote[rel]
         known = index.get(rel)
-        digest = plan.hashes.get(rel)
-        if known is None or not digest or known["sha256"] != digest or not present(rel):
+        if known is None or not present(rel):
             plan.pull.append(rel)
-        elif known["mtime"] != mtime or known["size"] != size:
+        elif unchanged(known, remote[rel]):
+            plan.untouched += 1
+        else:
+            suspects.append(rel)
+    plan.hashes = hash_files(suspects) if suspects else {}
+    for rel in suspects:
+        known, now, digest = index[rel], remote[rel], plan.hashes.get(rel)
+        if not digest or known["sha256"] != digest:
+            plan.pull.append(rel)
+        elif known["mtime"] != now.mtime or known["size"] != now.size or known.get("ctime") != now.ctime:
             plan.retime[rel] = digest
         else:
             plan.untouched += 1
+    plan.pull.sort()
     return plan
 
 
@@ -46,11 +85,10 @@ def by_size_only(index: Index, remote: Remote, hash_files: HashFiles, present: C
     plan = Plan()
     for rel in sorted(remote):
         known = index.get(rel)
-        if known is None or known["size"] != remote[rel][0] or not present(rel):
+        if known is None or known["size"] != remote[rel].size or not present(rel):
             plan.pull.append(rel)
         else:
             plan.untouched += 1
-    plan.hashes = hash_files(plan.pull)
     return plan
 
 

@@ -34,7 +34,7 @@ import adbutils
 from adbutils import AdbDevice
 
 from .encryption import ENCRYPTION_FAULTS
-from .incremental import BACKUP_FAULTS
+from .incremental import BACKUP_FAULTS, RemoteFile
 from .selecting import SELECTION_FAULTS
 
 INDEX = "index.json"
@@ -81,28 +81,43 @@ def _device(serial: str) -> AdbDevice:
 
 def _safe_local(base: Path, rel: str) -> Path:
     """A local path for a name that came from the phone; refuses anything that would leave `base`."""
-    parts = [p for p in rel.split("/") if p not in ("", ".")]
-    if not parts or any(p == ".." for p in parts) or any("\0" in p for p in parts):
-        raise MirrorError(f"refusing unsafe path from the phone: {rel!r}")
-    target = base.joinpath(*parts)
-    if os.path.commonpath([str(base.resolve()), str(target.resolve())]) != str(base.resolve()):
-        raise MirrorError(f"refusing path that escapes the backup folder: {rel!r}")
-    return target
+    return _Inside(base).path(rel)
 
 
-def list_remote(device: AdbDevice, root: str, odd: set[str] | None = None) -> dict[str, tuple[int, int]]:
+class _Inside:
+    """Local paths under one folder for names that came from the phone; refuses a name that would
+    leave it. The folder is resolved once; each name only as far as a symlink in it could reach."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.real = os.path.realpath(base)
+
+    def path(self, rel: str) -> Path:
+        parts = [p for p in rel.split("/") if p not in ("", ".")]
+        if not parts or any(p == ".." for p in parts) or any("\0" in p for p in parts):
+            raise MirrorError(f"refusing unsafe path from the phone: {rel!r}")
+        target = self.base.joinpath(*parts)
+        real = os.path.realpath(target)
+        if real != self.real and not real.startswith(self.real.rstrip("/") + "/"):
+            raise MirrorError(f"refusing path that escapes the backup folder: {rel!r}")
+        return target
+
+
+def list_remote(device: AdbDevice, root: str, odd: set[str] | None = None) -> dict[str, RemoteFile]:
     """Every regular file under `root` (sync LIST on one sync stream, no shell): relative path ->
-    (size, mtime). `odd`, when given, collects the folders (relative) holding a skipped folder or
-    anything that is neither a file nor a folder: those are never pulled as a whole."""
-    files: dict[str, tuple[int, int]] = {}
+    size, mtime and, where the phone offers `ls_v2`, ctime. `odd`, when given, collects the folders
+    (relative) holding a skipped folder or anything that is neither a file nor a folder: those are
+    never pulled as a whole."""
+    files: dict[str, RemoteFile] = {}
     pending = [root.rstrip("/")]
+    v2 = "ls_v2" in device.get_features().split(",")
     conn = device.open_transport(timeout=None)
     try:
         conn.send_command("sync:")
         conn.check_okay()
         while pending:
             folder = pending.pop()
-            for name, mode, size, mtime in _list_folder(conn.conn, folder):
+            for name, mode, size, mtime, ctime in _list_folder(conn.conn, folder, v2):
                 if name in (".", ".."):
                     continue
                 full = f"{folder}/{name}"
@@ -114,7 +129,7 @@ def list_remote(device: AdbDevice, root: str, odd: set[str] | None = None) -> di
                         continue
                     pending.append(full)
                 elif statmod.S_ISREG(mode):
-                    files[rel] = (size, mtime)
+                    files[rel] = RemoteFile(size, mtime, ctime)
                 elif odd is not None:
                     odd.add(posixpath.dirname(rel))
         conn.conn.sendall(b"QUIT" + struct.pack("<I", 0))
@@ -124,20 +139,40 @@ def list_remote(device: AdbDevice, root: str, odd: set[str] | None = None) -> di
     return files
 
 
-def _list_folder(sock: socket.socket, folder: str) -> list[tuple[str, int, int, int]]:
-    """One folder's entries over sync LIST, names kept as the bytes they are (adbutils' own listing
-    decodes them as UTF-8 and replaces what is not). Names are str with surrogateescape."""
+DENT_V1 = struct.Struct("<IIII")  # after "DENT": mode, size, mtime, name length
+DENT_V2 = struct.Struct("<IQQIIIIQqqqI")  # after "DNT2": error, dev, ino, mode, nlink, uid, gid, size, a/m/ctime, name length
+
+
+def _list_folder(sock: socket.socket, folder: str, v2: bool) -> list[tuple[str, int, int, int, int | None]]:
+    """One folder's entries over sync LIST (LIS2 with `v2`), names kept as the bytes they are
+    (adbutils' own listing decodes them as UTF-8 and replaces what is not). Names are str with
+    surrogateescape; an entry LIS2 could not stat is left out, as `adb pull` leaves it."""
     path = os.fsencode(folder)
-    sock.sendall(b"LIST" + struct.pack("<I", len(path)) + path)
-    entries: list[tuple[str, int, int, int]] = []
+    sock.sendall((b"LIS2" if v2 else b"LIST") + struct.pack("<I", len(path)) + path)
+    entries: list[tuple[str, int, int, int, int | None]] = []
+    head_size = 4 + (DENT_V2 if v2 else DENT_V1).size
     while True:
-        head = _recv_exact(sock, 20)
-        if head[:4] == b"DONE":
+        head = _recv_exact(sock, 4)
+        if head == b"DONE":
+            _recv_exact(sock, head_size - 4)
             return entries
-        if head[:4] != b"DENT":
-            raise MirrorError(f"unexpected answer {head[:4]!r} listing {folder}")
-        mode, size, mtime, name_length = struct.unpack("<IIII", head[4:])
-        entries.append((os.fsdecode(_recv_exact(sock, name_length)), mode, size, mtime))
+        if head != (b"DNT2" if v2 else b"DENT"):
+            raise MirrorError(f"unexpected answer {head!r} listing {folder}")
+        if v2:
+            error, _dev, _ino, mode, _nlink, _uid, _gid, size, _atime, mtime, ctime, name_length = \
+                DENT_V2.unpack(_recv_exact(sock, DENT_V2.size))
+        else:
+            mode, size, mtime, name_length = DENT_V1.unpack(_recv_exact(sock, DENT_V1.size))
+            error, ctime = 0, None
+        name = os.fsdecode(_recv_exact(sock, name_length))
+        if not error:
+            entries.append((name, mode, size, mtime, ctime))
+
+
+def phone_clock(serial: str) -> int | None:
+    """The phone's time in whole seconds, by its own clock (ctimes are in it), or None if unknown."""
+    said = _shell(serial, "date +%s").strip()
+    return int(said) if said.isdigit() else None
 
 
 def _recv_exact(sock: socket.socket, length: int) -> bytes:
@@ -178,7 +213,7 @@ def backup(serial: str, dest: Path, root: str = "/sdcard", fault: str | None = N
     """Mirror the phone into `dest`; a second backup into the same folder pulls only new and changed
     files (by content, see incremental.py) and drops what the phone no longer has, unless
     `keep_deleted` (an archive: what was once backed up stays, and comes back on restore)."""
-    from .incremental import plan_backup
+    from .incremental import plan_backup, trusted_ctime
 
     device = _device(serial)
     dest.mkdir(parents=True, exist_ok=True)
@@ -187,28 +222,33 @@ def backup(serial: str, dest: Path, root: str = "/sdcard", fault: str | None = N
     index_path = dest / INDEX
     index: Index = json.loads(index_path.read_text()) if index_path.exists() else {}
     odd: set[str] = set()
+    listed_at = phone_clock(serial)
     remote = list_remote(device, root, odd)
+    inside = _Inside(files_dir)
     plan = plan_backup(index, remote, lambda rels: hash_remote(device, root, rels),
-                       lambda rel: _safe_local(files_dir, rel).exists(), fault)
+                       lambda rel: inside.path(rel).exists(), fault)
     remote_hashes, to_pull, reused = plan.hashes, plan.pull, len(plan.retime)
     for rel, digest in plan.retime.items():
-        size, mtime = remote[rel]  # same content, only the time moved: no need to pull again
-        os.utime(_safe_local(files_dir, rel), (mtime, mtime))
-        index[rel] = {"size": size, "mtime": mtime, "sha256": digest}
+        now = remote[rel]  # same content, only the time moved: no need to pull again
+        os.utime(inside.path(rel), (now.mtime, now.mtime))
+        index[rel] = {"size": now.size, "mtime": now.mtime, "sha256": digest}
     pull_files(serial, root, files_dir, to_pull, whole_tops(remote, to_pull, odd))
     for rel in to_pull:
-        size, mtime = remote[rel]
-        local = _safe_local(files_dir, rel)
+        now = remote[rel]
+        local = inside.path(rel)
         got = sha256_local(local)
         if remote_hashes.get(rel) and got != remote_hashes[rel]:
             raise MirrorError(f"{rel}: pulled bytes do not match the phone's sha256; try again")
-        os.utime(local, (mtime, mtime))
-        index[rel] = {"size": size, "mtime": mtime, "sha256": got}
+        os.utime(local, (now.mtime, now.mtime))
+        index[rel] = {"size": now.size, "mtime": now.mtime, "sha256": got}
+    for rel, now in remote.items():
+        if rel in index:
+            index[rel]["ctime"] = trusted_ctime(now, listed_at)
     pulled = len(to_pull)
     for rel in set(index) - set(remote) if not keep_deleted else ():
         del index[rel]
         try:
-            _safe_local(files_dir, rel).unlink()
+            inside.path(rel).unlink()
         except (FileNotFoundError, MirrorError):
             pass
     # ASCII JSON keeps names that are not UTF-8 (their bytes live on as escaped surrogates), and the
@@ -217,7 +257,7 @@ def backup(serial: str, dest: Path, root: str = "/sdcard", fault: str | None = N
     partial.write_text(json.dumps(index, indent=0, sort_keys=True))
     os.replace(partial, index_path)
     print(f"backup: {len(remote)} files on the phone, {pulled} pulled, {reused} unchanged content, "
-          f"{plan.untouched} untouched", flush=True)
+          f"{plan.untouched} untouched, {len(plan.hashes)} hashed on the phone", flush=True)
     return index
 
 
@@ -258,7 +298,7 @@ def encrypted_restore(serial: str, src: Path, root: str, password: str | None, f
     return rels
 
 
-def whole_tops(remote: dict[str, tuple[int, int]], to_pull: list[str], odd: set[str]) -> list[str]:
+def whole_tops(remote: dict[str, RemoteFile], to_pull: list[str], odd: set[str]) -> list[str]:
     """The top folders whose every file is to be pulled and that hold nothing else: one
     `adb pull -a` each, as a user would type it, instead of one call per folder below."""
     wanted = set(to_pull)
@@ -300,9 +340,10 @@ def pull_files(serial: str, root: str, files_dir: Path, rels: list[str], tops: S
 def stage(src: Path, index: Index, staging: Path) -> list[str]:
     """Hard-link (or copy) the backed-up files into a staging tree that restore pushes."""
     rels = []
+    sources, targets = _Inside(src / FILES), _Inside(staging)
     for rel in sorted(index):
-        source = _safe_local(src / FILES, rel)
-        target = _safe_local(staging, rel)
+        source = sources.path(rel)
+        target = targets.path(rel)
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source, target)
