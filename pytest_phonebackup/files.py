@@ -4,7 +4,6 @@ JSON or CSV file the package writes goes through `write_atomic` here. Not for fi
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -12,16 +11,31 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 
 @contextmanager
 def write_atomic(path: str | Path, encoding: str = "utf-8", newline: str | None = None) -> Iterator[IO[str]]:
     """A text file that replaces `path` only once the block finishes: it is written under a temporary
     name in the same folder, flushed and fsynced, then renamed over `path` (os.replace). When the
     block raises, the temporary file goes and the old `path` keeps its bytes."""
+    with _replacing(path, "w", encoding, newline) as out:
+        yield out
+
+
+@contextmanager
+def write_atomic_bytes(path: str | Path) -> Iterator[IO[bytes]]:
+    """`write_atomic` for bytes."""
+    with _replacing(path, "wb") as out:
+        yield out
+
+
+@contextmanager
+def _replacing(path: str | Path, mode: str, encoding: str | None = None, newline: str | None = None) -> Iterator[Any]:
     target = Path(path)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline=newline) as out:
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
@@ -40,13 +54,22 @@ def write_text(path: str | Path, text: str) -> Path:
     return Path(path)
 
 
+def json_bytes(data: Any, *, default: Callable[[Any], Any] | None = None, indented: bool = True,
+               sort_keys: bool = False) -> bytes:
+    """`data` as UTF-8 JSON ending in a newline, indented by two spaces unless not `indented`
+    (orjson: a 10,000-item manifest in milliseconds, where the json module's indenting takes a second)."""
+    options = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+    options |= (orjson.OPT_INDENT_2 if indented else 0) | (orjson.OPT_SORT_KEYS if sort_keys else 0)
+    return orjson.dumps(data, default=default, option=options)
+
+
 def write_json(path: str | Path, data: Any, *, default: Callable[[Any], Any] | None = None,
-               indent: int | None = 1, sort_keys: bool = False) -> Path:
-    """Replace `path` with `data` as JSON atomically; serialised as it is written, so an object that
-    cannot be serialised part-way through leaves the old file as it was."""
-    with write_atomic(path) as out:
-        json.dump(data, out, indent=indent, ensure_ascii=False, sort_keys=sort_keys, default=default)
-        out.write("\n")
+               indented: bool = True, sort_keys: bool = False) -> Path:
+    """Replace `path` with `data` as JSON (`json_bytes`) atomically; an object that cannot be
+    serialised leaves the old file as it was."""
+    payload = json_bytes(data, default=default, indented=indented, sort_keys=sort_keys)
+    with write_atomic_bytes(path) as out:
+        out.write(payload)
     return Path(path)
 
 

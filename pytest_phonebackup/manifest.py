@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .android import SHARED_STORAGE
-from .files import write_json
+from .files import json_bytes, write_json
 from .names import decode_names, encode_names
 
 MANIFEST_VERSION = 1
@@ -86,7 +86,7 @@ class Manifest:
         return encoded
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False, sort_keys=False)
+        return json_bytes(self.to_dict()).decode()
 
     def save(self, path: str | Path) -> Path:
         """Write the JSON form atomically: a failed save leaves an earlier manifest at `path` as it was."""

@@ -85,15 +85,21 @@ def encode_names(data: Any) -> Any:
         out: dict[str, Any] = {}
         for key, value in data.items():
             key = text_form(key)  # keys are field names; a name used as a key is shown, not kept
-            out[key] = encode_names(value)
-            if isinstance(value, str) and not is_text(value):
-                out[key + BYTES_SUFFIX] = _b64(value)
-            elif isinstance(value, list) and any(isinstance(v, str) and not is_text(v) for v in value):
-                out[key + BYTES_SUFFIX] = [_b64(v) if isinstance(v, str) and not is_text(v) else None
-                                           for v in value]
+            if isinstance(value, str):
+                if value.isascii() or is_text(value):
+                    out[key] = value
+                else:
+                    out[key], out[key + BYTES_SUFFIX] = text_form(value), _b64(value)
+            elif isinstance(value, (dict, list)):
+                out[key] = encode_names(value)
+                if isinstance(value, list) and any(isinstance(v, str) and not is_text(v) for v in value):
+                    out[key + BYTES_SUFFIX] = [_b64(v) if isinstance(v, str) and not is_text(v) else None
+                                               for v in value]
+            else:
+                out[key] = value  # numbers, booleans, None: nothing to encode
         return out
     if isinstance(data, list):
-        return [encode_names(value) for value in data]
+        return [value if isinstance(value, str) and value.isascii() else encode_names(value) for value in data]
     if isinstance(data, str):
         return text_form(data)
     return data

@@ -94,7 +94,7 @@ class Cache:
         try:
             shutil.copyfile(made, tmp.name)
             os.replace(tmp.name, data)
-            write_json(facts_file, asdict(facts), indent=None)
+            write_json(facts_file, asdict(facts), indented=False)
         finally:
             Path(tmp.name).unlink(missing_ok=True)
 

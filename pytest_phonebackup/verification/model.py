@@ -11,7 +11,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from ..files import write_json
+from ..files import json_bytes, write_json
 from ..names import decode_names, display, encode_names
 
 
@@ -167,7 +167,7 @@ class Report:
         return encoded
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False)
+        return json_bytes(self.to_dict()).decode()
 
     def save(self, path: str | Path) -> Path:
         """Write report.json atomically: a failed save leaves an earlier report at `path` as it was."""
