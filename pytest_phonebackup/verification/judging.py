@@ -22,7 +22,7 @@ from .compare import RECOMPRESSED_MAX_DISTANCE, describe_byte_difference, pixel_
 from .matching import Found, pair_by_content, pair_by_pixels
 from .model import ItemVerdict, Report, Verdict
 
-HASH_BATCH = 200  # paths per `sha256sum` call on the phone
+HASH_BATCH = 2000  # paths per `sha256sum` call on the phone (a progress line each)
 
 Problem = tuple[Verdict, bool, str]  # (verdict, acceptable under the policy, reason)
 
