@@ -206,12 +206,15 @@ class UserStorage:
     def _need(self, device: str, access: int, shown: str, st: os.stat_result | None = None) -> None:
         if access & WRITE and read_only(device):
             raise denied(errno.EROFS, shown)
-        if self.user.root or self.permissions.grants(self.user, device):
-            return  # whatever the path's mode bits say
+        if self.user.root:
+            return
         if st is None:
             fixed = FIXED_NODES.get(device)
             if fixed is not None and self._fixed_allows(fixed, access):
                 return  # a missing node grants too, and a symlink's rwxrwxrwx always does
+        if self.permissions.grants(self.user, device):
+            return  # whatever the path's mode bits say
+        if st is None:
             try:
                 st = self._storage.lstat(device)
             except OSError:
@@ -229,16 +232,13 @@ class UserStorage:
         """Search permission on every folder above the path (the kernel's path walk)."""
         if self.user.root:
             return
-        folder = posixpath.dirname(device)
-        chain = []
-        while True:
-            chain.append(folder)
-            if folder == "/":
-                break
-            folder = posixpath.dirname(folder)
-        for folder in reversed(chain):
-            if folder in FIXED_NODES or self.permissions.app_of(folder) is not None:
+        # `device` is canonical (as resolved): its folders are the prefixes before each "/", top down
+        end = 0
+        while end >= 0:
+            folder = device[:end] or "/"
+            if folder in FIXED_NODES or (folder.startswith("/data/") and self.permissions.app_of(folder) is not None):
                 self._need(folder, SEARCH, shown)
+            end = device.find("/", end + 1)
 
     def _parent(self, device: str, shown: str) -> None:
         """Creating or removing a name changes its folder: write and search there, on a writable mount."""
