@@ -93,6 +93,12 @@ def read_only(device: str) -> bool:
     return not any(under(device, mount) for mount in WRITABLE_MOUNTS)
 
 
+#: The stat_result fields beyond the first ten that this platform has (kept by `present`).
+_STAT_EXTRAS = tuple(name for name in (
+    "st_atime", "st_mtime", "st_ctime", "st_atime_ns", "st_mtime_ns", "st_ctime_ns",
+    "st_blksize", "st_blocks", "st_rdev") if hasattr(os.stat_result, name))
+
+
 def denied(code: int, path: str) -> OSError:
     return OSError(code, os.strerror(code), path)
 
@@ -152,12 +158,9 @@ class Permissions:
         uid, gid, perms = shown
         fields: list[Any] = list(st[:10])
         fields[0], fields[4], fields[5] = statmod.S_IFMT(st.st_mode) | perms, uid, gid
-        extra = {name: getattr(st, name) for name in (
-            "st_atime", "st_mtime", "st_ctime", "st_atime_ns", "st_mtime_ns", "st_ctime_ns",
-            "st_blksize", "st_blocks", "st_rdev") if hasattr(st, name)}
-        return os.stat_result(fields, extra)
+        return os.stat_result(fields, {name: getattr(st, name) for name in _STAT_EXTRAS})
 
-    def _grants(self, user: User, device: str) -> bool:
+    def grants(self, user: User, device: str) -> bool:
         """Whatever the mode bits say: root; shared storage, where MediaProvider's FUSE daemon lets
         the shell and apps in; the shell in its own trees; an app in its own data."""
         if user.root or under(device, FUSE_ROOT):
@@ -170,7 +173,7 @@ class Permissions:
     def allowed(self, user: User, device: str, st: os.stat_result | None, access: int) -> bool:
         """May `user` read/write/search this path? (`st` is what `present` showed; None when the
         path does not exist, which grants.) Read-only mounts are the caller's check."""
-        if st is None or self._grants(user, device):
+        if st is None or self.grants(user, device):
             return True
         mode = st.st_mode
         if st.st_uid == user.uid:
@@ -183,7 +186,7 @@ class Permissions:
 
     def is_owner(self, user: User, device: str, st: os.stat_result) -> bool:
         """chmod, utimensat with times: the owner (or root) only."""
-        return self._grants(user, device) or st.st_uid == user.uid
+        return self.grants(user, device) or st.st_uid == user.uid
 
 
 class UserStorage:
@@ -206,6 +209,12 @@ class UserStorage:
         if self.user.root:
             return
         if st is None:
+            fixed = FIXED_NODES.get(device)
+            if fixed is not None and self._fixed_allows(fixed, access):
+                return  # a missing node grants too, and a symlink's rwxrwxrwx always does
+        if self.permissions.grants(self.user, device):
+            return  # whatever the path's mode bits say
+        if st is None:
             try:
                 st = self._storage.lstat(device)
             except OSError:
@@ -213,20 +222,23 @@ class UserStorage:
         if not self.permissions.allowed(self.user, device, st, access):
             raise denied(errno.EACCES, shown)
 
+    def _fixed_allows(self, fixed: tuple[int, int, int], access: int) -> bool:
+        """The check of `allowed` on a system node, from the owner and mode it always shows."""
+        uid, gid, mode = fixed
+        shift = 6 if uid == self.user.uid else 3 if self.user.in_group(gid) else 0
+        return (mode >> shift) & access == access
+
     def _traverse(self, device: str, shown: str) -> None:
         """Search permission on every folder above the path (the kernel's path walk)."""
         if self.user.root:
             return
-        folder = posixpath.dirname(device)
-        chain = []
-        while True:
-            chain.append(folder)
-            if folder == "/":
-                break
-            folder = posixpath.dirname(folder)
-        for folder in reversed(chain):
-            if folder in FIXED_NODES or self.permissions.app_of(folder) is not None:
+        # `device` is canonical (as resolved): its folders are the prefixes before each "/", top down
+        end = 0
+        while end >= 0:
+            folder = device[:end] or "/"
+            if folder in FIXED_NODES or (folder.startswith("/data/") and self.permissions.app_of(folder) is not None):
                 self._need(folder, SEARCH, shown)
+            end = device.find("/", end + 1)
 
     def _parent(self, device: str, shown: str) -> None:
         """Creating or removing a name changes its folder: write and search there, on a writable mount."""
@@ -249,12 +261,10 @@ class UserStorage:
         return self.resolve(path, cwd, follow).host
 
     def stat(self, path: str, cwd: str = "/") -> os.stat_result:
-        self.resolve(path, cwd)
-        return self._storage.stat(path, cwd)
+        return self._storage.info(self.resolve(path, cwd), path)
 
     def lstat(self, path: str, cwd: str = "/") -> os.stat_result:
-        self.resolve(path, cwd, follow=False)
-        return self._storage.lstat(path, cwd)
+        return self._storage.info(self.resolve(path, cwd, follow=False), path)
 
     def exists(self, path: str, cwd: str = "/") -> bool:
         try:
@@ -266,7 +276,7 @@ class UserStorage:
     def open_read(self, path: str, cwd: str = "/"):
         res = self.resolve(path, cwd)
         self._need(res.device, READ, path)
-        return self._storage.open_read(path, cwd)
+        return self._storage.open_resolved(res, path)
 
     def listdir(self, path: str, cwd: str = "/", by_name: bool = True) -> list[Any]:
         res = self.resolve(path, cwd)
@@ -295,7 +305,7 @@ class UserStorage:
             if make_parents:
                 self.makedirs(posixpath.dirname(res.device) or "/")
             try:
-                st = self._storage.lstat(res.device)
+                st = self._storage.info(res)  # res names no link: its lstat is that of res.device
             except OSError:
                 self._parent(res.device, path)
             else:
@@ -384,7 +394,7 @@ class UserStorage:
             return
         if read_only(res.device):
             raise denied(errno.EROFS, path)
-        st = self._storage.stat(res.device) if follow else self._storage.lstat(res.device)
+        st = self._storage.info(res)  # resolved as `follow` asks: its stat, or lstat
         if not self.permissions.is_owner(self.user, res.device, st):
             raise denied(errno.EPERM, path)
 

@@ -173,21 +173,32 @@ class Storage:
     def _walk(self, pending: list[str], parts: list[str], hops: int, path: str, follow: bool,
               trailing_slash: bool) -> tuple[list[str], int, bool]:
         """Resolve `pending` (components, last first) onto `parts`; also says whether the walk was
-        plain: no kernel file and no `.`/`..` met, so its result depends only on the links."""
+        plain: no kernel file and no `..` met, so its result depends only on the links and folders
+        (a `.` only asks for the folder it follows, which stays one until an rmdir or rename makes
+        every path resolve afresh; `adb push DIR/.` sends every file's path with one)."""
         plain = True
         while pending:
             name = pending.pop()
             if name in (".", ".."):
-                plain = False
+                if name == "..":
+                    plain = False
                 self._require_folder(parts, path, missing_ok=False)
                 if name == ".." and parts:
                     parts.pop()
                 continue
-            host = self.root + "/" + "/".join(parts + [name])
-            is_last = not pending
-            if plain and self.kernel_owns("/" + "/".join(parts + [name])):
+            device = "/" + "/".join(parts) + "/" + name if parts else "/" + name
+            kernel = self.kernel_owns(device)
+            if kernel:
                 plain = False
-            target = self._link_target(parts + [name], host) if follow or trailing_slash or not is_last else None
+            target = None
+            if follow or trailing_slash or pending:
+                if kernel:
+                    target = self.kernel.readlink(device)  # type: ignore[union-attr]
+                else:
+                    try:
+                        target = os.readlink(self.root + device)
+                    except OSError:  # not a link (EINVAL), or nothing there
+                        pass
             if target is not None:
                 hops += 1
                 if hops > MAX_SYMLINK_HOPS:
@@ -200,13 +211,6 @@ class Storage:
                 continue
             parts.append(name)
         return parts, hops, plain
-
-    def _link_target(self, parts: list[str], host: str) -> str | None:
-        """The target of the symlink at these components (the kernel's or the host folder's), or None."""
-        device = "/" + "/".join(parts)
-        if self.kernel_owns(device):
-            return self.kernel.readlink(device)  # type: ignore[union-attr]
-        return os.readlink(host) if os.path.islink(host) else None
 
     def kernel_owns(self, device: str) -> bool:
         return self.kernel is not None and self.kernel.owns(device)
@@ -286,7 +290,10 @@ class Storage:
 
     def open_read(self, path: str, cwd: str = "/"):
         """Open a regular file for binary reading (refuses folders with EISDIR)."""
-        res = self.resolve(path, cwd)
+        return self.open_resolved(self.resolve(path, cwd), path)
+
+    def open_resolved(self, res: Resolved, path: str):
+        """`open_read` of a path already resolved (`path` is what error messages name)."""
         if self.kernel_owns(res.device):
             try:
                 return self.kernel.open_read(res.device)  # type: ignore[union-attr]

@@ -76,6 +76,9 @@ class SyncSession:
         self.stream = stream
         self._out = bytearray()
         self._unread_data = 0  # bytes of a DATA chunk left unread when a write failed
+        #: RECV's two payload buffers, made once per session: each pull of a small file would
+        #: otherwise clear two megabytes. The next one to fill is always first.
+        self._layouts: list[tuple[bytearray, list[tuple[int, memoryview]]]] = []
 
     # -- replies --------------------------------------------------------------------------------
     def _reply(self, *parts: bytes) -> None:
@@ -378,7 +381,9 @@ class SyncSession:
             # Two payload buffers in turn (one may wait in the stream for the host's OKAY while
             # the other is filled), each laid out as DATA headers and chunk slots that a single
             # readv(2) fills straight from the file.
-            layouts = [self._data_layout(size), self._data_layout(size)]
+            if not self._layouts:
+                self._layouts = [self._data_layout(size), self._data_layout(size)]
+            layouts = self._layouts
             capacity = sum(len(slot) for _, slot in layouts[0][1])
             while True:
                 buf, slots = layouts[0]

@@ -20,11 +20,21 @@ HASHES = {"md5sum": "md5", "sha1sum": "sha1", "sha224sum": "sha224", "sha256sum"
           "sha384sum": "sha384", "sha512sum": "sha512"}
 
 
-def _digest(algorithm: str, stream) -> str:
+def _digest(algorithm: str, stream, buffer: bytearray | None = None) -> str:
+    """The hex digest of what `stream` holds; a file that can `readinto` fills `buffer`, reused
+    from file to file, instead of a new bytes object per chunk."""
     hasher = hashlib.new(algorithm)
-    for data in chunks(stream):
-        hasher.update(data)
-    return hasher.hexdigest()
+    readinto = getattr(stream, "readinto", None)
+    if readinto is None or buffer is None:
+        for data in chunks(stream):
+            hasher.update(data)
+        return hasher.hexdigest()
+    view = memoryview(buffer)
+    while True:
+        got = readinto(buffer)
+        if not got:
+            return hasher.hexdigest()
+        hasher.update(view[:got])
 
 
 def _open_for_hash(ctx: Context, name: str):
@@ -69,13 +79,14 @@ def hashsum(ctx: Context, argv: list[str]) -> int:
     if "c" in opts:
         return _check(ctx, algorithm, opts.operands, "s" in opts)
     status = 0
+    buffer = bytearray(CHUNK)
     for path in opts.operands or ["-"]:
         if path == "-":
             digest = _digest(algorithm, ctx.stdin)
         else:
             try:
                 with _open_for_hash(ctx, path) as stream:
-                    digest = _digest(algorithm, stream)
+                    digest = _digest(algorithm, stream, buffer)
             except OSError as exc:
                 status = ctx.fail(f"{path}: {exc.strerror}")
                 continue
