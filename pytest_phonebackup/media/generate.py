@@ -21,6 +21,7 @@ from .cache import Cache, Facts, worth_caching
 from .catalog import MediaSpec, Profile, load_profile
 from .make import make, set_mtime
 from .probe import probe, sha256_of
+from .trees import tree_key
 
 THREADS = min(4, os.cpu_count() or 1)
 SMALL_PIXELS = 1_000_000  # pictures up to this size are made in parallel (a few MB of memory each)
@@ -66,21 +67,38 @@ class Progress:
 
 
 def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: Cache | None = None,
-             progress: Progress | None | bool = True, link: bool = False) -> Manifest:
+             progress: Progress | None | bool = True, link: bool = True) -> Manifest:
     """Write every item of `profile` (a Profile, built-in name or YAML path) under `out` and return
     the Manifest. `cache=None` uses the default cache folder; pass `Cache(dir)` to choose one.
-    `link=True` hard-links cached files into `out` (a staging folder that is pushed and deleted)."""
-    if not isinstance(profile, Profile):
-        profile = load_profile(profile, seed)
-    elif profile.seed != seed:
+
+    A tree made once for (profile, seed) is kept in the cache and put back by hard links: such files
+    share their bytes and times with the cache, so replace one (write a new file, rename it over)
+    rather than edit or retime it in place, or pass `link=False` for private copies."""
+    if isinstance(profile, Profile) and profile.seed != seed:
         profile = load_profile(profile.source, seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cache = cache if cache is not None else Cache()
-    if progress is True:
-        progress = Progress(f"generating {profile.name}", len(profile.specs))
-    elif progress is False:
-        progress = None
+    key = tree_key(profile, seed)
+    with cache.trees.lock(key):
+        manifest = cache.trees.load(key)
+        if manifest is None:
+            if not isinstance(profile, Profile):
+                profile = load_profile(profile, seed)
+            bar = Progress(f"generating {profile.name}", len(profile.specs)) if progress is True else progress or None
+            with cache.trees.building(key) as files:
+                manifest = make_tree(profile, seed, files, cache, bar)
+                cache.trees.finish(key, files, manifest)
+        elif progress:
+            bar = Progress(f"generating {manifest.profile}", len(manifest.items)) if progress is True else progress
+            bar.advance(len(manifest.items), manifest.total_bytes)
+        cache.trees.materialise(key, manifest, out, link=link)
+    manifest.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return manifest
+
+
+def make_tree(profile: Profile, seed: int, out: Path, cache: Cache, progress: Progress | None) -> Manifest:
+    """Make every item of `profile` under `out` (files slow to encode come from the cache)."""
     by_id = {spec.id: spec for spec in profile.specs}
     made: dict[str, Facts] = {}
     folders: set[Path] = set()
@@ -94,7 +112,7 @@ def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: C
             shutil.copyfile(out / by_id[spec.copy_of].path, dest)
             facts = made[spec.copy_of]
         else:
-            facts = make_one(spec, dest, cache, link)
+            facts = make_one(spec, dest, cache)
         set_mtime(dest, spec.mtime)
         return facts
 
@@ -110,16 +128,15 @@ def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: C
             if progress:
                 progress.advance(1, facts.size)
     items = [manifest_item(spec, made[spec.id], profile) for spec in profile.specs]
-    return Manifest(profile=profile.name, seed=seed, items=items,
-                    created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    return Manifest(profile=profile.name, seed=seed, items=items)
 
 
-def make_one(spec: MediaSpec, dest: Path, cache: Cache, link: bool = False) -> Facts:
+def make_one(spec: MediaSpec, dest: Path, cache: Cache) -> Facts:
     """Make (or fetch from the cache) one file; measure its size and hash (and a video's duration,
     which the encoder decides). Whether it decodes as specified is for probe.py to check."""
     cacheable = worth_caching(spec)
     if cacheable:
-        facts = cache.fetch(spec, dest, link=link)
+        facts = cache.fetch(spec, dest)
         if facts is not None:
             return facts
     make(spec, dest)
