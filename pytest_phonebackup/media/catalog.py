@@ -95,6 +95,7 @@ class MediaSpec:
     copy_of: str | None = None  # id of the item whose bytes this one repeats
     indexed: bool = True
     tags: list[str] = field(default_factory=list)
+    encoding: str = "each"  # "shared": JPEGs made from one template per shape (see make.shared_jpeg)
 
     @property
     def dimensions(self) -> tuple[int, int]:
@@ -251,8 +252,9 @@ def indexed_by_default(path: str) -> bool:
 ITEM_KEYS = {
     "id", "path", "format", "count", "folder_size", "size", "pixels", "aspect", "bytes", "quality",
     "progressive", "frames", "duration", "fps", "exif", "make", "model", "orientation", "gps", "taken",
-    "damage", "truncate_to", "copy_of", "indexed", "tags", "name_bytes", "label",
+    "damage", "truncate_to", "copy_of", "indexed", "tags", "name_bytes", "label", "encoding",
 }
+ENCODINGS = ("each", "shared")
 TOP_KEYS = {"profile", "description", "units", "policy", "defaults", "items"}
 DEFAULT_KEYS = {"taken", "every", "make", "model", "quality", "size", "duration", "fps", "exif", "gps"}
 
@@ -437,6 +439,11 @@ def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dic
     damage = raw.get("damage")
     if damage not in (None, "truncate"):
         raise fail("damage", f"damage must be `truncate`, not {damage!r}")
+    encoding = raw.get("encoding", "each")
+    if encoding not in ENCODINGS:
+        raise fail("encoding", f"encoding must be `each` or `shared`, not {encoding!r}")
+    if encoding == "shared" and fmt != "jpeg":
+        raise fail("encoding", f"`encoding: shared` makes JPEGs only, not {fmt}; use `encoding: each`")
     tags = raw.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise fail("tags", "tags must be a list of strings")
@@ -476,7 +483,7 @@ def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dic
             make=str(raw.get("make", defaults["make"])), model=str(raw.get("model", defaults["model"])),
             orientation=orientation, gps=gps, damage=damage, truncate_to=numbers["truncate_to"],
             copy_of=raw.get("copy_of"), indexed=bool(raw["indexed"]) if "indexed" in raw else indexed_by_default(path),
-            tags=list(tags),
+            tags=list(tags), encoding=encoding,
         ))
     return specs
 

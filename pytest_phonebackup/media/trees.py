@@ -15,13 +15,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from importlib import metadata
 from pathlib import Path
 
 from filelock import FileLock
 
-from ..files import write_json
-from ..manifest import Manifest
+from ..manifest import Manifest, MediaItem
 from .catalog import Profile, profile_path
 
 ENTRY_FILE = "entry.json"  # written last: a folder without it is a build that did not finish
@@ -95,22 +95,15 @@ class Trees:
         (and a damaged entry is removed). Call with the key's lock held."""
         entry = self.entry(key)
         try:
-            data = json.loads((entry / ENTRY_FILE).read_text(encoding="utf-8"))
-            if data.get("key") != key:
-                raise ValueError("the entry names another key")
-            manifest = Manifest.from_dict(data["manifest"])
-            files = entry / FILES
+            manifest = _read_manifest(entry / ENTRY_FILE, key)
+            files = f"{entry / FILES}/"
             for item in manifest.items:
-                found = os.stat(files / item.path)
+                found = os.stat(files + item.path)
                 if found.st_size != item.size or found.st_mtime_ns != mtime_ns(item.mtime):
                     raise ValueError(f"{item.path} was changed")
-        except FileNotFoundError:
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             if entry.exists():
                 self.discard(key)
-            self.misses += 1
-            return None
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            self.discard(key)
             self.misses += 1
             return None
         self.hits += 1
@@ -133,7 +126,7 @@ class Trees:
     def finish(self, key: str, files: Path, manifest: Manifest) -> None:
         """Record the manifest of a tree made in `building` and move it into place."""
         building = files.parent
-        write_json(building / ENTRY_FILE, {"key": key, "manifest": manifest.to_dict()}, indent=None)
+        (building / ENTRY_FILE).write_text(_entry_json(key, manifest), encoding="ascii")
         self.discard(key)
         os.rename(building, self.entry(key))
         self._remove_stale_generations()
@@ -154,14 +147,15 @@ class Trees:
     def materialise(self, key: str, manifest: Manifest, out: Path, link: bool = True) -> None:
         """Put every file of the tree under `out` with its time: hard links when `link` and the file
         system allows, else copies (holes in padded files stay holes)."""
-        files = self.entry(key) / FILES
+        files, into = f"{self.entry(key) / FILES}/", f"{out}/"
         made: set[str] = set()
         for item in manifest.items:
-            source, dest = files / item.path, out / item.path
-            folder = os.path.dirname(item.path)
+            path = item.path
+            folder = path.rpartition("/")[0]
             if folder not in made:
-                (out / folder).mkdir(parents=True, exist_ok=True)
+                os.makedirs(into + folder, exist_ok=True)
                 made.add(folder)
+            source, dest = files + path, into + path
             if link:
                 try:
                     _link(source, dest)
@@ -177,18 +171,34 @@ class Trees:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _link(source: Path, dest: Path) -> None:
+def _entry_json(key: str, manifest: Manifest) -> str:
+    """The entry's record: the manifest with its items as rows of field values. ASCII JSON keeps
+    names that are not UTF-8 exactly (as \\udcXX escapes)."""
+    names = [f.name for f in fields(MediaItem)]
+    rest = {f.name: getattr(manifest, f.name) for f in fields(Manifest) if f.name != "items"}
+    rows = [[getattr(item, name) for name in names] for item in manifest.items]
+    return json.dumps({"key": key, "manifest": rest, "fields": names, "items": rows}, ensure_ascii=True)
+
+
+def _read_manifest(path: Path, key: str) -> Manifest:
+    data = json.loads(path.read_text(encoding="ascii"))
+    if data.get("key") != key or data.get("fields") != [f.name for f in fields(MediaItem)]:
+        raise ValueError("the entry is of another key or another manifest form")
+    return Manifest(items=[MediaItem(*row) for row in data["items"]], **data["manifest"])
+
+
+def _link(source: str, dest: str) -> None:
     try:
         os.link(source, dest)
     except FileExistsError:
-        dest.unlink()
+        os.unlink(dest)
         os.link(source, dest)
 
 
-def copy_file(source: Path, dest: Path) -> None:
+def copy_file(source: str | Path, dest: str | Path) -> None:
     """Copy `source` to a new file at `dest`; a sparse file's holes are skipped, not written out."""
-    if dest.exists() or dest.is_symlink():
-        dest.unlink()
+    if os.path.lexists(dest):
+        os.unlink(dest)
     found = os.stat(source)
     if found.st_blocks * 512 >= found.st_size or not hasattr(os, "SEEK_DATA"):
         shutil.copyfile(source, dest)
