@@ -175,3 +175,21 @@ def test_parallel_runs_make_the_tree_once(tmp_path):
     assert sorted((cache.trees.hits, cache.trees.misses) for cache in caches) == [(0, 1), (1, 0)]
     assert tree(tmp_path / "out-0") == tree(tmp_path / "out-1")
     assert len(entries(caches[0])) == 1
+
+
+def test_a_copy_of_a_padded_file_keeps_its_holes(tmp_path):
+    from pytest_phonebackup.media.trees import copy_file
+
+    padded = tmp_path / "padded.mp4"
+    with padded.open("wb") as f:
+        f.write(b"ftyp" * 1000)
+        f.seek(50_000_000)
+        f.write(b"moov")
+        f.truncate(300_000_000)
+    copy_file(padded, tmp_path / "copy.mp4")
+    copy = tmp_path / "copy.mp4"
+    assert copy.stat().st_size == 300_000_000
+    assert copy.stat().st_blocks * 512 < 1_000_000, "the holes were written out"
+    with padded.open("rb") as a, copy.open("rb") as b:
+        while block := a.read(1 << 24):
+            assert b.read(1 << 24) == block
