@@ -175,6 +175,19 @@ class Profile:
     specs: list[MediaSpec]
     policy: ReferencePolicy = field(default_factory=ReferencePolicy)
     seed: int = 0
+    text_digest: str = ""  # SHA-256 of the YAML text it was read from
+    loaded_fingerprint: str = ""  # fingerprint() as loaded: callers may change the items afterwards
+
+    def fingerprint(self) -> str:
+        """A digest of the name, policy and every item as they are now."""
+        digest = hashlib.sha256(f"{self.name!r} {self.policy!r}\n".encode())
+        digest.update("\n".join(map(repr, self.specs)).encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    @property
+    def as_loaded(self) -> bool:
+        """Whether the profile is still what its YAML text says (then the text can stand for it)."""
+        return bool(self.text_digest) and self.fingerprint() == self.loaded_fingerprint
 
 
 # --- parsing helpers ------------------------------------------------------------------------------
@@ -281,11 +294,24 @@ def load_profile(name_or_path: str | Path, seed: int = 0) -> Profile:
     """Read and validate a profile, expand it into MediaSpecs for `seed`."""
     path = profile_path(name_or_path)
     source = str(path)
+    text = read_text(path)
     try:
-        root = yaml.compose(read_text(path))
+        root = yaml.compose(text)
     except yaml.YAMLError as exc:
         raise syntax_error(source, exc) from None
-    return _build(root, source, seed)
+    profile = _build(root, source, seed)
+    profile.text_digest = text_digest(text)
+    profile.loaded_fingerprint = profile.fingerprint()
+    return profile
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def profile_text(name_or_path: str | Path) -> str:
+    """The YAML text of a built-in profile name or a profile file."""
+    return read_text(profile_path(name_or_path))
 
 
 def _mapping(node: yaml.Node, source: str, what: str) -> dict[str, yaml.Node]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from ..manifest import Manifest, MediaItem
-from .catalog import Profile, profile_path
+from .catalog import Profile, profile_text, text_digest
 
 ENTRY_FILE = "entry.json"  # written last: a folder without it is a build that did not finish
 FILES = "files"
@@ -55,15 +55,15 @@ def code_digest() -> str:
 
 def tree_key(profile: Profile | str | Path, seed: int) -> str:
     """The key of a generated tree. A profile given by name or path is keyed by its YAML text (no
-    need to expand ten thousand items to find a hit); a Profile object by its items as they are now,
-    since callers may have changed them after loading."""
+    need to expand ten thousand items to find a hit), and so is a Profile object still as loaded;
+    one whose items were changed after loading is keyed by its items as they are now."""
     digest = hashlib.sha256(f"{code_digest()}\nseed {seed}\n".encode())
-    if isinstance(profile, Profile):
-        digest.update(f"profile {profile.name!r} {profile.policy!r}\n".encode())
-        for spec in profile.specs:
-            digest.update(repr(spec).encode("utf-8", "surrogateescape") + b"\n")
+    if not isinstance(profile, Profile):
+        digest.update(b"yaml " + text_digest(profile_text(profile)).encode())
+    elif profile.as_loaded:
+        digest.update(b"yaml " + profile.text_digest.encode())
     else:
-        digest.update(b"yaml\n" + profile_path(profile).read_bytes())
+        digest.update(b"items " + profile.fingerprint().encode())
     return digest.hexdigest()
 
 

@@ -115,6 +115,16 @@ def test_the_key_follows_the_profile_text_and_the_seed(tmp_path):
     assert cache.trees.hits == 1 and again.items == first.items
 
 
+def test_a_profile_object_as_loaded_finds_the_tree_made_from_its_name(tmp_path):
+    from pytest_phonebackup.media import load_profile
+
+    cache = Cache(tmp_path / "cache")
+    by_name = generate("smoke", 4, tmp_path / "by-name", cache=cache, progress=False)
+    by_object = generate(load_profile("smoke", 4), 4, tmp_path / "by-object", cache=cache, progress=False)
+    assert (cache.trees.misses, cache.trees.hits) == (1, 1)
+    assert by_object.items == by_name.items
+
+
 def test_a_changed_profile_object_is_not_served_the_whole_profile(tmp_path):
     from pytest_phonebackup.media import load_profile
 
@@ -124,6 +134,11 @@ def test_a_changed_profile_object_is_not_served_the_whole_profile(tmp_path):
     profile.specs = profile.specs[:5]
     part = generate(profile, 4, tmp_path / "part", cache=cache, progress=False)
     assert len(part.items) == 5 and len(tree(tmp_path / "part")) == 5
+    profile = load_profile("smoke", 4)
+    profile.specs[0].quality = 20  # changed in place
+    changed = generate(profile, 4, tmp_path / "changed", cache=cache, progress=False)
+    assert cache.trees.misses == 3
+    assert changed.items[0].sha256 != part.items[0].sha256
 
 
 def test_what_a_caller_does_to_linked_files_never_reaches_the_next_run(tmp_path):
