@@ -1,6 +1,6 @@
-"""The generation cache on the host: files that are slow to encode (big pictures, videos, HEIC) are
-kept by content key, so a second run copies them instead of encoding again. Not for cheap items
-(making them costs less than caching) nor for files on a phone.
+"""The generation cache on the host: whole generated trees by (profile, seed, generator code)
+(trees.py), and files that are slow to encode (big pictures, videos, HEIC) by content key, so a
+profile that changed a little copies them instead of encoding again. Not for files on a phone.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..files import write_json
 from .catalog import MediaSpec
+from .trees import Trees
 
 # Below this many encoded pixels (all frames) a file is made faster than it is copied and checked.
 CACHE_MIN_PIXELS = 1_000_000
@@ -51,21 +52,23 @@ class Facts:
 
 
 class Cache:
-    """Files by content key in `root/<key[:2]>/<key>`, with their Facts beside them as JSON."""
+    """Files by content key in `root/<key[:2]>/<key>`, with their Facts beside them as JSON, and
+    whole trees in `root/trees/` (`self.trees`)."""
 
     def __init__(self, root: str | Path | None = None):
         self.root = Path(root) if root is not None else default_cache_dir()
         self.hits = 0
         self.misses = 0
+        self.trees = Trees(self.root)  # whole generated trees by (profile, seed, generator code)
 
     def _entry(self, spec: MediaSpec) -> tuple[Path, Path]:
         key = spec.content_key()
         folder = self.root / key[:2]
         return folder / key, folder / f"{key}.json"
 
-    def fetch(self, spec: MediaSpec, dest: Path, link: bool = False) -> Facts | None:
-        """Copy the cached file to `dest` and return its recorded facts, or None on a miss.
-        `link=True` hard-links instead when it can: only for short-lived copies nobody edits."""
+    def fetch(self, spec: MediaSpec, dest: Path) -> Facts | None:
+        """Copy the cached file to `dest` and return its recorded facts, or None on a miss. Always a
+        copy: the tree it goes into is hard-linked to callers, who must not reach this file."""
         data, facts_file = self._entry(spec)
         try:
             facts = Facts(**json.loads(facts_file.read_text(encoding="utf-8")))
@@ -75,12 +78,7 @@ class Cache:
             self.misses += 1
             return None
         dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            if not link:
-                raise OSError("copy asked for")
-            os.link(data, dest)
-        except OSError:  # other file system, or links not wanted
-            shutil.copyfile(data, dest)
+        shutil.copyfile(data, dest)
         self.hits += 1
         return facts
 

@@ -95,6 +95,7 @@ class MediaSpec:
     copy_of: str | None = None  # id of the item whose bytes this one repeats
     indexed: bool = True
     tags: list[str] = field(default_factory=list)
+    encoding: str = "each"  # "shared": JPEGs made from one template per shape (see make.shared_jpeg)
 
     @property
     def dimensions(self) -> tuple[int, int]:
@@ -174,6 +175,19 @@ class Profile:
     specs: list[MediaSpec]
     policy: ReferencePolicy = field(default_factory=ReferencePolicy)
     seed: int = 0
+    text_digest: str = ""  # SHA-256 of the YAML text it was read from
+    loaded_fingerprint: str = ""  # fingerprint() as loaded: callers may change the items afterwards
+
+    def fingerprint(self) -> str:
+        """A digest of the name, policy and every item as they are now."""
+        digest = hashlib.sha256(f"{self.name!r} {self.policy!r}\n".encode())
+        digest.update("\n".join(map(repr, self.specs)).encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    @property
+    def as_loaded(self) -> bool:
+        """Whether the profile is still what its YAML text says (then the text can stand for it)."""
+        return bool(self.text_digest) and self.fingerprint() == self.loaded_fingerprint
 
 
 # --- parsing helpers ------------------------------------------------------------------------------
@@ -251,8 +265,9 @@ def indexed_by_default(path: str) -> bool:
 ITEM_KEYS = {
     "id", "path", "format", "count", "folder_size", "size", "pixels", "aspect", "bytes", "quality",
     "progressive", "frames", "duration", "fps", "exif", "make", "model", "orientation", "gps", "taken",
-    "damage", "truncate_to", "copy_of", "indexed", "tags", "name_bytes", "label",
+    "damage", "truncate_to", "copy_of", "indexed", "tags", "name_bytes", "label", "encoding",
 }
+ENCODINGS = ("each", "shared")
 TOP_KEYS = {"profile", "description", "units", "policy", "defaults", "items"}
 DEFAULT_KEYS = {"taken", "every", "make", "model", "quality", "size", "duration", "fps", "exif", "gps"}
 
@@ -279,11 +294,24 @@ def load_profile(name_or_path: str | Path, seed: int = 0) -> Profile:
     """Read and validate a profile, expand it into MediaSpecs for `seed`."""
     path = profile_path(name_or_path)
     source = str(path)
+    text = read_text(path)
     try:
-        root = yaml.compose(read_text(path))
+        root = yaml.compose(text)
     except yaml.YAMLError as exc:
         raise syntax_error(source, exc) from None
-    return _build(root, source, seed)
+    profile = _build(root, source, seed)
+    profile.text_digest = text_digest(text)
+    profile.loaded_fingerprint = profile.fingerprint()
+    return profile
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def profile_text(name_or_path: str | Path) -> str:
+    """The YAML text of a built-in profile name or a profile file."""
+    return read_text(profile_path(name_or_path))
 
 
 def _mapping(node: yaml.Node, source: str, what: str) -> dict[str, yaml.Node]:
@@ -437,6 +465,11 @@ def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dic
     damage = raw.get("damage")
     if damage not in (None, "truncate"):
         raise fail("damage", f"damage must be `truncate`, not {damage!r}")
+    encoding = raw.get("encoding", "each")
+    if encoding not in ENCODINGS:
+        raise fail("encoding", f"encoding must be `each` or `shared`, not {encoding!r}")
+    if encoding == "shared" and fmt != "jpeg":
+        raise fail("encoding", f"`encoding: shared` makes JPEGs only, not {fmt}; use `encoding: each`")
     tags = raw.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise fail("tags", "tags must be a list of strings")
@@ -476,7 +509,7 @@ def _expand(node: yaml.Node, source: str, profile: str, seed: int, defaults: dic
             make=str(raw.get("make", defaults["make"])), model=str(raw.get("model", defaults["model"])),
             orientation=orientation, gps=gps, damage=damage, truncate_to=numbers["truncate_to"],
             copy_of=raw.get("copy_of"), indexed=bool(raw["indexed"]) if "indexed" in raw else indexed_by_default(path),
-            tags=list(tags),
+            tags=list(tags), encoding=encoding,
         ))
     return specs
 

@@ -96,7 +96,7 @@ def change_gallery(gallery: Gallery, manifest: Manifest, workdir: Path) -> tuple
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             phone.pull(manifest.device_path(item), path)
-        return path
+        return own_copy(path)
 
     def rewrite(item: MediaItem, path: Path, mtime: float) -> MediaItem:
         os.utime(path, (mtime, mtime))
@@ -160,6 +160,16 @@ def change_gallery(gallery: Gallery, manifest: Manifest, workdir: Path) -> tuple
     gallery.scan([changed.device_path(item) for item in pushed])
     gallery.wait_indexed(changed)
     return changed, change
+
+
+def own_copy(path: Path) -> Path:
+    """Give `path` a file of its own (same bytes and time) when it shares them with other names: the
+    originals may be hard links into the generation cache, which an edit or a new time would change."""
+    if path.stat().st_nlink > 1:
+        fresh = path.with_name(f".own-{os.getpid()}")  # short: the name itself may be 255 bytes
+        shutil.copy2(path, fresh)
+        os.replace(fresh, path)
+    return path
 
 
 def _edit_in_place(path: Path) -> None:

@@ -94,7 +94,9 @@ def run_generate(args: argparse.Namespace) -> int:
     if _bad_profile("generate", args.profile):
         return 2
     try:
-        manifest = generate(args.profile, args.seed, args.out, cache=Cache(args.cache), progress=not args.quiet)
+        # copies, not links into the cache: the user may edit what the folder holds
+        manifest = generate(args.profile, args.seed, args.out, cache=Cache(args.cache), progress=not args.quiet,
+                            link=False)
     except (PhoneBackupError, ValueError, OSError) as exc:
         return _fail("generate", exc)
     try:

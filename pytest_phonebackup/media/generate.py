@@ -5,25 +5,33 @@ Not for putting files on a phone (gallery.py).
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import multiprocessing.context
 import os
 import shutil
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import chain
 from pathlib import Path
 from typing import TextIO
 
 from ..manifest import Manifest, MediaItem
 from .cache import Cache, Facts, worth_caching
 from .catalog import MediaSpec, Profile, load_profile
-from .make import make, set_mtime
+from .make import make, render, set_mtime
 from .probe import probe, sha256_of
+from .trees import tree_key
 
 THREADS = min(4, os.cpu_count() or 1)
 SMALL_PIXELS = 1_000_000  # pictures up to this size are made in parallel (a few MB of memory each)
+PROCESSES_FROM = 500  # small files from which worker processes make them (starting them costs ~0.3 s)
+MAX_PROCESSES = 4
+BATCH = 100  # small files a worker makes per task
 
 
 @dataclass
@@ -66,60 +74,114 @@ class Progress:
 
 
 def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: Cache | None = None,
-             progress: Progress | None | bool = True, link: bool = False) -> Manifest:
+             progress: Progress | None | bool = True, link: bool = True) -> Manifest:
     """Write every item of `profile` (a Profile, built-in name or YAML path) under `out` and return
     the Manifest. `cache=None` uses the default cache folder; pass `Cache(dir)` to choose one.
-    `link=True` hard-links cached files into `out` (a staging folder that is pushed and deleted)."""
-    if not isinstance(profile, Profile):
-        profile = load_profile(profile, seed)
-    elif profile.seed != seed:
+
+    A tree made once for (profile, seed) is kept in the cache and put back by hard links: such files
+    share their bytes and times with the cache, so replace one (write a new file, rename it over)
+    rather than edit or retime it in place, or pass `link=False` for private copies."""
+    if isinstance(profile, Profile) and profile.seed != seed:
         profile = load_profile(profile.source, seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cache = cache if cache is not None else Cache()
-    if progress is True:
-        progress = Progress(f"generating {profile.name}", len(profile.specs))
-    elif progress is False:
-        progress = None
+    key = tree_key(profile, seed)
+    with cache.trees.lock(key):
+        manifest = cache.trees.load(key)
+        if manifest is None:
+            if not isinstance(profile, Profile):
+                profile = load_profile(profile, seed)
+            bar = Progress(f"generating {profile.name}", len(profile.specs)) if progress is True else progress or None
+            with cache.trees.building(key) as files:
+                manifest = make_tree(profile, seed, files, cache, bar)
+                cache.trees.finish(key, files, manifest)
+        elif progress:
+            bar = Progress(f"generating {manifest.profile}", len(manifest.items)) if progress is True else progress
+            bar.advance(len(manifest.items), manifest.total_bytes)
+        cache.trees.materialise(key, manifest, out, link=link)
+    manifest.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return manifest
+
+
+def make_tree(profile: Profile, seed: int, out: Path, cache: Cache, progress: Progress | None) -> Manifest:
+    """Make every item of `profile` under `out` (files slow to encode come from the cache)."""
     by_id = {spec.id: spec for spec in profile.specs}
     made: dict[str, Facts] = {}
-    folders: set[Path] = set()
-
-    def produce(spec: MediaSpec) -> Facts:
-        dest = out / spec.path
-        if dest.parent not in folders:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(dest.parent)
-        if spec.copy_of:
-            shutil.copyfile(out / by_id[spec.copy_of].path, dest)
-            facts = made[spec.copy_of]
-        else:
-            facts = make_one(spec, dest, cache, link)
-        set_mtime(dest, spec.mtime)
-        return facts
-
-    # Small pictures are made by a few threads (Pillow encodes without the GIL); big or cached ones
-    # one at a time so memory stays bounded; copies last, once their originals exist.
+    for folder in sorted({os.path.dirname(spec.path) for spec in profile.specs}):
+        (out / folder).mkdir(parents=True, exist_ok=True)
+    # Small pictures are made in parallel, in memory; big or cached ones one at a time so memory stays
+    # bounded; copies last, once their originals exist.
     small = [spec for spec in profile.specs if not spec.copy_of and not worth_caching(spec)
              and (spec.width or 0) * (spec.height or 0) <= SMALL_PIXELS]
     chosen = {spec.id for spec in small}
     rest = sorted((spec for spec in profile.specs if spec.id not in chosen), key=lambda s: s.copy_of is not None)
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        for spec, facts in chain(zip(small, pool.map(produce, small), strict=True), ((spec, produce(spec)) for spec in rest)):
-            made[spec.id] = facts
-            if progress:
-                progress.advance(1, facts.size)
+    for spec, facts in make_many(small, out):
+        made[spec.id] = facts
+        if progress:
+            progress.advance(1, facts.size)
+    for spec in rest:
+        dest = out / spec.path
+        if spec.copy_of:
+            shutil.copyfile(out / by_id[spec.copy_of].path, dest)
+            facts = made[spec.copy_of]
+        else:
+            facts = make_one(spec, dest, cache)
+        set_mtime(dest, spec.mtime)
+        made[spec.id] = facts
+        if progress:
+            progress.advance(1, facts.size)
     items = [manifest_item(spec, made[spec.id], profile) for spec in profile.specs]
-    return Manifest(profile=profile.name, seed=seed, items=items,
-                    created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    return Manifest(profile=profile.name, seed=seed, items=items)
 
 
-def make_one(spec: MediaSpec, dest: Path, cache: Cache, link: bool = False) -> Facts:
+def make_many(specs: list[MediaSpec], out: Path) -> Iterator[tuple[MediaSpec, Facts]]:
+    """Make small files in batches: by worker processes when there are many (encoding them is
+    Python and Pillow work that threads share one interpreter for), else by threads."""
+    batches = [specs[start:start + BATCH] for start in range(0, len(specs), BATCH)]
+    processes = min(os.cpu_count() or 1, MAX_PROCESSES)
+    encoded = sum(spec.encoding != "shared" for spec in specs)  # shared JPEGs cost no encode
+    executor: Executor = (ProcessPoolExecutor(processes, mp_context=_start_method())
+                          if encoded >= PROCESSES_FROM and processes > 1 else ThreadPoolExecutor(THREADS))
+    with executor:
+        for batch, facts in zip(batches, executor.map(make_batch, [str(out)] * len(batches), batches), strict=True):
+            yield from zip(batch, facts, strict=True)
+
+
+def _start_method() -> multiprocessing.context.BaseContext:
+    """fork when this process runs no other thread (fast, nothing to import again), else a fork
+    server: forking a process whose other threads may hold locks is not safe."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def make_batch(out: str, specs: list[MediaSpec]) -> list[Facts]:
+    return [make_small(spec, Path(out, spec.path)) for spec in specs]
+
+
+def make_small(spec: MediaSpec, dest: Path) -> Facts:
+    """Make a small file, hashed from memory when it is made in memory; its time set."""
+    data = render(spec)
+    if data is None:
+        make(spec, dest)
+        facts = Facts(size=dest.stat().st_size, sha256=sha256_of(dest))
+    else:
+        with open(dest, "wb") as file:
+            file.write(data)
+        facts = Facts(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    set_mtime(dest, spec.mtime)
+    return facts
+
+
+def make_one(spec: MediaSpec, dest: Path, cache: Cache) -> Facts:
     """Make (or fetch from the cache) one file; measure its size and hash (and a video's duration,
     which the encoder decides). Whether it decodes as specified is for probe.py to check."""
     cacheable = worth_caching(spec)
     if cacheable:
-        facts = cache.fetch(spec, dest, link=link)
+        facts = cache.fetch(spec, dest)
         if facts is not None:
             return facts
     make(spec, dest)

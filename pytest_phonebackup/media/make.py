@@ -12,6 +12,7 @@ import os
 import random
 import struct
 from collections.abc import Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -55,6 +56,29 @@ def make(spec: MediaSpec, dest: Path) -> None:
     writer(spec, dest)
     if spec.damage == "truncate":
         truncate(dest, spec.truncate_to)
+
+
+IN_MEMORY_FORMATS = ("jpeg", "png", "webp", "gif", "text", "empty")
+
+
+def render(spec: MediaSpec) -> bytes | None:
+    """The whole file as bytes, for a small file of a format encoded in memory without padding to a
+    size (None otherwise: `make` writes it). Same bytes as `make` writes."""
+    if spec.format not in IN_MEMORY_FORMATS or spec.bytes is not None:
+        return None
+    if spec.encoding == "shared":
+        data = shared_jpeg(spec)
+    elif spec.format == "empty":
+        data = b""
+    elif spec.format == "text":
+        data = (spec.label + "\n").encode("utf-8")
+    else:
+        encoded = io.BytesIO()
+        ENCODERS[spec.format](spec, encoded)
+        data = encoded.getvalue()
+    if spec.damage == "truncate":
+        data = data[:max(1, int(len(data) * spec.truncate_to))]
+    return data
 
 
 # --- pictures -------------------------------------------------------------------------------------
@@ -177,11 +201,17 @@ def dms(value: float) -> tuple[Fraction, Fraction, Fraction]:
     return Fraction(degrees), Fraction(minutes), Fraction(seconds, 10000)
 
 
+def encode_jpeg(spec: MediaSpec, out: BinaryIO) -> None:
+    picture(spec).save(out, "JPEG", quality=spec.quality, progressive=spec.progressive, exif=exif_bytes(spec))
+
+
 def write_jpeg(spec: MediaSpec, dest: Path) -> None:
-    encoded = io.BytesIO()
-    picture(spec).save(encoded, "JPEG", quality=spec.quality, progressive=spec.progressive,
-                       exif=exif_bytes(spec))
-    data = encoded.getvalue()
+    if spec.encoding == "shared":
+        data = shared_jpeg(spec)
+    else:
+        encoded = io.BytesIO()
+        encode_jpeg(spec, encoded)
+        data = encoded.getvalue()
     if spec.bytes is None:
         dest.write_bytes(data)
         return
@@ -229,13 +259,97 @@ def jpeg_header_end(data: bytes) -> int:
     return pos
 
 
-def write_png(spec: MediaSpec, dest: Path) -> None:
-    picture(spec).save(dest, "PNG", compress_level=1, exif=exif_for(spec) if spec.exif else None)
+# --- shared JPEGs: many items, one encode --------------------------------------------------------
+
+# Template colours in YCbCr: luma 64, and chroma 64 below or above the neutral 128, one template per
+# quadrant of the colour plane, so items cover every hue.
+SHARED_LUMA, SHARED_CHROMA = 64, 64
+SHARED_BAND_LUMA = 32
 
 
-def write_webp(spec: MediaSpec, dest: Path) -> None:
-    picture(spec).save(dest, "WEBP", quality=spec.quality, method=0,
-                       exif=exif_bytes(spec))
+@dataclass(frozen=True)
+class SharedTemplate:
+    """One encoded JPEG of a size, quality and EXIF layout, and where its items differ: the EXIF
+    block (same length for every item) and the DC entries of the quantisation tables of Y, Cb and
+    Cr (Cr given its own table), which set the colour of the whole picture without a new encode."""
+
+    data: bytes
+    exif_at: int | None
+    exif_length: int
+    dc: tuple[tuple[int, int, int], ...]  # (offset, lowest, highest) of each component's DC entry
+
+
+def shared_jpeg(spec: MediaSpec) -> bytes:
+    """A JPEG made from the template of its shape: its own EXIF and its own colour (picked by the
+    seed), no label. A valid baseline or progressive JPEG, made in microseconds."""
+    rng = random.Random(spec.content_seed)
+    quadrant = rng.randrange(4)
+    exif = exif_bytes(spec)
+    layout = _exif_template(spec.make, spec.model, spec.orientation, spec.gps, spec.offset) if spec.exif else b""
+    width, height = spec.dimensions
+    template = _shared_template(width, height, spec.quality, spec.progressive, quadrant, layout)
+    if len(exif) != template.exif_length or (template.exif_at is None and exif):
+        raise MakeError(f"{spec.id}: its EXIF block differs in length from its shared template's; "
+                        "use `encoding: each` for this item")
+    data = bytearray(template.data)
+    if template.exif_at is not None:
+        data[template.exif_at:template.exif_at + len(exif)] = exif
+    for offset, lowest, highest in template.dc:
+        data[offset] = rng.randint(lowest, highest)
+    return bytes(data)
+
+
+@functools.lru_cache(maxsize=64)
+def _shared_template(width: int, height: int, quality: int, progressive: bool, quadrant: int,
+                     exif: bytes) -> SharedTemplate:
+    cb = 128 + (SHARED_CHROMA if quadrant & 1 else -SHARED_CHROMA)
+    cr = 128 + (SHARED_CHROMA if quadrant & 2 else -SHARED_CHROMA)
+    image = Image.new("YCbCr", (width, height), (SHARED_LUMA, cb, cr))
+    band = max(1, min(width, height) // 5)
+    ImageDraw.Draw(image).rectangle((0, height // 2 - band // 2, width, height // 2 + band // 2),
+                                    fill=(SHARED_BAND_LUMA, cb, cr))
+    encoded = io.BytesIO()
+    image.save(encoded, "JPEG", quality=quality, progressive=progressive, exif=exif)
+    return _split_chroma_tables(encoded.getvalue(), exif)
+
+
+def _split_chroma_tables(data: bytes, exif: bytes) -> SharedTemplate:
+    """Give Cr a quantisation table of its own (a copy of Cb's, so nothing decodes differently) and
+    note the DC entries: a DC entry scales the flat level of every block (ITU T.81 A.3.4, F.2.1.3)."""
+    segments: list[tuple[int, int]] = []  # (marker, start) up to the first scan
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF and data[pos + 1] != 0xDA:
+        segments.append((data[pos + 1], pos))
+        pos += 2 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
+    tables = {data[start + 4] & 0x0F: start + 5 for marker, start in segments if marker == 0xDB
+              and struct.unpack(">H", data[start + 2:start + 4])[0] == 67 and data[start + 4] >> 4 == 0}
+    frame = next((start for marker, start in segments if marker in (0xC0, 0xC2)), None)
+    if frame is None or set(tables) != {0, 1} or data[frame + 9] != 3:
+        raise MakeError("the JPEG encoder wrote tables this generator does not know; use `encoding: each`")
+    cr_selector = frame + 10 + 2 * 3 + 2  # components start at +10, 3 bytes each: the third one's Tq
+    last_table = max(tables.values()) + 64
+    copy = b"\xff\xdb\x00\x43\x02" + data[tables[1]:tables[1] + 64]
+    out = bytearray(data[:last_table] + copy + data[last_table:])
+    if cr_selector > last_table:
+        cr_selector += len(copy)
+    out[cr_selector] = 2
+    exif_at = out.find(exif) if exif else -1
+    # A flat level is its quantised DC times the entry: keep entries within 1/3 to 5/4 of the
+    # template's (levels up to 96 from the middle reach at most 120: nothing clips).
+    dc = tuple((offset, max(1, out[offset] // 3), min(255, out[offset] * 5 // 4))
+               for offset in (tables[0], tables[1], last_table + 5))
+    return SharedTemplate(bytes(out), exif_at if exif_at >= 0 else None, len(exif), dc)
+
+
+def encode_png(spec: MediaSpec, out: BinaryIO | Path) -> None:
+    picture(spec).save(out, "PNG", compress_level=1, exif=exif_for(spec) if spec.exif else None)
+
+
+def encode_webp(spec: MediaSpec, out: BinaryIO | Path) -> None:
+    picture(spec).save(out, "WEBP", quality=spec.quality, method=0, exif=exif_bytes(spec))
+
+
+write_png, write_webp = encode_png, encode_webp
 
 
 def write_heic(spec: MediaSpec, dest: Path) -> None:
@@ -246,9 +360,9 @@ def write_heic(spec: MediaSpec, dest: Path) -> None:
     picture(spec).save(dest, "HEIF", quality=spec.quality, exif=exif_bytes(spec) or None)
 
 
-def write_gif(spec: MediaSpec, dest: Path) -> None:
+def write_gif(spec: MediaSpec, out: BinaryIO | Path) -> None:
     frames = [picture(spec, frame=i).quantize(64, dither=Image.Dither.NONE) for i in range(spec.frames)]
-    frames[0].save(dest, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
 def write_tiff(spec: MediaSpec, dest: Path, dng: bool = False) -> None:
@@ -352,6 +466,7 @@ def truncate(path: Path, fraction: float) -> None:
         out.truncate(max(1, int(size * fraction)))
 
 
+ENCODERS = {"jpeg": encode_jpeg, "png": encode_png, "webp": encode_webp, "gif": write_gif}
 WRITERS = {
     "jpeg": write_jpeg, "png": write_png, "webp": write_webp, "heic": write_heic, "gif": write_gif,
     "tiff": write_tiff, "dng": write_dng, "mp4": write_video, "mov": write_video, "3gp": write_video,

@@ -157,3 +157,15 @@ def test_profile_errors_name_file_and_line(tmp_path, text, line, words):
     message = str(caught.value)
     assert message.startswith(f"{path}:{line}:"), message
     assert words in message
+
+
+@pytest.mark.parametrize("item, words", [
+    ("{id: a, path: a.png, encoding: shared}", "`encoding: shared` makes JPEGs only, not png"),
+    ("{id: a, path: a.jpg, encoding: once}", "encoding must be `each` or `shared`, not 'once'"),
+])
+def test_shared_encoding_is_for_jpegs_only(tmp_path, item, words):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"profile: p\nitems:\n  - {item}\n")
+    with pytest.raises(ScenarioError, match="bad.yaml:3:") as caught:
+        load_profile(path)
+    assert words in str(caught.value)

@@ -81,6 +81,7 @@ def test_second_run_is_a_cache_hit_with_identical_bytes(tmp_path):
     cache = Cache(tmp_path / "cache")
     first = generate(profile, 5, tmp_path / "one", cache=cache, progress=False)
     assert (cache.hits, cache.misses) == (0, len(cacheable))
+    cache.trees.clear()  # the whole tree is cached too (test_tree_cache.py): reach the files' cache
     second = generate(profile, 5, tmp_path / "two", cache=cache, progress=False)
     assert cache.hits == len(cacheable)
     assert first.items == second.items
@@ -96,6 +97,7 @@ def test_a_damaged_cache_entry_is_made_again(tmp_path):
     generate(profile, 1, tmp_path / "one", cache=cache, progress=False)
     data = cache.root / spec.content_key()[:2] / spec.content_key()
     data.write_bytes(b"half a file")
+    cache.trees.clear()
     again = generate(profile, 1, tmp_path / "two", cache=cache, progress=False)
     item = next(item for item in again.items if item.id == spec.id)
     assert probe(tmp_path / "two" / item.path).decodes
@@ -126,3 +128,53 @@ def test_stress_items_are_distinct_valid_photos_in_many_folders(tmp_path):
     assert len({item.sha256 for item in manifest.items}) == 250
     for spec, item in zip(profile.specs[::25], manifest.items[::25], strict=True):
         assert_file_matches(tmp_path / item.path, spec, item)
+
+
+SHARED = """\
+profile: shared
+items:
+  - {id: s, count: 40, path: "DCIM/S/IMG_{n:03d}.jpg", size: 320x256, quality: 60, encoding: shared}
+  - {id: p, count: 4, path: "DCIM/P/IMG_{n:03d}.jpg", size: 200x160, progressive: true, encoding: shared,
+     gps: [48.858370, 2.294481], orientation: 6}
+  - {id: padded, path: DCIM/P/padded.jpg, size: 320x256, bytes: 200kB, encoding: shared}
+"""
+
+
+def test_shared_jpegs_are_valid_distinct_coloured_photos_with_their_metadata(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "shared.yaml").write_text(SHARED)
+    profile = load_profile(tmp_path / "shared.yaml", seed=3)
+    manifest = generate(profile, 3, tmp_path / "out", cache=Cache(tmp_path / "cache"), progress=False)
+    assert len({item.sha256 for item in manifest.items}) == 45
+    colours = set()
+    for spec, item in zip(profile.specs, manifest.items, strict=True):
+        assert_file_matches(tmp_path / "out" / item.path, spec, item)
+        with Image.open(tmp_path / "out" / item.path) as image:
+            colours.add(image.convert("RGB").getpixel((2, 2)))
+            assert bool(image.info.get("progressive")) == spec.progressive
+    assert len(colours) >= 40, "shared JPEGs should differ in colour"
+    assert (tmp_path / "out/DCIM/P/padded.jpg").stat().st_size == 200_000
+    again = generate(load_profile(tmp_path / "shared.yaml", seed=3), 3, tmp_path / "again",
+                     cache=Cache(tmp_path / "other-cache"), progress=False)
+    assert [item.sha256 for item in again.items] == [item.sha256 for item in manifest.items]
+    other = generate(load_profile(tmp_path / "shared.yaml", seed=4), 4, tmp_path / "seed4",
+                     cache=Cache(tmp_path / "other-cache"), progress=False)
+    assert all(a.sha256 != b.sha256 for a, b in zip(other.items, manifest.items, strict=True))
+
+
+def test_files_made_in_memory_have_the_bytes_the_writers_write(formats, tmp_path):
+    from pytest_phonebackup.media.make import make, render
+
+    edge = load_profile("edge", seed=2)
+    specs = [spec for spec in formats.profile.specs + edge.specs
+             if (spec.width or 0) * (spec.height or 0) <= 1_000_000 and not spec.copy_of]
+    rendered = 0
+    for spec in specs:
+        data = render(spec)
+        if data is None:
+            continue
+        make(spec, tmp_path / "file")
+        assert (tmp_path / "file").read_bytes() == data, spec.id
+        rendered += 1
+    assert rendered >= 20
