@@ -37,6 +37,16 @@ def safe_suffix(rel: str) -> str:
     return ext if ext[1:].isalnum() and len(ext) <= 6 else ""
 
 
+def relative_to_root(path: str, root: str) -> str:
+    """`path` relative to `root`, as posixpath.relpath gives it; a plain path under root (the usual
+    case, thousands of times a listing) is cut without relpath's normalising work."""
+    prefix = root + "/"
+    if (path.startswith(prefix) and len(path) > len(prefix) and "//" not in path and "/./" not in path
+            and "/../" not in path and not path.endswith(("/.", "/.."))):
+        return path[len(prefix):]
+    return posixpath.relpath(path, root)
+
+
 class Verifier:
     """Runs one verification against a phone. Use `verify(...)` unless you need the pieces."""
 
@@ -61,7 +71,7 @@ class Verifier:
         for entry in self.phone.list_tree(root):
             if entry.is_dir:
                 continue
-            rel = posixpath.relpath(entry.path, root)
+            rel = relative_to_root(entry.path, root)
             if rel.startswith("../") or is_private(rel):
                 continue
             found[rel] = Found(rel, entry.size, entry.mtime)

@@ -6,7 +6,7 @@ which names that are not UTF-8 keep their bytes in `path_bytes` / `found_bytes` 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -98,11 +98,15 @@ class ItemVerdict:
         return f"{self.mark} {self.verdict:<19} {display(self.path)}{where}  ({self.reason}){stage}"
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (see names.encode_names)."""
-        data = asdict(self)
+        """The JSON form (see names.encode_names, which copies `details`, so the form shares nothing
+        with the verdict)."""
+        data = {name: getattr(self, name) for name in _ITEM_FIELDS}
         data["verdict"] = self.verdict.value
         encoded: dict[str, Any] = encode_names(data)
         return encoded
+
+
+_ITEM_FIELDS = tuple(f.name for f in fields(ItemVerdict))
 
 
 @dataclass
@@ -161,9 +165,9 @@ class Report:
         data: dict[str, Any] = {
             "profile": self.profile, "seed": self.seed, "serial": self.serial, "app": self.app, "ok": self.ok,
             "worst": self.worst, "counts": self.counts, "seconds": round(self.seconds, 3),
-            "phone_calls": self.phone_calls, "pulled": self.pulled, "policy": self.policy,
-            "verdicts": [v.to_dict() for v in self.verdicts]}
+            "phone_calls": self.phone_calls, "pulled": self.pulled, "policy": self.policy}
         encoded: dict[str, Any] = encode_names(data)
+        encoded["verdicts"] = [v.to_dict() for v in self.verdicts]  # each encoded once, by its own to_dict
         return encoded
 
     def to_json(self) -> str:
