@@ -189,10 +189,16 @@ class Transport:
         listing = f"{TMP_DIR}/phonebackup-paths-{uuid.uuid4().hex[:12]}"
         with self._sync() as sync:
             sync.send_bytes(b"".join(_b(path) + b"\0" for path in paths), listing)
+        run = f"xargs -0 {command} < {listing}"
         try:
-            return self.shell(f"xargs -0 {command} < {listing}", check=check, timeout=600)
-        finally:
+            # The listing goes in the same shell call, which keeps the command's own exit status.
+            result = self.shell(f"{run}; status=$?; rm -f {listing}; exit $status", check=False, timeout=600)
+        except PhoneError:
             self.shell(f"rm -f {listing}", check=False)
+            raise
+        if check and result.status != 0:
+            raise ShellCommandError(self.serial, run, result.status, result.stdout, result.stderr)
+        return result
 
     # -- ports ------------------------------------------------------------------------------
     def forward(self, remote: str, local: str | None = None) -> int:

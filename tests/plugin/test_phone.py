@@ -127,6 +127,27 @@ def test_hash_files_in_batches_with_hostile_names(phone, virtual_phone):
     assert hashes == expected
 
 
+def _path_lists(virtual_phone) -> list[str]:
+    return [name for name in virtual_phone.storage.listdir("/data/local/tmp") if name.startswith("phonebackup-paths")]
+
+
+def test_batched_commands_leave_no_path_list_on_the_phone(phone, virtual_phone):
+    virtual_phone.storage.write_bytes("/sdcard/Odd/one.jpg", b"one", make_parents=True)
+    assert phone.hash_files(["/sdcard/Odd/one.jpg", "/sdcard/Odd/missing.jpg"]) == {
+        "/sdcard/Odd/one.jpg": hashlib.sha256(b"one").hexdigest()}
+    assert _path_lists(virtual_phone) == []
+
+
+def test_a_failing_batched_command_names_itself_and_its_status(phone, virtual_phone):
+    virtual_phone.storage.write_bytes("/sdcard/Full/kept.jpg", b"kept", make_parents=True)
+    with pytest.raises(ShellCommandError) as failed:
+        phone._run_with_paths(["/sdcard/Full"], "rmdir --")  # not empty: rmdir fails, xargs exits 123
+    assert failed.value.status == 123
+    assert failed.value.command.startswith("xargs -0 rmdir -- < /data/local/tmp/phonebackup-paths-")
+    assert "rm -f" not in str(failed.value)
+    assert virtual_phone.storage.exists("/sdcard/Full/kept.jpg") and _path_lists(virtual_phone) == []
+
+
 def test_pull_tree_keeps_hostile_names_inside_the_destination(phone, virtual_phone, tmp_path):
     storage = virtual_phone.storage
     storage.makedirs("/sdcard/Evil/sub")
