@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import PhoneError, SafetyError
 from ..phonelike import Progress, RemoteFile
 from .ownership import Ownership
+from .transport import LIST_WINDOW
 
 DIGEST = re.compile(r"[0-9a-f]{64}")
 PATH_LIST_BATCH = 2000  # files per batched shell call (hashing, removing)
@@ -131,16 +133,20 @@ class FileSync(Ownership):
 
     def list_tree(self, remote_dir: str) -> list[RemoteFile]:
         """Every file and folder under `remote_dir` (not itself), through sync listings (LIS2, or
-        LIST on old phones): one round trip per folder, not one shell call per file."""
+        LIST on old phones): up to LIST_WINDOW folders asked for before their answers are read, so
+        a tree of many folders costs a few round trips, not one a folder."""
         found: list[RemoteFile] = []
         with self._sync() as sync:
-            pending = [remote_dir.rstrip("/") or "/"]
-            while pending:
-                folder = pending.pop()
-                for item in sync.listdir(folder):
+            waiting = deque([remote_dir.rstrip("/") or "/"])  # folders not yet asked for
+            asked: deque[str] = deque()  # asked for, answers not yet read
+            while waiting or asked:
+                while waiting and len(asked) < LIST_WINDOW:
+                    asked.append(waiting.popleft())
+                    sync.ask_listing(asked[-1])
+                for item in sync.listing(asked.popleft()):
                     found.append(item)
                     if item.is_dir:
-                        pending.append(item.path)
+                        waiting.append(item.path)
         found.sort(key=lambda item: item.path)
         return found
 

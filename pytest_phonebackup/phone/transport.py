@@ -36,6 +36,8 @@ STAT_V2 = struct.Struct("<4sIQQIIIIQqqq")  # file_sync_protocol.h: sync_stat_v2 
 DENT_V2 = struct.Struct("<4sIQQIIIIQqqqI")  # file_sync_protocol.h: sync_dent_v2 (LIS2 entry) + namelen
 DENT_V1 = struct.Struct("<4sIIII")  # file_sync_protocol.h: sync_dent (LIST entry) + namelen
 STAT_V1 = struct.Struct("<4sIII")  # file_sync_protocol.h: sync_stat_v1 (STAT reply)
+SYNC_READ_BUFFER = 256 * 1024  # bytes of sync replies read at once
+LIST_WINDOW = 32  # folder listings asked for ahead of their answers
 SEND_WINDOW = 64  # files written ahead of their OKAY, as adb push does for small files
 EMU_TIMEOUT = 30.0  # seconds for one emulator console command
 
@@ -181,6 +183,7 @@ class Transport:
             yield session
             session.quit()
         finally:
+            session.close()
             _close(conn)
 
     def _run_with_paths(self, paths: list[str], command: str, check: bool = True) -> ShellResult:
@@ -241,6 +244,13 @@ class SyncSession:
 
     def __init__(self, conn: AdbConnection, serial: str, v2: bool):
         self.conn, self.sock, self.serial, self.v2 = conn, conn.conn, serial, v2
+        # Replies are read through a buffer: a listing of 10,000 entries is two small reads each,
+        # which would otherwise be 20,000 system calls.
+        self._replies = self.sock.makefile("rb", buffering=SYNC_READ_BUFFER)
+
+    def close(self) -> None:
+        """Let go of the reply buffer (the socket closes only once it has no file objects left)."""
+        self._replies.close()
 
     def _request(self, ident: bytes, path: str | bytes) -> None:
         data = _b(path) if isinstance(path, str) else path
@@ -249,7 +259,15 @@ class SyncSession:
         self.sock.sendall(ident + struct.pack("<I", len(data)) + data)
 
     def _read(self, size: int) -> bytes:
-        return self.conn.read_exact(size) if size else b""
+        if not size:
+            return b""
+        try:
+            data: bytes = self._replies.read(size)
+        except TimeoutError as exc:
+            raise AdbTimeout("adb read timeout") from exc
+        if len(data) < size:
+            raise EOFError(f"Expected {size} bytes, got {len(data)}")
+        return data
 
     def _fail(self, what: str) -> PhoneError:
         length = struct.unpack("<I", self._read(4))[0]
@@ -268,8 +286,12 @@ class SyncSession:
                 return None
         return RemoteFile(path, size, float(mtime), mode, stat.S_ISDIR(mode))
 
-    def listdir(self, folder: str) -> Iterator[RemoteFile]:
+    def ask_listing(self, folder: str) -> None:
+        """Ask for one folder's entries; `listing(folder)` reads them, in the order they were asked for."""
         self._request(b"LIS2" if self.v2 else b"LIST", folder)
+
+    def listing(self, folder: str) -> list[RemoteFile]:
+        """The entries of the folder asked for next in line (see `ask_listing`)."""
         items = []
         while True:
             if self.v2:
@@ -286,7 +308,7 @@ class SyncSession:
             if name in (".", "..") or error:
                 continue
             items.append(RemoteFile(posixpath.join(folder, name), size, float(mtime), mode, stat.S_ISDIR(mode)))
-        return iter(items)
+        return items
 
     def send(self, local: Path, remote: str, progress: Progress | None, done: int, total: int) -> int:
         info = local.stat()

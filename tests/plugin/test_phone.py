@@ -111,6 +111,28 @@ def test_list_tree_reports_what_storage_holds(phone, virtual_phone):
     assert listed["/sdcard/Music/top.ogg"].mtime == pytest.approx(storage.stat("/sdcard/Music/top.ogg").st_mtime, abs=1)
 
 
+@pytest.mark.parametrize("listing", ["LIS2", "LIST"])
+def test_list_tree_of_many_folders_lists_each_once(phone, virtual_phone, listing):
+    """Wider and deeper than the listings asked for ahead of their answers; LIST as old phones have it."""
+    if listing == "LIST":
+        phone._features = phone.features - {"ls_v2"}
+    storage = virtual_phone.storage
+    expected = set()
+    for top in range(3):
+        for sub in range(40):
+            folder = f"/sdcard/Wide/t{top}/s{sub:02d}"
+            storage.makedirs(folder + "/deep")
+            storage.write_bytes(f"{folder}/deep/f.jpg", b"x" * sub)
+            expected |= {f"/sdcard/Wide/t{top}", folder, folder + "/deep", folder + "/deep/f.jpg"}
+    listed = phone.list_tree("/sdcard/Wide")
+    assert [item.path for item in listed] == sorted(expected)  # each once, in order
+    assert len(listed) == 3 + 3 * 40 * 3
+    sizes = {item.path: item.size for item in listed if not item.is_dir}
+    assert sizes["/sdcard/Wide/t2/s39/deep/f.jpg"] == 39 and sizes["/sdcard/Wide/t0/s00/deep/f.jpg"] == 0
+    assert phone.hash_files(["/sdcard/Wide/t1/s07/deep/f.jpg"]) == {  # the session after it still works
+        "/sdcard/Wide/t1/s07/deep/f.jpg": hashlib.sha256(b"x" * 7).hexdigest()}
+
+
 HOSTILE_NAMES = ["it's a \"photo\".jpg", "-rf", "new\nline.jpg", "$(reboot).jpg", "back\\slash.png",
                  "spaces  two.jpg", "ünïcode 照片.heic", "*.jpg"]
 
