@@ -102,6 +102,11 @@ class ItemVerdict:
         with the verdict)."""
         data = {name: getattr(self, name) for name in _ITEM_FIELDS}
         data["verdict"] = self.verdict.value
+        if not self.details and all(isinstance(value, str) and value.isascii()
+                                    for value in (self.path, self.found or "", self.reason, self.item_id,
+                                                  self.kind, self.stage)):
+            data["details"] = {}  # the usual verdict: nothing to encode, and a form of its own
+            return data
         encoded: dict[str, Any] = encode_names(data)
         return encoded
 

@@ -83,3 +83,21 @@ def test_a_found_path_is_cut_as_relpath_cuts_it(path, root, relative):
 
 def test_a_non_utf8_found_path_keeps_its_bytes_when_cut():
     assert relative_to_root("/sdcard/" + BAD, "/sdcard") == BAD
+
+
+def test_a_plain_verdict_form_equals_the_encoded_form_of_the_same_fields():
+    plain = ItemVerdict(Verdict.INTACT, "DCIM/a.jpg", True, "same bytes, same place, same time",
+                        found="DCIM/a.jpg", item_id="p1", kind="photo", size=9)
+    unicode = ItemVerdict(Verdict.INTACT, "DCIM/照片.jpg", True, "same bytes", found="DCIM/照片.jpg")
+    assert plain.to_dict() == {"verdict": "intact", "path": "DCIM/a.jpg", "ok": True,
+                               "reason": "same bytes, same place, same time", "found": "DCIM/a.jpg",
+                               "item_id": "p1", "kind": "photo", "size": 9, "details": {}, "stage": ""}
+    assert unicode.to_dict()["path"] == "DCIM/照片.jpg" and "path_bytes" not in unicode.to_dict()
+    missing = ItemVerdict(Verdict.MISSING, BAD, False, "not found")
+    assert missing.to_dict()["found"] is None and missing.to_dict()["path_bytes"] == "RENJTS9jYWbpLmpwZw=="
+
+
+def test_a_plain_verdict_form_shares_no_details_with_the_verdict():
+    plain = ItemVerdict(Verdict.INTACT, "DCIM/a.jpg", True, "same bytes")
+    plain.to_dict()["details"]["added"] = 1
+    assert plain.details == {}
