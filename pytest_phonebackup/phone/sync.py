@@ -9,7 +9,7 @@ import os
 import posixpath
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import PhoneError, SafetyError
@@ -132,10 +132,15 @@ class FileSync(Ownership):
         return written
 
     def list_tree(self, remote_dir: str) -> list[RemoteFile]:
-        """Every file and folder under `remote_dir` (not itself), through sync listings (LIS2, or
-        LIST on old phones): up to LIST_WINDOW folders asked for before their answers are read, so
-        a tree of many folders costs a few round trips, not one a folder."""
-        found: list[RemoteFile] = []
+        """Every file and folder under `remote_dir` (not itself), sorted by path (see `walk_tree`)."""
+        found = [item for entries in self.walk_tree(remote_dir) for item in entries]
+        found.sort(key=lambda item: item.path)
+        return found
+
+    def walk_tree(self, remote_dir: str) -> Iterator[list[RemoteFile]]:
+        """The entries under `remote_dir`, one folder's at a time as they arrive, through sync
+        listings (LIS2, or LIST on old phones). Up to LIST_WINDOW folders are asked for before their
+        answers are read, so a tree of many folders costs a few round trips, not one a folder."""
         with self._sync() as sync:
             waiting = deque([remote_dir.rstrip("/") or "/"])  # folders not yet asked for
             asked: deque[str] = deque()  # asked for, answers not yet read
@@ -143,12 +148,9 @@ class FileSync(Ownership):
                 while waiting and len(asked) < LIST_WINDOW:
                     asked.append(waiting.popleft())
                     sync.ask_listing(asked[-1])
-                for item in sync.listing(asked.popleft()):
-                    found.append(item)
-                    if item.is_dir:
-                        waiting.append(item.path)
-        found.sort(key=lambda item: item.path)
-        return found
+                entries = sync.listing(asked.popleft())
+                waiting.extend(item.path for item in entries if item.is_dir)
+                yield entries
 
     def hash_files(self, paths: Iterable[str]) -> dict[str, str]:
         """SHA-256 of phone files, computed on the phone in batches; missing files are left out."""

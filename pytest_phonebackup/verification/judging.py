@@ -9,7 +9,8 @@ import hashlib
 import math
 import posixpath
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from .compare import RECOMPRESSED_MAX_DISTANCE, describe_byte_difference, pixel_
 from .matching import Found, pair_by_content, pair_by_pixels
 from .model import ItemVerdict, Report, Verdict
 
-HASH_BATCH = 2000  # paths per `sha256sum` call on the phone (a progress line each)
+HASH_BATCH = 1000  # paths per `sha256sum` call on the phone (a progress line each), sent while the listing goes on
 
 Problem = tuple[Verdict, bool, str]  # (verdict, acceptable under the policy, reason)
 
@@ -64,28 +65,53 @@ class Verifier:
         self._pull_dir = self.workdir / "pulled"
 
     # -- gathering ------------------------------------------------------------------------------
-    def list_phone(self) -> dict[str, Found]:
+    def gather(self, sizes: Container[int], skip: Container[str] = ()) -> dict[str, Found]:
+        """The files under the manifest's root (but those in `skip`), by path relative to it, sorted;
+        those of a seeded size hashed on the phone. Hashing starts while the listing still arrives:
+        each HASH_BATCH of files goes to a second stream as soon as the folders holding them are read."""
         root = self.expected.root.rstrip("/")
-        self.calls += 1
         found: dict[str, Found] = {}
-        for entry in self.phone.list_tree(root):
-            if entry.is_dir:
-                continue
-            rel = relative_to_root(entry.path, root)
-            if rel.startswith("../") or is_private(rel):
-                continue
-            found[rel] = Found(rel, entry.size, entry.mtime)
-        return found
+        to_hash: list[Found] = []
+        batches: list[tuple[list[Found], Future[None]]] = []
+        self.calls += 1
+        # A failing listing is raised once the batches already sent have ended (the pool waits for them).
+        with ThreadPoolExecutor(1, thread_name_prefix="phonebackup-hash") as hasher:
+            for entries in self.phone.walk_tree(root):
+                for entry in entries:
+                    if entry.is_dir:
+                        continue
+                    rel = relative_to_root(entry.path, root)
+                    if rel.startswith("../") or is_private(rel) or rel in skip:
+                        continue
+                    found[rel] = file = Found(rel, entry.size, entry.mtime)
+                    if file.size in sizes:
+                        to_hash.append(file)
+                while len(to_hash) >= HASH_BATCH:
+                    batches.append(self._hash_later(hasher, to_hash[:HASH_BATCH]))
+                    del to_hash[:HASH_BATCH]
+            if to_hash:
+                batches.append(self._hash_later(hasher, to_hash))
+            done, total = 0, sum(len(batch) for batch, _ in batches)
+            for batch, hashed in batches:
+                hashed.result()
+                done += len(batch)
+                self.progress(f"hashed {done}/{total} files on the phone")
+        return dict(sorted(found.items()))
+
+    def _hash_later(self, hasher: ThreadPoolExecutor, files: list[Found]) -> tuple[list[Found], Future[None]]:
+        self.calls += 1
+        return files, hasher.submit(self.hash_on_phone, list(files))
+
+    def list_phone(self) -> dict[str, Found]:
+        """The files under the manifest's root, by path relative to it, none hashed."""
+        return self.gather(sizes=set())
 
     def hash_on_phone(self, files: list[Found]) -> None:
+        """Set each file's sha256 from one batched call (None where the phone could not read it)."""
         root = self.expected.root.rstrip("/")
-        for start in range(0, len(files), HASH_BATCH):
-            batch = files[start:start + HASH_BATCH]
-            self.calls += 1
-            hashes = self.phone.hash_files([f"{root}/{f.rel}" for f in batch])
-            for f in batch:
-                f.sha256 = hashes.get(f"{root}/{f.rel}")
-            self.progress(f"hashed {min(start + HASH_BATCH, len(files))}/{len(files)} files on the phone")
+        hashes = self.phone.hash_files([f"{root}/{f.rel}" for f in files])
+        for f in files:
+            f.sha256 = hashes.get(f"{root}/{f.rel}")
 
     def pull(self, rel: str) -> Path:
         """Pull one file for diagnosis under a name of our own (see `pulled_name`)."""
@@ -113,9 +139,7 @@ class Verifier:
         items = self.expected.items
         preexisting = {p.lstrip("/") for p in self.expected.preexisting}
         self.progress(f"listing {self.expected.root} on {self.phone.serial or 'the phone'}")
-        found = {rel: f for rel, f in self.list_phone().items() if rel not in preexisting}
-        sizes = {item.size for item in items}
-        self.hash_on_phone([f for f in found.values() if f.size in sizes])
+        found = self.gather({item.size for item in items}, skip=preexisting)
 
         pairing = pair_by_content(items, found)
         verdicts = [self.judge_same_bytes(item, f) for item, f in pairing.same_bytes]

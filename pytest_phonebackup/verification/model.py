@@ -85,7 +85,8 @@ class ItemVerdict:
     stage: str = ""  # a key of STAGES for every verdict but intact, once the backup was inspected
 
     def __post_init__(self) -> None:
-        self.verdict = Verdict(self.verdict)  # a plain name (from JSON or a caller) becomes the member
+        if type(self.verdict) is not Verdict:  # a plain name (from JSON or a caller) becomes the member
+            self.verdict = Verdict(self.verdict)
 
     @property
     def mark(self) -> str:
