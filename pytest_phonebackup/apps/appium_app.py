@@ -192,7 +192,13 @@ class AppiumApp(BackupApp):
         self._ensure_cloud()
         self.install(phone)
         if "prepare" in self.scenario.flows:
-            self.run_flow("prepare", phone, Path(tempfile.mkdtemp(prefix=f"{self.name}-prepare-")))
+            # The flow's folder outlives it only when it holds evidence of a failure.
+            workdir = Path(tempfile.mkdtemp(prefix=f"{self.name}-prepare-"))
+            try:
+                self.run_flow("prepare", phone, workdir)
+            finally:
+                if not any(workdir.iterdir()):
+                    workdir.rmdir()
 
     def backup(self, phone: PhoneLike, workdir: Path) -> StepResult:
         return self.run_flow("backup", phone, workdir)

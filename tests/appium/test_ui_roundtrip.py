@@ -3,6 +3,7 @@ server and UiAutomator2 driver (scenario cloudphotos-ui), judged item by item.""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,10 @@ def ui_app(appium_server, path: str | Path = "cloudphotos-ui", **options: str):
     return app
 
 
-def test_cloud_photos_round_trip_through_its_screen_verifies_clean(appium_server, phone, tmp_path: Path):
+def test_cloud_photos_round_trip_through_its_screen_verifies_clean(appium_server, phone, tmp_path: Path,
+                                                                    monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    (tmp_path / "temp").mkdir()
     app = ui_app(appium_server)
     try:
         result = RoundTrip(phone, app, profile="smoke", seed=3, workdir=tmp_path).run()
@@ -44,6 +48,7 @@ def test_cloud_photos_round_trip_through_its_screen_verifies_clean(appium_server
     assert "tapOn" in restore.output
     shots = sorted(p.name for p in (tmp_path / "screenshots").glob("*.png"))
     assert shots == ["backup-01-backup-complete.png", "restore-01-restore-complete.png"]
+    assert not [p.name for p in (tmp_path / "temp").glob("cloudphotos-ui-prepare-*")]  # its prepare left nothing
 
 
 def test_storage_saver_set_up_through_the_screen_fails_as_recompressed(appium_server, phone, tmp_path: Path):
