@@ -279,7 +279,11 @@ def builtin_profiles() -> list[str]:
 def profile_path(name_or_path: str | Path) -> Path:
     """A built-in profile name ('edge') or a path to the user's YAML file."""
     candidate = Path(name_or_path)
-    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+    # A bare name is a built-in one even where a folder of that name is at hand (a pytest basetemp)
+    named_as_path = candidate.suffix in (".yaml", ".yml") or any(sep in str(name_or_path) for sep in "/\\")
+    if named_as_path or candidate.is_file():
+        if candidate.is_dir():
+            raise ScenarioError(f"profile {candidate} is a folder; give the path of its .yaml file")
         if not candidate.is_file():
             raise ScenarioError(f"profile file {candidate} does not exist")
         return candidate

@@ -119,6 +119,18 @@ def test_unknown_profile_names_list_the_builtin_ones():
         load_profile("no-such-profile")
 
 
+def test_a_builtin_name_wins_over_a_folder_of_that_name_in_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "smoke").mkdir()  # e.g. `pytest --basetemp smoke`
+    assert load_profile("smoke").name == "smoke"
+    with pytest.raises(ScenarioError, match="profile smoke is a folder; give the path of its .yaml file"):
+        load_profile("./smoke/")
+    (tmp_path / "mine").write_text("profile: mine\nitems:\n  - {id: a, path: DCIM/a.jpg}\n")
+    assert load_profile("mine").name == "mine"  # a file without .yaml is still the user's file
+    with pytest.raises(ScenarioError, match="profile file gone.yaml does not exist"):
+        load_profile("gone.yaml")
+
+
 BAD_PROFILES = [
     # (text, line of the error, words in the message)
     ("profile: p\nitems:\n  - {id: a, path: a.jpg}\n  - {id: b, path: b.jpg, colour: red}\n", 4, "unknown key 'colour'"),
