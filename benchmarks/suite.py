@@ -27,7 +27,8 @@ LINEAR_TARGET = 1.2  # 100,000 items against 10 x the 10,000-item figures
 MEASURED = """
 import json, resource, subprocess, sys, time
 started = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL).returncode
+with open(sys.argv[1], "wb") as log:
+    code = subprocess.run(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT).returncode
 print(json.dumps({"seconds": time.perf_counter() - started, "code": code,
                   "rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}))
 """
@@ -38,10 +39,13 @@ def run_suite(work: Path, workers: int, profiles: str, name: str) -> dict:
     command = [sys.executable, "-m", "pytest", "--phone-emulator", "--phone-backup-app", "adb-mirror",
                "--phone-media-profile", profiles, "-q", "-p", "no:cacheprovider", "-n", str(workers),
                "--basetemp", str(work / name), "--pyargs", "pytest_phonebackup.suite"]
-    done = subprocess.run([sys.executable, "-c", MEASURED, *command], capture_output=True, text=True, cwd=work)
+    log = work / f"{name}.log"
+    done = subprocess.run([sys.executable, "-c", MEASURED, str(log), *command], capture_output=True, text=True,
+                          cwd=work)
     figures_ = json.loads(done.stdout.strip().splitlines()[-1])
     if figures_["code"] != 0:
-        print(f"{name}: pytest exited {figures_['code']} (a failing suite's time is not a figure)")
+        tail = "\n".join("    " + line for line in log.read_text(errors="replace").splitlines()[-15:])
+        print(f"{name}: pytest exited {figures_['code']} (a failing suite's time is not a figure); its last lines:\n{tail}")
     return figures_
 
 
