@@ -14,6 +14,7 @@ deliberately broken variant (see `defects.py`) to prove the harness catches each
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import posixpath
@@ -26,9 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import adbutils
 from adbutils import AdbDevice
@@ -43,6 +45,9 @@ SKIPPED_FOLDERS = ("Android/data", "Android/obb")  # apps' private files; Androi
 HASH_BATCH = 200
 SCAN_BATCH = 100
 PULL_BATCH = 100  # paths per `adb pull` call
+LIST_AHEAD = 32  # folder listings asked for before their entries are read: a few round trips, not one a folder
+SMALL_FILE = 1 << 20  # bytes of a file hashed from its first read
+LIST_BUFFER = 256 * 1024  # bytes of listing read at once, not two system calls an entry
 #: faults that change what the tool does (selection, encryption) rather than the staged files
 BEHAVIOUR_FAULTS = (*SELECTION_FAULTS, *ENCRYPTION_FAULTS)
 # The external primary volume under its usual names: files restored there are indexed by one scan.
@@ -109,15 +114,20 @@ def list_remote(device: AdbDevice, root: str, odd: set[str] | None = None) -> di
     (relative) holding a skipped folder or anything that is neither a file nor a folder: those are
     never pulled as a whole."""
     files: dict[str, RemoteFile] = {}
-    pending = [root.rstrip("/")]
+    waiting = deque([root.rstrip("/")])  # folders not yet asked for
+    asked: deque[str] = deque()  # asked for, their entries not yet read (in the order asked)
     v2 = "ls_v2" in device.get_features().split(",")
     conn = device.open_transport(timeout=None)
+    replies = conn.conn.makefile("rb", buffering=LIST_BUFFER)
     try:
         conn.send_command("sync:")
         conn.check_okay()
-        while pending:
-            folder = pending.pop()
-            for name, mode, size, mtime, ctime in _list_folder(conn.conn, folder, v2):
+        while waiting or asked:
+            while waiting and len(asked) < LIST_AHEAD:
+                asked.append(waiting.popleft())
+                _ask_listing(conn.conn, asked[-1], v2)
+            folder = asked.popleft()
+            for name, mode, size, mtime, ctime in _read_listing(replies, folder, v2):
                 if name in (".", ".."):
                     continue
                 full = f"{folder}/{name}"
@@ -127,13 +137,14 @@ def list_remote(device: AdbDevice, root: str, odd: set[str] | None = None) -> di
                         if odd is not None:
                             odd.add(posixpath.dirname(rel))
                         continue
-                    pending.append(full)
+                    waiting.append(full)
                 elif statmod.S_ISREG(mode):
                     files[rel] = RemoteFile(size, mtime, ctime)
                 elif odd is not None:
                     odd.add(posixpath.dirname(rel))
         conn.conn.sendall(b"QUIT" + struct.pack("<I", 0))
     finally:
+        replies.close()
         conn.conn.close()  # at once: adbutils' own close pauses 10 ms
         conn.close()
     return files
@@ -143,28 +154,31 @@ DENT_V1 = struct.Struct("<IIII")  # after "DENT": mode, size, mtime, name length
 DENT_V2 = struct.Struct("<IQQIIIIQqqqI")  # after "DNT2": error, dev, ino, mode, nlink, uid, gid, size, a/m/ctime, name length
 
 
-def _list_folder(sock: socket.socket, folder: str, v2: bool) -> list[tuple[str, int, int, int, int | None]]:
-    """One folder's entries over sync LIST (LIS2 with `v2`), names kept as the bytes they are
-    (adbutils' own listing decodes them as UTF-8 and replaces what is not). Names are str with
-    surrogateescape; an entry LIS2 could not stat is left out, as `adb pull` leaves it."""
+def _ask_listing(sock: socket.socket, folder: str, v2: bool) -> None:
     path = os.fsencode(folder)
     sock.sendall((b"LIS2" if v2 else b"LIST") + struct.pack("<I", len(path)) + path)
+
+
+def _read_listing(replies: BinaryIO, folder: str, v2: bool) -> list[tuple[str, int, int, int, int | None]]:
+    """The entries of the folder asked for next in line, over sync LIST (LIS2 with `v2`), names kept
+    as the bytes they are (adbutils' own listing decodes them as UTF-8 and replaces what is not).
+    Names are str with surrogateescape; an entry LIS2 could not stat is left out, as `adb pull` leaves it."""
     entries: list[tuple[str, int, int, int, int | None]] = []
     head_size = 4 + (DENT_V2 if v2 else DENT_V1).size
     while True:
-        head = _recv_exact(sock, 4)
+        head = _recv_exact(replies, 4)
         if head == b"DONE":
-            _recv_exact(sock, head_size - 4)
+            _recv_exact(replies, head_size - 4)
             return entries
         if head != (b"DNT2" if v2 else b"DENT"):
             raise MirrorError(f"unexpected answer {head!r} listing {folder}")
         if v2:
             error, _dev, _ino, mode, _nlink, _uid, _gid, size, _atime, mtime, ctime, name_length = \
-                DENT_V2.unpack(_recv_exact(sock, DENT_V2.size))
+                DENT_V2.unpack(_recv_exact(replies, DENT_V2.size))
         else:
-            mode, size, mtime, name_length = DENT_V1.unpack(_recv_exact(sock, DENT_V1.size))
+            mode, size, mtime, name_length = DENT_V1.unpack(_recv_exact(replies, DENT_V1.size))
             error, ctime = 0, None
-        name = os.fsdecode(_recv_exact(sock, name_length))
+        name = os.fsdecode(_recv_exact(replies, name_length))
         if not error:
             entries.append((name, mode, size, mtime, ctime))
 
@@ -175,14 +189,11 @@ def phone_clock(serial: str) -> int | None:
     return int(said) if said.isdigit() else None
 
 
-def _recv_exact(sock: socket.socket, length: int) -> bytes:
-    data = bytearray()
-    while len(data) < length:
-        chunk = sock.recv(length - len(data))
-        if not chunk:
-            raise MirrorError("the phone closed the sync stream")
-        data += chunk
-    return bytes(data)
+def _recv_exact(replies: BinaryIO, length: int) -> bytes:
+    data = replies.read(length)
+    if len(data) < length:
+        raise MirrorError("the phone closed the sync stream")
+    return data
 
 
 def hash_remote(device: AdbDevice, root: str, rels: list[str]) -> dict[str, str]:
@@ -199,10 +210,8 @@ def hash_remote(device: AdbDevice, root: str, rels: list[str]) -> dict[str, str]
 
 
 def sha256_local(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with path.open("rb") as f:
+    with open(path, "rb", buffering=0) as f:
+        h = hashlib.sha256(f.read(SMALL_FILE))  # most photos: one read, one update
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()

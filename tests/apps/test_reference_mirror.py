@@ -27,3 +27,25 @@ def test_a_name_that_is_not_utf8_is_backed_up_and_restored_with_its_exact_bytes(
     assert restore.returncode == 0, restore.stderr
     with virtual_phone.storage.open_read(ODD_NAME) as restored:
         assert restored.read() == b"a photo with an odd name"
+
+
+def test_a_tree_of_many_folders_is_listed_and_backed_up_whole(virtual_phone, tmp_path):
+    """More folders than the tool asks listings for ahead of their answers, some three levels deep,
+    beside the private Android/data it must leave alone."""
+    storage = virtual_phone.storage
+    expected = {}
+    for top in range(2):
+        for sub in range(40):
+            rel = f"Pictures/W{top}/S{sub:02d}/deep/p.jpg"
+            expected[rel] = f"{top}/{sub}".encode() * (sub + 1)
+            storage.write_bytes(f"/sdcard/{rel}", expected[rel], make_parents=True)
+    storage.write_bytes("/sdcard/Android/data/com.app/private.db", b"private", make_parents=True)
+    backup = mirror("backup", "--serial", virtual_phone.serial, "--dest", str(tmp_path / "backup"))
+    assert backup.returncode == 0, backup.stderr
+    index = json.loads((tmp_path / "backup" / "index.json").read_text())
+    backed = {rel for rel in index if rel.startswith("Pictures/W")}
+    assert backed == set(expected)
+    assert not any(rel.startswith("Android/data/") for rel in index)
+    for rel, data in expected.items():
+        assert (tmp_path / "backup" / "files" / rel).read_bytes() == data
+        assert index[rel]["size"] == len(data)
