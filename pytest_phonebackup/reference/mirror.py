@@ -96,16 +96,28 @@ class _Inside:
     def __init__(self, base: Path):
         self.base = base
         self.real = os.path.realpath(base)
+        # folder (relative) -> its real path, for folders that were already real folders inside when
+        # first met: the tool never turns a folder into a symlink, so those stay as checked
+        self._folders: dict[str, str] = {}
 
     def path(self, rel: str) -> Path:
         parts = [p for p in rel.split("/") if p not in ("", ".")]
         if not parts or any(p == ".." for p in parts) or any("\0" in p for p in parts):
             raise MirrorError(f"refusing unsafe path from the phone: {rel!r}")
-        target = self.base.joinpath(*parts)
-        real = os.path.realpath(target)
+        folder = "/".join(parts[:-1])
+        real_folder = self._folders.get(folder)
+        if real_folder is None:
+            real_folder = self._inside(os.path.realpath(self.base.joinpath(*parts[:-1])), rel)
+            if os.path.isdir(real_folder):
+                self._folders[folder] = real_folder
+        leaf = f"{real_folder.rstrip('/')}/{parts[-1]}"
+        self._inside(os.path.realpath(leaf) if os.path.islink(leaf) else leaf, rel)
+        return self.base.joinpath(*parts)
+
+    def _inside(self, real: str, rel: str) -> str:
         if real != self.real and not real.startswith(self.real.rstrip("/") + "/"):
             raise MirrorError(f"refusing path that escapes the backup folder: {rel!r}")
-        return target
+        return real
 
 
 def list_remote(device: AdbDevice, root: str, odd: set[str] | None = None) -> dict[str, RemoteFile]:

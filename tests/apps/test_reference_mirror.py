@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 ODD_NAME = b"/sdcard/DCIM/Camera/IMG_\xff\xfe.jpg".decode("utf-8", "surrogateescape")
 
 
@@ -49,3 +51,27 @@ def test_a_tree_of_many_folders_is_listed_and_backed_up_whole(virtual_phone, tmp
     for rel, data in expected.items():
         assert (tmp_path / "backup" / "files" / rel).read_bytes() == data
         assert index[rel]["size"] == len(data)
+
+
+def test_the_tool_refuses_a_phone_name_that_would_leave_its_backup_folder(tmp_path):
+    from pytest_phonebackup.reference.mirror import MirrorError, _Inside
+
+    base = tmp_path / "files"
+    (base / "DCIM" / "Camera").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (base / "DCIM" / "out").symlink_to(tmp_path / "outside")  # a folder link planted in the backup
+    (base / "DCIM" / "leaf.jpg").symlink_to(tmp_path / "outside" / "x.jpg")  # a file link
+    (base / "DCIM" / "in.jpg").symlink_to(base / "DCIM" / "Camera" / "a.jpg")  # stays inside
+    inside = _Inside(base)
+    assert inside.path("DCIM/Camera/a.jpg") == base / "DCIM" / "Camera" / "a.jpg"
+    assert inside.path("DCIM/Camera/b.jpg") == base / "DCIM" / "Camera" / "b.jpg"  # the folder, known now
+    assert inside.path("New/Folder/c.jpg") == base / "New" / "Folder" / "c.jpg"  # not there yet
+    assert inside.path("DCIM/in.jpg") == base / "DCIM" / "in.jpg"
+    for rel in ("DCIM/out/x.jpg", "DCIM/out/deeper/y.jpg", "DCIM/leaf.jpg", "../x.jpg", "DCIM/../../x",
+                "", "a\0b"):
+        with pytest.raises(MirrorError, match="refusing"):
+            inside.path(rel)
+    (base / "New").mkdir()
+    (base / "New" / "Folder").symlink_to(tmp_path / "outside")  # made a link after it was first asked
+    with pytest.raises(MirrorError, match="escapes the backup folder"):
+        inside.path("New/Folder/c.jpg")
