@@ -187,6 +187,10 @@ class IntentApp(BackupApp):
         RestoreFailed (or BackupIncomplete at the timeout) with what the app showed."""
         start = now = time.monotonic()
         fresh = before is None
+        # A failure card counts only once the step's own part of the status has moved: a write to
+        # another part (the backup's own heartbeat) says nothing about a card an earlier step left.
+        before_view = card_of(before, step.card)[0] if before is not None else None
+        moved = before is None
         last_sig: tuple[Any, ...] | None = None
         changed_at: float | None = None
         silent, paused, gone = _Spell(), _Spell(), _Spell()
@@ -214,9 +218,10 @@ class IntentApp(BackupApp):
                 last_sig, changed_at = sig, now
                 if before is not None and status != before:
                     fresh = True
+            moved = moved or view != before_view
             if fresh and re.fullmatch(step.until, card):
                 return status
-            if fresh and any(re.fullmatch(p, card) for p in step.fails):
+            if fresh and moved and any(re.fullmatch(p, card) for p in step.fails):
                 kind = RestoreFailed if name == "restore" else BackupStopped
                 detail = "; ".join(str(view.get(k)) for k in ("detail", "error") if view.get(k))
                 raise kind(f"{name} failed: {card}" + (f" ({detail})" if detail else ""), status)
