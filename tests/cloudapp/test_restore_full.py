@@ -31,3 +31,22 @@ def test_storage_full_during_restore_fails_cleanly_and_recovers(phone, app, faul
     faults.undo_all()
     report = wipe_restore_verify(phone, app, manifest, tmp_path / "again")
     assert report.ok, report.summary()
+
+
+def test_a_new_restore_replaces_the_card_of_a_failed_one_before_its_broadcast_returns(phone, app, faults, tmp_path):
+    """Otherwise the card an earlier restore left ("Restore failed") could be read as the new one's."""
+    gallery = Gallery(phone, progress=False)
+    manifest = gallery.seed("smoke", 22)
+    app.prepare(phone)
+    app.backup(phone, tmp_path)
+    gallery.wipe(manifest)
+    faults.storage_full(leave=manifest.total_bytes // 3)
+    with pytest.raises(RestoreFailed):
+        app.restore(phone, tmp_path)
+    assert app.read_status(phone)["restore"]["card"] == "Restore failed"
+    faults.undo_all()
+    app.run_commands(phone, app.restore_step.run)
+    shown = app.read_status(phone)["restore"]
+    assert shown["card"] != "Restore failed" and "No space left" not in shown["error"], shown
+    app.wait(phone, "restore", app.restore_step)  # and it goes on to completion
+    assert verify(manifest, phone, app.policy, workdir=tmp_path / "again").ok

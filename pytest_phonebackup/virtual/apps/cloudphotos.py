@@ -298,6 +298,10 @@ class CloudPhotos(VirtualApp):
         with self.lock:
             if self._restorer is not None and self._restorer.is_alive():
                 return
+            # The card changes before the broadcast returns, as an app's receiver updates its screen:
+            # what an earlier restore left (a failure) is never read as this one's outcome.
+            self.status.restore = {}
+            self._set_restore("restoring", "Getting your backup")
             self._restorer = threading.Thread(target=self._restore, name=f"{PACKAGE}-restore", daemon=True)
             self._restorer.start()
 
