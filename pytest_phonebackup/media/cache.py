@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..files import write_json
+from ..files import json_bytes
 from .catalog import MediaSpec
-from .trees import Trees
+from .trees import LINK_REFUSED, Trees
 
 # Below this many encoded pixels (all frames) a file is made faster than it is copied and checked.
 CACHE_MIN_PIXELS = 1_000_000
@@ -67,14 +67,18 @@ class Cache:
         return folder / key, folder / f"{key}.json"
 
     def fetch(self, spec: MediaSpec, dest: Path) -> Facts | None:
-        """Copy the cached file to `dest` and return its recorded facts, or None on a miss. Always a
-        copy: the tree it goes into is hard-linked to callers, who must not reach this file."""
+        """Copy the cached file to `dest` and return its recorded facts, or None on a miss (or an
+        entry whose size or time changed since it was stored). Always a copy: the tree it goes into
+        is hard-linked to callers, who must not reach this file."""
         data, facts_file = self._entry(spec)
         try:
-            facts = Facts(**json.loads(facts_file.read_text(encoding="utf-8")))
-            if data.stat().st_size != facts.size:
-                raise ValueError("size differs from the recorded one")
-        except (OSError, ValueError, TypeError):
+            recorded = json.loads(facts_file.read_text(encoding="utf-8"))
+            stored_ns = recorded.pop("mtime_ns")
+            facts = Facts(**recorded)
+            found = data.stat()
+            if found.st_size != facts.size or found.st_mtime_ns != stored_ns:
+                raise ValueError("the file changed after it was stored")
+        except (OSError, ValueError, TypeError, KeyError):
             self.misses += 1
             return None
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -83,18 +87,28 @@ class Cache:
         return facts
 
     def store(self, spec: MediaSpec, made: Path, facts: Facts) -> None:
-        """Keep a copy of a freshly made file. Written under a temporary name and renamed, so parallel
-        runs (xdist workers) never see half a file."""
+        """Keep a freshly made file (its time already set): a hard link to it where the file system
+        allows (the file is in a tree being built, which is never edited in place), else a copy.
+        Linked or copied under a temporary name and renamed, so parallel runs (xdist workers) never
+        see half a file. A lost entry only costs a new encode, so nothing is fsynced."""
         data, facts_file = self._entry(spec)
         data.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=data.parent, delete=False) as tmp:
-            pass
+        tmp = data.with_name(f".{data.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            shutil.copyfile(made, tmp.name)
-            os.replace(tmp.name, data)
-            write_json(facts_file, asdict(facts), indented=False)
+            try:
+                os.link(made, tmp)
+            except OSError as exc:
+                if exc.errno not in LINK_REFUSED:
+                    raise
+                shutil.copyfile(made, tmp)
+                os.utime(tmp, ns=(made.stat().st_atime_ns, made.stat().st_mtime_ns))
+            os.replace(tmp, data)
+            record = dict(asdict(facts), mtime_ns=data.stat().st_mtime_ns)
+            facts_tmp = facts_file.with_name(f".{facts_file.name}.{uuid.uuid4().hex[:8]}.tmp")
+            facts_tmp.write_bytes(json_bytes(record, indented=False))
+            os.replace(facts_tmp, facts_file)
         finally:
-            Path(tmp.name).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
 
     def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

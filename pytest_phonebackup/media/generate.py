@@ -28,6 +28,7 @@ from .probe import probe, sha256_of
 from .trees import tree_key
 
 THREADS = min(4, os.cpu_count() or 1)
+BIG_THREADS = 2  # big files made at once: each holds a picture strip or a video encoder
 SMALL_PIXELS = 1_000_000  # pictures up to this size are made in parallel (a few MB of memory each)
 PROCESSES_FROM = 500  # small files from which worker processes make them (starting them costs ~0.3 s)
 MAX_PROCESSES = 4
@@ -110,27 +111,30 @@ def make_tree(profile: Profile, seed: int, out: Path, cache: Cache, progress: Pr
     made: dict[str, Facts] = {}
     for folder in sorted({os.path.dirname(spec.path) for spec in profile.specs}):
         (out / folder).mkdir(parents=True, exist_ok=True)
-    # Small pictures are made in parallel, in memory; big or cached ones one at a time so memory stays
-    # bounded; copies last, once their originals exist.
+    # Small pictures are made in parallel, in memory; big or cached ones two at a time (their encoders,
+    # hashing and copying release the GIL; memory stays bounded); copies last, once their originals exist.
     small = [spec for spec in profile.specs if not spec.copy_of and not worth_caching(spec)
              and (spec.width or 0) * (spec.height or 0) <= SMALL_PIXELS]
     chosen = {spec.id for spec in small}
-    rest = sorted((spec for spec in profile.specs if spec.id not in chosen), key=lambda s: s.copy_of is not None)
+    big = [spec for spec in profile.specs if spec.id not in chosen and not spec.copy_of]
+    copies = [spec for spec in profile.specs if spec.copy_of]
     for spec, facts in make_many(small, out):
         made[spec.id] = facts
         if progress:
             progress.advance(1, facts.size)
-    for spec in rest:
+    with ThreadPoolExecutor(BIG_THREADS) as pool:
+        for spec, facts in zip(big, pool.map(lambda spec: make_one(spec, out / spec.path, cache), big), strict=True):
+            made[spec.id] = facts
+            if progress:
+                progress.advance(1, facts.size)
+    for spec in copies:
+        original = spec.copy_of or ""
         dest = out / spec.path
-        if spec.copy_of:
-            shutil.copyfile(out / by_id[spec.copy_of].path, dest)
-            facts = made[spec.copy_of]
-        else:
-            facts = make_one(spec, dest, cache)
+        shutil.copyfile(out / by_id[original].path, dest)
         set_mtime(dest, spec.mtime)
-        made[spec.id] = facts
+        made[spec.id] = made[original]
         if progress:
-            progress.advance(1, facts.size)
+            progress.advance(1, made[spec.id].size)
     items = [manifest_item(spec, made[spec.id], profile) for spec in profile.specs]
     return Manifest(profile=profile.name, seed=seed, items=items)
 
@@ -177,14 +181,16 @@ def make_small(spec: MediaSpec, dest: Path) -> Facts:
 
 
 def make_one(spec: MediaSpec, dest: Path, cache: Cache) -> Facts:
-    """Make (or fetch from the cache) one file; measure its size and hash (and a video's duration,
-    which the encoder decides). Whether it decodes as specified is for probe.py to check."""
+    """Make (or fetch from the cache) one file with its time set; measure its size and hash (and a
+    video's duration, which the encoder decides). Whether it decodes as specified is for probe.py to check."""
     cacheable = worth_caching(spec)
     if cacheable:
         facts = cache.fetch(spec, dest)
         if facts is not None:
+            set_mtime(dest, spec.mtime)
             return facts
     make(spec, dest)
+    set_mtime(dest, spec.mtime)
     duration = probe(dest).duration if spec.kind == "video" else None
     facts = Facts(size=dest.stat().st_size, sha256=sha256_of(dest), duration=duration)
     if cacheable:
