@@ -237,9 +237,9 @@ def encode_jpeg(spec: MediaSpec, out: BinaryIO) -> None:
     picture(spec).save(out, "JPEG", quality=spec.quality, progressive=spec.progressive, exif=exif_bytes(spec))
 
 
-# From this size on, a baseline JPEG is encoded from the rows that vary and its uniform MCU rows are
-# repeated: a 100 MP picture costs what its 20 MP label strip costs.
-STRIP_MIN_PIXELS = 1_000_000
+# From this size on, baseline JPEGs and PNGs are made from the rows that vary, their uniform rows
+# repeated: a 100 MP picture costs what its 20 MP label strip costs, a 320x256 one a third less.
+STRIP_MIN_PIXELS = 50_000
 MCU_ROWS = 16  # pixel rows per MCU row with 4:2:0 chroma subsampling (ITU T.81 A.2.4)
 RST_MARKERS = [bytes((0xFF, 0xD0 + n)) for n in range(8)]
 RST_SPLIT = re.compile(rb"\xff[\xd0-\xd7]")  # entropy-coded data stuffs 0xFF as FF 00: these are markers
