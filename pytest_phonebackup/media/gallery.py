@@ -8,9 +8,8 @@ from __future__ import annotations
 import logging
 import posixpath
 import shlex
-import shutil
-import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +21,7 @@ from ..names import display
 from ..phonelike import PhoneLike
 from .cache import Cache
 from .catalog import Profile, load_profile
-from .generate import Progress, generate
+from .generate import Progress, generate, generated_tree
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +35,15 @@ SCAN_BATCH = 50  # broadcasts per shell call (keeps the command line short)
 SCAN_FILE = "am broadcast -a android.intent.action.MEDIA_SCANNER_SCAN_FILE -d "
 ROW_COLUMNS = ["_id", "_display_name", "relative_path", "mime_type", "_size", "width", "height", "date_modified",
                "datetaken", "duration"]
+
+
+def poll_pauses(first: float = 0.05, longest: float = 0.5) -> Iterator[float]:
+    """Pauses between polls of MediaStore: short at first (a scan of a few files is done in
+    milliseconds), doubling up to `longest` (a scan of thousands takes seconds; each poll costs queries)."""
+    pause = first
+    while True:
+        yield pause
+        pause = min(longest, pause * 2)
 
 
 def collection_of(path: str) -> str | None:
@@ -60,6 +68,9 @@ class Gallery:
         expected = gallery.seed("edge", seed=7)   # Manifest of what is now on the phone
         ...
         gallery.wipe(expected)                    # only those files, only if still unchanged
+
+    Seeding pushes the generated tree straight from the media cache, so it writes nothing on this
+    computer; `workdir` is still accepted, and unused.
     """
 
     def __init__(self, phone: PhoneLike, cache: Cache | None = None, workdir: str | Path | None = None,
@@ -90,21 +101,17 @@ class Gallery:
             raise SafetyError(f"{self.phone.serial}: seeding {profile.name!r} would overwrite "
                               f"{len(clashes)} file(s) that were already on the phone, e.g. {display(root + '/' + clashes[0])}; "
                               "wipe the earlier gallery first or seed another profile")
-        if keep_originals is not None:
+        if keep_originals is None:
+            # Pushed straight from the cache's own tree: nothing on this computer is written or removed.
+            manifest, files = generated_tree(profile, seed, cache=self.cache, progress=self.progress)
+            self._push(files, manifest, root)
+        else:
+            # Kept originals are hard links to the cache's files, as generate() gives: the cache
+            # notices a file changed in place by its size and time and makes it again.
             staging = Path(keep_originals)
             staging.mkdir(parents=True, exist_ok=True)
-        else:
-            staging = Path(tempfile.mkdtemp(prefix="phonebackup-seed-", dir=self.workdir))
-        try:
-            # Hard links from the cache only into a staging folder that is deleted right after the push:
-            # kept originals are real copies, so nothing done to them can reach the cache.
-            manifest = generate(profile, seed, staging, cache=self.cache, progress=self.progress,
-                                link=keep_originals is None)
+            manifest = generate(profile, seed, staging, cache=self.cache, progress=self.progress)
             self._push(staging, manifest, root)
-        finally:
-            if keep_originals is None:
-                shutil.rmtree(staging, ignore_errors=True)
-        if keep_originals is not None:
             manifest.source_dir = str(staging.resolve())
         manifest.root, manifest.serial, manifest.preexisting = root, self.phone.serial, preexisting
         manifest.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -177,6 +184,7 @@ class Gallery:
         wanted = set(sizes)
         unwanted = {item.path for item in manifest.items if not item.indexed or not collection_of(item.path)}
         deadline = time.monotonic() + self.scan_timeout
+        pauses = poll_pauses()
         while True:
             rows = self.indexed_paths(manifest.root)
             # A row counts once it describes the whole file: a scan that met a half-pushed file is stale.
@@ -193,7 +201,7 @@ class Gallery:
                 raise PhoneError(f"{self.phone.serial}: MediaStore does not match the seeded gallery after "
                                  f"{self.scan_timeout:.0f}s: {'; '.join(problems)}. Is the media provider "
                                  "running? Try `adb shell content query --uri content://media/external/images/media`")
-            time.sleep(0.5)
+            time.sleep(next(pauses))
 
     # -- wiping ----------------------------------------------------------------------------------
     def wipe(self, manifest: Manifest) -> WipeResult:
@@ -235,10 +243,11 @@ class Gallery:
         """Wait until MediaStore no longer lists `paths` (device paths) after a wipe."""
         relative = {posixpath.relpath(path, manifest.root) for path in paths}
         deadline = time.monotonic() + self.scan_timeout
+        pauses = poll_pauses()
         while relative & self.indexed_paths(manifest.root).keys():
             if time.monotonic() > deadline:
                 left = sorted(relative & self.indexed_paths(manifest.root).keys())
                 raise PhoneError(f"{self.phone.serial}: MediaStore still lists {len(left)} wiped item(s), "
                                  f"e.g. {display(left[0])}")
-            time.sleep(0.5)
+            time.sleep(next(pauses))
 

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +26,7 @@ from .cache import Cache, Facts, worth_caching
 from .catalog import MediaSpec, Profile, load_profile
 from .make import make, render, set_mtime
 from .probe import probe, sha256_of
-from .trees import tree_key
+from .trees import FILES, tree_key
 
 THREADS = min(4, os.cpu_count() or 1)
 BIG_THREADS = 2  # big files made at once: each holds a picture strip or a video encoder
@@ -82,11 +83,30 @@ def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: C
     A tree made once for (profile, seed) is kept in the cache and put back by hard links: such files
     share their bytes and times with the cache, so replace one (write a new file, rename it over)
     rather than edit or retime it in place, or pass `link=False` for private copies."""
-    if isinstance(profile, Profile) and profile.seed != seed:
-        profile = load_profile(profile.source, seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     cache = cache if cache is not None else Cache()
+    with _cached_tree(profile, seed, cache, progress) as (key, manifest):
+        cache.trees.materialise(key, manifest, out, link=link)
+    return manifest
+
+
+def generated_tree(profile: Profile | str | Path, seed: int, cache: Cache | None = None,
+                   progress: Progress | None | bool = True) -> tuple[Manifest, Path]:
+    """The Manifest of `profile` and the cache's own folder of its files, made first if needed: for
+    readers that only copy the tree elsewhere (a push to a phone), with no hard links to make and
+    remove. Never change a file in it."""
+    cache = cache if cache is not None else Cache()
+    with _cached_tree(profile, seed, cache, progress) as (key, manifest):
+        return manifest, cache.trees.entry(key) / FILES
+
+
+@contextmanager
+def _cached_tree(profile: Profile | str | Path, seed: int, cache: Cache,
+                 progress: Progress | None | bool) -> Iterator[tuple[str, Manifest]]:
+    """The tree's key and Manifest, with the key's lock held: made now unless the cache has it."""
+    if isinstance(profile, Profile) and profile.seed != seed:
+        profile = load_profile(profile.source, seed)
     key = tree_key(profile, seed)
     with cache.trees.lock(key):
         manifest = cache.trees.load(key)
@@ -100,9 +120,8 @@ def generate(profile: Profile | str | Path, seed: int, out: str | Path, cache: C
         elif progress:
             bar = Progress(f"generating {manifest.profile}", len(manifest.items)) if progress is True else progress
             bar.advance(len(manifest.items), manifest.total_bytes)
-        cache.trees.materialise(key, manifest, out, link=link)
-    manifest.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return manifest
+        manifest.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        yield key, manifest
 
 
 def make_tree(profile: Profile, seed: int, out: Path, cache: Cache, progress: Progress | None) -> Manifest:

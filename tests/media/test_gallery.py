@@ -4,6 +4,7 @@ seeded and is still unchanged."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -16,6 +17,7 @@ import adbutils
 import pytest
 
 from pytest_phonebackup.errors import PhoneError, SafetyError
+from pytest_phonebackup.media import Cache, generate
 from pytest_phonebackup.media.gallery import Gallery, collection_of
 from pytest_phonebackup.phone import Phone
 from pytest_phonebackup.virtual import PhoneConfig
@@ -130,13 +132,23 @@ def test_cli_seeds_and_wipes_by_serial(phone, virtual_phone, small_profile, tmp_
     assert not phone.exists("/sdcard/Pictures/Private/secret.jpg")
 
 
-def test_kept_originals_are_copies_the_manifest_points_to(phone, small_profile, tmp_path):
-    originals = tmp_path / "originals"
-    manifest = Gallery(phone, workdir=tmp_path, progress=False).seed(small_profile, seed=2, keep_originals=originals)
+def test_kept_originals_are_the_files_the_manifest_points_to_and_an_edit_of_one_never_reaches_the_cache(
+        phone, small_profile, tmp_path):
+    originals, cache = tmp_path / "originals", Cache(tmp_path / "cache")
+    manifest = Gallery(phone, cache=cache, progress=False).seed(small_profile, seed=2, keep_originals=originals)
     assert manifest.source_dir == str(originals.resolve())
     for item in manifest.items:
-        kept = originals / item.path
-        assert kept.stat().st_size == item.size and kept.stat().st_nlink == 1, item.id
+        kept = (originals / item.path).read_bytes()
+        assert len(kept) == item.size and hashlib.sha256(kept).hexdigest() == item.sha256, item.id
+    biggest = max(manifest.items, key=lambda item: item.size)
+    with open(originals / biggest.path, "r+b") as kept:  # edited in place, same size
+        kept.seek(biggest.size // 2)
+        kept.write(b"EDITED")
+    again = generate(small_profile, 2, tmp_path / "again", cache=cache, progress=False)
+    for item in again.items:
+        made = (tmp_path / "again" / item.path).read_bytes()
+        seeded = next(seeded for seeded in manifest.items if seeded.id == item.id)
+        assert hashlib.sha256(made).hexdigest() == item.sha256 == seeded.sha256, item.id
     with pytest.raises(ValueError, match="not empty"):
         Gallery(phone, workdir=tmp_path, progress=False).seed(small_profile, seed=3, keep_originals=originals)
 
