@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -45,6 +46,7 @@ SKIPPED_FOLDERS = ("Android/data", "Android/obb")  # apps' private files; Androi
 HASH_BATCH = 200
 SCAN_BATCH = 100
 PULL_BATCH = 100  # paths per `adb pull` call
+HASH_THREADS = 4  # pulled files hashed at once
 LIST_AHEAD = 32  # folder listings asked for before their entries are read: a few round trips, not one a folder
 SMALL_FILE = 1 << 20  # bytes of a file hashed from its first read
 LIST_BUFFER = 256 * 1024  # bytes of listing read at once, not two system calls an entry
@@ -254,10 +256,11 @@ def backup(serial: str, dest: Path, root: str = "/sdcard", fault: str | None = N
         os.utime(inside.path(rel), (now.mtime, now.mtime))
         index[rel] = {"size": now.size, "mtime": now.mtime, "sha256": digest}
     pull_files(serial, root, files_dir, to_pull, whole_tops(remote, to_pull, odd))
-    for rel in to_pull:
+    locals_ = [inside.path(rel) for rel in to_pull]
+    with ThreadPoolExecutor(HASH_THREADS) as pool:  # hashlib and file reads let other threads run
+        digests = list(pool.map(sha256_local, locals_))
+    for rel, local, got in zip(to_pull, locals_, digests, strict=True):
         now = remote[rel]
-        local = inside.path(rel)
-        got = sha256_local(local)
         if remote_hashes.get(rel) and got != remote_hashes[rel]:
             raise MirrorError(f"{rel}: pulled bytes do not match the phone's sha256; try again")
         os.utime(local, (now.mtime, now.mtime))
@@ -275,7 +278,7 @@ def backup(serial: str, dest: Path, root: str = "/sdcard", fault: str | None = N
     # ASCII JSON keeps names that are not UTF-8 (their bytes live on as escaped surrogates), and the
     # rename means a crash never leaves a half-written index behind.
     partial = index_path.with_name(INDEX + ".partial")
-    partial.write_text(json.dumps(index, indent=0, sort_keys=True))
+    partial.write_text(json.dumps(index, sort_keys=True, separators=(",", ":")))  # compact: json's C encoder
     os.replace(partial, index_path)
     print(f"backup: {len(remote)} files on the phone, {pulled} pulled, {reused} unchanged content, "
           f"{plan.untouched} untouched, {len(plan.hashes)} hashed on the phone", flush=True)
@@ -311,7 +314,7 @@ def encrypted_restore(serial: str, src: Path, root: str, password: str | None, f
             index, ignored = unseal(src, password, Path(tmp), fault)
         except (WrongPassword, ValueError) as exc:
             raise MirrorError(str(exc)) from None
-        (Path(tmp) / INDEX).write_text(json.dumps(index, indent=0, sort_keys=True))
+        (Path(tmp) / INDEX).write_text(json.dumps(index, sort_keys=True, separators=(",", ":")))
         behaviour = fault if fault in SELECTION_FAULTS or fault not in BEHAVIOUR_FAULTS else None
         rels = restore(serial, Path(tmp), root, behaviour, fault_log if behaviour else None, selection)
     if fault == "ignore-password" and ignored and fault_log is not None:

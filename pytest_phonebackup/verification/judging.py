@@ -25,6 +25,7 @@ from .model import ItemVerdict, Report, Verdict
 
 HASH_BATCH = 1000  # paths per `sha256sum` call on the phone (a progress line each), sent while the listing goes on
 
+
 Problem = tuple[Verdict, bool, str]  # (verdict, acceptable under the policy, reason)
 
 

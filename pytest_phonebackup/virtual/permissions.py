@@ -273,10 +273,10 @@ class UserStorage:
         except OSError:
             return False
 
-    def open_read(self, path: str, cwd: str = "/"):
+    def open_read(self, path: str, cwd: str = "/", buffered: bool = True):
         res = self.resolve(path, cwd)
         self._need(res.device, READ, path)
-        return self._storage.open_resolved(res, path)
+        return self._storage.open_resolved(res, path, buffered)
 
     def listdir(self, path: str, cwd: str = "/", by_name: bool = True) -> list[Any]:
         res = self.resolve(path, cwd)

@@ -288,11 +288,12 @@ class Storage:
         except OSError:
             return False
 
-    def open_read(self, path: str, cwd: str = "/"):
-        """Open a regular file for binary reading (refuses folders with EISDIR)."""
-        return self.open_resolved(self.resolve(path, cwd), path)
+    def open_read(self, path: str, cwd: str = "/", buffered: bool = True):
+        """Open a regular file for binary reading (refuses folders with EISDIR). `buffered=False`
+        gives the file's raw reader, for callers that read it whole into their own buffer."""
+        return self.open_resolved(self.resolve(path, cwd), path, buffered)
 
-    def open_resolved(self, res: Resolved, path: str):
+    def open_resolved(self, res: Resolved, path: str, buffered: bool = True):
         """`open_read` of a path already resolved (`path` is what error messages name)."""
         if self.kernel_owns(res.device):
             try:
@@ -306,7 +307,7 @@ class Storage:
         if statmod.S_ISDIR(os.fstat(fd).st_mode):
             os.close(fd)
             raise device_error(errno.EISDIR, path)
-        return os.fdopen(fd, "rb")
+        return os.fdopen(fd, "rb", buffering=-1 if buffered else 0)
 
     def listdir(self, path: str, cwd: str = "/", by_name: bool = True) -> list[Any]:
         """A folder's entries by name (or in directory order): `os.DirEntry`s, or `KernelEntry`s

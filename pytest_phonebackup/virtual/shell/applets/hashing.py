@@ -40,7 +40,7 @@ def _digest(algorithm: str, stream, buffer: bytearray | None = None) -> str:
 def _open_for_hash(ctx: Context, name: str):
     """A file to hash; toybox reads a folder as empty rather than refusing it."""
     try:
-        return ctx.storage.open_read(name, ctx.cwd)
+        return ctx.storage.open_read(name, ctx.cwd, buffered=False)  # read whole into one buffer
     except OSError as exc:
         if exc.errno == errno.EISDIR:
             from ..streams import EmptyInput
